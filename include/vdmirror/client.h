@@ -1,0 +1,66 @@
+/* client.h: the partition-side mirror drivers (linux-lvm, linux-md, later aix, ibmi).
+ *
+ * A driver knows one OS's volume manager and turns mirror steps into commands. It does not
+ * run them itself: it hands argv vectors to a struct vdm_exec, which either runs them inside
+ * the partition (through the vdmirror agent, or SSH) or writes them to a script for an admin
+ * to review. So the same driver code both acts and explains. Names are validated with
+ * vdm_name_valid() before they reach any argv.
+ *
+ * Contract as in backend.h: 0 or negative code with *err set; steps idempotent where the OS
+ * allows it (adding a PV that is already in the VG succeeds). Fields are only appended. */
+#ifndef VDMIRROR_CLIENT_H
+#define VDMIRROR_CLIENT_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "vdmirror/error.h"
+#include "vdmirror/plan.h"
+
+/* How a driver's commands reach the partition. */
+struct vdm_exec {
+	void *ctx;
+	/* Runs argv in the partition; *out gets stdout (caller frees; may be NULL). Returns the
+	 * exit status (>= 0) or a negative code with *err set when it could not run. */
+	int (*run)(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
+		   struct vdm_error *err);
+	/* Optional: a request the transport serves itself (the agent's "disks", "wait_disk",
+	 * "report" ...). NULL when the transport has none. */
+	int (*request)(void *ctx, const json_t *req, json_t **reply, int64_t timeout_ms,
+		       struct vdm_error *err);
+	/* Optional: script mode writes commands instead of running them; non-zero then. */
+	int scripting;
+};
+
+enum vdm_client_caps {
+	VDM_CLIENT_AUTOMATED = 1 << 0,   /* steps can run unattended and be verified */
+	VDM_CLIENT_SCRIPT    = 1 << 1,   /* steps can be written as a script */
+};
+
+struct vdm_client_ops {
+	const char *name;                /* "linux-lvm", "linux-md", "aix", "ibmi" */
+	unsigned caps;
+
+	/* Fills the "vgs" array of a formats-v1 partition object (disks already listed by the
+	 * backend, named as the partition sees them through their serial). */
+	int (*discover)(struct vdm_exec *x, json_t *partition, struct vdm_error *err);
+	/* Waits until the partition sees disk `disk` (by serial / VIOS-side name). */
+	int (*wait_disk)(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
+			 struct vdm_error *err);
+	int (*add_pv)(struct vdm_exec *x, const char *vg, const char *disk, struct vdm_error *err);
+	int (*remove_pv)(struct vdm_exec *x, const char *vg, const char *disk,
+			 struct vdm_error *err);
+	/* Adds one copy of lv on exactly the PVs of `copy`, so it ends with `copies` copies. */
+	int (*add_copy)(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+			const struct vdm_plan_copy *copy, struct vdm_error *err);
+	/* Removes the copy that sits on the PVs of `copy` (undo). */
+	int (*remove_copy)(struct vdm_exec *x, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err);
+	/* Sync progress of lv in percent (100 = in sync). */
+	int (*sync_status)(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+			   struct vdm_error *err);
+};
+
+/* Compiled-in drivers by name; NULL when unknown. */
+const struct vdm_client_ops *vdm_client_find(const char *name);
+
+#endif

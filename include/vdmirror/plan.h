@@ -1,0 +1,70 @@
+/* plan.h: space evaluation and failure-domain-aware placement of new mirror copies, and the
+ * plan document of formats.md. Pure functions: no I/O, no globals, deterministic (the same
+ * inventory and request give a byte-identical plan). */
+#ifndef VDMIRROR_PLAN_H
+#define VDMIRROR_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "vdmirror/model.h"
+
+struct vdm_request {
+	const char *partition;
+	const char *vg;
+	const char *const *lvs;   /* subset of LV names; NULL/0 = every LV of the VG */
+	size_t n_lvs;
+	int copies;               /* 2 or 3 */
+	enum vdm_level level;     /* default VDM_LEVEL_SERVER */
+	bool no_reuse;            /* never place a new copy on an existing PV */
+};
+
+struct vdm_plan_segment { char *pv; int64_t extents; };
+struct vdm_plan_copy { struct vdm_plan_segment *segs; size_t n_segs; };
+
+struct vdm_plan_lv {
+	char *name;
+	enum vdm_level protection;     /* after the plan; VDM_LEVEL_NONE = null */
+	struct vdm_plan_copy *new_copies;
+	size_t n_new_copies;
+};
+
+struct vdm_plan_disk {
+	char *name;               /* <partition>-<vg>-m<N> */
+	char *pool;
+	int64_t size_mib;
+	char **paths;
+	size_t n_paths;
+};
+
+struct vdm_plan_pool { char *name; int64_t free_mib_before, free_mib_after; };
+
+struct vdm_plan {
+	char *partition, *vg;
+	int copies;
+	enum vdm_level level;
+	int64_t required_mib, reused_mib, new_mib;
+	struct vdm_plan_disk *new_disks;  size_t n_new_disks;
+	struct vdm_plan_lv *lvs;          size_t n_lvs;
+	struct vdm_plan_pool *pools;      size_t n_pools;
+};
+
+/* When no valid plan exists: why, and the strongest level that could be reached. */
+struct vdm_noplan {
+	char message[2048];       /* which LV, which level, how much is missing, in which domain */
+	enum vdm_level best_level;
+};
+
+/* Plans the request. Returns 0 and *out; or -ENOENT/-EINVAL (unknown partition, VG, LV, bad
+ * copies/level: *err set, exit 1); or -ENOSPC when no valid plan exists (*noplan filled,
+ * *err set to the same message, exit 2). */
+int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req,
+		  struct vdm_plan **out, struct vdm_noplan *noplan, struct vdm_error *err);
+void vdm_plan_free(struct vdm_plan *plan);
+
+/* The plan as formats-v1 JSON, and back (for `vdmirror apply PLAN.json`). */
+json_t *vdm_plan_to_json(const struct vdm_plan *plan);
+int vdm_plan_from_json(const json_t *root, const char *source, struct vdm_plan **out,
+		       struct vdm_error *err);
+
+#endif

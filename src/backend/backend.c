@@ -1,0 +1,100 @@
+/* backend.c: the registry of compiled-in backends and the one wrapper every backend call goes
+ * through: it checks the contract (a failure must come with a message) and adds the backend's
+ * name to it. */
+#include <errno.h>
+#include <string.h>
+#include "vdmirror/backend.h"
+
+/* Each backend defines one `const struct vdm_backend_ops vdm_backend_<name>` and adds it here. */
+static const struct vdm_backend_ops *const backend_registry[] = {
+	NULL,
+};
+
+const struct vdm_backend_ops *vdm_backend_find(const char *name)
+{
+	for (size_t i = 0; backend_registry[i]; i++)
+		if (strcmp(backend_registry[i]->name, name) == 0)
+			return backend_registry[i];
+	return NULL;
+}
+
+/* A backend that fails without saying why gets a message that at least names the call. */
+static int backend_checked(const struct vdm_backend *b, const char *call, int rc,
+			   struct vdm_error *err)
+{
+	if (rc >= 0)
+		return rc;
+	if (err && err->msg[0] == '\0')
+		vdm_err(err, rc, "%s: %s failed: %s", b->ops->name, call, strerror(-rc));
+	return rc;
+}
+
+#define BACKEND_CALL(b, slot, err, ...) \
+	((b)->ops->slot ? backend_checked((b), #slot, (b)->ops->slot((b)->state, __VA_ARGS__, (err)), (err)) \
+			: vdm_err((err), -ENOTSUP, "backend %s cannot %s", (b)->ops->name, #slot))
+
+int vdm_backend_open(const char *name, const char *config, struct vdm_backend *b,
+		     struct vdm_error *err)
+{
+	memset(b, 0, sizeof *b);
+	b->ops = vdm_backend_find(name);
+	if (!b->ops)
+		return vdm_err(err, -ENOENT, "no backend named %s", name);
+	if (err)
+		err->msg[0] = '\0';
+	return backend_checked(b, "open", b->ops->open(config, &b->state, err), err);
+}
+
+void vdm_backend_close(struct vdm_backend *b)
+{
+	if (b->ops && b->ops->close && b->state)
+		b->ops->close(b->state);
+	b->state = NULL;
+}
+
+int vdm_backend_discover(struct vdm_backend *b, json_t **inventory, struct vdm_error *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	return BACKEND_CALL(b, discover, err, inventory);
+}
+
+int vdm_backend_create_disk(struct vdm_backend *b, const char *pool, const char *disk,
+			    int64_t size_mib, struct vdm_error *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	return BACKEND_CALL(b, create_disk, err, pool, disk, size_mib);
+}
+
+int vdm_backend_delete_disk(struct vdm_backend *b, const char *pool, const char *disk,
+			    struct vdm_error *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	return BACKEND_CALL(b, delete_disk, err, pool, disk);
+}
+
+int vdm_backend_map_disk(struct vdm_backend *b, const char *partition, const char *pool,
+			 const char *disk, struct vdm_error *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	return BACKEND_CALL(b, map_disk, err, partition, pool, disk);
+}
+
+int vdm_backend_unmap_disk(struct vdm_backend *b, const char *partition, const char *disk,
+			   struct vdm_error *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	return BACKEND_CALL(b, unmap_disk, err, partition, disk);
+}
+
+int vdm_backend_client_address(struct vdm_backend *b, const char *partition, char **address,
+			       struct vdm_error *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	return BACKEND_CALL(b, client_address, err, partition, address);
+}
