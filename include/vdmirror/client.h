@@ -29,7 +29,16 @@ struct vdm_exec {
 		       struct vdm_error *err);
 	/* Optional: script mode writes commands instead of running them; non-zero then. */
 	int scripting;
+	void (*close)(void *ctx);
 };
+
+/* Opens a transport to a partition from the address its backend gives
+ * (vdm_backend_client_address): "agent:unix:PATH" (the vdmirror agent behind a virtio-serial
+ * socket), "ssh:USER@HOST[:PORT]" (libssh, host key checked), "script:PATH" (commands are
+ * appended to PATH for an admin to review; nothing runs). Transports are registered by scheme
+ * in exec.c. */
+int vdm_exec_open(const char *address, struct vdm_exec *x, struct vdm_error *err);
+void vdm_exec_close(struct vdm_exec *x);
 
 enum vdm_client_caps {
 	VDM_CLIENT_AUTOMATED = 1 << 0,   /* steps can run unattended and be verified */
