@@ -45,6 +45,11 @@ struct vdm_backend_ops {
 	 * for vdm_client_open(). *address is freed by the caller. */
 	int (*client_address)(void *state, const char *partition, char **address,
 			      struct vdm_error *err);
+
+	/* Script mode (caps VDM_BACKEND_SCRIPT): from now on, every call that would change
+	 * something appends the exact commands to the file at path instead of running them, for an
+	 * admin to review; discovery still reads the live system. */
+	int (*script_to)(void *state, const char *path, struct vdm_error *err);
 };
 
 struct vdm_backend {
@@ -69,5 +74,6 @@ int vdm_backend_unmap_disk(struct vdm_backend *b, const char *partition, const c
 			   struct vdm_error *err);
 int vdm_backend_client_address(struct vdm_backend *b, const char *partition, char **address,
 			       struct vdm_error *err);
+int vdm_backend_script_to(struct vdm_backend *b, const char *path, struct vdm_error *err);
 
 #endif

@@ -43,7 +43,6 @@ struct vdm_pool {
 	int reserve_pct;          /* default 0 */
 	int64_t alloc_mib;        /* default 1 */
 	char *tier;               /* NULL when absent */
-	json_t *extra;            /* fields this version does not know, kept for the writer; may be NULL */
 };
 
 struct vdm_disk {
@@ -54,7 +53,6 @@ struct vdm_disk {
 	size_t n_devices;
 	int *paths;               /* server indices, at least one */
 	size_t n_paths;
-	json_t *extra;
 };
 
 struct vdm_segment { int pv; int64_t extents; };     /* pv: index into the VG's pvs */
@@ -65,13 +63,11 @@ struct vdm_lv {
 	int64_t extents;
 	struct vdm_copy *copies;  /* at least one */
 	size_t n_copies;
-	json_t *extra;
 };
 
 struct vdm_pv {
 	int disk;                 /* index into the partition's disks */
 	int64_t total_extents, free_extents;
-	json_t *extra;
 };
 
 struct vdm_vg {
@@ -83,7 +79,6 @@ struct vdm_vg {
 	size_t n_pvs;
 	struct vdm_lv *lvs;
 	size_t n_lvs;
-	json_t *extra;
 };
 
 struct vdm_partition {
@@ -94,7 +89,6 @@ struct vdm_partition {
 	size_t n_disks;
 	struct vdm_vg *vgs;
 	size_t n_vgs;
-	json_t *extra;
 };
 
 struct vdm_inventory {
@@ -104,7 +98,6 @@ struct vdm_inventory {
 	struct vdm_server *servers;     size_t n_servers;
 	struct vdm_pool *pools;         size_t n_pools;
 	struct vdm_partition *partitions; size_t n_partitions;
-	json_t *extra;
 };
 
 /* Names: `[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}`. */
