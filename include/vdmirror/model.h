@@ -117,7 +117,7 @@ int vdm_inventory_parse_string(const char *text, size_t len, const char *source,
 			       struct vdm_inventory **out, struct vdm_error *err);
 void vdm_inventory_free(struct vdm_inventory *inv);
 
-/* Writes the inventory as formats-v1 JSON (unknown fields read in are written back). */
+/* Writes the inventory as formats-v1 JSON (fields this version does not know are dropped). */
 json_t *vdm_inventory_to_json(const struct vdm_inventory *inv);
 
 /* Lookups by name; -1 when absent. */
