@@ -9,7 +9,10 @@ struct exec_scheme {
 	int (*open)(const char *rest, struct vdm_exec *x, struct vdm_error *err);
 };
 
+int vdm_exec_agent_open(const char *rest, struct vdm_exec *x, struct vdm_error *err);
+
 static const struct exec_scheme exec_schemes[] = {
+	{ "agent:", vdm_exec_agent_open },
 	{ NULL, NULL },
 };
 
