@@ -262,6 +262,9 @@ int vdm_exec_agent_open(const char *rest, struct vdm_exec *x, struct vdm_error *
 		agent_conn_free(c);
 		return rc;
 	}
+	/* ids start somewhere new for every connection: a reply the agent still owed an earlier
+	 * connection (one that gave up) must not match this connection's first request */
+	c->next_id = (json_int_t)(vdm_now_ms() % 1000000000) * 1000 + getpid() % 1000;
 	x->ctx = c;
 	x->run = agent_run;
 	x->request = agent_request;

@@ -236,10 +236,16 @@ static void *fake_peer(void *arg)
 	struct fake *f = arg;
 	int c = accept(f->lfd, NULL, NULL);
 	char buf[4096];
-	ssize_t n = read(c, buf, sizeof buf);
+	ssize_t n = read(c, buf, sizeof buf - 1);
 	if (n > 0 && f->mode == 1) {
-		const char *r = "{\"id\":999,\"ok\":true,\"stale\":1}\n"
-				"{\"id\":1,\"ok\":true,\"x\":42}\n";
+		/* answer the request's own id, after a stale reply with another one */
+		buf[n] = '\0';
+		json_t *req = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+		long long id = (long long)json_integer_value(json_object_get(req, "id"));
+		json_decref(req);
+		char r[256];
+		snprintf(r, sizeof r, "{\"id\":%lld,\"ok\":true,\"stale\":1}\n"
+			 "{\"id\":%lld,\"ok\":true,\"x\":42}\n", id - 1, id);
 		if (write(c, r, strlen(r)) < 0)
 			perror("fake write");
 	}
