@@ -58,6 +58,7 @@ ok "down after a crash"
 
 # shared trap: vios2's pool on vios1's filesystem
 lab_up "$VDM_SOURCE_ROOT/lab/shared-trap.json"
+INV=$STATE/inv.json
 "$VDM" inventory --lab --state "$STATE" --storage-only >"$INV" || fail "inventory shared-trap"
 jq -e '[.pools[].devices] == [["fs:vios1/sp1"], ["fs:vios1/sp1"]]' "$INV" >/dev/null || fail "shared device not in both pools: $(jq -c '.pools' "$INV")"
 "$VDM" lab status --state "$STATE" | grep -q "NOT a separate device" || fail "status does not say the pool is shared"

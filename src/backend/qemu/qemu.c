@@ -479,7 +479,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 	CLEANUP_FREE char *file = xasprintf("%s/%s.img", dir, disk);
 	json_t *info;
 	if ((rc = qemu_export_info(lab, server, disk, &info, err)) < 0)
-		return vdm_err(err, rc, "qemu: create %s in %s: %s", disk, pool, err->msg);
+		return (vdm_err_prefix(err, "qemu: create %s in %s", disk, pool), rc);
 
 	struct stat st;
 	if (stat(file, &st) == 0) {
@@ -492,7 +492,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 		if (info)
 			return 0;
 		rc = qemu_export(lab, server, disk, file, err);
-		return rc < 0 ? vdm_err(err, rc, "qemu: create %s in %s: %s", disk, pool, err->msg) : 0;
+		return rc < 0 ? (vdm_err_prefix(err, "qemu: create %s in %s", disk, pool), rc) : 0;
 	}
 	if (info) {
 		const char *f = json_string_value(json_object_get(info, "file"));
@@ -533,7 +533,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 			qemu_cmd(lab, server, "blockdev-del", json_pack("{s:s}", "node-name", fnode),
 				 NULL, &e2);
 		unlink(file);
-		return vdm_err(err, rc, "qemu: create %s in %s: %s", disk, pool, err->msg);
+		return (vdm_err_prefix(err, "qemu: create %s in %s", disk, pool), rc);
 	}
 	return 0;
 }
@@ -590,7 +590,7 @@ static int qemu_delete_disk(void *state, const char *pool, const char *disk,
 		return vdm_err(err, -errno, "qemu: delete %s: %s: %s", disk, file, strerror(errno));
 	return 0;
 fail:
-	return vdm_err(err, rc, "qemu: delete %s from %s: %s", disk, pool, err->msg);
+	return (vdm_err_prefix(err, "qemu: delete %s from %s", disk, pool), rc);
 }
 
 /* ---- map / unmap */
@@ -656,7 +656,7 @@ static int qemu_map_disk(void *state, const char *partition, const char *pool, c
 	}
 	return 0;
 fail:
-	return vdm_err(err, rc, "qemu: map %s to %s: %s", disk, partition, err->msg);
+	return (vdm_err_prefix(err, "qemu: map %s to %s", disk, partition), rc);
 }
 
 static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
@@ -696,7 +696,7 @@ static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
 	}
 	return 0;
 fail:
-	return vdm_err(err, rc, "qemu: unmap %s from %s: %s", disk, partition, err->msg);
+	return (vdm_err_prefix(err, "qemu: unmap %s from %s", disk, partition), rc);
 }
 
 static int qemu_client_address(void *state, const char *partition, char **address,
