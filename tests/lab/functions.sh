@@ -54,7 +54,7 @@ lab_up() {
 wait_console() {
 	local i
 	for ((i = 0; i < $3 * 10; i++)); do
-		grep -Eq "$2" "$STATE/$1.console" && return 0
+		tr -d "\r" <"$STATE/$1.console" | grep -Eq "$2" && return 0
 		sleep 0.1
 	done
 	fail "partition $1: no console line matching '$2' within $3 s"

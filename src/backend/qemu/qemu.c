@@ -507,7 +507,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 		return rc;
 	if (size_mib > free_mib)
 		return vdm_err_exit(err, -ENOSPC, VDM_EXIT_BACKEND, "qemu: create %s: pool %s has %lld "
-				    "MiB free of %lld, %lld MiB needed", disk, pool,
+				    "MiB free of %lld MiB, %lld MiB needed", disk, pool,
 				    (long long)free_mib, (long long)cap, (long long)size_mib);
 	/* Host side, O_EXCL: never blockdev-create on a name that may exist (it truncates and
 	 * zeroes a live image: lab-notes). */
