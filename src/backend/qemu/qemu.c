@@ -545,6 +545,7 @@ static int qemu_delete_disk(void *state, const char *pool, const char *disk,
 	const char *server;
 	char node[40], fnode[40];
 	int rc, exists;
+	CLEANUP_FREE char *dir = NULL, *file = NULL;
 	if (!qemu_pool_cfg(lab, pool, &server))
 		return vdm_err(err, -ENOENT, "qemu: delete %s: no pool %s in the lab", disk, pool);
 	if ((rc = qemu_node(disk, node, sizeof node, 'd', err)) < 0 ||
@@ -584,8 +585,8 @@ static int qemu_delete_disk(void *state, const char *pool, const char *disk,
 				   "node-name", n), NULL, err)) < 0)
 			goto fail;
 	}
-	CLEANUP_FREE char *dir = qemu_pool_dir(lab, pool);
-	CLEANUP_FREE char *file = xasprintf("%s/%s.img", dir, disk);
+	dir = qemu_pool_dir(lab, pool);
+	file = xasprintf("%s/%s.img", dir, disk);
 	if (unlink(file) < 0 && errno != ENOENT)
 		return vdm_err(err, -errno, "qemu: delete %s: %s: %s", disk, file, strerror(errno));
 	return 0;
