@@ -337,12 +337,21 @@ static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size
 		struct plan_group *g = c->groups.v[t->lv_group[l]];
 		seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
 		while (t->remaining[l] > 0) {
-			int best = -1;
+			/* the smallest PV that holds the whole rest (one segment, big holes kept
+			 * for big LVs), else the largest */
+			int best = -1, fit = -1;
 			for (size_t i = 0; i < g->n_valid_pvs; i++) {
 				int v = g->valid_pvs[i];
-				if (t->pv_free[v] > 0 && (best < 0 || t->pv_free[v] > t->pv_free[best]))
+				if (t->pv_free[v] <= 0)
+					continue;
+				if (best < 0 || t->pv_free[v] > t->pv_free[best])
 					best = v;
+				if (t->pv_free[v] >= t->remaining[l] &&
+				    (fit < 0 || t->pv_free[v] < t->pv_free[fit]))
+					fit = v;
 			}
+			if (fit >= 0)
+				best = fit;
 			if (best < 0)
 				break;
 			int64_t take = t->pv_free[best] < t->remaining[l] ? t->pv_free[best] : t->remaining[l];
