@@ -9,6 +9,7 @@
 #include "vdmirror/util.h"
 #include "cli.h"
 #include "mirror.h"
+#include "cli_lab.h"
 
 /* ---- options shared by mirror, apply, undo ---- */
 
@@ -27,7 +28,8 @@ int mirror_common_opt(struct mirror_opts *o, int argc, char **argv, int *i)
 		o->config = argv[++*i];
 	} else if (!strcmp(a, "--state")) {
 		NEED_ARG();
-		o->state_dir = argv[++*i];
+		o->lab_state = argv[++*i];
+		o->lab = true;
 	} else if (!strcmp(a, "--json")) {
 		o->json = true;
 	} else if (!strcmp(a, "--yes") || !strcmp(a, "-y")) {
@@ -45,13 +47,19 @@ int mirror_backend_open(struct mirror_env *e, struct vdm_error *err)
 {
 	struct mirror_opts *o = e->o;
 	const char *name = o->backend, *config = o->config;
+	CLEANUP_FREE char *dflt = NULL;
 	if (o->lab) {
-		/* the lab's storage servers: the qemu backend on the lab's state folder */
+		/* the lab's storage servers: the qemu backend on the lab's state folder (or its
+		 * config file, as vdmirror inventory --lab takes it) */
+		if (o->backend)
+			return vdm_err_exit(err, -EINVAL, VDM_EXIT_INPUT,
+					    "--lab and --backend exclude each other");
 		name = "qemu";
-		if (!config)
-			config = getenv("VDMIRROR_LAB_STATE");
-		if (!config)
-			config = "lab/state/default";
+		if (o->lab_state)
+			config = o->lab_state;
+		if (!config && !(config = dflt = cli_lab_default_state()))
+			return vdm_err_exit(err, -EINVAL, VDM_EXIT_INPUT,
+					    "no lab state folder found: give --state DIR");
 	}
 	if (!name)
 		return vdm_err_exit(err, -EINVAL, VDM_EXIT_INPUT,
@@ -522,13 +530,13 @@ static void mirror_usage(FILE *f)
 	fputs("usage: vdmirror mirror PARTITION VG [--level L] [--copies N] [--lv LV]...\n"
 	      "                       [--yes] [--dry-run] [--resume] [--json]\n"
 	      "                       (--lab | --backend NAME --config STR) [--script FILE]\n"
-	      "                       [--state DIR]\n\n"
+	      "                       [--state LABDIR]\n\n"
 	      "Discovers the storage servers and the partition, plans where each new copy goes\n"
 	      "(no two copies sharing a device, pool, server, frame or site up to --level),\n"
 	      "shows the plan, asks (unless --yes), then creates and maps the new disks, has\n"
 	      "the partition add them and mirror onto them, waits for the sync and verifies the\n"
 	      "protection on a fresh discovery. Every step is journaled in the state folder\n"
-	      "(--state, $VDMIRROR_STATE, default /var/lib/vdmirror): after a crash, the same\n"
+	      "($VDMIRROR_STATE, default /var/lib/vdmirror): after a crash, the same\n"
 	      "command continues where it stopped; vdmirror undo removes what a run created.\n\n"
 	      "  --level L      device, pool, server (default), frame, site\n"
 	      "  --copies N     copies each LV ends with: 2 (default) or 3\n"
@@ -537,7 +545,8 @@ static void mirror_usage(FILE *f)
 	      "  --dry-run      discover, plan and show the plan; change nothing\n"
 	      "  --resume       only continue an unfinished run; fail when there is none\n"
 	      "  --json         one JSON event per line on stdout (plan, steps, sync, result)\n"
-	      "  --lab          the local lab ($VDMIRROR_LAB_STATE, default lab/state/default)\n"
+	      "  --lab [--state LABDIR | --config LABCONFIG]  the local lab (backend qemu),\n"
+	      "                 default state folder lab/state/default\n"
 	      "  --backend NAME --config STR   another storage backend (qemu, vios)\n"
 	      "  --script FILE  write the storage and client commands to FILE instead\n\n"
 	      "exit codes: 0 every LV at the level, 1 bad input or not confirmed, 2 no valid\n"

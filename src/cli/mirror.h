@@ -17,7 +17,8 @@ struct mirror_opts {
 	const char *backend, *config; /* --backend/--config, or the lab's */
 	bool lab, yes, json, dry_run, resume;
 	const char *script;
-	const char *state_dir;        /* NULL: $VDMIRROR_STATE or /var/lib/vdmirror */
+	const char *lab_state;        /* --state: the lab's state folder (implies --lab) */
+	const char *state_dir;        /* journal folder; NULL: $VDMIRROR_STATE or /var/lib/vdmirror */
 };
 
 struct mirror_env {
@@ -35,8 +36,8 @@ struct mirror_env {
 	double last_pct;
 };
 
-/* Parses the options every one of the three commands takes (--lab, --backend, --config,
- * --json, --yes, --state); returns 1 when opt was one of them (and *i advanced), 0 when not,
+/* Parses the options every one of the three commands takes (--lab, --state LABDIR,
+ * --backend, --config, --json, --yes); returns 1 when opt was one of them (and *i advanced), 0 when not,
  * or an exit code > 1 (usage error, already printed). */
 int mirror_common_opt(struct mirror_opts *o, int argc, char **argv, int *i);
 
