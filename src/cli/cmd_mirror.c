@@ -89,6 +89,9 @@ int mirror_discover(struct mirror_env *e, const char *partition, struct vdm_inve
 		e->exec_open = false;
 	}
 	int rc = vdm_discover(&e->backend, partition, &doc, err);
+	if (rc == -ENOENT && partition && !strncmp(err->msg, "discover: no partition", 22))
+		return vdm_err_exit(err, rc, VDM_EXIT_INPUT, "partition %s: not found by the"
+				    " discovery; nothing changed", partition);
 	if (rc < 0) {
 		if (!err->exit_code)
 			err->exit_code = VDM_EXIT_BACKEND;
