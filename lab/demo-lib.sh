@@ -67,6 +67,9 @@ drop_caches() { agent_req "$1" '{"id":3,"op":"drop_caches"}' >/dev/null; }
 guest_run() {
 	local p=$1 argv
 	shift
-	argv=$(jq -nc '$ARGS.positional' --args "$@")
-	agent_req "$p" "{\"id\":4,\"op\":\"run\",\"argv\":$argv}" | jq -r '.stdout // .out // empty'
+	argv=$(printf '%s\n' "$@" | jq -R . | jq -sc .)
+	local r
+	r=$(agent_req "$p" "{\"id\":4,\"op\":\"run\",\"argv\":$argv}") || return 1
+	jq -r '.stdout' <<<"$r"
+	[ "$(jq -r '.status' <<<"$r")" = 0 ] || { echo "$p: $*: $(jq -r '.stderr' <<<"$r")" >&2; return 1; }
 }
