@@ -679,6 +679,9 @@ static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
 			goto fail;
 		qmp_drop_events(q, "DEVICE_DELETED");
 		rc = qemu_cmd(lab, partition, "device_del", json_pack("{s:s}", "id", node), NULL, err);
+		/* a retry after a timed-out unplug: the first request is still pending, wait on */
+		if (rc == -EIO && strstr(qmp_last_desc(q), "in the process of unplug"))
+			rc = 0;
 		if (rc < 0)
 			goto fail;
 		/* two DEVICE_DELETED come (the virtio backend first, without "device"): ours is
