@@ -430,7 +430,7 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
 		const char *vg = pvs.v[i].vg;
 		int seen = 0;
-		for (size_t k = 0; k < i; k++)
+		for (size_t k = 0; vg && k < i; k++)
 			if (pvs.v[k].vg && !strcmp(pvs.v[k].vg, vg))
 				seen = 1;
 		if (!vg || seen)

@@ -479,8 +479,10 @@ static int view_read(struct vios_state *st, struct vios_server *srv, struct vios
 	return view_read_maps(st, srv, v, err);
 }
 
-/* Partition id -> name, from the config and the HMC. */
-static int vios_hmc_names(struct vios_state *st, json_t *names, struct vdm_error *err)
+/* Partition id -> name, from the config and the HMC; *hwout (if not NULL) gets the HMC's
+ * adapter list (empty without an HMC). */
+static int vios_hmc_read(struct vios_state *st, json_t *names, vios_hwress *hwout,
+			 struct vdm_error *err)
 {
 	for (size_t i = 0; i < st->ids.n; i++)
 		json_object_set_new(names, st->ids.v[i].val, json_string(st->ids.v[i].key));
@@ -526,8 +528,31 @@ static int vios_hmc_names(struct vios_state *st, json_t *names, struct vdm_error
 				json_object_set_new(names, id, json_string(r->remote_lpar_name));
 		}
 	}
-	vios_hwress_free(&hw);
+	if (hwout)
+		*hwout = hw;
+	else
+		vios_hwress_free(&hw);
 	return 0;
+}
+
+static int vios_hmc_names(struct vios_state *st, json_t *names, struct vdm_error *err)
+{
+	return vios_hmc_read(st, names, NULL, err);
+}
+
+/* The client partition's slot behind a VIOS adapter, from the HMC (the VIOS partition's
+ * name on the HMC is taken to be the server's name in the config); -1 when unknown. */
+static int64_t vios_client_slot(const vios_hwress *hw, const char *server, int64_t slot,
+				int64_t clientid)
+{
+	for (size_t i = 0; i < hw->n; i++) {
+		const struct vios_hwres *r = &hw->v[i];
+		if (r->adapter_type && !strcmp(r->adapter_type, "server") &&
+		    !strcmp(r->lpar_name, server) && r->slot_num == slot &&
+		    r->remote_lpar_id == clientid)
+			return r->remote_slot_num;
+	}
+	return -1;
 }
 
 static json_t *str_array_add_unique(json_t *arr, const char *s)
@@ -552,7 +577,8 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 	struct vios_view *views = xcalloc(st->servers.n, sizeof *views);
 	json_t *names = json_object();
 	json_t *servers = json_array(), *pools = json_array(), *parts = json_object();
-	int rc = vios_hmc_names(st, names, err);
+	vios_hwress hw = {0};
+	int rc = vios_hmc_read(st, names, &hw, err);
 
 	for (size_t s = 0; rc == 0 && s < st->servers.n; s++)
 		rc = view_read(st, &st->servers.v[s], &views[s], err);
@@ -671,10 +697,13 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 					json_array_append_new(disks, disk);
 				}
 				str_array_add_unique(json_object_get(disk, "paths"), sv);
-				json_array_append_new(json_object_get(disk, "vios_map"),
-					json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "server", sv,
-						  "vhost", vh->svsa, "slot", (json_int_t)vh->slot,
-						  "vtd", vt->vtd, "lun", vt->lun, "backing", vt->backing));
+				json_t *m = json_pack("{s:s,s:s,s:I,s:s,s:s,s:s}", "server", sv,
+						      "vhost", vh->svsa, "slot", (json_int_t)vh->slot,
+						      "vtd", vt->vtd, "lun", vt->lun, "backing", vt->backing);
+				int64_t cs = vios_client_slot(&hw, sv, vh->slot, vh->clientid);
+				if (cs >= 0)
+					json_object_set_new(m, "client_slot", json_integer(cs));
+				json_array_append_new(json_object_get(disk, "vios_map"), m);
 			}
 		}
 	}
@@ -716,6 +745,7 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 	for (size_t s = 0; s < st->servers.n; s++)
 		view_free(&views[s]);
 	free(views);
+	vios_hwress_free(&hw);
 	json_decref(names);
 	json_decref(servers);
 	json_decref(pools);
