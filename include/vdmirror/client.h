@@ -40,7 +40,8 @@ struct vdm_exec {
  * when the admin runs it:
  *   { VDM_EXEC_COMMENT, "text", NULL }          writes "# text"
  *   { VDM_EXEC_CAPTURE, "VAR", "cmd", args..., NULL } writes VAR=$(cmd args...)
- * and an argument that is exactly "${VAR}" (VAR: [A-Za-z_][A-Za-z0-9_]*) is written as "${VAR}" (one word). */
+ * and an argument made of ${VAR} references (VAR: [A-Za-z_][A-Za-z0-9_]*) and characters
+ * that need no quoting ("${VAR}", "/dev/${VAR}") is written in double quotes (one word). */
 #define VDM_EXEC_COMMENT "#"
 #define VDM_EXEC_CAPTURE "="
 

@@ -12,19 +12,31 @@ struct script_ctx {
 	int fd;
 };
 
+/* Non-zero when s is made of safe characters and ${VAR} references only (VAR:
+ * [A-Za-z_][A-Za-z0-9_]*): such an argument is written inside double quotes, so the shell
+ * expands the variables and nothing else. */
 static int script_is_var_ref(const char *s)
 {
-	size_t n = strlen(s);
-	if (n < 4 || s[0] != '$' || s[1] != '{' || s[n - 1] != '}')
-		return 0;
-	for (size_t i = 2; i < n - 1; i++) {
-		char c = s[i];
-		int ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			 (i > 2 && c >= '0' && c <= '9');
-		if (!ok)
+	int refs = 0;
+	while (*s) {
+		if (s[0] == '$' && s[1] == '{') {
+			const char *p = s + 2;
+			if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+				return 0;
+			while (*p == '_' || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			       (*p >= '0' && *p <= '9'))
+				p++;
+			if (*p != '}')
+				return 0;
+			s = p + 1;
+			refs++;
+			continue;
+		}
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/=,@+%-", *s))
 			return 0;
+		s++;
 	}
-	return 1;
+	return refs > 0;
 }
 
 static void script_args(struct strbuf *b, char *const argv[])
@@ -55,7 +67,8 @@ static char *script_line(char *const argv[])
 	} else if (!strcmp(argv[0], VDM_EXEC_CAPTURE)) {
 		const char *var = argv[1];
 		char ref[160];
-		if (!var || !argv[2] || strlen(var) > 150)
+		if (!var || !argv[2] || strlen(var) > 150 ||
+		    strspn(var, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(var))
 			goto bad;
 		snprintf(ref, sizeof ref, "${%s}", var);
 		if (!script_is_var_ref(ref))
