@@ -62,6 +62,8 @@ static int ssh_run(void *vctx, char *const argv[], int64_t timeout_ms, char **ou
 			break;
 		}
 		int n = ssh_channel_read_timeout(ch, buf, sizeof buf, 0, 50);
+		if (n == SSH_EOF)       /* reads after the end say so instead of 0 */
+			n = 0;
 		if (n == SSH_ERROR) {
 			failed = 1;
 			break;
@@ -69,6 +71,8 @@ static int ssh_run(void *vctx, char *const argv[], int64_t timeout_ms, char **ou
 		if (n > 0 && strbuf_add(&bo, buf, (size_t)n) < 0)
 			too_big = 1;
 		int m = ssh_channel_read_nonblocking(ch, buf, sizeof buf, 1);
+		if (m == SSH_EOF)
+			m = 0;
 		if (m == SSH_ERROR) {
 			failed = 1;
 			break;
