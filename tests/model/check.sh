@@ -58,6 +58,12 @@ has "$tmp/out" "copies share server vios1"
 run 0 --inventory "$data/check-same-server.json" --level pool --json
 jsonq 'j["ok"] is True and j["lvs"][0]["protection"] == "pool" and j["level"] == "pool"'
 
+# three copies, two of them on one server: any two pool failures are survived, not two servers
+run 3 --inventory "$data/check-three-copies.json" --json
+jsonq 'j["lvs"][0]["copies"] == 3 and j["lvs"][0]["protection"] == "pool" and j["lvs"][0]["status"] == "below"'
+jsonq '"server vios1" in j["lvs"][0]["reason"]'
+run 0 --inventory "$data/check-three-copies.json" --level pool
+
 # a single copy is below any level
 run 3 --inventory "$data/check-single.json"
 has "$tmp/out" "unmirrored"
