@@ -29,8 +29,8 @@ struct vdm_profile {
 	size_t n_servers;
 };
 
-/* At most 2 simultaneous failures are ever examined (3 copies: any two). */
-#define VDM_MAX_FAILED 2
+/* At most 4 simultaneous failures are examined (formats.md: 3 copies, any two). */
+#define VDM_MAX_FAILED 4
 struct vdm_failset {
 	int n;
 	int ids[VDM_MAX_FAILED];  /* component ids */
