@@ -206,6 +206,54 @@ static bool plan_group_accepts(const struct plan_ctx *c, const struct plan_group
 	return got != VDM_LEVEL_NONE && got >= c->level;
 }
 
+/* For a copy that is not the LV's last (3 copies, 1 existing): would some disk still be left
+ * for the last copy if this one used the disk with profile p? Looks for one pool or PV that
+ * makes the full set valid; stops at the first. */
+static bool plan_group_leaves_room(const struct plan_ctx *c, const struct plan_group *g,
+				   const struct vdm_profile *p)
+{
+	struct vdm_copy_disks cd[4];
+	size_t n = g->n_copies;
+	if (n + 2 > 4)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		cd[k].disks = g->copies[k];
+		cd[k].n = g->ncopy[k];
+	}
+	const struct vdm_profile *one[1] = { p }, *two[1];
+	cd[n].disks = one;
+	cd[n].n = 1;
+	cd[n + 1].disks = two;
+	cd[n + 1].n = 1;
+	size_t total = c->n_pools + c->vg->n_pvs;
+	for (size_t i = 0; i < total; i++) {
+		if (i < c->n_pools) {
+			if (c->pool_max[i] < c->ovh_mib + c->ext_mib)
+				continue;
+			two[0] = &c->pool_prof[i];
+		} else {
+			size_t v = i - c->n_pools;
+			if (c->pv_free0[v] <= 0)
+				continue;
+			two[0] = vdm_faults_disk(c->f, c->pi, c->vg->pvs[v].disk);
+		}
+		if (two[0] == p)
+			continue;
+		enum vdm_level got = vdm_protection(c->f, cd, n + 2, NULL);
+		if (got != VDM_LEVEL_NONE && got >= c->level)
+			return true;
+	}
+	return false;
+}
+
+static bool plan_group_candidate(const struct plan_ctx *c, const struct plan_group *g,
+				 const struct vdm_profile *p)
+{
+	if (!plan_group_accepts(c, g, p))
+		return false;
+	return g->final || plan_group_leaves_room(c, g, p);
+}
+
 static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 {
 	if (g->valid_done)
@@ -216,7 +264,7 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 	for (size_t p = 0; p < c->n_pools; p++) {
 		if (c->pool_max[p] < c->ovh_mib + c->ext_mib)
 			continue;  /* cannot hold one extent: never a candidate */
-		if (plan_group_accepts(c, g, &c->pool_prof[p])) {
+		if (plan_group_candidate(c, g, &c->pool_prof[p])) {
 			g->pool_ok[p] = 1;
 			g->valid_pools[g->n_valid_pools++] = (int)p;
 		}
@@ -225,7 +273,7 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 	for (size_t v = 0; v < c->vg->n_pvs; v++) {
 		if (c->pv_free0[v] <= 0)
 			continue;
-		if (plan_group_accepts(c, g, vdm_faults_disk(c->f, c->pi, c->vg->pvs[v].disk)))
+		if (plan_group_candidate(c, g, vdm_faults_disk(c->f, c->pi, c->vg->pvs[v].disk)))
 			g->valid_pvs[g->n_valid_pvs++] = (int)v;
 	}
 }
