@@ -2,6 +2,7 @@
  * Reuse of valid free extents first, then as few new disks as possible, then the emptiest
  * pools; every candidate judged by protect.c so that plan and audit never disagree. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -372,42 +373,184 @@ static void plan_add_seg(seg_vec *sv, int id, int64_t ext)
 	VEC_PUSH(sv, s);
 }
 
-/* Reuse: free extents of existing PVs valid for the LV, largest free first. */
-static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *order, size_t n)
+/* Max flow (Dinic) on a small graph: groups of LVs -> existing PVs valid for them. Reuse is
+ * the first goal, and which LV takes which PV's free extents decides how much fits: a greedy
+ * order can strand free extents that only another LV could have used. */
+struct plan_edge { int to; int64_t cap; };
+struct plan_flow {
+	VEC(struct plan_edge) e;       /* edge i and i^1 are a pair */
+	VEC(int) *adj;                 /* per node: edge indices */
+	int n;
+	int *level, *it;
+};
+
+static void flow_init(struct plan_flow *fl, int n)
 {
-	for (size_t oi = 0; oi < n; oi++) {
-		size_t l = order[oi];
-		if (t->remaining[l] <= 0)
-			continue;
-		struct plan_lv *pl = &c->lvs[l];
-		if (t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
-			continue;
-		struct plan_group *g = c->groups.v[t->lv_group[l]];
-		seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
-		while (t->remaining[l] > 0) {
-			/* the smallest PV that holds the whole rest (one segment, big holes kept
-			 * for big LVs), else the largest */
-			int best = -1, fit = -1;
-			for (size_t i = 0; i < g->n_valid_pvs; i++) {
-				int v = g->valid_pvs[i];
-				if (t->pv_free[v] <= 0)
-					continue;
-				if (best < 0 || t->pv_free[v] > t->pv_free[best])
-					best = v;
-				if (t->pv_free[v] >= t->remaining[l] &&
-				    (fit < 0 || t->pv_free[v] < t->pv_free[fit]))
-					fit = v;
+	memset(fl, 0, sizeof *fl);
+	fl->n = n;
+	fl->adj = xcalloc((size_t)n, sizeof *fl->adj);
+	fl->level = xcalloc((size_t)n, sizeof(int));
+	fl->it = xcalloc((size_t)n, sizeof(int));
+}
+
+static int flow_add(struct plan_flow *fl, int a, int b, int64_t cap)
+{
+	struct plan_edge f = { b, cap }, r = { a, 0 };
+	int id = (int)fl->e.n;
+	VEC_PUSH(&fl->e, f);
+	VEC_PUSH(&fl->e, r);
+	VEC_PUSH(&fl->adj[a], id);
+	VEC_PUSH(&fl->adj[b], id + 1);
+	return id;
+}
+
+static bool flow_bfs(struct plan_flow *fl, int s, int t)
+{
+	int *q = xmalloc((size_t)fl->n * sizeof(int));
+	for (int i = 0; i < fl->n; i++)
+		fl->level[i] = -1;
+	int h = 0, n = 0;
+	q[n++] = s;
+	fl->level[s] = 0;
+	while (h < n) {
+		int u = q[h++];
+		for (size_t k = 0; k < fl->adj[u].n; k++) {
+			struct plan_edge *e = &fl->e.v[fl->adj[u].v[k]];
+			if (e->cap > 0 && fl->level[e->to] < 0) {
+				fl->level[e->to] = fl->level[u] + 1;
+				q[n++] = e->to;
 			}
-			if (fit >= 0)
-				best = fit;
-			if (best < 0)
-				break;
-			int64_t take = t->pv_free[best] < t->remaining[l] ? t->pv_free[best] : t->remaining[l];
-			t->pv_free[best] -= take;
-			t->remaining[l] -= take;
-			plan_add_seg(sv, c->vg->pvs[best].disk, take);
 		}
 	}
+	free(q);
+	return fl->level[t] >= 0;
+}
+
+static int64_t flow_dfs(struct plan_flow *fl, int u, int t, int64_t f)
+{
+	if (u == t)
+		return f;
+	for (; fl->it[u] < (int)fl->adj[u].n; fl->it[u]++) {
+		int id = fl->adj[u].v[fl->it[u]];
+		struct plan_edge *e = &fl->e.v[id];
+		if (e->cap <= 0 || fl->level[e->to] != fl->level[u] + 1)
+			continue;
+		int64_t d = flow_dfs(fl, e->to, t, f < e->cap ? f : e->cap);
+		if (d > 0) {
+			fl->e.v[id].cap -= d;
+			fl->e.v[id ^ 1].cap += d;
+			return d;
+		}
+	}
+	return 0;
+}
+
+static void flow_run(struct plan_flow *fl, int s, int t)
+{
+	while (flow_bfs(fl, s, t)) {
+		memset(fl->it, 0, (size_t)fl->n * sizeof(int));
+		while (flow_dfs(fl, s, t, INT64_MAX) > 0)
+			;
+	}
+}
+
+static void flow_free(struct plan_flow *fl)
+{
+	for (int i = 0; i < fl->n; i++)
+		free(fl->adj[i].v);
+	free(fl->adj);
+	free(fl->e.v);
+	free(fl->level);
+	free(fl->it);
+}
+
+/* Reuse: as many extents as possible on free extents of existing PVs valid for each LV
+ * (max flow per group of LVs), then each group's share handed to its LVs, whole where a PV
+ * share holds the whole copy. */
+static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *order, size_t n)
+{
+	size_t ng = c->groups.n, npv = c->vg->n_pvs;
+	int64_t *demand = xcalloc(ng + 1, sizeof *demand);
+	VEC(int) gl = { 0 };
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t l = order[oi];
+		struct plan_lv *pl = &c->lvs[l];
+		if (t->remaining[l] <= 0 || t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
+			continue;
+		int g = t->lv_group[l];
+		if (!c->groups.v[g]->n_valid_pvs)
+			continue;
+		if (!demand[g])
+			VEC_PUSH(&gl, g);
+		demand[g] += t->remaining[l];
+	}
+	if (!gl.n) {
+		free(demand);
+		return;
+	}
+	/* nodes: 0 source, 1 sink, 2.. groups (in gl order), then PVs */
+	struct plan_flow fl;
+	flow_init(&fl, 2 + (int)gl.n + (int)npv);
+	for (size_t v = 0; v < npv; v++)
+		if (t->pv_free[v] > 0)
+			flow_add(&fl, 2 + (int)gl.n + (int)v, 1, t->pv_free[v]);
+	int **gedge = xcalloc(gl.n, sizeof *gedge);
+	for (size_t i = 0; i < gl.n; i++) {
+		struct plan_group *g = c->groups.v[gl.v[i]];
+		flow_add(&fl, 0, 2 + (int)i, demand[gl.v[i]]);
+		gedge[i] = xcalloc(npv + 1, sizeof(int));
+		for (size_t v = 0; v < npv; v++)
+			gedge[i][v] = -1;
+		for (size_t k = 0; k < g->n_valid_pvs; k++) {
+			int v = g->valid_pvs[k];
+			if (t->pv_free[v] > 0)
+				gedge[i][v] = flow_add(&fl, 2 + (int)i, 2 + (int)gl.n + v, INT64_MAX / 4);
+		}
+	}
+	flow_run(&fl, 0, 1);
+	/* each group's share per PV: the reverse capacity of its edge */
+	int64_t *share = xcalloc(npv + 1, sizeof *share);
+	for (size_t i = 0; i < gl.n; i++) {
+		int gid = gl.v[i];
+		for (size_t v = 0; v < npv; v++)
+			share[v] = gedge[i][v] >= 0 ? fl.e.v[gedge[i][v] ^ 1].cap : 0;
+		for (size_t oi = 0; oi < n; oi++) {
+			size_t l = order[oi];
+			if (t->lv_group[l] != gid || t->remaining[l] <= 0)
+				continue;
+			struct plan_lv *pl = &c->lvs[l];
+			if (t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
+				continue;
+			seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
+			while (t->remaining[l] > 0) {
+				/* the smallest share that holds the whole rest, else the largest */
+				int best = -1, fit = -1;
+				for (size_t v = 0; v < npv; v++) {
+					if (share[v] <= 0)
+						continue;
+					if (best < 0 || share[v] > share[best])
+						best = (int)v;
+					if (share[v] >= t->remaining[l] && (fit < 0 || share[v] < share[fit]))
+						fit = (int)v;
+				}
+				if (fit >= 0)
+					best = fit;
+				if (best < 0)
+					break;
+				int64_t take = share[best] < t->remaining[l] ? share[best] : t->remaining[l];
+				share[best] -= take;
+				t->pv_free[best] -= take;
+				t->remaining[l] -= take;
+				plan_add_seg(sv, c->vg->pvs[best].disk, take);
+			}
+		}
+		free(gedge[i]);
+	}
+	free(share);
+	free(gedge);
+	flow_free(&fl);
+	free(gl.v);
+	free(demand);
 }
 
 /* Utilization of pool p after its new disk holds n extents, compared as fractions. */
@@ -998,7 +1141,17 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 	return plan;
 }
 
-/* Plans at c->level; on success *best_try holds the chosen placement. */
+static int64_t plan_try_reused(const struct plan_ctx *c, const struct plan_try *t)
+{
+	int64_t s = 0;
+	for (size_t v = 0; v < c->vg->n_pvs; v++)
+		s += c->pv_free0[v] - t->pv_free[v];
+	return s;
+}
+
+/* Plans at c->level; on success *best holds the chosen placement. Reuse modes are tried in
+ * turn (with 3 copies, reusing for the second copy can take what the third needed) and the
+ * best by the goals' order wins: most reuse, fewest new disks, least new space. */
 static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, size_t msize)
 {
 	plan_ctx_reset_groups(c);
@@ -1006,7 +1159,9 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 	size_t nmodes = c->req->no_reuse ? 1 : (c->req->copies == 3 ? 3 : 2);
 	if (c->req->no_reuse)
 		modes[0] = 2;
-	bool have_msg = false;
+	bool have_msg = false, have = false;
+	int64_t b_reuse = 0, b_mib = 0;
+	int b_disks = 0, b_mode = 0;
 	for (size_t mi = 0; mi < nmodes; mi++) {
 		struct plan_try t;
 		plan_try_init(c, &t, modes[mi], PPM);
@@ -1018,29 +1173,43 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 			plan_try_free(c, &t);
 			continue;
 		}
-		/* balance: the lowest utilization cap that keeps the disk count and new space */
-		int ndisks = t.n_opened;
-		int64_t new_mib = plan_try_new_mib(c, &t);
-		int64_t lo = 0, hi = PPM;
-		while (lo < hi && ndisks > 0) {
-			int64_t mid = lo + (hi - lo) / 2;
-			struct plan_try u;
-			plan_try_init(c, &u, modes[mi], mid);
-			bool good = plan_run(c, &u) && u.n_opened <= ndisks &&
-				    plan_try_new_mib(c, &u) <= new_mib;
-			if (good) {
-				hi = mid;
-				plan_try_free(c, &t);
-				t = u;
-			} else {
-				lo = mid + 1;
-				plan_try_free(c, &u);
-			}
+		int64_t reuse = plan_try_reused(c, &t), mib = plan_try_new_mib(c, &t);
+		if (!have || reuse > b_reuse || (reuse == b_reuse && (t.n_opened < b_disks ||
+		    (t.n_opened == b_disks && mib < b_mib)))) {
+			have = true;
+			b_reuse = reuse;
+			b_disks = t.n_opened;
+			b_mib = mib;
+			b_mode = modes[mi];
 		}
-		*best = t;
-		return true;
+		plan_try_free(c, &t);
+		if (modes[mi] == 0 && reuse == 0)
+			break;  /* nothing to reuse: the other modes give the same */
 	}
-	return false;
+	if (!have)
+		return false;
+	struct plan_try t;
+	plan_try_init(c, &t, b_mode, PPM);
+	plan_run(c, &t);
+	/* balance: the lowest utilization cap that keeps the disk count and new space */
+	int64_t lo = 0, hi = PPM;
+	while (lo < hi && b_disks > 0) {
+		int64_t mid = lo + (hi - lo) / 2;
+		struct plan_try u;
+		plan_try_init(c, &u, b_mode, mid);
+		bool good = plan_run(c, &u) && u.n_opened <= b_disks && plan_try_new_mib(c, &u) <= b_mib &&
+			    plan_try_reused(c, &u) >= b_reuse;
+		if (good) {
+			hi = mid;
+			plan_try_free(c, &t);
+			t = u;
+		} else {
+			lo = mid + 1;
+			plan_try_free(c, &u);
+		}
+	}
+	*best = t;
+	return true;
 }
 
 int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req,
