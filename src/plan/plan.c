@@ -849,16 +849,21 @@ static void plan_fail_message(struct plan_ctx *c, struct plan_try *t, char *buf,
 	}
 	for (size_t i = 0; i < g->n_valid_pvs; i++)
 		usable += t->pv_free[g->valid_pvs[i]] * c->ext_mib;
-	int64_t needed = t->fail_remaining * c->ext_mib + c->ovh_mib;
-	const char *what = c->req->copies == 3 && pl->m == 2 && g->n_copies > 1 ? "its third copy" : "a new copy";
+	/* what this copy already got in the domain counts as usable: the message compares the
+	 * whole copy with the whole room left for it */
+	usable += (pl->need - t->fail_remaining) * c->ext_mib;
+	int64_t needed = pl->need * c->ext_mib + c->ovh_mib;
+	const char *what = c->req->copies == 3 && g->n_copies > 1 && lv->n_copies == 1 ?
+			   " for its third copy" : "";
+	const char *where = g->n_valid_pvs ? "pools and PVs" : "pools";
 	if (g->n_valid_pools == 0 && g->n_valid_pvs == 0)
-		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: no pool or PV outside %s "
-			 "can hold %s", lv->name, (long long)(lv->extents * c->ext_mib),
+		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: no pool outside %s "
+			 "can hold a copy%s", lv->name, (long long)(lv->extents * c->ext_mib),
 			 vdm_level_name(c->level), dom, what);
 	else
-		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: pools and PVs outside %s "
-			 "have %lld MiB usable, %lld MiB needed for %s", lv->name,
-			 (long long)(lv->extents * c->ext_mib), vdm_level_name(c->level), dom,
+		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: %s outside %s "
+			 "have %lld MiB usable, %lld MiB needed%s", lv->name,
+			 (long long)(lv->extents * c->ext_mib), vdm_level_name(c->level), where, dom,
 			 (long long)usable, (long long)needed, what);
 }
 
