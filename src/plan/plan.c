@@ -255,21 +255,97 @@ static bool plan_group_candidate(const struct plan_ctx *c, const struct plan_gro
 	return g->final || plan_group_leaves_room(c, g, p);
 }
 
+static bool plan_has(const int *v, size_t n, int x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Which pools are valid for a group. A new disk in pool P whose devices and pool appear in
+ * none of the group's disks can only meet the group through its server, that server's frame
+ * or site: every such pool of the same "relation" (server of the group, frame of the group,
+ * site of the group, or foreign) is judged alike (the relabelling of servers, frames and sites
+ * that maps one onto the other leaves the group unchanged), so protect.c is asked once per relation
+ * instead of once per pool (2400 pools, a few relations). Pools that share a device or the
+ * pool itself with the group are judged one by one. */
 static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 {
 	if (g->valid_done)
 		return;
 	g->valid_done = true;
+	const struct vdm_inventory *inv = c->inv;
+	/* the group's components as protect.c numbers them (devices, pools) and its servers,
+	 * frames and sites as inventory indices (frame/site -1 = unnamed: own slot) */
+	VEC(int) comp = { 0 };
+	size_t ns = inv->n_servers, nf = inv->n_frames + 1, nt = inv->n_sites + 1;
+	unsigned char *gs = xcalloc(ns + nf + nt + 1, 1);
+	unsigned char *gf = gs + ns, *gt = gf + nf;
+	size_t pos = 1;
+	while (pos < g->nkey) {
+		size_t cnt = (size_t)g->key[pos++];
+		for (size_t i = 0; i < cnt; i++) {
+			int id = g->key[pos++];
+			const struct vdm_profile *p = plan_profile(c, id);
+			for (size_t k = 0; k < p->n_devices; k++)
+				VEC_PUSH(&comp, p->devices[k]);
+			if (p->pool >= 0)
+				VEC_PUSH(&comp, p->pool);
+			const int *paths;
+			size_t np;
+			int one;
+			if (id < c->n_disks) {
+				paths = c->part->disks[id].paths;
+				np = c->part->disks[id].n_paths;
+			} else {
+				one = inv->pools[id - c->n_disks].server;
+				paths = &one;
+				np = 1;
+			}
+			for (size_t k = 0; k < np; k++) {
+				int sv = paths[k], fr = inv->servers[sv].frame;
+				int st = fr >= 0 ? inv->frames[fr].site : -1;
+				gs[sv] = 1;
+				gf[fr >= 0 ? (size_t)fr : nf - 1] = 1;
+				gt[st >= 0 ? (size_t)st : nt - 1] = 1;
+			}
+		}
+	}
+	/* memo per relation: 0 unknown, 1 valid, 2 invalid */
+	unsigned char *memo = xcalloc(ns + nf + nt + 2, 1);
 	g->pool_ok = xcalloc(c->n_pools ? c->n_pools : 1, 1);
 	g->valid_pools = xmalloc((c->n_pools ? c->n_pools : 1) * sizeof(int));
 	for (size_t p = 0; p < c->n_pools; p++) {
 		if (c->pool_max[p] < c->ovh_mib + c->ext_mib)
 			continue;  /* cannot hold one extent: never a candidate */
-		if (plan_group_candidate(c, g, &c->pool_prof[p])) {
+		const struct vdm_profile *pp = &c->pool_prof[p];
+		bool shared = plan_has(comp.v, comp.n, pp->pool);
+		for (size_t k = 0; k < pp->n_devices && !shared; k++)
+			shared = plan_has(comp.v, comp.n, pp->devices[k]);
+		bool ok;
+		if (shared) {
+			ok = plan_group_candidate(c, g, pp);
+		} else {
+			int sv = inv->pools[p].server, fr = inv->servers[sv].frame;
+			int st = fr >= 0 ? inv->frames[fr].site : -1;
+			size_t fi = fr >= 0 ? (size_t)fr : nf - 1, ti = st >= 0 ? (size_t)st : nt - 1;
+			size_t slot = gs[sv] ? (size_t)sv : gf[fi] ? ns + fi : gt[ti] ? ns + nf + ti
+				    : ns + nf + nt;
+			if (!memo[slot])
+				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
+			/* the look-ahead of a copy that is not the last depends on the other
+			 * candidates too: judged pool by pool */
+			ok = memo[slot] == 1 && (g->final || plan_group_leaves_room(c, g, pp));
+		}
+		if (ok) {
 			g->pool_ok[p] = 1;
 			g->valid_pools[g->n_valid_pools++] = (int)p;
 		}
 	}
+	free(memo);
+	free(gs);
+	free(comp.v);
 	g->valid_pvs = xmalloc((c->vg->n_pvs ? c->vg->n_pvs : 1) * sizeof(int));
 	for (size_t v = 0; v < c->vg->n_pvs; v++) {
 		if (c->pv_free0[v] <= 0)
