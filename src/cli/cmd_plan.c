@@ -297,10 +297,18 @@ int cmd_plan(int argc, char **argv)
 	} else if (rc < 0) {
 		exit_code = cli_fail("plan", &err);
 	} else if (json) {
+		/* one write: jansson's stream dump writes token by token */
 		json_t *o = vdm_plan_to_json(plan);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
+		char *text = json_dumps(o, JSON_INDENT(1));
 		json_decref(o);
+		if (!text) {
+			fputs("vdmirror plan: out of memory\n", stderr);
+			exit_code = VDM_EXIT_BACKEND;
+		} else {
+			fputs(text, stdout);
+			putchar('\n');
+			free(text);
+		}
 	} else {
 		plan_print_table(inv, plan);
 	}

@@ -24,6 +24,7 @@ struct plan_group {
 	int *key; size_t nkey;
 	uint64_t hash;
 	int idx;                                /* in ctx->groups */
+	int prot;                               /* protection of these copies, -2 = not yet */
 	const struct vdm_profile ***copies;     /* profiles per copy */
 	size_t *ncopy;                          /* disks per copy */
 	size_t n_copies;
@@ -31,6 +32,7 @@ struct plan_group {
 	bool valid_done;
 	unsigned char *pool_ok;                 /* n_pools */
 	int *valid_pools; size_t n_valid_pools;
+	int *invalid_pools; size_t n_invalid_pools;   /* the others: shorter when most are valid */
 	int *valid_pvs; size_t n_valid_pvs;
 };
 
@@ -67,6 +69,9 @@ struct plan_ctx {
 	VEC(struct plan_group *) groups;
 	struct plan_group **gtab; size_t gtab_cap;
 	VEC(int) keybuf;
+	/* round 1 does not depend on the try: its groups and LV order are kept */
+	int *r1_group;
+	size_t *r1_order, r1_n;
 };
 
 /* One attempt at a level, reuse mode and utilization cap. */
@@ -164,7 +169,8 @@ static int plan_group_find(struct plan_ctx *c, const int *key, size_t n)
 	memcpy(g->key, key, n * sizeof *key);
 	g->nkey = n;
 	g->hash = h;
-	g->final = key[0];
+	g->final = key[0] == 1;
+	g->prot = -2;
 	/* decode copies */
 	size_t pos = 1, nc = 0;
 	while (pos < n) {
@@ -343,6 +349,10 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 			g->valid_pools[g->n_valid_pools++] = (int)p;
 		}
 	}
+	g->invalid_pools = xmalloc((c->n_pools - g->n_valid_pools + 1) * sizeof(int));
+	for (size_t p = 0; p < c->n_pools; p++)
+		if (!g->pool_ok[p])
+			g->invalid_pools[g->n_invalid_pools++] = (int)p;
 	free(memo);
 	free(gs);
 	free(comp.v);
@@ -364,6 +374,7 @@ static void plan_group_free(struct plan_group *g)
 	free(g->key);
 	free(g->pool_ok);
 	free(g->valid_pools);
+	free(g->invalid_pools);
 	free(g->valid_pvs);
 	free(g);
 }
@@ -373,7 +384,7 @@ static int plan_lv_group(struct plan_ctx *c, struct plan_try *t, size_t l, int r
 {
 	struct plan_lv *pl = &c->lvs[l];
 	c->keybuf.n = 0;
-	VEC_PUSH(&c->keybuf, r == pl->m ? 1 : 0);
+	VEC_PUSH(&c->keybuf, r > pl->m ? 2 : r == pl->m ? 1 : 0);
 	for (size_t i = 0; i < pl->n_base; i++)
 		VEC_PUSH(&c->keybuf, pl->base_ids[i]);
 	for (int k = 0; k < r - 1; k++) {
@@ -584,44 +595,51 @@ static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size
 		}
 	}
 	flow_run(&fl, 0, 1);
-	/* each group's share per PV: the reverse capacity of its edge */
-	int64_t *share = xcalloc(npv + 1, sizeof *share);
+	/* each group's share per PV: the reverse capacity of its edge; then one pass over the
+	 * LVs hands every LV its part of its group's shares */
+	int64_t *share = xcalloc(gl.n * npv + 1, sizeof *share);
+	int *gpos = xmalloc((ng + 1) * sizeof *gpos);
+	for (size_t i = 0; i < ng; i++)
+		gpos[i] = -1;
 	for (size_t i = 0; i < gl.n; i++) {
-		int gid = gl.v[i];
+		gpos[gl.v[i]] = (int)i;
 		for (size_t v = 0; v < npv; v++)
-			share[v] = gedge[i][v] >= 0 ? fl.e.v[gedge[i][v] ^ 1].cap : 0;
-		for (size_t oi = 0; oi < n; oi++) {
-			size_t l = order[oi];
-			if (t->lv_group[l] != gid || t->remaining[l] <= 0)
-				continue;
-			struct plan_lv *pl = &c->lvs[l];
-			if (t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
-				continue;
-			seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
-			while (t->remaining[l] > 0) {
-				/* the smallest share that holds the whole rest, else the largest */
-				int best = -1, fit = -1;
-				for (size_t v = 0; v < npv; v++) {
-					if (share[v] <= 0)
-						continue;
-					if (best < 0 || share[v] > share[best])
-						best = (int)v;
-					if (share[v] >= t->remaining[l] && (fit < 0 || share[v] < share[fit]))
-						fit = (int)v;
-				}
-				if (fit >= 0)
-					best = fit;
-				if (best < 0)
-					break;
-				int64_t take = share[best] < t->remaining[l] ? share[best] : t->remaining[l];
-				share[best] -= take;
-				t->pv_free[best] -= take;
-				t->remaining[l] -= take;
-				plan_add_seg(sv, c->vg->pvs[best].disk, take);
-			}
-		}
+			share[i * npv + v] = gedge[i][v] >= 0 ? fl.e.v[gedge[i][v] ^ 1].cap : 0;
 		free(gedge[i]);
 	}
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t l = order[oi];
+		int gi = gpos[t->lv_group[l]];
+		if (gi < 0 || t->remaining[l] <= 0)
+			continue;
+		struct plan_lv *pl = &c->lvs[l];
+		if (t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
+			continue;
+		int64_t *sh = share + (size_t)gi * npv;
+		seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
+		while (t->remaining[l] > 0) {
+			/* the smallest share that holds the whole rest, else the largest */
+			int best = -1, fit = -1;
+			for (size_t v = 0; v < npv; v++) {
+				if (sh[v] <= 0)
+					continue;
+				if (best < 0 || sh[v] > sh[best])
+					best = (int)v;
+				if (sh[v] >= t->remaining[l] && (fit < 0 || sh[v] < sh[fit]))
+					fit = (int)v;
+			}
+			if (fit >= 0)
+				best = fit;
+			if (best < 0)
+				break;
+			int64_t take = sh[best] < t->remaining[l] ? sh[best] : t->remaining[l];
+			sh[best] -= take;
+			t->pv_free[best] -= take;
+			t->remaining[l] -= take;
+			plan_add_seg(sv, c->vg->pvs[best].disk, take);
+		}
+	}
+	free(gpos);
 	free(share);
 	free(gedge);
 	flow_free(&fl);
@@ -692,14 +710,23 @@ static bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const 
 			break;
 		/* demand each pool could take */
 		memset(absorb, 0, c->n_pools * sizeof *absorb);
+		int64_t everywhere = 0;  /* demand of groups counted by the pools they cannot use */
 		for (size_t i = 0; i < active.n; i++) {
 			struct plan_group *g = c->groups.v[active.v[i]];
 			int64_t gr = grem[active.v[i]];
 			if (!gr)
 				continue;
-			for (size_t k = 0; k < g->n_valid_pools; k++)
-				absorb[g->valid_pools[k]] += gr;
+			if (g->n_invalid_pools < g->n_valid_pools) {
+				everywhere += gr;
+				for (size_t k = 0; k < g->n_invalid_pools; k++)
+					absorb[g->invalid_pools[k]] -= gr;
+			} else {
+				for (size_t k = 0; k < g->n_valid_pools; k++)
+					absorb[g->valid_pools[k]] += gr;
+			}
 		}
+		for (size_t p = 0; p < c->n_pools; p++)
+			absorb[p] += everywhere;
 		int best = -1, best_open = -1;
 		struct plan_cand bc = { 0, 0 }, boc = { 0, 0 };
 		for (size_t p = 0; p < c->n_pools; p++) {
@@ -791,6 +818,15 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 	bool ok = true;
 	for (int r = 1; r <= maxm && ok; r++) {
 		size_t n = 0;
+		if (r == 1 && c->r1_order) {
+			for (size_t l = 0; l < c->n_lvs; l++) {
+				t->remaining[l] = c->lvs[l].need;
+				t->lv_group[l] = c->r1_group[l];
+			}
+			plan_reuse(c, t, r, c->r1_order, c->r1_n);
+			ok = plan_new_disks(c, t, r, c->r1_order, c->r1_n);
+			continue;
+		}
 		for (size_t l = 0; l < c->n_lvs; l++) {
 			if (c->lvs[l].m < r)
 				continue;
@@ -806,6 +842,13 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 		qsort(ord, n, sizeof *ord, cmp_ord);
 		for (size_t i = 0; i < n; i++)
 			order[i] = ord[i].l;
+		if (r == 1) {
+			c->r1_order = xmalloc((n + 1) * sizeof *c->r1_order);
+			memcpy(c->r1_order, order, n * sizeof *order);
+			c->r1_n = n;
+			c->r1_group = xmalloc((c->n_lvs + 1) * sizeof *c->r1_group);
+			memcpy(c->r1_group, t->lv_group, c->n_lvs * sizeof *t->lv_group);
+		}
 		plan_reuse(c, t, r, order, n);
 		ok = plan_new_disks(c, t, r, order, n);
 	}
@@ -962,6 +1005,8 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->groups.v);
 	free(c->gtab);
 	free(c->keybuf.v);
+	free(c->r1_order);
+	free(c->r1_group);
 	if (c->f)
 		vdm_faults_free(c->f);
 }
@@ -975,6 +1020,11 @@ static void plan_ctx_reset_groups(struct plan_ctx *c)
 	free(c->gtab);
 	c->gtab = NULL;
 	c->gtab_cap = 0;
+	free(c->r1_order);
+	free(c->r1_group);
+	c->r1_order = NULL;
+	c->r1_group = NULL;
+	c->r1_n = 0;
 }
 
 /* Reserves copy_meta_extents on a PV of the existing copy of each LV gaining its first
@@ -1177,33 +1227,12 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 		struct plan_lv *pl = &c->lvs[li];
 		out->n_new_copies = (size_t)pl->m;
 		out->new_copies = xcalloc((size_t)pl->m, sizeof *out->new_copies);
-		/* protection after: existing copies plus the new ones */
-		size_t ncp = lv->n_copies + (size_t)pl->m;
-		struct vdm_copy_disks *cd = xcalloc(ncp, sizeof *cd);
-		const struct vdm_profile **profs = NULL;
-		size_t nprof = 0;
-		for (size_t k = 0; k < lv->n_copies; k++)
-			nprof += lv->copies[k].n_segs;
-		for (int k = 0; k < pl->m; k++)
-			nprof += t->copies[li * 3 + (size_t)k].n;
-		profs = xcalloc(nprof + 1, sizeof *profs);
-		size_t pos = 0;
-		for (size_t k = 0; k < lv->n_copies; k++) {
-			cd[k].disks = profs + pos;
-			for (size_t s = 0; s < lv->copies[k].n_segs; s++)
-				profs[pos++] = vdm_faults_disk(c->f, c->pi,
-							       c->vg->pvs[lv->copies[k].segs[s].pv].disk);
-			cd[k].n = lv->copies[k].n_segs;
-		}
 		for (int k = 0; k < pl->m; k++) {
 			seg_vec *sv = &t->copies[li * 3 + (size_t)k];
 			struct vdm_plan_copy *pc = &out->new_copies[k];
 			pc->segs = xcalloc(sv->n + 1, sizeof *pc->segs);
-			cd[lv->n_copies + (size_t)k].disks = profs + pos;
-			cd[lv->n_copies + (size_t)k].n = sv->n;
 			for (size_t s = 0; s < sv->n; s++) {
 				int id = sv->v[s].id;
-				profs[pos++] = plan_profile(c, id);
 				pc->segs[s].pv = xstrdup(id < c->n_disks ? c->part->disks[id].name
 								      : disk_name[id - c->n_disks]);
 				pc->segs[s].extents = sv->v[s].ext;
@@ -1213,9 +1242,18 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 			}
 			pc->n_segs = sv->n;
 		}
-		out->protection = vdm_protection(c->f, cd, ncp, NULL);
-		free(profs);
-		free(cd);
+		/* protection after: existing copies plus the new ones, judged once per layout */
+		int gid = plan_lv_group(c, t, li, pl->m + 1);  /* may grow c->groups */
+		struct plan_group *g = c->groups.v[gid];
+		if (g->prot == -2) {
+			struct vdm_copy_disks cd[4];
+			for (size_t k = 0; k < g->n_copies && k < 4; k++) {
+				cd[k].disks = g->copies[k];
+				cd[k].n = g->ncopy[k];
+			}
+			g->prot = (int)vdm_protection(c->f, cd, g->n_copies, NULL);
+		}
+		out->protection = (enum vdm_level)g->prot;
 	}
 	free(disk_name);
 	free(pools.v);
@@ -1273,8 +1311,9 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 	plan_try_init(c, &t, b_mode, PPM);
 	plan_run(c, &t);
 	/* balance: the lowest utilization cap that keeps the disk count and new space */
-	int64_t lo = 0, hi = PPM;
-	while (lo < hi && b_disks > 0) {
+	/* 1/8192 of a pool's size is as fine as utilization needs to be */
+	int64_t lo = 0, hi = PPM, step = PPM / 8192;
+	while (hi - lo > step && b_disks > 0) {
 		int64_t mid = lo + (hi - lo) / 2;
 		struct plan_try u;
 		plan_try_init(c, &u, b_mode, mid);
@@ -1285,7 +1324,7 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 			plan_try_free(c, &t);
 			t = u;
 		} else {
-			lo = mid + 1;
+			lo = mid;
 			plan_try_free(c, &u);
 		}
 	}
