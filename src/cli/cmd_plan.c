@@ -297,18 +297,12 @@ int cmd_plan(int argc, char **argv)
 	} else if (rc < 0) {
 		exit_code = cli_fail("plan", &err);
 	} else if (json) {
-		/* one write: jansson's stream dump writes token by token */
-		json_t *o = vdm_plan_to_json(plan);
-		char *text = json_dumps(o, JSON_INDENT(1));
-		json_decref(o);
-		if (!text) {
-			fputs("vdmirror plan: out of memory\n", stderr);
+		/* streamed: a tree of the plan would double the memory of a big plan; the
+		 * inventory is not needed any more */
+		vdm_inventory_free(inv);
+		inv = NULL;
+		if (vdm_plan_write(plan, stdout) < 0)
 			exit_code = VDM_EXIT_BACKEND;
-		} else {
-			fputs(text, stdout);
-			putchar('\n');
-			free(text);
-		}
 	} else {
 		plan_print_table(inv, plan);
 	}

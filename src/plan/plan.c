@@ -457,7 +457,12 @@ static void plan_add_seg(seg_vec *sv, int id, int64_t ext)
 			return;
 		}
 	struct plan_seg s = { id, ext };
-	VEC_PUSH(sv, s);
+	if (sv->n == sv->cap) {
+		/* most copies have one or two segments: grow from 2, not VEC's 8 (20 000 LVs) */
+		sv->cap = sv->cap ? sv->cap * 2 : 2;
+		sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
+	}
+	sv->v[sv->n++] = s;
 }
 
 /* Max flow (Dinic) on a small graph: groups of LVs -> existing PVs valid for them. Reuse is

@@ -428,6 +428,17 @@ static void test_determinism_and_json(void **state)
 	const struct vdm_plan_lv *c = tc_lv(&tc, "c");
 	assert_int_equal(c->n_new_copies, 0);
 	assert_int_equal(c->protection, VDM_LEVEL_SERVER);
+	/* the streamed document is the same JSON */
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *mf = open_memstream(&buf, &blen);
+	assert_int_equal(vdm_plan_write(tc.plan, mf), 0);
+	fclose(mf);
+	json_t *streamed = json_loads(buf, 0, NULL);
+	assert_non_null(streamed);
+	assert_true(json_equal(streamed, tc.pj));
+	json_decref(streamed);
+	free(buf);
 	/* from_json reads it back to the same bytes; a broken one is named by path */
 	struct vdm_plan *back = NULL;
 	struct vdm_error err = { 0 };

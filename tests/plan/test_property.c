@@ -67,6 +67,17 @@ static int plan_and_check(const json_t *root, const struct vdm_inventory *inv,
 		free(inv_text);
 		fail_msg("seed %lu case %d: checker: %s", seed, casei, why);
 	}
+	/* the streamed writer says the same */
+	char *buf = NULL;
+	size_t blen = 0;
+	FILE *mf = open_memstream(&buf, &blen);
+	assert_int_equal(vdm_plan_write(plan, mf), 0);
+	fclose(mf);
+	json_t *streamed = json_loads(buf, 0, NULL);
+	assert_non_null(streamed);
+	assert_true(json_equal(streamed, pj));
+	json_decref(streamed);
+	free(buf);
 	/* the document reads back to the same bytes */
 	struct vdm_plan *back = NULL;
 	if (vdm_plan_from_json(pj, "plan", &back, &err) != 0)
