@@ -45,8 +45,7 @@ static int ibmi_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_
 {
 	if (!ibmi_name_ok(disk))
 		return vdm_err(err, -EINVAL, "ibmi: disk name invalid");
-	char l1[256];
-	snprintf(l1, sizeof l1, "IBM i: the new virtual disk %s must show as a non-configured disk "
+	CLEANUP_FREE char *l1 = xasprintf("IBM i: the new virtual disk %s must show as a non-configured disk "
 		 "unit (STRSST, Work with disk units, Display disk configuration).", disk);
 	const char *lines[] = { l1, NULL };
 	return ibmi_say(x, lines, err);
@@ -56,8 +55,7 @@ static int ibmi_add_pv(struct vdm_exec *x, const char *vg, const char *disk, str
 {
 	if (!ibmi_name_ok(disk) || !ibmi_name_ok(vg))
 		return vdm_err(err, -EINVAL, "ibmi: names invalid");
-	char l1[256];
-	snprintf(l1, sizeof l1, "IBM i: add disk unit %s to ASP %s (STRSST, Work with disk units, "
+	CLEANUP_FREE char *l1 = xasprintf("IBM i: add disk unit %s to ASP %s (STRSST, Work with disk units, "
 		 "Work with disk configuration, add units to ASPs).", disk, vg);
 	const char *lines[] = { l1, NULL };
 	return ibmi_say(x, lines, err);
@@ -68,8 +66,7 @@ static int ibmi_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
 {
 	if (!ibmi_name_ok(disk) || !ibmi_name_ok(vg))
 		return vdm_err(err, -EINVAL, "ibmi: names invalid");
-	char l1[256];
-	snprintf(l1, sizeof l1, "IBM i: remove disk unit %s from ASP %s before the VIOS side "
+	CLEANUP_FREE char *l1 = xasprintf("IBM i: remove disk unit %s from ASP %s before the VIOS side "
 		 "deletes it (STRSST, Work with disk configuration).", disk, vg);
 	const char *lines[] = { l1, NULL };
 	return ibmi_say(x, lines, err);
@@ -80,11 +77,10 @@ static int ibmi_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int
 {
 	if (!ibmi_name_ok(vg))
 		return vdm_err(err, -EINVAL, "ibmi: ASP name invalid");
-	char l1[300], l2[300];
-	snprintf(l1, sizeof l1, "IBM i: start mirrored protection for ASP %s (STRSST, Work with "
+	CLEANUP_FREE char *l1 = xasprintf("IBM i: start mirrored protection for ASP %s (STRSST, Work with "
 		 "disk units, Work with disk configuration, Work with mirrored protection); the "
 		 "system pairs units of equal capacity by itself.", vg);
-	snprintf(l2, sizeof l2, "IBM i: expected level: IOA or better, since each new unit sits "
+	CLEANUP_FREE char *l2 = xasprintf("IBM i: expected level: IOA or better, since each new unit sits "
 		 "behind a client adapter served by the other VIOS (an inference, not IBM-documented); "
 		 "check the level IBM i reports (Display disk configuration protection).");
 	const char *lines[] = { l1, l2, NULL };
