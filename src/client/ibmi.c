@@ -34,10 +34,13 @@ static int ibmi_say(struct vdm_exec *x, const char *const *lines, struct vdm_err
 	return 0;
 }
 
+/* IBM i's disk units and ASPs are not read by vdmirror: the partition keeps the disks the
+ * backend found and no volume groups (the operator mirrors per ASP, inside IBM i). */
 static int ibmi_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
 {
-	return vdm_err(err, -ENOTSUP, "ibmi: disk units and ASPs are not discovered; the plan "
-		       "treats each ASP as the VG the operator names");
+	if (!json_is_array(json_object_get(partition, "vgs")))
+		json_object_set_new(partition, "vgs", json_array());
+	return 0;
 }
 
 static int ibmi_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,

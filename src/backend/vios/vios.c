@@ -1004,8 +1004,14 @@ static int vios_client_address(void *vst, const char *partition, char **address,
 {
 	struct vios_state *st = vst;
 	const char *a = kv_get(st->addrs.v, st->addrs.n, partition);
+	const char *os = kv_get(st->oses.v, st->oses.n, partition);
 	if (a) {
 		*address = xstrdup(a);
+		return 0;
+	}
+	if (os && !strcmp(os, "ibmi")) {
+		/* vdmirror never logs in to IBM i: its steps are written for the operator */
+		*address = xstrdup("script:/dev/null");
 		return 0;
 	}
 	if (st->dir && partname_ok(partition) && !strchr(partition, '/')) {
