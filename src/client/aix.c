@@ -197,13 +197,19 @@ int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *er
 		    (int)((w.n - 1) / 2) > m->copies || lp > 10000000)
 			goto bad;
 		m->lps = lp;
+		/* the row exists (all NULL) before it is filled, so a bad row frees cleanly */
 		for (int c = 0; c < m->copies; c++) {
 			m->pv[c] = xrealloc(m->pv[c], (size_t)lp * sizeof(char *));
+			m->pv[c][lp - 1] = NULL;
+		}
+		for (int c = 0; c < m->copies; c++) {
 			size_t k = 1 + 2 * (size_t)c;
 			int64_t pp;
-			if (k + 1 < w.n && (num(w.v[k], &pp) || strncmp(w.v[k + 1], "hdisk", 5)))
+			if (k + 1 >= w.n)
+				break;
+			if (num(w.v[k], &pp) || strncmp(w.v[k + 1], "hdisk", 5))
 				goto bad;
-			m->pv[c][lp - 1] = k + 1 < w.n ? xstrdup(w.v[k + 1]) : NULL;
+			m->pv[c][lp - 1] = xstrdup(w.v[k + 1]);
 		}
 	}
 	words_free(&w);

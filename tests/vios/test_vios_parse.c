@@ -230,6 +230,9 @@ static void aix_parsers(void **state)
 	assert_string_equal(m.pv[1][1], "hdisk4");
 	assert_null(m.pv[2][0]);
 	aix_lvmap_free(&m);
+	/* a bad second column in a later row (found by fuzz-aix: freed garbage) */
+	assert_int_equal(aix_parse_lslv_m("LP PP1 PV1 PP2 PV2\n0001 0001 hdisk0 0001 hdisk1\n"
+					  "0002 0002 hdisk0 xx hdisk1\n", &m, &err), -EPROTO);
 	/* LPs out of order / header missing */
 	assert_int_equal(aix_parse_lslv_m("LP PP1 PV1\n0002 0001 hdisk0\n", &m, &err), -EPROTO);
 	assert_int_equal(aix_parse_lslv_m("hd4:/\n", &m, &err), -EPROTO);
