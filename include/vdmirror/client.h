@@ -39,7 +39,7 @@ struct vdm_exec {
  * refuses them), so that a driver can write a script whose later steps use a value only known
  * when the admin runs it:
  *   { VDM_EXEC_COMMENT, "text", NULL }          writes "# text"
- *   { VDM_EXEC_CAPTURE, "VAR", "cmd", args..., NULL } writes VAR=$(cmd args...)
+ *   { VDM_EXEC_CAPTURE, "VAR", "cmd", args..., NULL } writes VAR=${VAR:-$(cmd args...)}
  * and an argument made of ${VAR} references (VAR: [A-Za-z_][A-Za-z0-9_]*) and characters
  * that need no quoting ("${VAR}", "/dev/${VAR}") is written in double quotes (one word). */
 #define VDM_EXEC_COMMENT "#"

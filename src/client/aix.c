@@ -317,9 +317,13 @@ static int aix_name_ok(const char *s)
 }
 
 /* Runs argv; a non-zero exit is an error quoting the command and its stderr. */
+static int aix_script_note(struct vdm_exec *x, struct vdm_error *err);
+
 static int aix_do(struct vdm_exec *x, char *const argv[], char **out, struct vdm_error *err)
 {
 	char *o = NULL;
+	if (x->scripting && aix_script_note(x, err) < 0)
+		return -EIO;
 	int rc = x->run(x->ctx, argv, AIX_TIMEOUT_MS, &o, err);
 	if (rc > 0) {
 		CLEANUP_FREE char *cmd = vdm_shell_join(argv);
@@ -339,13 +343,17 @@ static int aix_do(struct vdm_exec *x, char *const argv[], char **out, struct vdm
 
 /* ---- discovery ---- */
 
-static json_t *aix_find_disk_for(json_t *disks, const char *pvid, int64_t slot, const char *lun,
-				 int *ambiguous)
+static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *pvid,
+				 int64_t slot, const char *lun, int *ambiguous)
 {
 	size_t i;
 	json_t *d, *found = NULL;
 	int n = 0;
 	*ambiguous = 0;
+	/* an inventory read back (or discovered twice) already names the disk as AIX does */
+	json_array_foreach(disks, i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")), hdisk))
+			return d;
 	if (pvid) {
 		CLEANUP_FREE char *dev = xasprintf("pvid-%s", pvid);
 		json_array_foreach(disks, i, d) {
@@ -417,7 +425,7 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 			free(out);
 		}
 		int amb;
-		json_t *d = aix_find_disk_for(disks, pvs.v[i].pvid, slot, lun, &amb);
+		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
 		if (!d) {
 			rc = vdm_err(err, -ENOENT, "aix %s: %s (volume group %s, LUN %s): %s", pname,
 				     pvs.v[i].name, pvs.v[i].vg, lun ? lun : "?",
@@ -567,6 +575,39 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 struct aix_known_e { char *disk, *hdisk; };
 static VEC(struct aix_known_e) aix_known;
 
+/* Script mode: the HD_<disk> variables a script already sets, and the scripts (by exec
+ * context) that already carry the "runs on the partition" note. */
+static VEC(char *) aix_script_vars;
+static VEC(void *) aix_script_ctxs;
+
+/* Keyed by script (exec context) and variable. A context address reused by a later script
+ * can at worst skip a detection: the script then stops at the empty variable (set -e). */
+static char *aix_script_key(struct vdm_exec *x, const char *var)
+{
+	return xasprintf("%p|%s", x->ctx, var);
+}
+
+static int aix_script_var_set(struct vdm_exec *x, const char *var)
+{
+	CLEANUP_FREE char *k = aix_script_key(x, var);
+	for (size_t i = 0; i < aix_script_vars.n; i++)
+		if (!strcmp(aix_script_vars.v[i], k))
+			return 1;
+	return 0;
+}
+
+/* The first AIX line of a script says where the AIX lines run. */
+static int aix_script_note(struct vdm_exec *x, struct vdm_error *err)
+{
+	for (size_t i = 0; i < aix_script_ctxs.n; i++)
+		if (aix_script_ctxs.v[i] == x->ctx)
+			return 0;
+	VEC_PUSH(&aix_script_ctxs, x->ctx);
+	char *c[] = { (char *)VDM_EXEC_COMMENT, (char *)"AIX steps: run on the partition as root "
+		      "(the VIOS steps above reach the VIOS by ssh as padmin)", NULL };
+	return x->run(x->ctx, c, -1, NULL, err) < 0 ? -EIO : 0;
+}
+
 static const char *aix_known_get(const char *disk)
 {
 	for (size_t i = 0; i < aix_known.n; i++)
@@ -615,13 +656,20 @@ static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_m
 	char *cfgmgr[] = { (char *)"cfgmgr", NULL };
 	if (x->scripting) {
 		CLEANUP_FREE char *v = aix_var(disk);
+		if (aix_script_var_set(x, v))
+			return 0;
+		VEC_PUSH(&aix_script_vars, aix_script_key(x, v));
 		CLEANUP_FREE char *ref = xasprintf("${%s}", v);
-		CLEANUP_FREE char *note = xasprintf("partition: find the new disk %s (no PVID, no "
-						    "volume group yet) after cfgmgr", disk);
+		CLEANUP_FREE char *note = xasprintf("partition: find the new disk %s at the location "
+						    "the VIOS gave it (VDM_LOC_ above)", disk);
+		CLEANUP_FREE char *loc = xasprintf("${VDM_LOC_%s}", v + 3);
 		char *c[] = { (char *)VDM_EXEC_COMMENT, note, NULL };
+		/* more than one match (no HMC, same LUN behind both VIOS) or none leaves a
+		 * value chdev refuses, and the script stops there (set -e) */
 		char *cap[] = { (char *)VDM_EXEC_CAPTURE, v, (char *)"sh", (char *)"-c",
-				(char *)"lspv | awk '$2==\"none\" && $3==\"None\" {print $1; exit}'",
-				NULL };
+				(char *)"for d in $(lspv | awk '{print $1}'); do "
+					"lscfg -l \"$d\" | grep -qi -- \"$0\" && echo \"$d\"; done",
+				loc, NULL };
 		char *pv[] = { (char *)"chdev", (char *)"-l", ref, (char *)"-a", (char *)"pv=yes", NULL };
 		int rc = aix_do(x, c, NULL, err);
 		if (rc == 0) rc = aix_do(x, cfgmgr, NULL, err);
@@ -686,6 +734,11 @@ static int aix_add_pv(struct vdm_exec *x, const char *vg, const char *disk, stru
 	int rc = aix_hdisk(x, disk, &hd, err);
 	if (rc < 0)
 		return rc;
+	if (x->scripting && hd[0] == '$') {
+		/* a script whose caller did not write wait_disk still finds the disk first */
+		if ((rc = aix_wait_disk(x, disk, 0, err)) < 0)
+			return rc;
+	}
 	if (!x->scripting) {
 		char *out, *lspv[] = { (char *)"lspv", NULL };
 		if ((rc = aix_do(x, lspv, &out, err)) < 0)

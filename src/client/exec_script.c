@@ -73,9 +73,10 @@ static char *script_line(char *const argv[])
 		snprintf(ref, sizeof ref, "${%s}", var);
 		if (!script_is_var_ref(ref))
 			goto bad;
-		strbuf_addf(&b, "%s=$(", var);
+		/* set once: running the line again keeps the first answer */
+		strbuf_addf(&b, "%s=${%s:-$(", var, var);
 		script_args(&b, argv + 2);
-		strbuf_adds(&b, ")");
+		strbuf_adds(&b, ")}");
 	} else {
 		script_args(&b, argv);
 	}

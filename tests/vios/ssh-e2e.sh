@@ -178,8 +178,52 @@ mirror() {
 	! grep -Eq 'mkbdsp|rmbdsp|rmvdev' "$T/received.log"
 }
 check "plan -> mirror script: VIOS + AIX steps, valid sh, nothing changed" mirror
+# run the script against stand-ins of the AIX and ssh commands that log what they get: the
+# shell variables must carry the new hdisk to every later step
+runscript() {
+	mkdir -p "$T/stubs"
+	cat >"$T/stubs/stub" <<'STUB'
+#!/bin/sh
+n=$(basename "$0")
+echo "$n $*" >>"$STUBLOG"
+L=U8408.E8E.78CB04W-V3
+case $n in
+lspv) cat "$FX/lpar1/lspv.out"; echo "hdisk7          none                                None" ;;
+lslv) cat "$FX/lpar1/lslv_-m_hd5.out" ;;
+ssh) case "$*" in *"lsmap -vadapter vhost0"*)
+	echo "vhost0:U8408.E8E.78CB04W-V2-C91:0x00000003:vtscsi2:Available:0x8300000000000000:lpar1_hd06::N/A:vtscsi9:Available:0x8500000000000000:lpar1-rootvg-m1::N/A" ;;
+     esac ;;
+lscfg) case $2 in   # vios1 disks behind client slot 11, vios2 disks behind 12 (HMC)
+	hdisk0) echo "  hdisk0 $L-C11-T1-L8100000000000000  Virtual SCSI Disk Drive" ;;
+	hdisk1) echo "  hdisk1 $L-C11-T1-L8200000000000000  Virtual SCSI Disk Drive" ;;
+	hdisk2) echo "  hdisk2 $L-C11-T1-L8300000000000000  Virtual SCSI Disk Drive" ;;
+	hdisk3) echo "  hdisk3 $L-C12-T1-L8100000000000000  Virtual SCSI Disk Drive" ;;
+	hdisk4) echo "  hdisk4 $L-C12-T1-L8200000000000000  Virtual SCSI Disk Drive" ;;
+	hdisk5) echo "  hdisk5 $L-C12-T1-L8300000000000000  Virtual SCSI Disk Drive" ;;
+	hdisk6) echo "  hdisk6 $L-C11-T1-L8400000000000000  Virtual SCSI Disk Drive" ;;
+	hdisk7) echo "  hdisk7 $L-C12-T1-L8500000000000000  Virtual SCSI Disk Drive" ;;
+	esac ;;
+esac
+exit 0
+STUB
+	chmod +x "$T/stubs/stub"
+	for c in ssh cfgmgr lspv lscfg chdev extendvg mklvcopy bosboot lslv bootlist syncvg; do
+		ln -sf stub "$T/stubs/$c"
+	done
+	: >"$T/stub.log"
+	STUBLOG=$T/stub.log FX=$fx PATH="$T/stubs:$PATH" sh "$T/mirror.sh" &&
+	grep -qx 'chdev -l hdisk7 -a pv=yes' "$T/stub.log" &&
+	grep -qx 'extendvg rootvg hdisk7' "$T/stub.log" &&
+	grep -qx 'bosboot -ad /dev/hdisk7' "$T/stub.log" &&
+	grep -qx 'bootlist -m normal hdisk0 hdisk7' "$T/stub.log" &&
+	grep -qx 'mklvcopy hd2 2 hdisk7' "$T/stub.log" &&
+	grep -qx "ssh -p $port $user@127.0.0.2 ioscli mkbdsp -sp rootvg_sp -bd lpar1-rootvg-m1 -vadapter vhost0" "$T/stub.log" &&
+	[ "$(grep -c '^cfgmgr' "$T/stub.log")" -ge 1 ]
+}
+check "the script, run against stand-in commands, passes the new hdisk to every step" runscript
 if [ $fails -ne 0 ]; then
 	echo "--- mirror.sh"; cat "$T/mirror.sh" 2>/dev/null || true
+	echo "--- stub.log"; cat "$T/stub.log" 2>/dev/null || true
 	echo "--- received.log"; cat "$T/received.log"; echo "--- sshd.log"; cat "$T/sshd.log"
 	exit 1
 fi

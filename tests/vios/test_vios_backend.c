@@ -169,18 +169,23 @@ static void mirror_script(void **state)
 	CLEANUP_FREE char *got = slurp(path);
 	unlink(path);
 	const char *want =
+		"# vdmirror: commands to review, then run with sh on the AIX partition as root; nothing has run yet\n"
+		"set -e\n"
 		"# vios vios2 - create lpar1-rootvg-m1 (9600 MiB) in pool vios2/rootvg_sp\n"
 		"ssh -p 22 padmin@vios2 'ioscli mkbdsp -sp rootvg_sp 9600M -bd lpar1-rootvg-m1'\n"
 		"# vios vios2 - map lpar1-rootvg-m1 to partition lpar1 (vhost0)\n"
 		"ssh -p 22 padmin@vios2 'ioscli mkbdsp -sp rootvg_sp -bd lpar1-rootvg-m1 -vadapter vhost0'\n"
-		"# partition: find the new disk lpar1-rootvg-m1 (no PVID, no volume group yet) after cfgmgr\n"
+		"# vios vios2 - where the partition will see lpar1-rootvg-m1\n"
+		"VDM_LOC_lpar1_rootvg_m1=${VDM_LOC_lpar1_rootvg_m1:-$(sh -c 'ssh -p 22 padmin@vios2 '\\''ioscli lsmap -vadapter vhost0 -fmt :'\\'' | awk -F: '\\''{for (i = 4; i + 3 <= NF; i += 6) if ($(i + 3) == \"lpar1-rootvg-m1\") print \"-C12-T1-L\" substr($(i + 2), 3)}'\\''')}\n"
+		"# AIX steps: run on the partition as root (the VIOS steps above reach the VIOS by ssh as padmin)\n"
+		"# partition: find the new disk lpar1-rootvg-m1 at the location the VIOS gave it (VDM_LOC_ above)\n"
 		"cfgmgr\n"
-		"HD_lpar1_rootvg_m1=$(sh -c 'lspv | awk '\\''$2==\"none\" && $3==\"None\" {print $1; exit}'\\''')\n"
+		"HD_lpar1_rootvg_m1=${HD_lpar1_rootvg_m1:-$(sh -c 'for d in $(lspv | awk '\\''{print $1}'\\''); do lscfg -l \"$d\" | grep -qi -- \"$0\" && echo \"$d\"; done' \"${VDM_LOC_lpar1_rootvg_m1}\")}\n"
 		"chdev -l \"${HD_lpar1_rootvg_m1}\" -a pv=yes\n"
 		"extendvg rootvg \"${HD_lpar1_rootvg_m1}\"\n"
 		"mklvcopy hd5 2 \"${HD_lpar1_rootvg_m1}\"\n"
 		"bosboot -ad \"/dev/${HD_lpar1_rootvg_m1}\"\n"
-		"BOOT_OLD=$(sh -c 'lslv -m hd5 | awk '\\''NR==3 {print $3}'\\''')\n"
+		"BOOT_OLD=${BOOT_OLD:-$(sh -c 'lslv -m hd5 | awk '\\''NR==3 {print $3}'\\''')}\n"
 		"bootlist -m normal \"${BOOT_OLD}\" \"${HD_lpar1_rootvg_m1}\"\n"
 		"syncvg -l hd5\n"
 		"mklvcopy hd4 2 \"${HD_lpar1_rootvg_m1}\"\n"
@@ -188,6 +193,32 @@ static void mirror_script(void **state)
 	if (strcmp(got, want))
 		fprintf(stderr, "got:\n%s\nwant:\n%s\n", got, want);
 	assert_string_equal(got, want);
+}
+
+/* A caller that writes add_pv without wait_disk still gets a script that finds the disk. */
+static void script_without_wait(void **state)
+{
+	char path[] = "/tmp/vdm-vios-scriptXXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+	struct vdm_exec x;
+	struct vdm_error err = {0};
+	const struct vdm_client_ops *aix = vdm_client_find("aix");
+	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+	assert_int_equal(aix->add_pv(&x, "datavg", "lpar1-datavg-m1", &err), 0);
+	assert_int_equal(aix->add_pv(&x, "datavg", "lpar1-datavg-m1", &err), 0);
+	assert_int_equal(aix->add_pv(&x, "datavg", "x;y", &err), -EINVAL);
+	vdm_exec_close(&x);
+	CLEANUP_FREE char *got = slurp(path);
+	unlink(path);
+	const char *find = strstr(got, "HD_lpar1_datavg_m1=${HD_lpar1_datavg_m1:-$(");
+	const char *ext = strstr(got, "extendvg datavg \"${HD_lpar1_datavg_m1}\"");
+	assert_non_null(find);
+	assert_non_null(ext);
+	assert_true(find < ext);
+	assert_null(strstr(find + 1, "HD_lpar1_datavg_m1=${"));   /* detected once */
+	assert_null(strstr(got, "x;y"));
 }
 
 static void refusals(void **state)
@@ -249,6 +280,8 @@ static void script_delete_unmap(void **state)
 	CLEANUP_FREE char *got = slurp(path);
 	unlink(path);
 	assert_string_equal(got,
+		"# vdmirror: commands to review, then run with sh on the AIX partition as root; nothing has run yet\n"
+		"set -e\n"
 		"# vios vios1 - unmap lpar1_hd02 from partition lpar1 (vtscsi1)\n"
 		"ssh -p 22 padmin@vios1 'ioscli rmvdev -vtd vtscsi1'\n"
 		"# vios vios1 - delete spare01 from pool vios1/clientsp\n"
@@ -375,6 +408,7 @@ int main(void)
 		cmocka_unit_test(discover_system1),
 		cmocka_unit_test(mirror_script),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(script_without_wait),
 		cmocka_unit_test(script_delete_unmap),
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),

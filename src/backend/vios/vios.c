@@ -913,6 +913,43 @@ static int vios_partition_id(struct vios_state *st, const char *partition, int64
 	return 0;
 }
 
+/* Script mode: after the mapping, the script asks the VIOS which LUN the new device got and
+ * keeps the location the partition will see it at ("-C<client slot>-T1-L<lun>", or "-L<lun>"
+ * without an HMC) in VDM_LOC_<disk>; the aix driver's wait_disk finds the hdisk by it. */
+static int vios_script_location(struct vios_state *st, struct vios_server *srv, const char *vh,
+				int64_t vslot, int64_t id, const char *disk, struct vdm_error *err)
+{
+	int64_t cslot = -1;
+	if (st->hmc && vslot >= 0) {
+		json_t *names = json_object();
+		vios_hwress hw = {0};
+		int rc = vios_hmc_read(st, names, &hw, err);
+		json_decref(names);
+		if (rc < 0)
+			return rc;
+		cslot = vios_client_slot(&hw, srv->name, vslot, id);
+		vios_hwress_free(&hw);
+	}
+	CLEANUP_FREE char *var = xasprintf("VDM_LOC_%s", disk);
+	for (char *p = var; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	CLEANUP_FREE char *prefix = cslot >= 0 ? xasprintf("-C%lld-T1-L", (long long)cslot)
+					       : xstrdup("-L");
+	/* disk and vh are checked names: safe inside the awk and ssh strings */
+	CLEANUP_FREE char *pipe = xasprintf(
+		"ssh -p %d %s@%s 'ioscli lsmap -vadapter %s -fmt :' | awk -F: '{for (i = 4; i + 3 <= NF; "
+		"i += 6) if ($(i + 3) == \"%s\") print \"%s\" substr($(i + 2), 3)}'",
+		st->port > 0 ? st->port : 22, st->user, srv->addr, vh, disk, prefix);
+	char *c1[] = { (char *)VDM_EXEC_COMMENT, (char *)"vios", srv->name, (char *)"- where the "
+		       "partition will see", (char *)disk, NULL };
+	char *c2[] = { (char *)VDM_EXEC_CAPTURE, var, (char *)"sh", (char *)"-c", pipe, NULL };
+	int rc = st->script.run(st->script.ctx, c1, -1, NULL, err);
+	if (rc == 0)
+		rc = st->script.run(st->script.ctx, c2, -1, NULL, err);
+	return rc < 0 ? rc : 0;
+}
+
 static int vios_map_disk(void *vst, const char *partition, const char *pool, const char *disk,
 			 struct vdm_error *err)
 {
@@ -945,6 +982,10 @@ static int vios_map_disk(void *vst, const char *partition, const char *pool, con
 			     "here: add a virtual SCSI server adapter for it first", srv->name,
 			     partition, (long long)id);
 	CLEANUP_FREE char *vh = vhost ? xstrdup(vhost) : NULL;
+	int64_t vslot = -1;
+	for (size_t h = 0; vh && h < v.vhosts.n; h++)
+		if (!strcmp(v.vhosts.v[h].svsa, vh))
+			vslot = v.vhosts.v[h].slot;
 	view_free(&v);
 	if (rc < 0 || mapped)
 		return rc;
@@ -953,7 +994,10 @@ static int vios_map_disk(void *vst, const char *partition, const char *pool, con
 	/* mkbdsp's "assign an existing backing device" form (IBM docs, mkbdsp) */
 	const char *const mk[] = { "mkbdsp", "-sp", pname, "-bd", disk, "-vadapter", vh, NULL };
 	CLEANUP_FREE char *what = xasprintf("map %s to partition %s (%s)", disk, partition, vh);
-	return vios_change(st, srv, what, mk, pname, err);
+	rc = vios_change(st, srv, what, mk, pname, err);
+	if (rc == 0 && st->scripting)
+		rc = vios_script_location(st, srv, vh, vslot, id, disk, err);
+	return rc;
 }
 
 static int vios_unmap_disk(void *vst, const char *partition, const char *disk,
@@ -1033,7 +1077,20 @@ static int vios_script_to(void *vst, const char *path, struct vdm_error *err)
 		vdm_exec_close(&st->script);
 	st->scripting = 0;
 	CLEANUP_FREE char *a = xasprintf("script:%s", path);
+	struct stat sb;
+	int fresh = stat(path, &sb) < 0 || sb.st_size == 0;
 	int rc = vdm_exec_open(a, &st->script, err);
+	if (rc == 0 && fresh) {
+		/* a new script starts by saying what it is and stops at the first failure */
+		char *c1[] = { (char *)VDM_EXEC_COMMENT, (char *)"vdmirror: commands to review, then "
+			       "run with sh on the AIX partition as root; nothing has run yet", NULL };
+		char *c2[] = { (char *)"set", (char *)"-e", NULL };
+		rc = st->script.run(st->script.ctx, c1, -1, NULL, err);
+		if (rc == 0)
+			rc = st->script.run(st->script.ctx, c2, -1, NULL, err);
+		if (rc < 0)
+			vdm_exec_close(&st->script);
+	}
 	if (rc == 0)
 		st->scripting = 1;
 	return rc;
