@@ -343,6 +343,19 @@ static int aix_do(struct vdm_exec *x, char *const argv[], char **out, struct vdm
 
 /* ---- discovery ---- */
 
+/* hdisks the partition had when it was discovered in this process: a disk that appears after
+ * the mapping is one that is not among them. */
+static VEC(char *) aix_seen;
+
+static int aix_was_seen(const char *hdisk)
+{
+	for (size_t i = 0; i < aix_seen.n; i++)
+		if (!strcmp(aix_seen.v[i], hdisk))
+			return 1;
+	return 0;
+}
+
+
 static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *pvid,
 				 int64_t slot, const char *lun, int *ambiguous)
 {
@@ -406,6 +419,9 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 	rc = aix_parse_lspv(out, &pvs, err);
 	free(out);
 	json_t *vgs = json_array();
+	for (size_t i = 0; rc == 0 && i < pvs.n; i++)
+		if (!aix_was_seen(pvs.v[i].name))
+			VEC_PUSH(&aix_seen, xstrdup(pvs.v[i].name));
 	json_t *renamed = json_object();   /* hdisk -> disk object */
 
 	/* which backend disk is which hdisk: PVID for whole LUNs, else slot + LUN */
@@ -698,12 +714,13 @@ static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_m
 			for (size_t k = 0; k < aix_known.n; k++)
 				if (!strcmp(aix_known.v[k].hdisk, pvs.v[i].name))
 					taken = 1;
-			if (!pvs.v[i].pvid && !pvs.v[i].vg && !taken)
+			if (!pvs.v[i].pvid && !pvs.v[i].vg && !taken && !aix_was_seen(pvs.v[i].name))
 				cand = pvs.v[i].name, n++;
 		}
 		if (rc == 0 && n > 1)
-			rc = vdm_err(err, -EEXIST, "aix: %d new disks without PVID: cannot tell which "
-				     "one is %s (map and wait for one disk at a time)", n, disk);
+			rc = vdm_err(err, -EEXIST, "aix: %d disks without PVID and volume group appeared "
+				     "since discovery: cannot tell which one is %s (map and wait for one "
+				     "disk at a time)", n, disk);
 		if (rc == 0 && n == 1) {
 			char *pv[] = { (char *)"chdev", (char *)"-l", (char *)cand, (char *)"-a",
 				       (char *)"pv=yes", NULL };

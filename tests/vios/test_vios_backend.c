@@ -110,6 +110,10 @@ static void discover_system1(void **state)
 	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
 	free(addr);
 	assert_int_equal(vdm_client_find("aix")->discover(&x, lpar1, &err), 0);
+	/* live wait: hdisk3-5 have no PVID and no VG, but were there at discovery: never taken
+	 * for the new disk (they come from vios2/data-sp, on the original copies' LUN) */
+	assert_int_equal(vdm_client_find("aix")->wait_disk(&x, "lpar1-rootvg-m1", 1, &err), -ETIMEDOUT);
+	assert_non_null(strstr(err.msg, "did not appear"));
 	vdm_exec_close(&x);
 	json_t *h0 = find_named(disks, "hdisk0");
 	assert_non_null(h0);
