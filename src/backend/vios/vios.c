@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include "vdmirror/backend.h"
 #include "vdmirror/client.h"
+#include "vdmirror/model.h"
 #include "client/exec_priv.h"
 #include "vios.h"
 
@@ -79,15 +80,10 @@ static void vios_close(void *vst)
 	free(st);
 }
 
+/* The inventory's name rule (formats.md), for every name the backend takes or reports. */
 static int partname_ok(const char *s)
 {
-	if (!*s || strlen(s) > 128)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/-", *p) ||
-		    (p == s && !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", *p)))
-			return 0;
-	return 1;
+	return vdm_name_valid(s);
 }
 
 static int host_ok(const char *s)
@@ -815,7 +811,7 @@ static int vios_create_disk(void *vst, const char *pool, const char *disk, int64
 	int rc = vios_split_pool(st, pool, &srv, &pname, err);
 	if (rc < 0)
 		return rc;
-	if (!vios_name_ok(disk))
+	if (!vios_name_ok(disk) || !vdm_name_valid(disk))
 		return vdm_err(err, -EINVAL, "vios: disk name '%s' invalid for a backing device "
 			       "(1-15 of [A-Za-z0-9._-], starting alphanumeric)", disk);
 	if (size_mib <= 0)
