@@ -221,6 +221,22 @@ STUB
 	[ "$(grep -c '^cfgmgr' "$T/stub.log")" -ge 1 ]
 }
 check "the script, run against stand-in commands, passes the new hdisk to every step" runscript
+# the shared-LUN trap: give vios2/data-sp (on the same LUN as the original copies' pool)
+# plenty of room and take it from the other vios2 pools: the plan must refuse it, not use it
+trap_lun() {
+	cp -r "$fx" "$T/trap"
+	f=$T/trap/vios2/ioscli_lssp_-field_pool_size_free_alloc_bds_type_-fmt__.out
+	sed -i 's/^data-sp:307200:0:/data-sp:307200:300000:/; s/^rootvg_sp:409600:204800:/rootvg_sp:409600:1024:/; s/^rootvg:204544:100352:/rootvg:204544:0:/' "$f"
+	"$tool" discover "$T/trap" lpar1 >"$T/trap.json" &&
+	[ "$(jq -r '.pools[] | select(.name=="vios2/data-sp") | .devices | index("pvid-00f6db0a22220003") != null' "$T/trap.json")" = true ] || return 1
+	set +e
+	"$build/src/cli/vdmirror" plan --inventory "$T/trap.json" --partition lpar1 --vg rootvg >"$T/trap.out" 2>&1
+	rc=$?
+	set -e
+	if grep -q "not built yet" "$T/trap.out"; then echo "info - planner not built: trap checked on the inventory only"; return 0; fi
+	[ $rc = 2 ] && ! grep -q data-sp "$T/trap.out"
+}
+check "two pools on one LUN: the planner refuses vios2/data-sp for the mirror" trap_lun
 if [ $fails -ne 0 ]; then
 	echo "--- mirror.sh"; cat "$T/mirror.sh" 2>/dev/null || true
 	echo "--- stub.log"; cat "$T/stub.log" 2>/dev/null || true
