@@ -268,6 +268,61 @@ int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_erro
 	return vdm_err(err, -EPROTO, "lscfg: no location code like U...-C11-T1-L8100000000000000");
 }
 
+int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	while (next_words(&p, &no, &w)) {
+		if (w.n != 3 || strncmp(w.v[2], "vscsi", 5)) {
+			words_free(&w);
+			return vdm_err(err, -EPROTO, "lspath: line %d: expected STATUS hdiskN vscsiN "
+				       "(output truncated?)", no);
+		}
+		struct aix_path a = { xstrdup(w.v[0]), xstrdup(w.v[2]) };
+		VEC_PUSH(out, a);
+	}
+	words_free(&w);
+	if (!out->n)
+		return vdm_err(err, -EPROTO, "lspath: no path listed");
+	return 0;
+}
+
+int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	while (next_words(&p, &no, &w)) {
+		for (size_t i = 0; i < w.n; i++) {
+			const char *loc = w.v[i], *c = NULL;
+			if (loc[0] != 'U')
+				continue;
+			for (const char *q = loc; (q = strstr(q, "-C")); q += 2)
+				c = q;
+			size_t dn = c ? strspn(c + 2, "0123456789") : 0;
+			if (!dn || dn > 9 || (c[2 + dn] && c[2 + dn] != '-'))
+				continue;
+			int64_t s = 0;
+			for (size_t k = 0; k < dn; k++)
+				s = s * 10 + (c[2 + k] - '0');
+			*slot = s;
+			words_free(&w);
+			return 0;
+		}
+	}
+	words_free(&w);
+	return vdm_err(err, -EPROTO, "lscfg: no adapter location like U...-C12-T1");
+}
+
+void aix_paths_free(aix_paths *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].status), free(v->v[i].parent);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
 void aix_pvs_free(aix_pvs *v)
 {
 	for (size_t i = 0; i < v->n; i++)
@@ -402,6 +457,77 @@ static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *p
 	return found;
 }
 
+/* A disk the VIOS give through two or more servers is multipath only while AIX has those
+ * paths Enabled: keep in `paths` only the servers behind Enabled paths (client adapter slot
+ * -> server through the HMC's client slots), so the protection is never overestimated. */
+static int aix_check_paths(struct vdm_exec *x, const char *pname, const char *hdisk, json_t *d,
+			   struct vdm_error *err)
+{
+	json_t *paths = json_object_get(d, "paths");
+	if (json_array_size(paths) < 2)
+		return 0;
+	char *out, *lsp[] = { (char *)"lspath", (char *)"-l", (char *)hdisk, NULL };
+	int rc = aix_do(x, lsp, &out, err);
+	if (rc < 0)
+		return rc;
+	aix_paths ap = {0};
+	rc = aix_parse_lspath(out, &ap, err);
+	free(out);
+	size_t enabled = 0;
+	for (size_t i = 0; rc == 0 && i < ap.n; i++)
+		if (!strcmp(ap.v[i].status, "Enabled"))
+			enabled++;
+	if (rc < 0 || (enabled == ap.n && enabled >= json_array_size(paths))) {
+		aix_paths_free(&ap);
+		return rc;
+	}
+	json_t *keep = json_array();
+	for (size_t i = 0; rc == 0 && i < ap.n; i++) {
+		if (strcmp(ap.v[i].status, "Enabled"))
+			continue;
+		if (!aix_name_ok(ap.v[i].parent)) {
+			rc = vdm_err(err, -EPROTO, "aix: adapter name '%s' unusable", ap.v[i].parent);
+			break;
+		}
+		char *cfg[] = { (char *)"lscfg", (char *)"-l", ap.v[i].parent, NULL };
+		int64_t slot = -1;
+		if ((rc = aix_do(x, cfg, &out, err)) < 0)
+			break;
+		rc = aix_parse_lscfg_slot(out, &slot, err);
+		free(out);
+		const char *server = NULL;
+		size_t k;
+		json_t *m;
+		json_array_foreach(json_object_get(d, "vios_map"), k, m) {
+			json_t *cs = json_object_get(m, "client_slot");
+			if (cs && json_integer_value(cs) == slot)
+				server = json_string_value(json_object_get(m, "server"));
+		}
+		if (rc == 0 && !server)
+			rc = vdm_err(err, -ENOENT, "aix %s: %s has a path that is not Enabled, and the "
+				     "VIOS behind %s (slot %lld) is unknown: configure the HMC (hmc=, "
+				     "system=) so vdmirror can tell which server still serves it",
+				     pname, hdisk, ap.v[i].parent, (long long)slot);
+		if (rc == 0) {
+			size_t j;
+			json_t *v;
+			int dup = 0;
+			json_array_foreach(keep, j, v)
+				if (!strcmp(json_string_value(v), server))
+					dup = 1;
+			if (!dup)
+				json_array_append_new(keep, json_string(server));
+		}
+	}
+	if (rc == 0 && json_array_size(keep) == 0)
+		rc = vdm_err(err, -EIO, "aix %s: %s has no Enabled path", pname, hdisk);
+	if (rc == 0)
+		json_object_set(d, "paths", keep);
+	json_decref(keep);
+	aix_paths_free(&ap);
+	return rc;
+}
+
 static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
 {
 	if (x->scripting)
@@ -454,6 +580,8 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 			json_object_set(d, "vios_name", json_object_get(d, "name"));
 		json_object_set_new(d, "name", json_string(pvs.v[i].name));
 		json_object_set(renamed, pvs.v[i].name, d);
+		if ((rc = aix_check_paths(x, pname, pvs.v[i].name, d, err)) < 0)
+			break;
 	}
 
 	/* one formats-v1 VG per volume group that lspv names */

@@ -35,6 +35,14 @@ int aix_parse_lslv(const char *text, int64_t *copies, int64_t *lps, int64_t *sta
  * "0x8100000000000000"); *lun freed by the caller */
 int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_error *err);
 
+/* lspath -l hdiskN: one "STATUS NAME PARENT" line per path (Enabled, Failed, Missing...) */
+struct aix_path { char *status, *parent; };
+typedef VEC(struct aix_path) aix_paths;
+int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err);
+/* lscfg -l vscsiN: the client adapter's slot (location ...-C12-T1) */
+int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err);
+void aix_paths_free(aix_paths *v);
+
 void aix_pvs_free(aix_pvs *v);
 void aix_vgpvs_free(aix_vgpvs *v);
 void aix_lvs_free(aix_lvs *v);

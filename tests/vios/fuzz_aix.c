@@ -8,5 +8,7 @@
 	aix_parse_lsvg_l(t, &c, &err); aix_lvs_free(&c); \
 	if (aix_parse_lslv_m(t, &m, &err) == 0) aix_lvmap_free(&m); \
 	aix_parse_lslv(t, &x, &y, &z, &err); \
-	if (aix_parse_lscfg(t, &x, &lun, &err) == 0) free(lun); } while (0)
+	if (aix_parse_lscfg(t, &x, &lun, &err) == 0) free(lun); \
+	aix_paths ap = {0}; aix_parse_lspath(t, &ap, &err); aix_paths_free(&ap); \
+	aix_parse_lscfg_slot(t, &x, &err); } while (0)
 #include "fuzz_vios.h"

@@ -225,6 +225,66 @@ static void script_without_wait(void **state)
 	assert_null(strstr(got, "x;y"));
 }
 
+/* A LUN behind both VIOS whose path through vios2 has failed is, for now, a disk of vios1
+ * only: the inventory must not claim the multipath protection it does not have. */
+static void failed_path(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-pathXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	CLEANUP_FREE char *lp = xasprintf("%s/lpar1/lspath_-l_hdisk6.out", d);
+	FILE *f = fopen(lp, "w");
+	fputs("Enabled hdisk6 vscsi0\nFailed hdisk6 vscsi1\n", f);
+	fclose(f);
+	struct vdm_backend b;
+	struct vdm_error err = {0};
+	json_t *inv = NULL;
+	assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	json_t *lpar1 = json_array_get(json_object_get(inv, "partitions"), 0);
+	char *addr = NULL;
+	struct vdm_exec x;
+	assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
+	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+	free(addr);
+	assert_int_equal(vdm_client_find("aix")->discover(&x, lpar1, &err), 0);
+	json_t *h6 = find_named(json_object_get(lpar1, "disks"), "hdisk6");
+	assert_int_equal(json_array_size(json_object_get(h6, "paths")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(h6, "paths"), 0)), "vios1");
+	json_decref(inv);
+
+	/* without the HMC's client slots, vdmirror cannot tell which VIOS is left: it says so */
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	lpar1 = json_array_get(json_object_get(inv, "partitions"), 0);
+	size_t i;
+	json_t *dk, *m;
+	json_array_foreach(json_object_get(lpar1, "disks"), i, dk) {
+		size_t k;
+		json_array_foreach(json_object_get(dk, "vios_map"), k, m)
+			json_object_del(m, "client_slot");
+	}
+	/* lscfg LUNs alone are ambiguous here too, so only hdisk6 (found by PVID) matters:
+	 * keep only the disks that PVID finds */
+	json_t *keep = json_array();
+	json_array_foreach(json_object_get(lpar1, "disks"), i, dk)
+		if (json_object_get(dk, "devices"))
+			json_array_append(keep, dk);
+	json_object_set_new(lpar1, "disks", keep);
+	CLEANUP_FREE char *lspv = xasprintf("%s/lpar1/lspv.out", d);
+	f = fopen(lspv, "w");
+	fputs("hdisk6          00f6db0a44440007                    datavg          active\n", f);
+	fclose(f);
+	assert_int_equal(vdm_client_find("aix")->discover(&x, lpar1, &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "configure the HMC"));
+	vdm_exec_close(&x);
+	json_decref(inv);
+	vdm_backend_close(&b);
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
+}
+
 static void refusals(void **state)
 {
 	CLEANUP_FREE char *dir = sys1();
@@ -412,6 +472,7 @@ int main(void)
 		cmocka_unit_test(discover_system1),
 		cmocka_unit_test(mirror_script),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(failed_path),
 		cmocka_unit_test(script_without_wait),
 		cmocka_unit_test(script_delete_unmap),
 		cmocka_unit_test(lsmap_exit_codes),

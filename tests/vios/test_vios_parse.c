@@ -247,6 +247,16 @@ static void aix_parsers(void **state)
 	assert_int_equal(lps, 40);     /* not "MAX LPs" */
 	assert_int_equal(stale, 10);
 
+	aix_paths ap = {0};
+	assert_int_equal(aix_parse_lspath("Enabled hdisk6 vscsi0\nFailed  hdisk6 vscsi1\n", &ap, &err), 0);
+	assert_int_equal(ap.n, 2);
+	assert_string_equal(ap.v[1].status, "Failed");
+	assert_string_equal(ap.v[1].parent, "vscsi1");
+	aix_paths_free(&ap);
+	assert_int_equal(aix_parse_lspath("Enabled hdisk6\n", &ap, &err), -EPROTO);
+	aix_paths_free(&ap);
+	assert_int_equal(aix_parse_lspath("", &ap, &err), -EPROTO);
+	aix_paths_free(&ap);
 	int64_t slot;
 	char *lun;
 	assert_int_equal(aix_parse_lscfg("  hdisk0  U8408.E8E.78CB04W-V3-C11-T1-L8100000000000000  Virtual SCSI Disk Drive\n",
@@ -255,6 +265,10 @@ static void aix_parsers(void **state)
 	assert_string_equal(lun, "0x8100000000000000");
 	free(lun);
 	assert_int_equal(aix_parse_lscfg("  hdisk0  Available\n", &slot, &lun, &err), -EPROTO);
+	assert_int_equal(aix_parse_lscfg_slot("  vscsi1  U8408.E8E.78CB04W-V3-C12-T1  Virtual SCSI Client Adapter\n",
+					      &slot, &err), 0);
+	assert_int_equal(slot, 12);
+	assert_int_equal(aix_parse_lscfg_slot("  vscsi1  Available\n", &slot, &err), -EPROTO);
 }
 
 int main(void)
