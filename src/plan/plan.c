@@ -556,71 +556,104 @@ static void flow_free(struct plan_flow *fl)
 	free(fl->it);
 }
 
-/* Reuse: as many extents as possible on free extents of existing PVs valid for each LV
- * (max flow per group of LVs), then each group's share handed to its LVs, whole where a PV
- * share holds the whole copy. */
+struct plan_want { size_t l; int64_t need; int cls; size_t pos; };
+
+/* class, then biggest first, then the LV order */
+static int cmp_want(const void *a, const void *b)
+{
+	const struct plan_want *x = a, *y = b;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->need != y->need)
+		return x->need > y->need ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Reuse: as many extents as possible on free extents of existing PVs valid for each LV.
+ * Groups that may use the same PVs form a class; a max flow (Dinic) from classes (demand)
+ * to PVs (free extents) gives each class its share per PV. Within a class the biggest
+ * copies go first, each whole on the smallest share that holds it, else split: few
+ * segments, no stranded free extents. */
 static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *order, size_t n)
 {
 	size_t ng = c->groups.n, npv = c->vg->n_pvs;
-	int64_t *demand = xcalloc(ng + 1, sizeof *demand);
-	VEC(int) gl = { 0 };
+	int *cls = xmalloc((ng + 1) * sizeof *cls);
+	for (size_t i = 0; i < ng; i++)
+		cls[i] = -1;
+	VEC(int) rep = { 0 };                 /* a representative group per class */
+	VEC(int64_t) demand = { 0 };
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t l = order[oi];
 		struct plan_lv *pl = &c->lvs[l];
 		if (t->remaining[l] <= 0 || t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
 			continue;
 		int g = t->lv_group[l];
-		if (!c->groups.v[g]->n_valid_pvs)
+		struct plan_group *gg = c->groups.v[g];
+		if (!gg->n_valid_pvs)
 			continue;
-		if (!demand[g])
-			VEC_PUSH(&gl, g);
-		demand[g] += t->remaining[l];
+		if (cls[g] < 0) {
+			for (size_t k = 0; k < rep.n && cls[g] < 0; k++) {
+				struct plan_group *h = c->groups.v[rep.v[k]];
+				if (h->n_valid_pvs == gg->n_valid_pvs &&
+				    !memcmp(h->valid_pvs, gg->valid_pvs, gg->n_valid_pvs * sizeof(int)))
+					cls[g] = (int)k;
+			}
+			if (cls[g] < 0) {
+				cls[g] = (int)rep.n;
+				VEC_PUSH(&rep, g);
+				VEC_PUSH(&demand, 0);
+			}
+		}
+		demand.v[cls[g]] += t->remaining[l];
 	}
-	if (!gl.n) {
-		free(demand);
+	size_t nc = rep.n;
+	if (!nc) {
+		free(cls);
 		return;
 	}
-	/* nodes: 0 source, 1 sink, 2.. groups (in gl order), then PVs */
+	/* nodes: 0 source, 1 sink, 2.. classes, then PVs */
 	struct plan_flow fl;
-	flow_init(&fl, 2 + (int)gl.n + (int)npv);
+	flow_init(&fl, 2 + (int)nc + (int)npv);
 	for (size_t v = 0; v < npv; v++)
 		if (t->pv_free[v] > 0)
-			flow_add(&fl, 2 + (int)gl.n + (int)v, 1, t->pv_free[v]);
-	int **gedge = xcalloc(gl.n, sizeof *gedge);
-	for (size_t i = 0; i < gl.n; i++) {
-		struct plan_group *g = c->groups.v[gl.v[i]];
-		flow_add(&fl, 0, 2 + (int)i, demand[gl.v[i]]);
-		gedge[i] = xcalloc(npv + 1, sizeof(int));
+			flow_add(&fl, 2 + (int)nc + (int)v, 1, t->pv_free[v]);
+	int *cedge = xmalloc((nc * npv + 1) * sizeof *cedge);
+	for (size_t i = 0; i < nc; i++) {
+		struct plan_group *g = c->groups.v[rep.v[i]];
+		flow_add(&fl, 0, 2 + (int)i, demand.v[i]);
 		for (size_t v = 0; v < npv; v++)
-			gedge[i][v] = -1;
+			cedge[i * npv + v] = -1;
 		for (size_t k = 0; k < g->n_valid_pvs; k++) {
 			int v = g->valid_pvs[k];
 			if (t->pv_free[v] > 0)
-				gedge[i][v] = flow_add(&fl, 2 + (int)i, 2 + (int)gl.n + v, INT64_MAX / 4);
+				cedge[i * npv + (size_t)v] = flow_add(&fl, 2 + (int)i, 2 + (int)nc + v, INT64_MAX / 4);
 		}
 	}
 	flow_run(&fl, 0, 1);
-	/* each group's share per PV: the reverse capacity of its edge; then one pass over the
-	 * LVs hands every LV its part of its group's shares */
-	int64_t *share = xcalloc(gl.n * npv + 1, sizeof *share);
-	int *gpos = xmalloc((ng + 1) * sizeof *gpos);
-	for (size_t i = 0; i < ng; i++)
-		gpos[i] = -1;
-	for (size_t i = 0; i < gl.n; i++) {
-		gpos[gl.v[i]] = (int)i;
-		for (size_t v = 0; v < npv; v++)
-			share[i * npv + v] = gedge[i][v] >= 0 ? fl.e.v[gedge[i][v] ^ 1].cap : 0;
-		free(gedge[i]);
-	}
+	/* each class's share per PV: the reverse capacity of its edge */
+	int64_t *share = xcalloc(nc * npv + 1, sizeof *share);
+	for (size_t i = 0; i < nc * npv; i++)
+		share[i] = cedge[i] >= 0 ? fl.e.v[cedge[i] ^ 1].cap : 0;
+	/* the LVs of each class, biggest first */
+	struct plan_want *w = xmalloc((n + 1) * sizeof *w);
+	size_t nw = 0;
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t l = order[oi];
-		int gi = gpos[t->lv_group[l]];
-		if (gi < 0 || t->remaining[l] <= 0)
-			continue;
+		int g = t->lv_group[l];
 		struct plan_lv *pl = &c->lvs[l];
-		if (t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
+		if (cls[g] < 0 || t->remaining[l] <= 0 || t->reuse_mode == 2 ||
+		    (t->reuse_mode == 1 && r != pl->m))
 			continue;
-		int64_t *sh = share + (size_t)gi * npv;
+		w[nw].l = l;
+		w[nw].need = t->remaining[l];
+		w[nw].cls = cls[g];
+		w[nw].pos = oi;
+		nw++;
+	}
+	qsort(w, nw, sizeof *w, cmp_want);
+	for (size_t i = 0; i < nw; i++) {
+		int64_t *sh = share + (size_t)w[i].cls * npv;
+		size_t l = w[i].l;
 		seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
 		while (t->remaining[l] > 0) {
 			/* the smallest share that holds the whole rest, else the largest */
@@ -644,12 +677,13 @@ static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size
 			plan_add_seg(sv, c->vg->pvs[best].disk, take);
 		}
 	}
-	free(gpos);
+	free(w);
 	free(share);
-	free(gedge);
+	free(cedge);
 	flow_free(&fl);
-	free(gl.v);
-	free(demand);
+	free(rep.v);
+	free(demand.v);
+	free(cls);
 }
 
 /* Utilization of pool p after its new disk holds n extents, compared as fractions. */
