@@ -1035,7 +1035,8 @@ static void plan_domain(const struct plan_ctx *c, const struct plan_group *g, ch
 			}
 		}
 	}
-	qsort(names.v, names.n, sizeof *names.v, cmp_str);
+	if (names.n)
+		qsort(names.v, names.n, sizeof *names.v, cmp_str);
 	const char *lvl = c->level == VDM_LEVEL_DEVICE ? "disk" : vdm_level_name(c->level);
 	size_t w = (size_t)snprintf(buf, size, "%s%s ", lvl, names.n > 1 ? "s" : "");
 	for (size_t i = 0; i < names.n && w < size; i++)
@@ -1273,7 +1274,8 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 	for (size_t p = 0; p < c->n_pools; p++)
 		if (t->pool_used[p] > 0)
 			VEC_PUSH(&pools, (int)p);
-	qsort_r(pools.v, pools.n, sizeof(int), cmp_pool_name, (void *)inv);
+	if (pools.n)
+		qsort_r(pools.v, pools.n, sizeof(int), cmp_pool_name, (void *)inv);
 	char **disk_name = xcalloc(c->n_pools + 1, sizeof *disk_name);
 	plan->new_disks = xcalloc(pools.n + 1, sizeof *plan->new_disks);
 	plan->pools = xcalloc(pools.n + 1, sizeof *plan->pools);
