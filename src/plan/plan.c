@@ -72,6 +72,11 @@ struct plan_ctx {
 	/* round 1 does not depend on the try: its groups and LV order are kept */
 	int *r1_group;
 	size_t *r1_order, r1_n;
+	/* round 1's reuse at the full utilization cap, per reuse mode: the balance search
+	 * keeps it (it must not reuse less) instead of recomputing it for every cap */
+	int r1_mode;                        /* -1: nothing kept */
+	int64_t *r1_pv_free, *r1_remaining;
+	seg_vec *r1_segs;
 };
 
 /* One attempt at a level, reuse mode and utilization cap. */
@@ -891,6 +896,34 @@ static bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const 
 	return ok;
 }
 
+static void plan_drop_r1(struct plan_ctx *c)
+{
+	if (c->r1_segs)
+		for (size_t l = 0; l < c->n_lvs; l++)
+			free(c->r1_segs[l].v);
+	free(c->r1_segs);
+	free(c->r1_pv_free);
+	free(c->r1_remaining);
+	c->r1_segs = NULL;
+	c->r1_pv_free = c->r1_remaining = NULL;
+	c->r1_mode = -1;
+}
+
+/* Keeps round 1's reuse of try t (called right after plan_reuse of round 1). */
+static void plan_keep_r1(struct plan_ctx *c, const struct plan_try *t)
+{
+	plan_drop_r1(c);
+	c->r1_mode = t->reuse_mode;
+	c->r1_pv_free = xmalloc((c->vg->n_pvs + 1) * sizeof *c->r1_pv_free);
+	memcpy(c->r1_pv_free, t->pv_free, c->vg->n_pvs * sizeof *t->pv_free);
+	c->r1_remaining = xmalloc((c->n_lvs + 1) * sizeof *c->r1_remaining);
+	memcpy(c->r1_remaining, t->remaining, c->n_lvs * sizeof *t->remaining);
+	c->r1_segs = xcalloc(c->n_lvs + 1, sizeof *c->r1_segs);
+	for (size_t l = 0; l < c->n_lvs; l++)
+		for (size_t i = 0; i < t->copies[l * 3].n; i++)
+			plan_add_seg(&c->r1_segs[l], t->copies[l * 3].v[i].id, t->copies[l * 3].v[i].ext);
+}
+
 struct plan_ord { size_t l; size_t nvalid; };
 
 static int cmp_ord(const void *a, const void *b)
@@ -918,7 +951,18 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 				t->remaining[l] = c->lvs[l].need;
 				t->lv_group[l] = c->r1_group[l];
 			}
-			plan_reuse(c, t, r, c->r1_order, c->r1_n);
+			if (c->r1_mode == t->reuse_mode && t->cap_ppm < PPM) {
+				memcpy(t->pv_free, c->r1_pv_free, c->vg->n_pvs * sizeof *t->pv_free);
+				memcpy(t->remaining, c->r1_remaining, c->n_lvs * sizeof *t->remaining);
+				for (size_t l = 0; l < c->n_lvs; l++)
+					for (size_t i = 0; i < c->r1_segs[l].n; i++)
+						plan_add_seg(&t->copies[l * 3], c->r1_segs[l].v[i].id,
+							     c->r1_segs[l].v[i].ext);
+			} else {
+				plan_reuse(c, t, r, c->r1_order, c->r1_n);
+				if (t->cap_ppm == PPM)
+					plan_keep_r1(c, t);
+			}
 			ok = plan_new_disks(c, t, r, c->r1_order, c->r1_n);
 			continue;
 		}
@@ -945,6 +989,8 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 			memcpy(c->r1_group, t->lv_group, c->n_lvs * sizeof *t->lv_group);
 		}
 		plan_reuse(c, t, r, order, n);
+		if (r == 1 && t->cap_ppm == PPM)
+			plan_keep_r1(c, t);
 		ok = plan_new_disks(c, t, r, order, n);
 	}
 	free(ord);
@@ -1103,6 +1149,7 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->keybuf.v);
 	free(c->r1_order);
 	free(c->r1_group);
+	plan_drop_r1(c);
 	if (c->f)
 		vdm_faults_free(c->f);
 }
@@ -1121,6 +1168,7 @@ static void plan_ctx_reset_groups(struct plan_ctx *c)
 	c->r1_order = NULL;
 	c->r1_group = NULL;
 	c->r1_n = 0;
+	plan_drop_r1(c);
 }
 
 /* Reserves copy_meta_extents on a PV of the existing copy of each LV gaining its first
@@ -1159,6 +1207,7 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 		      const struct vdm_request *req, struct vdm_error *err)
 {
 	memset(c, 0, sizeof *c);
+	c->r1_mode = -1;
 	c->inv = inv;
 	c->req = req;
 	if (!req->partition || !req->vg)
