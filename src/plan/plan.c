@@ -72,6 +72,11 @@ struct plan_ctx {
 	/* round 1 does not depend on the try: its groups and LV order are kept */
 	int *r1_group;
 	size_t *r1_order, r1_n;
+	/* round 1's reuse at the full utilization cap, per reuse mode: the balance search
+	 * keeps it (it must not reuse less) instead of recomputing it for every cap */
+	int r1_mode;                        /* -1: nothing kept */
+	int64_t *r1_pv_free, *r1_remaining;
+	seg_vec *r1_segs;
 };
 
 /* One attempt at a level, reuse mode and utilization cap. */
@@ -556,71 +561,160 @@ static void flow_free(struct plan_flow *fl)
 	free(fl->it);
 }
 
-/* Reuse: as many extents as possible on free extents of existing PVs valid for each LV
- * (max flow per group of LVs), then each group's share handed to its LVs, whole where a PV
- * share holds the whole copy. */
+struct plan_want { size_t l; int64_t need; int cls; size_t pos; };
+
+/* class, then biggest first, then the LV order */
+static int cmp_want(const void *a, const void *b)
+{
+	const struct plan_want *x = a, *y = b;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->need != y->need)
+		return x->need > y->need ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Reuse: as many extents as possible on free extents of existing PVs valid for each LV.
+ * Groups that may use the same PVs and pools form a class; a max flow (Dinic) from classes (demand)
+ * to PVs (free extents) gives each class its share per PV. Within a class the biggest
+ * copies go first, each whole on the smallest share that holds it, else split: few
+ * segments, no stranded free extents. */
 static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *order, size_t n)
 {
 	size_t ng = c->groups.n, npv = c->vg->n_pvs;
-	int64_t *demand = xcalloc(ng + 1, sizeof *demand);
-	VEC(int) gl = { 0 };
+	int *cls = xmalloc((ng + 1) * sizeof *cls);
+	for (size_t i = 0; i < ng; i++)
+		cls[i] = -1;
+	VEC(int) rep = { 0 };                 /* a representative group per class */
+	VEC(int64_t) demand = { 0 };
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t l = order[oi];
 		struct plan_lv *pl = &c->lvs[l];
 		if (t->remaining[l] <= 0 || t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
 			continue;
 		int g = t->lv_group[l];
-		if (!c->groups.v[g]->n_valid_pvs)
+		struct plan_group *gg = c->groups.v[g];
+		if (!gg->n_valid_pvs)
 			continue;
-		if (!demand[g])
-			VEC_PUSH(&gl, g);
-		demand[g] += t->remaining[l];
+		if (cls[g] < 0) {
+			for (size_t k = 0; k < rep.n && cls[g] < 0; k++) {
+				struct plan_group *h = c->groups.v[rep.v[k]];
+				if (h->n_valid_pvs == gg->n_valid_pvs && h->n_valid_pools == gg->n_valid_pools &&
+				    !memcmp(h->valid_pvs, gg->valid_pvs, gg->n_valid_pvs * sizeof(int)) &&
+				    !memcmp(h->valid_pools, gg->valid_pools, gg->n_valid_pools * sizeof(int)))
+					cls[g] = (int)k;
+			}
+			if (cls[g] < 0) {
+				cls[g] = (int)rep.n;
+				VEC_PUSH(&rep, g);
+				VEC_PUSH(&demand, 0);
+			}
+		}
+		demand.v[cls[g]] += t->remaining[l];
 	}
-	if (!gl.n) {
-		free(demand);
+	size_t nc = rep.n;
+	if (!nc) {
+		free(cls);
 		return;
 	}
-	/* nodes: 0 source, 1 sink, 2.. groups (in gl order), then PVs */
+	/* nodes: 0 source, 1 sink, 2.. classes, then PVs */
 	struct plan_flow fl;
-	flow_init(&fl, 2 + (int)gl.n + (int)npv);
+	flow_init(&fl, 2 + (int)nc + (int)npv);
 	for (size_t v = 0; v < npv; v++)
 		if (t->pv_free[v] > 0)
-			flow_add(&fl, 2 + (int)gl.n + (int)v, 1, t->pv_free[v]);
-	int **gedge = xcalloc(gl.n, sizeof *gedge);
-	for (size_t i = 0; i < gl.n; i++) {
-		struct plan_group *g = c->groups.v[gl.v[i]];
-		flow_add(&fl, 0, 2 + (int)i, demand[gl.v[i]]);
-		gedge[i] = xcalloc(npv + 1, sizeof(int));
+			flow_add(&fl, 2 + (int)nc + (int)v, 1, t->pv_free[v]);
+	int *cedge = xmalloc((nc * npv + 1) * sizeof *cedge);
+	for (size_t i = 0; i < nc; i++) {
+		struct plan_group *g = c->groups.v[rep.v[i]];
+		flow_add(&fl, 0, 2 + (int)i, demand.v[i]);
 		for (size_t v = 0; v < npv; v++)
-			gedge[i][v] = -1;
+			cedge[i * npv + v] = -1;
 		for (size_t k = 0; k < g->n_valid_pvs; k++) {
 			int v = g->valid_pvs[k];
 			if (t->pv_free[v] > 0)
-				gedge[i][v] = flow_add(&fl, 2 + (int)i, 2 + (int)gl.n + v, INT64_MAX / 4);
+				cedge[i * npv + (size_t)v] = flow_add(&fl, 2 + (int)i, 2 + (int)nc + v, INT64_MAX / 4);
 		}
 	}
 	flow_run(&fl, 0, 1);
-	/* each group's share per PV: the reverse capacity of its edge; then one pass over the
-	 * LVs hands every LV its part of its group's shares */
-	int64_t *share = xcalloc(gl.n * npv + 1, sizeof *share);
-	int *gpos = xmalloc((ng + 1) * sizeof *gpos);
-	for (size_t i = 0; i < ng; i++)
-		gpos[i] = -1;
-	for (size_t i = 0; i < gl.n; i++) {
-		gpos[gl.v[i]] = (int)i;
-		for (size_t v = 0; v < npv; v++)
-			share[i * npv + v] = gedge[i][v] >= 0 ? fl.e.v[gedge[i][v] ^ 1].cap : 0;
-		free(gedge[i]);
+	/* Most reuse is found; now let the classes also reach the pools they may use, with the
+	 * pools' room, and augment again. Augmenting paths never take flow back from the sink,
+	 * so reuse stays at its maximum, but a class that could go to a pool leaves its PV
+	 * extents to a class that could not (which PV serves whom is what this decides). Pools
+	 * valid for the same classes are one node. */
+	size_t nwords = (nc + 63) / 64;
+	uint64_t *sig = xcalloc(c->n_pools * nwords + 1, sizeof *sig);
+	for (size_t i = 0; i < nc; i++) {
+		struct plan_group *g = c->groups.v[rep.v[i]];
+		for (size_t k = 0; k < g->n_valid_pools; k++)
+			sig[(size_t)g->valid_pools[k] * nwords + i / 64] |= 1ull << (i % 64);
 	}
+	VEC(size_t) pcls = { 0 };             /* first pool of each pool class */
+	VEC(int64_t) pcap = { 0 };
+	for (size_t p = 0; p < c->n_pools; p++) {
+		int64_t room = t->pool_cap[p] - (t->pool_used[p] > 0 ? t->pool_used[p] : 0);
+		if (room <= 0)
+			continue;
+		uint64_t *sp = sig + p * nwords;
+		bool any = false;
+		for (size_t k = 0; k < nwords; k++)
+			any |= sp[k] != 0;
+		if (!any)
+			continue;
+		size_t k;
+		for (k = 0; k < pcls.n; k++)
+			if (!memcmp(sig + pcls.v[k] * nwords, sp, nwords * sizeof *sp))
+				break;
+		if (k == pcls.n) {
+			VEC_PUSH(&pcls, p);
+			VEC_PUSH(&pcap, 0);
+		}
+		pcap.v[k] += room;
+	}
+	if (pcls.n) {
+		int base = fl.n;
+		struct plan_flow fl2 = fl;   /* grow the node arrays for the pool classes */
+		fl2.n = fl.n + (int)pcls.n;
+		fl2.adj = xrealloc(fl.adj, (size_t)fl2.n * sizeof *fl2.adj);
+		memset(fl2.adj + fl.n, 0, pcls.n * sizeof *fl2.adj);
+		fl2.level = xrealloc(fl.level, (size_t)fl2.n * sizeof(int));
+		fl2.it = xrealloc(fl.it, (size_t)fl2.n * sizeof(int));
+		fl = fl2;
+		for (size_t k = 0; k < pcls.n; k++) {
+			flow_add(&fl, base + (int)k, 1, pcap.v[k]);
+			uint64_t *sp = sig + pcls.v[k] * nwords;
+			for (size_t i = 0; i < nc; i++)
+				if (sp[i / 64] >> (i % 64) & 1)
+					flow_add(&fl, 2 + (int)i, base + (int)k, INT64_MAX / 4);
+		}
+		flow_run(&fl, 0, 1);
+	}
+	free(pcls.v);
+	free(pcap.v);
+	free(sig);
+	/* each class's share per PV: the reverse capacity of its edge */
+	int64_t *share = xcalloc(nc * npv + 1, sizeof *share);
+	for (size_t i = 0; i < nc * npv; i++)
+		share[i] = cedge[i] >= 0 ? fl.e.v[cedge[i] ^ 1].cap : 0;
+	/* the LVs of each class, biggest first */
+	struct plan_want *w = xmalloc((n + 1) * sizeof *w);
+	size_t nw = 0;
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t l = order[oi];
-		int gi = gpos[t->lv_group[l]];
-		if (gi < 0 || t->remaining[l] <= 0)
-			continue;
+		int g = t->lv_group[l];
 		struct plan_lv *pl = &c->lvs[l];
-		if (t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
+		if (cls[g] < 0 || t->remaining[l] <= 0 || t->reuse_mode == 2 ||
+		    (t->reuse_mode == 1 && r != pl->m))
 			continue;
-		int64_t *sh = share + (size_t)gi * npv;
+		w[nw].l = l;
+		w[nw].need = t->remaining[l];
+		w[nw].cls = cls[g];
+		w[nw].pos = oi;
+		nw++;
+	}
+	qsort(w, nw, sizeof *w, cmp_want);
+	for (size_t i = 0; i < nw; i++) {
+		int64_t *sh = share + (size_t)w[i].cls * npv;
+		size_t l = w[i].l;
 		seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
 		while (t->remaining[l] > 0) {
 			/* the smallest share that holds the whole rest, else the largest */
@@ -644,12 +738,13 @@ static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size
 			plan_add_seg(sv, c->vg->pvs[best].disk, take);
 		}
 	}
-	free(gpos);
+	free(w);
 	free(share);
-	free(gedge);
+	free(cedge);
 	flow_free(&fl);
-	free(gl.v);
-	free(demand);
+	free(rep.v);
+	free(demand.v);
+	free(cls);
 }
 
 /* Utilization of pool p after its new disk holds n extents, compared as fractions. */
@@ -801,6 +896,34 @@ static bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const 
 	return ok;
 }
 
+static void plan_drop_r1(struct plan_ctx *c)
+{
+	if (c->r1_segs)
+		for (size_t l = 0; l < c->n_lvs; l++)
+			free(c->r1_segs[l].v);
+	free(c->r1_segs);
+	free(c->r1_pv_free);
+	free(c->r1_remaining);
+	c->r1_segs = NULL;
+	c->r1_pv_free = c->r1_remaining = NULL;
+	c->r1_mode = -1;
+}
+
+/* Keeps round 1's reuse of try t (called right after plan_reuse of round 1). */
+static void plan_keep_r1(struct plan_ctx *c, const struct plan_try *t)
+{
+	plan_drop_r1(c);
+	c->r1_mode = t->reuse_mode;
+	c->r1_pv_free = xmalloc((c->vg->n_pvs + 1) * sizeof *c->r1_pv_free);
+	memcpy(c->r1_pv_free, t->pv_free, c->vg->n_pvs * sizeof *t->pv_free);
+	c->r1_remaining = xmalloc((c->n_lvs + 1) * sizeof *c->r1_remaining);
+	memcpy(c->r1_remaining, t->remaining, c->n_lvs * sizeof *t->remaining);
+	c->r1_segs = xcalloc(c->n_lvs + 1, sizeof *c->r1_segs);
+	for (size_t l = 0; l < c->n_lvs; l++)
+		for (size_t i = 0; i < t->copies[l * 3].n; i++)
+			plan_add_seg(&c->r1_segs[l], t->copies[l * 3].v[i].id, t->copies[l * 3].v[i].ext);
+}
+
 struct plan_ord { size_t l; size_t nvalid; };
 
 static int cmp_ord(const void *a, const void *b)
@@ -828,7 +951,18 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 				t->remaining[l] = c->lvs[l].need;
 				t->lv_group[l] = c->r1_group[l];
 			}
-			plan_reuse(c, t, r, c->r1_order, c->r1_n);
+			if (c->r1_mode == t->reuse_mode && t->cap_ppm < PPM) {
+				memcpy(t->pv_free, c->r1_pv_free, c->vg->n_pvs * sizeof *t->pv_free);
+				memcpy(t->remaining, c->r1_remaining, c->n_lvs * sizeof *t->remaining);
+				for (size_t l = 0; l < c->n_lvs; l++)
+					for (size_t i = 0; i < c->r1_segs[l].n; i++)
+						plan_add_seg(&t->copies[l * 3], c->r1_segs[l].v[i].id,
+							     c->r1_segs[l].v[i].ext);
+			} else {
+				plan_reuse(c, t, r, c->r1_order, c->r1_n);
+				if (t->cap_ppm == PPM)
+					plan_keep_r1(c, t);
+			}
 			ok = plan_new_disks(c, t, r, c->r1_order, c->r1_n);
 			continue;
 		}
@@ -855,6 +989,8 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 			memcpy(c->r1_group, t->lv_group, c->n_lvs * sizeof *t->lv_group);
 		}
 		plan_reuse(c, t, r, order, n);
+		if (r == 1 && t->cap_ppm == PPM)
+			plan_keep_r1(c, t);
 		ok = plan_new_disks(c, t, r, order, n);
 	}
 	free(ord);
@@ -945,7 +1081,8 @@ static void plan_domain(const struct plan_ctx *c, const struct plan_group *g, ch
 			}
 		}
 	}
-	qsort(names.v, names.n, sizeof *names.v, cmp_str);
+	if (names.n)
+		qsort(names.v, names.n, sizeof *names.v, cmp_str);
 	const char *lvl = c->level == VDM_LEVEL_DEVICE ? "disk" : vdm_level_name(c->level);
 	size_t w = (size_t)snprintf(buf, size, "%s%s ", lvl, names.n > 1 ? "s" : "");
 	for (size_t i = 0; i < names.n && w < size; i++)
@@ -1012,6 +1149,7 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->keybuf.v);
 	free(c->r1_order);
 	free(c->r1_group);
+	plan_drop_r1(c);
 	if (c->f)
 		vdm_faults_free(c->f);
 }
@@ -1030,6 +1168,7 @@ static void plan_ctx_reset_groups(struct plan_ctx *c)
 	c->r1_order = NULL;
 	c->r1_group = NULL;
 	c->r1_n = 0;
+	plan_drop_r1(c);
 }
 
 /* Reserves copy_meta_extents on a PV of the existing copy of each LV gaining its first
@@ -1068,6 +1207,7 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 		      const struct vdm_request *req, struct vdm_error *err)
 {
 	memset(c, 0, sizeof *c);
+	c->r1_mode = -1;
 	c->inv = inv;
 	c->req = req;
 	if (!req->partition || !req->vg)
@@ -1183,7 +1323,8 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 	for (size_t p = 0; p < c->n_pools; p++)
 		if (t->pool_used[p] > 0)
 			VEC_PUSH(&pools, (int)p);
-	qsort_r(pools.v, pools.n, sizeof(int), cmp_pool_name, (void *)inv);
+	if (pools.n)
+		qsort_r(pools.v, pools.n, sizeof(int), cmp_pool_name, (void *)inv);
 	char **disk_name = xcalloc(c->n_pools + 1, sizeof *disk_name);
 	plan->new_disks = xcalloc(pools.n + 1, sizeof *plan->new_disks);
 	plan->pools = xcalloc(pools.n + 1, sizeof *plan->pools);
@@ -1265,6 +1406,172 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 	return plan;
 }
 
+/* ---- exhaustive search for small requests -------------------------------------------
+ * The placement above is greedy. When it finds nothing and the request is small (a few
+ * copies, a few PVs and pools), every assignment of each missing copy, whole, to one PV or
+ * one pool's new disk is tried, so that "no plan" is never answered where one exists in
+ * that space. The best by the goals' order (reuse, disks, new MiB) is kept. */
+#define PLAN_EX_SLOTS 8
+#define PLAN_EX_TARGETS 12
+#define PLAN_EX_BUDGET 400000
+
+struct plan_ex {
+	struct plan_ctx *c;
+	size_t slot_lv[PLAN_EX_SLOTS];
+	int slot_k[PLAN_EX_SLOTS];
+	size_t nslots;
+	int target[PLAN_EX_TARGETS];      /* >= 0: PV index; < 0: -(pool + 1) */
+	size_t ntargets;
+	int choice[PLAN_EX_SLOTS], best[PLAN_EX_SLOTS];
+	int64_t *pv_free, *pool_used, *pool_cap;
+	bool found;
+	int64_t b_reuse, b_mib;
+	int b_disks;
+	long budget;
+};
+
+static int plan_ex_id(const struct plan_ex *x, int tg)
+{
+	return tg >= 0 ? x->c->vg->pvs[tg].disk : x->c->n_disks + (-tg - 1);
+}
+
+/* Is LV l valid with its existing copies plus the new copies in slots [first, last]? */
+static bool plan_ex_valid(struct plan_ex *x, size_t first, size_t last)
+{
+	struct plan_ctx *c = x->c;
+	struct plan_lv *pl = &c->lvs[x->slot_lv[first]];
+	const struct vdm_lv *lv = &c->vg->lvs[pl->lv];
+	struct vdm_copy_disks cd[4];
+	const struct vdm_profile *profs[64];
+	size_t np = 0, n = 0;
+	for (size_t k = 0; k < lv->n_copies && n < 4; k++, n++) {
+		cd[n].disks = profs + np;
+		cd[n].n = 0;
+		for (size_t sg = 0; sg < lv->copies[k].n_segs && np < 60; sg++) {
+			profs[np++] = vdm_faults_disk(c->f, c->pi, c->vg->pvs[lv->copies[k].segs[sg].pv].disk);
+			cd[n].n++;
+		}
+	}
+	for (size_t sl = first; sl <= last && n < 4; sl++, n++) {
+		profs[np] = plan_profile(c, plan_ex_id(x, x->target[x->choice[sl]]));
+		cd[n].disks = profs + np++;
+		cd[n].n = 1;
+	}
+	enum vdm_level got = vdm_protection(c->f, cd, n, NULL);
+	return got != VDM_LEVEL_NONE && got >= c->level;
+}
+
+static void plan_ex_rec(struct plan_ex *x, size_t s)
+{
+	struct plan_ctx *c = x->c;
+	if (x->budget-- <= 0)
+		return;
+	if (s == x->nslots) {
+		int64_t reuse = 0, mib = 0;
+		int disks = 0;
+		for (size_t v = 0; v < c->vg->n_pvs; v++)
+			reuse += c->pv_free0[v] - x->pv_free[v];
+		for (size_t p = 0; p < c->n_pools; p++)
+			if (x->pool_used[p] > 0) {
+				disks++;
+				mib += plan_disk_size(c, (int)p, x->pool_used[p]);
+			}
+		if (!x->found || reuse > x->b_reuse || (reuse == x->b_reuse && (disks < x->b_disks ||
+		    (disks == x->b_disks && mib < x->b_mib)))) {
+			x->found = true;
+			x->b_reuse = reuse;
+			x->b_disks = disks;
+			x->b_mib = mib;
+			memcpy(x->best, x->choice, sizeof x->best);
+		}
+		return;
+	}
+	size_t l = x->slot_lv[s];
+	int64_t need = c->lvs[l].need;
+	bool last = s + 1 == x->nslots || x->slot_lv[s + 1] != l;
+	size_t first = s - (size_t)x->slot_k[s];
+	for (size_t ti = 0; ti < x->ntargets; ti++) {
+		int tg = x->target[ti];
+		int64_t *room = tg >= 0 ? &x->pv_free[tg] : NULL;
+		if (tg >= 0 && *room < need)
+			continue;
+		if (tg < 0) {
+			int p = -tg - 1;
+			int64_t used = x->pool_used[p] > 0 ? x->pool_used[p] : 0;
+			if (used + need > x->pool_cap[p] || need == 0)
+				continue;
+		}
+		x->choice[s] = (int)ti;
+		if (last && !plan_ex_valid(x, first, s))
+			continue;
+		if (tg >= 0) {
+			*room -= need;
+		} else {
+			int p = -tg - 1;
+			x->pool_used[p] = (x->pool_used[p] > 0 ? x->pool_used[p] : 0) + need;
+		}
+		plan_ex_rec(x, s + 1);
+		if (tg >= 0)
+			*room += need;
+		else
+			x->pool_used[-tg - 1] -= need;
+	}
+}
+
+/* Fills *t (initialized, reuse mode as asked) with the best exhaustive placement; false if
+ * the request is too big for it or nothing is valid. */
+static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t)
+{
+	struct plan_ex x;
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	for (size_t l = 0; l < c->n_lvs; l++)
+		for (int k = 0; k < c->lvs[l].m; k++) {
+			if (x.nslots == PLAN_EX_SLOTS)
+				return false;
+			x.slot_lv[x.nslots] = l;
+			x.slot_k[x.nslots++] = k;
+		}
+	if (!c->req->no_reuse)
+		for (size_t v = 0; v < c->vg->n_pvs; v++)
+			if (t->pv_free[v] > 0) {
+				if (x.ntargets == PLAN_EX_TARGETS)
+					return false;
+				x.target[x.ntargets++] = (int)v;
+			}
+	for (size_t p = 0; p < c->n_pools; p++)
+		if (t->pool_cap[p] > 0) {
+			if (x.ntargets == PLAN_EX_TARGETS)
+				return false;
+			x.target[x.ntargets++] = -(int)p - 1;
+		}
+	x.pv_free = t->pv_free;
+	x.pool_used = t->pool_used;
+	x.pool_cap = t->pool_cap;
+	x.budget = PLAN_EX_BUDGET;
+	plan_ex_rec(&x, 0);
+	if (!x.found)
+		return false;
+	for (size_t sl = 0; sl < x.nslots; sl++) {
+		size_t l = x.slot_lv[sl];
+		int tg = x.target[x.best[sl]];
+		int64_t need = c->lvs[l].need;
+		if (need > 0)
+			plan_add_seg(&t->copies[l * 3 + (size_t)x.slot_k[sl]], plan_ex_id(&x, tg), need);
+		if (tg >= 0) {
+			t->pv_free[tg] -= need;
+		} else {
+			int p = -tg - 1;
+			if (t->pool_used[p] < 0) {
+				t->pool_used[p] = 0;
+				t->n_opened++;
+			}
+			t->pool_used[p] += need;
+		}
+	}
+	return true;
+}
+
 static int64_t plan_try_reused(const struct plan_ctx *c, const struct plan_try *t)
 {
 	int64_t s = 0;
@@ -1310,8 +1617,16 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 		if (modes[mi] == 0 && reuse == 0)
 			break;  /* nothing to reuse: the other modes give the same */
 	}
-	if (!have)
+	if (!have) {
+		struct plan_try t;
+		plan_try_init(c, &t, c->req->no_reuse ? 2 : 0, PPM);
+		if (plan_exhaustive(c, &t)) {
+			*best = t;
+			return true;
+		}
+		plan_try_free(c, &t);
 		return false;
+	}
 	struct plan_try t;
 	plan_try_init(c, &t, b_mode, PPM);
 	plan_run(c, &t);

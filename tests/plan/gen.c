@@ -9,7 +9,7 @@ static const char *const luns[] = { "lunA", "lunB", "lunC", "lunD", "lunE" };
 
 json_t *gen_inventory(struct gen_rng *r, struct chk_request *req)
 {
-	static char lvnames[3][8];
+	static char lvnames[3][16];
 	static const char *lvsel[3];
 	json_t *inv = json_object();
 	json_object_set_new(inv, "version", json_integer(1));
@@ -123,7 +123,6 @@ json_t *gen_inventory(struct gen_rng *r, struct chk_request *req)
 		if (ndisks > 2 && gen_int(r, 0, 9) == 0)
 			ncopies = req->copies;  /* already complete */
 		int64_t want = gen_int(r, 1, 40);
-		json_t *copies = json_array();
 		int first = gen_int(r, 0, ndisks - 1);
 		for (int c = 0; c < ncopies; c++) {
 			int d = (first + c) % ndisks;
@@ -132,6 +131,7 @@ json_t *gen_inventory(struct gen_rng *r, struct chk_request *req)
 		}
 		if (want <= 0)
 			continue;  /* no room left: the inventory simply has fewer LVs */
+		json_t *copies = json_array();
 		for (int c = 0; c < ncopies; c++) {
 			int d = (first + c) % ndisks;
 			json_t *segs = json_array();

@@ -446,6 +446,8 @@ static void test_determinism_and_json(void **state)
 	json_t *bj = vdm_plan_to_json(back);
 	char *three = json_dumps(bj, JSON_COMPACT);
 	assert_string_equal(one, three);
+	vdm_plan_free(back);
+	back = NULL;
 	json_t *bad = json_deep_copy(tc.pj);
 	json_object_set_new(json_array_get(json_object_get(bad, "lvs"), 1), "protection", json_string("rack"));
 	assert_int_equal(vdm_plan_from_json(bad, "plan.json", &back, &err), -EINVAL);
