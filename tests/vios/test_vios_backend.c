@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <cmocka.h>
 #include "vdmirror/backend.h"
 #include "vdmirror/client.h"
@@ -325,6 +326,21 @@ static void refusals(void **state)
 	assert_true(vdm_backend_open("vios", "vios1;hmc=h", &b, &err) < 0);   /* no system= */
 	assert_int_equal(vdm_backend_open("vios", "vios1,vios2;port=2222;lpar1=3;timeout=5", &b, &err), 0);
 	vdm_backend_close(&b);
+	/* a partition map in a file */
+	char map[] = "/tmp/vdm-vios-mapXXXXXX";
+	int fd = mkstemp(map);
+	assert_true(write(fd, "# name=id\nlpar1=3\n  lpar2=0x4\n", 31) == 31);
+	close(fd);
+	CLEANUP_FREE char *cfg = xasprintf("vios1;include=%s", map);
+	assert_int_equal(vdm_backend_open("vios", cfg, &b, &err), 0);
+	vdm_backend_close(&b);
+	fd = open(map, O_WRONLY | O_TRUNC);
+	assert_true(write(fd, "lpar1=3\nbad entry=x\n", 21) == 21);
+	close(fd);
+	assert_true(vdm_backend_open("vios", cfg, &b, &err) < 0);
+	assert_non_null(strstr(err.msg, ":2: "));
+	unlink(map);
+	assert_true(vdm_backend_open("vios", "vios1;include=/nonexistent/x", &b, &err) < 0);
 }
 
 static void script_delete_unmap(void **state)

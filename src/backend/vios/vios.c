@@ -39,6 +39,7 @@ struct vios_state {
 	VEC(struct vios_kv) oses;   /* partition name -> os */
 	struct vdm_exec script;
 	int scripting;
+	int include_depth;
 };
 
 static void kv_free(struct vios_kv *v, size_t n)
@@ -96,6 +97,33 @@ static int host_ok(const char *s)
 	return s[0] != '-';
 }
 
+static int vios_config_entry(struct vios_state *st, char *e, struct vdm_error *err);
+
+/* include=FILE: more entries, one per line ('#' comments), e.g. a partition name -> id map. */
+static int vios_config_include(struct vios_state *st, const char *path, struct vdm_error *err)
+{
+	if (st->include_depth >= 4)
+		return vdm_err(err, -ELOOP, "vios config: include=%s: nested too deep", path);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return vdm_err(err, -errno, "vios config: include=%s: %s", path, strerror(errno));
+	char line[4096];
+	int rc = 0, no = 0;
+	st->include_depth++;
+	while (rc == 0 && fgets(line, sizeof line, f)) {
+		no++;
+		line[strcspn(line, "\r\n")] = '\0';
+		char *l = line;
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l && *l != '#' && (rc = vios_config_entry(st, l, err)) < 0)
+			vdm_err_prefix(err, "%s:%d", path, no);
+	}
+	st->include_depth--;
+	fclose(f);
+	return rc;
+}
+
 /* One "key=value" or host-list entry of the config string. */
 static int vios_config_entry(struct vios_state *st, char *e, struct vdm_error *err)
 {
@@ -135,6 +163,8 @@ static int vios_config_entry(struct vios_state *st, char *e, struct vdm_error *e
 		*slot = xstrdup(v);
 		return 0;
 	}
+	if (!strcmp(k, "include"))
+		return vios_config_include(st, v, err);
 	if (!strcmp(k, "port") || !strcmp(k, "timeout")) {
 		char *end;
 		long n = strtol(v, &end, 10);
