@@ -20,7 +20,7 @@ case $cmd in
 "ioscli hang"*) exec sleep 4 ;;          # never answers in time
 "ioscli fail"*) echo "0514-519 something failed" >&2; exit 3 ;;
 "ioscli bigout"*) head -c 6000000 /dev/zero; exit 0 ;;
-"ioscli mkbdsp "* | "ioscli rmbdsp "* | "ioscli rmvdev "*)
+"ioscli mkbdsp "* | "ioscli mkvdev "* | "ioscli rmbdsp "* | "ioscli rmvdev "*)
 	if [ -f "$st/full" ]; then
 		echo "0516-404 allocp: This system cannot fulfill the allocation request." >&2
 		echo "        There are not enough free partitions or not enough physical volumes" >&2

@@ -137,7 +137,7 @@ provision() {
 	"$tool" create "$cfg" vios2/rootvg_sp lpar1-rootvg-m1 9600 &&
 	"$tool" map "$cfg" lpar1 vios2/rootvg_sp lpar1-rootvg-m1 &&
 	grep -qx 'vios2 ioscli mkbdsp -sp rootvg_sp 9600M -bd lpar1-rootvg-m1' "$T/received.log" &&
-	grep -qx 'vios2 ioscli mkbdsp -sp rootvg_sp -bd lpar1-rootvg-m1 -vadapter vhost0' "$T/received.log" &&
+	grep -qx 'vios2 ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0' "$T/received.log" &&
 	! grep -q mkbdsp <(grep '^vios1' "$T/received.log")
 }
 check "create + map send mkbdsp to the right VIOS and vhost" provision
@@ -169,13 +169,13 @@ mirror() {
 	"$tool" script "$cfg" "$plan" "$T/mirror.sh" &&
 	sh -n "$T/mirror.sh" &&
 	grep -Eq "^ssh -p $port $user@127.0.0.2 'ioscli mkbdsp -sp [A-Za-z0-9_.-]+ [0-9]+M -bd lpar1-rootvg-m1'\$" "$T/mirror.sh" &&
-	grep -q "ioscli mkbdsp -sp [A-Za-z0-9_.-]* -bd lpar1-rootvg-m1 -vadapter vhost0'\$" "$T/mirror.sh" &&
+	grep -q "ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0'\$" "$T/mirror.sh" &&
 	grep -qx 'extendvg rootvg "${HD_lpar1_rootvg_m1}"' "$T/mirror.sh" &&
 	for lv in $(jq -r '.lvs[] | select(.new_copies | length > 0) | .name' "$plan"); do
 		grep -qx "mklvcopy $lv 2 \"\${HD_lpar1_rootvg_m1}\"" "$T/mirror.sh" || return 1
 	done &&
 	grep -qx 'bosboot -ad "/dev/${HD_lpar1_rootvg_m1}"' "$T/mirror.sh" &&
-	! grep -Eq 'mkbdsp|rmbdsp|rmvdev' "$T/received.log"
+	! grep -Eq 'mkbdsp|mkvdev|rmbdsp|rmvdev' "$T/received.log"
 }
 check "plan -> mirror script: VIOS + AIX steps, valid sh, nothing changed" mirror
 # run the script against stand-ins of the AIX and ssh commands that log what they get: the
@@ -217,7 +217,7 @@ STUB
 	grep -qx 'bosboot -ad /dev/hdisk7' "$T/stub.log" &&
 	grep -qx 'bootlist -m normal hdisk0 hdisk7' "$T/stub.log" &&
 	grep -qx 'mklvcopy hd2 2 hdisk7' "$T/stub.log" &&
-	grep -qx "ssh -p $port $user@127.0.0.2 ioscli mkbdsp -sp rootvg_sp -bd lpar1-rootvg-m1 -vadapter vhost0" "$T/stub.log" &&
+	grep -qx "ssh -p $port $user@127.0.0.2 ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0" "$T/stub.log" &&
 	[ "$(grep -c '^cfgmgr' "$T/stub.log")" -ge 1 ]
 }
 check "the script, run against stand-in commands, passes the new hdisk to every step" runscript

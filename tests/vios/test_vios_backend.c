@@ -179,7 +179,7 @@ static void mirror_script(void **state)
 		"# vios vios2 - create lpar1-rootvg-m1 (9600 MiB) in pool vios2/rootvg_sp\n"
 		"ssh -p 22 padmin@vios2 'ioscli mkbdsp -sp rootvg_sp 9600M -bd lpar1-rootvg-m1'\n"
 		"# vios vios2 - map lpar1-rootvg-m1 to partition lpar1 (vhost0)\n"
-		"ssh -p 22 padmin@vios2 'ioscli mkbdsp -sp rootvg_sp -bd lpar1-rootvg-m1 -vadapter vhost0'\n"
+		"ssh -p 22 padmin@vios2 'ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0'\n"
 		"# vios vios2 - where the partition will see lpar1-rootvg-m1\n"
 		"VDM_LOC_lpar1_rootvg_m1=${VDM_LOC_lpar1_rootvg_m1:-$(sh -c 'ssh -p 22 padmin@vios2 '\\''ioscli lsmap -vadapter vhost0 -fmt :'\\'' | awk -F: '\\''{for (i = 4; i + 3 <= NF; i += 6) if ($(i + 3) == \"lpar1-rootvg-m1\") print \"-C12-T1-L\" substr($(i + 2), 3)}'\\''')}\n"
 		"# AIX steps: run on the partition as root (the VIOS steps above reach the VIOS by ssh as padmin)\n"

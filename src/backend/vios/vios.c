@@ -1017,8 +1017,9 @@ static int vios_map_disk(void *vst, const char *partition, const char *pool, con
 		return rc;
 	if (!vios_name_ok(vh))
 		return vdm_err(err, -EPROTO, "vios %s: adapter name '%s' unusable", srv->name, vh);
-	/* mkbdsp's "assign an existing backing device" form (IBM docs, mkbdsp) */
-	const char *const mk[] = { "mkbdsp", "-sp", pname, "-bd", disk, "-vadapter", vh, NULL };
+	/* mkvdev -vdev BD -vadapter vhostN maps an existing backing device (IBM docs, mkvdev);
+	 * mkbdsp's own mapping form lists -tn as required on some levels */
+	const char *const mk[] = { "mkvdev", "-vdev", disk, "-vadapter", vh, NULL };
 	CLEANUP_FREE char *what = xasprintf("map %s to partition %s (%s)", disk, partition, vh);
 	rc = vios_change(st, srv, what, mk, pname, err);
 	if (rc == 0 && st->scripting)
