@@ -155,6 +155,23 @@ refuse_name() {
 }
 check "an invalid name never reaches the VIOS" refuse_name
 
+# --- the AIX driver live over SSH: the steps AIX receives ---
+aix_live() {
+	: >"$T/received.log"
+	p1=ssh:$user@127.0.0.4:$port
+	"$tool" aix "$p1" add_pv rootvg hdisk3 &&
+	"$tool" aix "$p1" add_pv rootvg hdisk0 &&          # already in rootvg: nothing sent
+	"$tool" aix "$p1" add_copy rootvg hd4 2 hdisk3 &&
+	[ "$("$tool" aix "$p1" sync rootvg hd4)" = 100.0 ] &&
+	grep -qx 'lpar1 extendvg rootvg hdisk3' "$T/received.log" &&
+	! grep -q 'extendvg rootvg hdisk0' "$T/received.log" &&
+	grep -qx 'lpar1 mklvcopy hd4 2 hdisk3' "$T/received.log" &&
+	grep -qx "lpar1 sh -c 'nohup syncvg -l hd4 >/dev/null 2>&1 &'" "$T/received.log" &&
+	! "$tool" aix "$p1" add_pv rootvg 'hdisk3;reboot' 2>/dev/null &&
+	! grep -q reboot "$T/received.log"
+}
+check "aix steps live over SSH: extendvg, mklvcopy on the plan's PV, background syncvg" aix_live
+
 # --- discovery -> plan -> reviewable mirror script ---
 plan=$fx/../system1-rootvg-plan.json
 if "$build/src/cli/vdmirror" plan --inventory "$T/ssh.json" --partition lpar1 --vg rootvg --json \

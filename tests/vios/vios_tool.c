@@ -5,6 +5,8 @@
  *   vios-tool create CONFIG POOL DISK SIZE_MIB | map CONFIG PARTITION POOL DISK
  *   vios-tool unmap CONFIG PARTITION DISK | delete CONFIG POOL DISK
  *   vios-tool script CONFIG PLAN.json OUT        the mirror script of a formats-v1 plan
+ *   vios-tool aix ADDRESS add_pv VG DISK | add_copy VG LV COPIES PV... | sync VG LV
+ *                                                 one step of the aix driver, live
  * Exit: 0 ok, the command's own status for `run`, 100 when vdmirror reports an error. */
 #include <errno.h>
 #include <stdio.h>
@@ -126,6 +128,31 @@ int main(int argc, char **argv)
 		free(out);
 		vdm_exec_close(&x);
 		return rc < 0 ? fail(&err) : rc;
+	}
+	if (argc >= 5 && !strcmp(argv[1], "aix")) {
+		struct vdm_exec x;
+		const struct vdm_client_ops *aix = vdm_client_find("aix");
+		if (vdm_exec_open(argv[2], &x, &err) < 0)
+			return fail(&err);
+		int rc = -EINVAL;
+		if (!strcmp(argv[3], "add_pv") && argc == 6) {
+			rc = aix->add_pv(&x, argv[4], argv[5], &err);
+		} else if (!strcmp(argv[3], "add_copy") && argc >= 8 && argc < 8 + 16) {
+			struct vdm_plan_segment segs[16];
+			struct vdm_plan_copy copy = { segs, 0 };
+			for (int i = 7; i < argc; i++)
+				segs[copy.n_segs++] = (struct vdm_plan_segment){ argv[i], 1 };
+			rc = aix->add_copy(&x, argv[4], argv[5], atoi(argv[6]), &copy, &err);
+		} else if (!strcmp(argv[3], "sync") && argc == 6) {
+			double pct = 0;
+			rc = aix->sync_status(&x, argv[4], argv[5], &pct, &err);
+			if (rc == 0)
+				printf("%.1f\n", pct);
+		} else {
+			vdm_err(&err, -EINVAL, "bad aix command line");
+		}
+		vdm_exec_close(&x);
+		return rc < 0 ? fail(&err) : 0;
 	}
 	if (argc < 3) {
 		fputs("usage: see the top of tests/vios/vios_tool.c\n", stderr);
