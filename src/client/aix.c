@@ -953,6 +953,38 @@ static int aix_make_bootable(struct vdm_exec *x, const char *newhd, struct vdm_e
 	return aix_do(x, bl, NULL, err);
 }
 
+/* A mirrored VG must not go offline when the server holding most of its VGDAs fails: like
+ * mirrorvg (which does this by default), turn quorum off once per VG, and for rootvg save the
+ * change in the boot image (chvg: "run bosboot or savebase after chvg -Q"). */
+static int aix_quorum_off(struct vdm_exec *x, const char *vg, struct vdm_error *err)
+{
+	CLEANUP_FREE char *tag = xasprintf("quorum:%s", vg);
+	if (aix_script_var_set(x, tag))
+		return 0;
+	if (!x->scripting) {
+		char *out, *lsvg[] = { (char *)"lsvg", (char *)vg, NULL };
+		int rc = aix_do(x, lsvg, &out, err);
+		if (rc < 0)
+			return rc;
+		const char *q = strstr(out, "QUORUM:");
+		int off = q && strstr(q, "Disabled") && (!strchr(q, '\n') || strstr(q, "Disabled") < strchr(q, '\n'));
+		free(out);
+		if (off) {
+			VEC_PUSH(&aix_script_vars, aix_script_key(x, tag));
+			return 0;
+		}
+	}
+	char *chvg[] = { (char *)"chvg", (char *)"-Qn", (char *)vg, NULL };
+	int rc = aix_do(x, chvg, NULL, err);
+	if (rc == 0 && !strcmp(vg, "rootvg")) {
+		char *sb[] = { (char *)"savebase", NULL };
+		rc = aix_do(x, sb, NULL, err);
+	}
+	if (rc == 0)
+		VEC_PUSH(&aix_script_vars, aix_script_key(x, tag));
+	return rc;
+}
+
 static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
 			const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -992,6 +1024,8 @@ static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int 
 			argv[n++] = hds[i];
 	}
 	argv[n] = NULL;
+	if (rc == 0)
+		rc = aix_quorum_off(x, vg, err);
 	if (rc == 0)
 		rc = aix_do(x, argv, NULL, err);
 	if (rc == 0 && !strcmp(lv, "hd5"))

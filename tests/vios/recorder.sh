@@ -20,7 +20,7 @@ case $cmd in
 "ioscli hang"*) exec sleep 4 ;;          # never answers in time
 "ioscli fail"*) echo "0514-519 something failed" >&2; exit 3 ;;
 "ioscli bigout"*) head -c 6000000 /dev/zero; exit 0 ;;
-"extendvg "* | "mklvcopy "* | "chdev "* | "bosboot "* | "bootlist "* | "sh -c 'nohup syncvg "*)
+"extendvg "* | "mklvcopy "* | "chdev "* | "chvg "* | "savebase" | "bosboot "* | "bootlist "* | "sh -c 'nohup syncvg "*)
 	exit 0 ;;                            # AIX steps: logged above, nothing to answer
 "ioscli mkbdsp "* | "ioscli mkvdev "* | "ioscli rmbdsp "* | "ioscli rmvdev "*)
 	if [ -f "$st/full" ]; then

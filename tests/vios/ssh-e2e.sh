@@ -166,6 +166,8 @@ aix_live() {
 	grep -qx 'lpar1 extendvg rootvg hdisk3' "$T/received.log" &&
 	! grep -q 'extendvg rootvg hdisk0' "$T/received.log" &&
 	grep -qx 'lpar1 mklvcopy hd4 2 hdisk3' "$T/received.log" &&
+	grep -qx 'lpar1 chvg -Qn rootvg' "$T/received.log" &&
+	grep -qx 'lpar1 savebase' "$T/received.log" &&
 	grep -qx "lpar1 sh -c 'nohup syncvg -l hd4 >/dev/null 2>&1 &'" "$T/received.log" &&
 	! "$tool" aix "$p1" add_pv rootvg 'hdisk3;reboot' 2>/dev/null &&
 	! grep -q reboot "$T/received.log"
@@ -224,7 +226,7 @@ esac
 exit 0
 STUB
 	chmod +x "$T/stubs/stub"
-	for c in ssh cfgmgr lspv lscfg chdev extendvg mklvcopy bosboot lslv bootlist syncvg; do
+	for c in ssh cfgmgr lspv lscfg chdev chvg savebase extendvg mklvcopy bosboot lslv bootlist syncvg; do
 		ln -sf stub "$T/stubs/$c"
 	done
 	: >"$T/stub.log"
@@ -234,6 +236,7 @@ STUB
 	grep -qx 'bosboot -ad /dev/hdisk7' "$T/stub.log" &&
 	grep -qx 'bootlist -m normal hdisk0 hdisk7' "$T/stub.log" &&
 	grep -qx 'mklvcopy hd2 2 hdisk7' "$T/stub.log" &&
+	[ "$(grep -c '^chvg -Qn rootvg' "$T/stub.log")" = 1 ] &&
 	grep -qx "ssh -p $port $user@127.0.0.2 ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0" "$T/stub.log" &&
 	[ "$(grep -c '^cfgmgr' "$T/stub.log")" -ge 1 ]
 }

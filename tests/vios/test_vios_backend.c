@@ -188,6 +188,8 @@ static void mirror_script(void **state)
 		"HD_lpar1_rootvg_m1=${HD_lpar1_rootvg_m1:-$(sh -c 'for d in $(lspv | awk '\\''{print $1}'\\''); do lscfg -l \"$d\" | grep -qi -- \"$0\" && echo \"$d\"; done' \"${VDM_LOC_lpar1_rootvg_m1}\")}\n"
 		"chdev -l \"${HD_lpar1_rootvg_m1}\" -a pv=yes\n"
 		"extendvg rootvg \"${HD_lpar1_rootvg_m1}\"\n"
+		"chvg -Qn rootvg\n"
+		"savebase\n"
 		"mklvcopy hd5 2 \"${HD_lpar1_rootvg_m1}\"\n"
 		"bosboot -ad \"/dev/${HD_lpar1_rootvg_m1}\"\n"
 		"BOOT_OLD=${BOOT_OLD:-$(sh -c 'lslv -m hd5 | awk '\\''NR==3 {print $3}'\\''')}\n"
