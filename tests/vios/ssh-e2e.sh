@@ -101,6 +101,8 @@ timeout_hang() {
 	[ $rc = 100 ] && grep -q "no answer after 1000 ms" "$T/err"
 }
 check "a hanging command gives a timeout error" timeout_hang
+reuse() { [ "$("$tool" after-timeout "$v1")" = "still here" ]; }
+check "the session still works after a command timed out" reuse
 cap() {
 	set +e; "$tool" run "$v1" 20000 ioscli bigout >/dev/null 2>"$T/err"; rc=$?; set -e
 	[ $rc = 100 ] && grep -q "output larger than" "$T/err"

@@ -419,6 +419,18 @@ static void lsmap_exit_codes(void **state)
 	json_decref(inv);
 	vdm_backend_close(&b);
 	rm_tmp_vios(d);
+	d = tmp_vios("", 10);
+	assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	json_decref(inv);
+	vdm_backend_close(&b);
+	rm_tmp_vios(d);
+	/* another exit status is an error even without output */
+	d = tmp_vios("", 2);
+	assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), -EIO);
+	vdm_backend_close(&b);
+	rm_tmp_vios(d);
 	/* 10 with output is not benign */
 	d = tmp_vios("something odd\n", 10);
 	assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);

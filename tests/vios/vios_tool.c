@@ -5,6 +5,8 @@
  *   vios-tool create CONFIG POOL DISK SIZE_MIB | map CONFIG PARTITION POOL DISK
  *   vios-tool unmap CONFIG PARTITION DISK | delete CONFIG POOL DISK
  *   vios-tool script CONFIG PLAN.json OUT        the mirror script of a formats-v1 plan
+ *   vios-tool after-timeout ADDRESS              a hanging command times out, then the same
+ *                                                 session still runs the next one
  *   vios-tool aix ADDRESS add_pv VG DISK | add_copy VG LV COPIES PV... | sync VG LV
  *                                                 one step of the aix driver, live
  * Exit: 0 ok, the command's own status for `run`, 100 when vdmirror reports an error. */
@@ -125,6 +127,28 @@ int main(int argc, char **argv)
 		const char *eo = x.last_stderr ? x.last_stderr(x.ctx) : NULL;
 		if (eo)
 			fputs(eo, stderr);
+		free(out);
+		vdm_exec_close(&x);
+		return rc < 0 ? fail(&err) : rc;
+	}
+	if (argc == 3 && !strcmp(argv[1], "after-timeout")) {
+		struct vdm_exec x;
+		if (vdm_exec_open(argv[2], &x, &err) < 0)
+			return fail(&err);
+		char *hang[] = { (char *)"ioscli", (char *)"hang", NULL };
+		char *echo[] = { (char *)"echo", (char *)"still here", NULL };
+		char *out = NULL;
+		int rc = x.run(x.ctx, hang, 1000, &out, &err);
+		free(out);
+		out = NULL;
+		if (rc != -ETIMEDOUT) {
+			vdm_exec_close(&x);
+			fprintf(stderr, "vios-tool: hang gave %d, not a timeout\n", rc);
+			return 100;
+		}
+		rc = x.run(x.ctx, echo, 5000, &out, &err);
+		if (rc == 0 && out)
+			fputs(out, stdout);
 		free(out);
 		vdm_exec_close(&x);
 		return rc < 0 ? fail(&err) : rc;
