@@ -25,6 +25,7 @@ struct plan_group {
 	uint64_t hash;
 	int idx;                                /* in ctx->groups */
 	int prot;                               /* protection of these copies, -2 = not yet */
+	int witness;                            /* last disk that left room for a last copy */
 	const struct vdm_profile ***copies;     /* profiles per copy */
 	size_t *ncopy;                          /* disks per copy */
 	size_t n_copies;
@@ -176,6 +177,7 @@ static int plan_group_find(struct plan_ctx *c, const int *key, size_t n)
 	g->hash = h;
 	g->final = key[0] == 1;
 	g->prot = -2;
+	g->witness = -1;
 	/* decode copies */
 	size_t pos = 1, nc = 0;
 	while (pos < n) {
@@ -221,7 +223,7 @@ static bool plan_group_accepts(const struct plan_ctx *c, const struct plan_group
 /* For a copy that is not the LV's last (3 copies, 1 existing): would some disk still be left
  * for the last copy if this one used the disk with profile p? Looks for one pool or PV that
  * makes the full set valid; stops at the first. */
-static bool plan_group_leaves_room(const struct plan_ctx *c, const struct plan_group *g,
+static bool plan_group_leaves_room(const struct plan_ctx *c, struct plan_group *g,
 				   const struct vdm_profile *p)
 {
 	struct vdm_copy_disks cd[4];
@@ -238,7 +240,16 @@ static bool plan_group_leaves_room(const struct plan_ctx *c, const struct plan_g
 	cd[n + 1].disks = two;
 	cd[n + 1].n = 1;
 	size_t total = c->n_pools + c->vg->n_pvs;
-	for (size_t i = 0; i < total; i++) {
+	/* the disk that left room last time usually does again: try it first */
+	for (size_t j = 0; j <= total; j++) {
+		size_t i;
+		if (j == 0) {
+			if (g->witness < 0)
+				continue;
+			i = (size_t)g->witness;
+		} else {
+			i = j - 1;
+		}
 		if (i < c->n_pools) {
 			if (c->pool_max[i] < c->ovh_mib + c->ext_mib)
 				continue;
@@ -252,13 +263,15 @@ static bool plan_group_leaves_room(const struct plan_ctx *c, const struct plan_g
 		if (two[0] == p)
 			continue;
 		enum vdm_level got = vdm_protection(c->f, cd, n + 2, NULL);
-		if (got != VDM_LEVEL_NONE && got >= c->level)
+		if (got != VDM_LEVEL_NONE && got >= c->level) {
+			g->witness = (int)i;
 			return true;
+		}
 	}
 	return false;
 }
 
-static bool plan_group_candidate(const struct plan_ctx *c, const struct plan_group *g,
+static bool plan_group_candidate(const struct plan_ctx *c, struct plan_group *g,
 				 const struct vdm_profile *p)
 {
 	if (!plan_group_accepts(c, g, p))
@@ -358,16 +371,36 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 	for (size_t p = 0; p < c->n_pools; p++)
 		if (!g->pool_ok[p])
 			g->invalid_pools[g->n_invalid_pools++] = (int)p;
-	free(memo);
-	free(gs);
-	free(comp.v);
+	/* PVs: a disk with one path whose devices and pool are its own relates to the group
+	 * like a new disk on that server does (its private components act as one) */
 	g->valid_pvs = xmalloc((c->vg->n_pvs ? c->vg->n_pvs : 1) * sizeof(int));
 	for (size_t v = 0; v < c->vg->n_pvs; v++) {
 		if (c->pv_free0[v] <= 0)
 			continue;
-		if (plan_group_candidate(c, g, vdm_faults_disk(c->f, c->pi, c->vg->pvs[v].disk)))
+		int d = c->vg->pvs[v].disk;
+		const struct vdm_profile *pp = vdm_faults_disk(c->f, c->pi, d);
+		bool shared = c->part->disks[d].n_paths != 1 || plan_has(comp.v, comp.n, pp->pool);
+		for (size_t k = 0; k < pp->n_devices && !shared; k++)
+			shared = plan_has(comp.v, comp.n, pp->devices[k]);
+		bool ok;
+		if (shared) {
+			ok = plan_group_candidate(c, g, pp);
+		} else {
+			int sv = c->part->disks[d].paths[0], fr = inv->servers[sv].frame;
+			int st = fr >= 0 ? inv->frames[fr].site : -1;
+			size_t fi = fr >= 0 ? (size_t)fr : nf - 1, ti = st >= 0 ? (size_t)st : nt - 1;
+			size_t slot = gs[sv] ? (size_t)sv : gf[fi] ? ns + fi : gt[ti] ? ns + nf + ti
+				    : ns + nf + nt;
+			if (!memo[slot])
+				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
+			ok = memo[slot] == 1 && (g->final || plan_group_leaves_room(c, g, pp));
+		}
+		if (ok)
 			g->valid_pvs[g->n_valid_pvs++] = (int)v;
 	}
+	free(memo);
+	free(gs);
+	free(comp.v);
 }
 
 static void plan_group_free(struct plan_group *g)
