@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include "vdmirror/client.h"
+#include "exec_priv.h"
 
 struct exec_scheme {
 	const char *prefix;       /* "agent:", "ssh:", "script:" */
@@ -13,6 +14,11 @@ int vdm_exec_agent_open(const char *rest, struct vdm_exec *x, struct vdm_error *
 
 static const struct exec_scheme exec_schemes[] = {
 	{ "agent:", vdm_exec_agent_open },
+#ifdef VDM_HAVE_LIBSSH
+	{ "ssh:", vdm_exec_ssh_open },
+#endif
+	{ "script:", vdm_exec_script_open },
+	{ "replay:", vdm_exec_replay_open },
 	{ NULL, NULL },
 };
 

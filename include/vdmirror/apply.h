@@ -1,0 +1,155 @@
+/* apply.h: turning a plan into journaled steps (create disk, map, wait, add PV, add copy, wait
+ * for sync, verify), running them with a crash-safe SQLite journal, resuming and undoing.
+ *
+ * One journal file per partition+VG in a state folder ($VDMIRROR_STATE, default
+ * /var/lib/vdmirror). Every step is written "started" before it runs and "done" after, each in
+ * its own transaction, so after a crash the journal says exactly which steps may have happened.
+ * Steps are idempotent by name (backend and client contracts), so a step found "started" is
+ * simply run again. */
+#ifndef VDMIRROR_APPLY_H
+#define VDMIRROR_APPLY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "vdmirror/backend.h"
+#include "vdmirror/client.h"
+#include "vdmirror/error.h"
+#include "vdmirror/model.h"
+#include "vdmirror/plan.h"
+
+enum vdm_step_kind {
+	VDM_STEP_CREATE_DISK,     /* args: disk, pool, size_mib */
+	VDM_STEP_MAP_DISK,        /* args: disk, pool */
+	VDM_STEP_WAIT_DISK,       /* args: disk */
+	VDM_STEP_ADD_PV,          /* args: disk */
+	VDM_STEP_ADD_COPY,        /* args: lv, copies (count after the step), segments [{pv, extents}] */
+	VDM_STEP_WAIT_SYNC,       /* args: lvs [{name, mib}] */
+	VDM_STEP_VERIFY,          /* args: level, lvs [names] */
+	VDM_STEP_KIND_COUNT
+};
+
+enum vdm_step_state { VDM_STEP_PLANNED, VDM_STEP_STARTED, VDM_STEP_DONE, VDM_STEP_UNDONE };
+
+/* "create_disk", "map_disk", ...; the names VDMIRROR_FAULT and the journal use. */
+const char *vdm_step_kind_name(enum vdm_step_kind kind);
+int vdm_step_kind_parse(const char *name, enum vdm_step_kind *kind);
+const char *vdm_step_state_name(enum vdm_step_state state);
+
+struct vdm_step {
+	int seq;                  /* 1.. in run order */
+	enum vdm_step_kind kind;
+	json_t *args;             /* owned */
+	enum vdm_step_state state;
+	char *error;              /* last failure, NULL if none */
+	int64_t started_at, finished_at;   /* unix ms, 0 = never */
+};
+
+/* Run statuses: "running" (steps left or a crash), "failed" (a step failed; resume retries
+ * it), "done", "undoing", "undone". */
+struct vdm_run {
+	int64_t id;
+	char *partition, *vg;
+	json_t *plan;             /* the plan JSON the run applies (owned) */
+	char *status;
+	int64_t created_at;
+	struct vdm_step *steps;
+	size_t n_steps;
+};
+void vdm_run_free(struct vdm_run *run);
+/* True when the run has work left that resume would do (running or failed). */
+bool vdm_run_unfinished(const struct vdm_run *run);
+
+/* ---- journal (journal.c) ---- */
+struct vdm_journal;
+
+/* The state folder: dir if not NULL, else $VDMIRROR_STATE, else /var/lib/vdmirror. */
+const char *vdm_state_dir(const char *dir);
+/* Path of the journal of partition+vg in state_dir (caller frees). */
+char *vdm_journal_path(const char *state_dir, const char *partition, const char *vg);
+
+/* Opens (creating the folder and the file) the journal of partition+vg and takes an exclusive
+ * lock on it, so two runs on the same VG cannot interleave (-EBUSY: another run holds it). */
+int vdm_journal_open(const char *state_dir, const char *partition, const char *vg,
+		     struct vdm_journal **out, struct vdm_error *err);
+void vdm_journal_close(struct vdm_journal *j);
+
+/* Records a new run of plan with its steps, all "planned", in one transaction. */
+int vdm_journal_begin(struct vdm_journal *j, const json_t *plan, const struct vdm_step *steps,
+		      size_t n_steps, int64_t *run_id, struct vdm_error *err);
+/* Loads the newest run (*out = NULL when the journal has none). */
+int vdm_journal_latest(struct vdm_journal *j, struct vdm_run **out, struct vdm_error *err);
+/* Sets a step's state (and error text, NULL clears it) in one transaction; started_at is set
+ * when it becomes STARTED, finished_at when DONE or UNDONE. Updates *step to match. */
+int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
+		     enum vdm_step_state state, const char *error, struct vdm_error *err);
+int vdm_journal_run_status(struct vdm_journal *j, struct vdm_run *run, const char *status,
+			   struct vdm_error *err);
+
+/* ---- steps and engine (steps.c) ---- */
+
+/* The steps that apply plan, in order: per new disk create, map, wait, add PV; per LV per new
+ * copy add copy; one wait for sync (when any copy is added); verify. Caller frees with
+ * vdm_steps_free. */
+int vdm_steps_from_plan(const struct vdm_plan *plan, struct vdm_step **out, size_t *n,
+			struct vdm_error *err);
+void vdm_steps_free(struct vdm_step *steps, size_t n);
+
+/* What the engine tells its caller while it works (the CLI draws bars or prints JSON). */
+enum vdm_event_type {
+	VDM_EV_STEP_START, VDM_EV_STEP_DONE, VDM_EV_STEP_SKIP, VDM_EV_STEP_FAIL,
+	VDM_EV_SYNC,              /* percent, mib_done, mib_total, mib_per_s, eta_s */
+	VDM_EV_UNDO_START, VDM_EV_UNDO_DONE,
+};
+struct vdm_event {
+	enum vdm_event_type type;
+	const struct vdm_step *step;
+	size_t n_steps;
+	const char *message;      /* failure text for STEP_FAIL */
+	double percent, mib_done, mib_total, mib_per_s, eta_s;   /* eta_s < 0: unknown */
+};
+
+struct vdm_apply_ctx {
+	struct vdm_backend *backend;
+	struct vdm_exec *exec;
+	const struct vdm_client_ops *client;
+	/* The verify step: fresh discovery, then the protection rules on every LV of the plan.
+	 * Returns 0, or an error with exit_code VDM_EXIT_UNPROTECTED / VDM_EXIT_BACKEND. */
+	int (*verify)(void *arg, const json_t *plan, struct vdm_error *err);
+	void *verify_arg;
+	void (*on_event)(void *arg, const struct vdm_event *ev);
+	void *event_arg;
+	int64_t wait_disk_timeout_ms;   /* 0 = 60 s */
+	int64_t sync_stall_ms;          /* no sync progress for this long fails; 0 = 300 s */
+	int64_t sync_poll_ms;           /* 0 = 500 ms */
+};
+
+/* Runs the run's steps that are not done, in order, recording each before and after.
+ * VDMIRROR_FAULT=KIND[:N][:ran|:done] (debugging and tests only) makes the process _exit(99)
+ * right after the "started" record of the N-th step of KIND (default 1st); with ":ran" after
+ * the step ran but before its "done" record; with ":done" after its "done" record. On a step failure the run becomes "failed", the step keeps
+ * its error text, and the error is returned (resume retries that step). */
+int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
+		  struct vdm_error *err);
+
+/* Reverses every step of run that is done or started, last first (remove copy, remove PV,
+ * unmap, delete disk), each recorded as "undone"; the run ends "undone". Safe to repeat after
+ * a crash. */
+int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
+		   struct vdm_error *err);
+
+/* ---- checks against a live inventory (check.c) ---- */
+
+/* Refuses (-ESTALE, exit 2) a saved plan the live inventory no longer allows: partition, VG,
+ * LV gone or changed (extents, number of copies), a PV the plan uses gone or without the free
+ * extents the plan takes from it, a new disk's name already taken, a pool gone or too full. */
+int vdm_plan_check_live(const struct vdm_inventory *inv, const struct vdm_plan *plan,
+			struct vdm_error *err);
+
+/* The verify rule: every LV of the plan at plan->level or stronger in inv, with
+ * plan->copies copies. -EDOM with exit_code VDM_EXIT_UNPROTECTED and a message listing each LV
+ * that is not. */
+int vdm_plan_verify_inventory(const struct vdm_inventory *inv, const struct vdm_plan *plan,
+			      struct vdm_error *err);
+
+#endif

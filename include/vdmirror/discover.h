@@ -1,0 +1,22 @@
+/* discover.h: the one discovery of vdmirror: the storage backend's view (servers, pools,
+ * partitions and their disks) completed by each partition's client driver (volume groups). */
+#ifndef VDMIRROR_DISCOVER_H
+#define VDMIRROR_DISCOVER_H
+
+#include <jansson.h>
+#include "vdmirror/backend.h"
+#include "vdmirror/error.h"
+
+/* Discovers through backend b, then for each partition (only `partition` when not NULL; the
+ * others are dropped from the result) opens its client transport (client_address, then
+ * vdm_exec_open) and lets the drivers for its os fill "vgs" (Linux: linux-lvm and linux-md).
+ * The result is checked with vdm_inventory_parse_json before it is returned: *inventory is a
+ * valid formats-v1 document (caller decrefs). Errors name the partition and the step. */
+int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventory,
+		 struct vdm_error *err);
+
+/* Same, without asking the partitions (vgs stay empty): the storage side only. */
+int vdm_discover_storage(struct vdm_backend *b, const char *partition, json_t **inventory,
+			 struct vdm_error *err);
+
+#endif

@@ -1,0 +1,446 @@
+/* steps.c: the apply engine: a plan becomes an ordered list of steps; each step runs through
+ * the backend or the client driver, recorded in the journal before and after; undo reverses
+ * the finished ones, last first. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "vdmirror/apply.h"
+#include "vdmirror/util.h"
+
+/* ---- from a plan to steps ---- */
+
+typedef VEC(struct vdm_step) step_vec;
+
+static void steps_push(step_vec *v, enum vdm_step_kind kind, json_t *args)
+{
+	struct vdm_step s = { 0 };
+	s.seq = (int)v->n + 1;
+	s.kind = kind;
+	s.args = args;
+	s.state = VDM_STEP_PLANNED;
+	VEC_PUSH(v, s);
+}
+
+static json_t *steps_copy_json(const struct vdm_plan_copy *c)
+{
+	json_t *segs = json_array();
+	for (size_t i = 0; i < c->n_segs; i++)
+		json_array_append_new(segs, json_pack("{s:s, s:I}", "pv", c->segs[i].pv,
+						      "extents", (json_int_t)c->segs[i].extents));
+	return segs;
+}
+
+int vdm_steps_from_plan(const struct vdm_plan *plan, struct vdm_step **out, size_t *n,
+			struct vdm_error *err)
+{
+	step_vec v = { 0 };
+	int64_t new_extents = 0;
+
+	for (size_t i = 0; i < plan->n_lvs; i++)
+		for (size_t c = 0; c < plan->lvs[i].n_new_copies; c++)
+			for (size_t s = 0; s < plan->lvs[i].new_copies[c].n_segs; s++)
+				new_extents += plan->lvs[i].new_copies[c].segs[s].extents;
+	/* required_mib is the new extents times extent_mib (formats.md), so this is exact. */
+	double extent_mib = new_extents > 0 ? (double)plan->required_mib / (double)new_extents : 0;
+
+	for (size_t i = 0; i < plan->n_new_disks; i++) {
+		const struct vdm_plan_disk *d = &plan->new_disks[i];
+		steps_push(&v, VDM_STEP_CREATE_DISK, json_pack("{s:s, s:s, s:I}", "disk", d->name,
+			   "pool", d->pool, "size_mib", (json_int_t)d->size_mib));
+		steps_push(&v, VDM_STEP_MAP_DISK, json_pack("{s:s, s:s}", "disk", d->name,
+			   "pool", d->pool));
+		steps_push(&v, VDM_STEP_WAIT_DISK, json_pack("{s:s}", "disk", d->name));
+		steps_push(&v, VDM_STEP_ADD_PV, json_pack("{s:s}", "disk", d->name));
+	}
+	json_t *sync_lvs = json_array(), *verify_lvs = json_array();
+	for (size_t i = 0; i < plan->n_lvs; i++) {
+		const struct vdm_plan_lv *lv = &plan->lvs[i];
+		json_array_append_new(verify_lvs, json_string(lv->name));
+		if (lv->n_new_copies == 0)
+			continue;
+		int64_t ext = 0;
+		for (size_t c = 0; c < lv->n_new_copies; c++) {
+			/* copies after this step: what the LV has now plus the ones added so far */
+			int after = plan->copies - (int)lv->n_new_copies + (int)c + 1;
+			steps_push(&v, VDM_STEP_ADD_COPY, json_pack("{s:s, s:i, s:o}", "lv", lv->name,
+				   "copies", after, "segments", steps_copy_json(&lv->new_copies[c])));
+			for (size_t s = 0; s < lv->new_copies[c].n_segs; s++)
+				ext += lv->new_copies[c].segs[s].extents;
+		}
+		json_array_append_new(sync_lvs, json_pack("{s:s, s:f}", "name", lv->name,
+							  "mib", (double)ext * extent_mib));
+	}
+	if (json_array_size(sync_lvs) > 0)
+		steps_push(&v, VDM_STEP_WAIT_SYNC, json_pack("{s:o}", "lvs", sync_lvs));
+	else
+		json_decref(sync_lvs);
+	/* names as in formats.md; kept here so the engine needs nothing but the plan struct */
+	static const char *const level_names[] = { "device", "pool", "server", "frame", "site" };
+	const char *level = plan->level >= VDM_LEVEL_DEVICE && plan->level <= VDM_LEVEL_SITE
+			    ? level_names[plan->level] : NULL;
+	steps_push(&v, VDM_STEP_VERIFY, json_pack("{s:s?, s:i, s:o}", "level", level,
+		   "copies", plan->copies, "lvs", verify_lvs));
+
+	for (size_t i = 0; i < v.n; i++)
+		if (!v.v[i].args) {
+			vdm_steps_free(v.v, v.n);
+			return vdm_err(err, -EINVAL, "plan %s/%s: cannot build step %zu (bad name?)",
+				       plan->partition, plan->vg, i + 1);
+		}
+	*out = v.v;
+	*n = v.n;
+	return 0;
+}
+
+void vdm_steps_free(struct vdm_step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_decref(steps[i].args);
+		free(steps[i].error);
+	}
+	free(steps);
+}
+
+/* ---- fault injection (tests only) ---- */
+
+/* Where the process dies: after the "started" record, after the step ran but before its
+ * "done" record (the case idempotent steps exist for), or after the "done" record. */
+enum apply_fault_at { FAULT_STARTED, FAULT_RAN, FAULT_DONE };
+
+struct apply_fault {
+	bool on;
+	enum apply_fault_at at;
+	enum vdm_step_kind kind;
+	int nth;
+};
+
+static void apply_fault_parse(struct apply_fault *f)
+{
+	memset(f, 0, sizeof *f);
+	const char *env = getenv("VDMIRROR_FAULT");
+	if (!env || !*env)
+		return;
+	char buf[64];
+	snprintf(buf, sizeof buf, "%s", env);
+	char *save = NULL, *tok = strtok_r(buf, ":", &save);
+	if (!tok || vdm_step_kind_parse(tok, &f->kind) < 0) {
+		fprintf(stderr, "vdmirror: VDMIRROR_FAULT=%s: unknown step kind, ignored\n", env);
+		return;
+	}
+	f->nth = 1;
+	while ((tok = strtok_r(NULL, ":", &save))) {
+		if (!strcmp(tok, "done"))
+			f->at = FAULT_DONE;
+		else if (!strcmp(tok, "ran"))
+			f->at = FAULT_RAN;
+		else if (atoi(tok) > 0)
+			f->nth = atoi(tok);
+	}
+	f->on = true;
+}
+
+/* The n-th step of its kind, counted over the whole run, so the same fault names the same step
+ * whether the run is fresh or resumed. */
+static int apply_kind_index(const struct vdm_run *run, size_t i)
+{
+	int k = 0;
+	for (size_t s = 0; s <= i; s++)
+		if (run->steps[s].kind == run->steps[i].kind)
+			k++;
+	return k;
+}
+
+static void apply_fault_point(const struct apply_fault *f, const struct vdm_run *run, size_t i,
+			      enum apply_fault_at at)
+{
+	static const char *const what[] = { "recorded started", "ran (not yet recorded done)",
+					    "recorded done" };
+	if (!f->on || f->at != at || run->steps[i].kind != f->kind ||
+	    apply_kind_index(run, i) != f->nth)
+		return;
+	fprintf(stderr, "vdmirror: VDMIRROR_FAULT: dying after step %d %s %s\n",
+		run->steps[i].seq, vdm_step_kind_name(f->kind), what[at]);
+	fflush(NULL);
+	_exit(99);
+}
+
+/* ---- running steps ---- */
+
+static void apply_emit(struct vdm_apply_ctx *ctx, struct vdm_event *ev)
+{
+	if (ctx->on_event)
+		ctx->on_event(ctx->event_arg, ev);
+}
+
+static void apply_sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static const char *arg_str(const struct vdm_step *s, const char *key)
+{
+	return json_string_value(json_object_get(s->args, key));
+}
+
+/* The segments of an add_copy step as a plan copy (arrays borrowed from the args). */
+static int apply_copy_from_args(const struct vdm_step *s, struct vdm_plan_copy *c,
+				struct vdm_error *err)
+{
+	json_t *segs = json_object_get(s->args, "segments");
+	size_t n = json_array_size(segs);
+	if (!n)
+		return vdm_err(err, -EINVAL, "step %d add_copy: no segments", s->seq);
+	c->segs = xcalloc(n, sizeof *c->segs);
+	c->n_segs = n;
+	for (size_t i = 0; i < n; i++) {
+		json_t *seg = json_array_get(segs, i);
+		c->segs[i].pv = (char *)json_string_value(json_object_get(seg, "pv"));
+		c->segs[i].extents = json_integer_value(json_object_get(seg, "extents"));
+		if (!c->segs[i].pv) {
+			free(c->segs);
+			c->segs = NULL;
+			return vdm_err(err, -EINVAL, "step %d add_copy: segment %zu without pv",
+				       s->seq, i);
+		}
+	}
+	return 0;
+}
+
+static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
+			   const struct vdm_step *s, struct vdm_error *err)
+{
+	json_t *lvs = json_object_get(s->args, "lvs");
+	size_t n = json_array_size(lvs);
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += json_number_value(json_object_get(json_array_get(lvs, i), "mib"));
+	int64_t poll = ctx->sync_poll_ms > 0 ? ctx->sync_poll_ms : 500;
+	int64_t stall = ctx->sync_stall_ms > 0 ? ctx->sync_stall_ms : 300000;
+	int64_t t0 = vdm_now_ms(), last_progress = t0;
+	double first_done = -1, best = -1;
+
+	for (;;) {
+		double done = 0, min_pct = 100;
+		for (size_t i = 0; i < n; i++) {
+			json_t *lv = json_array_get(lvs, i);
+			const char *name = json_string_value(json_object_get(lv, "name"));
+			double pct = 0;
+			int rc = ctx->client->sync_status(ctx->exec, run->vg, name, &pct, err);
+			if (rc < 0) {
+				vdm_err_prefix(err, "sync of LV %s/%s", run->vg, name);
+				return rc;
+			}
+			if (pct < min_pct)
+				min_pct = pct;
+			done += json_number_value(json_object_get(lv, "mib")) * pct / 100.0;
+		}
+		int64_t now = vdm_now_ms();
+		if (first_done < 0)
+			first_done = done;
+		if (done > best) {
+			best = done;
+			last_progress = now;
+		}
+		double secs = (double)(now - t0) / 1000.0;
+		double rate = secs > 0.2 ? (done - first_done) / secs : 0;
+		struct vdm_event ev = { .type = VDM_EV_SYNC, .step = s, .n_steps = run->n_steps,
+			.percent = total > 0 ? done * 100.0 / total : min_pct, .mib_done = done,
+			.mib_total = total, .mib_per_s = rate,
+			.eta_s = rate > 0 ? (total - done) / rate : -1 };
+		if (min_pct >= 100.0) {
+			ev.percent = 100, ev.eta_s = 0;
+			apply_emit(ctx, &ev);
+			return 0;
+		}
+		apply_emit(ctx, &ev);
+		if (now - last_progress > stall)
+			return vdm_err(err, -ETIMEDOUT, "sync of VG %s: no progress for %lld s"
+				       " (stuck at %.1f%%)", run->vg, (long long)(stall / 1000),
+				       ev.percent);
+		apply_sleep_ms(poll);
+	}
+}
+
+static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
+		      const struct vdm_step *s, struct vdm_error *err)
+{
+	const char *disk = arg_str(s, "disk"), *pool = arg_str(s, "pool");
+	switch (s->kind) {
+	case VDM_STEP_CREATE_DISK:
+		return vdm_backend_create_disk(ctx->backend, pool, disk,
+				json_integer_value(json_object_get(s->args, "size_mib")), err);
+	case VDM_STEP_MAP_DISK:
+		return vdm_backend_map_disk(ctx->backend, run->partition, pool, disk, err);
+	case VDM_STEP_WAIT_DISK: {
+		int64_t t = ctx->wait_disk_timeout_ms > 0 ? ctx->wait_disk_timeout_ms : 60000;
+		int rc = ctx->client->wait_disk(ctx->exec, disk, t, err);
+		if (rc < 0)
+			vdm_err_prefix(err, "partition %s: wait for disk %s", run->partition, disk);
+		return rc;
+	}
+	case VDM_STEP_ADD_PV: {
+		int rc = ctx->client->add_pv(ctx->exec, run->vg, disk, err);
+		if (rc < 0)
+			vdm_err_prefix(err, "partition %s: add PV %s to VG %s", run->partition,
+				       disk, run->vg);
+		return rc;
+	}
+	case VDM_STEP_ADD_COPY: {
+		struct vdm_plan_copy c = { 0 };
+		int rc = apply_copy_from_args(s, &c, err);
+		if (rc < 0)
+			return rc;
+		const char *lv = arg_str(s, "lv");
+		rc = ctx->client->add_copy(ctx->exec, run->vg, lv,
+				(int)json_integer_value(json_object_get(s->args, "copies")), &c, err);
+		free(c.segs);
+		if (rc < 0)
+			vdm_err_prefix(err, "partition %s: add copy of LV %s/%s", run->partition,
+				       run->vg, lv);
+		return rc;
+	}
+	case VDM_STEP_WAIT_SYNC:
+		return apply_wait_sync(ctx, run, s, err);
+	case VDM_STEP_VERIFY:
+		if (!ctx->verify)
+			return vdm_err(err, -ENOTSUP, "verify: no discovery wired to check the result");
+		return ctx->verify(ctx->verify_arg, run->plan, err);
+	default:
+		return vdm_err(err, -EINVAL, "step %d: unknown kind", s->seq);
+	}
+}
+
+static void apply_step_fail(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
+			    struct vdm_run *run, size_t i, struct vdm_error *err)
+{
+	struct vdm_error jerr = { 0 };
+	/* The step stays "started": it may have half happened; resume re-runs it, undo reverses
+	 * it. Only the error text is added. */
+	vdm_journal_step(j, run->id, &run->steps[i], VDM_STEP_STARTED, err->msg, &jerr);
+	vdm_journal_run_status(j, run, "failed", &jerr);
+	struct vdm_event ev = { .type = VDM_EV_STEP_FAIL, .step = &run->steps[i],
+				.n_steps = run->n_steps, .message = err->msg };
+	apply_emit(ctx, &ev);
+}
+
+int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
+		  struct vdm_error *err)
+{
+	struct apply_fault fault;
+	apply_fault_parse(&fault);
+	int rc;
+
+	if (strcmp(run->status, "running")) {
+		rc = vdm_journal_run_status(j, run, "running", err);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < run->n_steps; i++) {
+		struct vdm_step *s = &run->steps[i];
+		struct vdm_event ev = { .step = s, .n_steps = run->n_steps };
+		if (s->state == VDM_STEP_DONE) {
+			ev.type = VDM_EV_STEP_SKIP;
+			apply_emit(ctx, &ev);
+			continue;
+		}
+		if (s->state == VDM_STEP_UNDONE)
+			return vdm_err(err, -EINVAL, "run %lld: step %d was undone; start a new run",
+				       (long long)run->id, s->seq);
+		rc = vdm_journal_step(j, run->id, s, VDM_STEP_STARTED, NULL, err);
+		if (rc < 0)
+			return rc;
+		apply_fault_point(&fault, run, i, FAULT_STARTED);
+		ev.type = VDM_EV_STEP_START;
+		apply_emit(ctx, &ev);
+
+		vdm_err_clear(err);
+		rc = apply_step(ctx, run, s, err);
+		if (rc < 0) {
+			if (!err->msg[0])
+				vdm_err(err, rc, "step %d %s failed: %s", s->seq,
+					vdm_step_kind_name(s->kind), strerror(-rc));
+			apply_step_fail(ctx, j, run, i, err);
+			return rc;
+		}
+		apply_fault_point(&fault, run, i, FAULT_RAN);
+		rc = vdm_journal_step(j, run->id, s, VDM_STEP_DONE, NULL, err);
+		if (rc < 0)
+			return rc;
+		apply_fault_point(&fault, run, i, FAULT_DONE);
+		ev.type = VDM_EV_STEP_DONE;
+		apply_emit(ctx, &ev);
+	}
+	return vdm_journal_run_status(j, run, "done", err);
+}
+
+/* ---- undo ---- */
+
+static int apply_unstep(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
+			const struct vdm_step *s, struct vdm_error *err)
+{
+	const char *disk = arg_str(s, "disk"), *pool = arg_str(s, "pool");
+	int rc = 0;
+	switch (s->kind) {
+	case VDM_STEP_CREATE_DISK:
+		return vdm_backend_delete_disk(ctx->backend, pool, disk, err);
+	case VDM_STEP_MAP_DISK:
+		return vdm_backend_unmap_disk(ctx->backend, run->partition, disk, err);
+	case VDM_STEP_ADD_PV:
+		rc = ctx->client->remove_pv(ctx->exec, run->vg, disk, err);
+		if (rc < 0)
+			vdm_err_prefix(err, "partition %s: remove PV %s from VG %s", run->partition,
+				       disk, run->vg);
+		return rc;
+	case VDM_STEP_ADD_COPY: {
+		struct vdm_plan_copy c = { 0 };
+		rc = apply_copy_from_args(s, &c, err);
+		if (rc < 0)
+			return rc;
+		const char *lv = arg_str(s, "lv");
+		rc = ctx->client->remove_copy(ctx->exec, run->vg, lv, &c, err);
+		free(c.segs);
+		if (rc < 0)
+			vdm_err_prefix(err, "partition %s: remove new copy of LV %s/%s",
+				       run->partition, run->vg, lv);
+		return rc;
+	}
+	default:
+		return 0;   /* waits and checks change nothing */
+	}
+}
+
+int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
+		   struct vdm_error *err)
+{
+	int rc = vdm_journal_run_status(j, run, "undoing", err);
+	if (rc < 0)
+		return rc;
+	for (size_t k = run->n_steps; k-- > 0;) {
+		struct vdm_step *s = &run->steps[k];
+		if (s->state != VDM_STEP_DONE && s->state != VDM_STEP_STARTED)
+			continue;
+		struct vdm_event ev = { .type = VDM_EV_UNDO_START, .step = s,
+					.n_steps = run->n_steps };
+		apply_emit(ctx, &ev);
+		vdm_err_clear(err);
+		rc = apply_unstep(ctx, run, s, err);
+		if (rc < 0) {
+			if (!err->msg[0])
+				vdm_err(err, rc, "undo of step %d %s failed: %s", s->seq,
+					vdm_step_kind_name(s->kind), strerror(-rc));
+			vdm_err_prefix(err, "undo of step %d %s", s->seq,
+				       vdm_step_kind_name(s->kind));
+			return rc;
+		}
+		rc = vdm_journal_step(j, run->id, s, VDM_STEP_UNDONE, NULL, err);
+		if (rc < 0)
+			return rc;
+		ev.type = VDM_EV_UNDO_DONE;
+		apply_emit(ctx, &ev);
+	}
+	return vdm_journal_run_status(j, run, "undone", err);
+}
