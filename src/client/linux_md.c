@@ -95,7 +95,7 @@ static int md_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *
 	json_decref(report);
 	if (rc < 0)
 		return rc;
-	json_object_set_new(partition, "vgs", vgs);
+	lnx_append_vgs(partition, vgs);
 	return 0;
 }
 
