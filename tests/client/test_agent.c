@@ -25,6 +25,7 @@
 #include "vdmirror/util.h"
 
 int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
 
 static const char *agent_bin, *source_dir;
 static char tmpdir[] = "/tmp/vdm-test-agent.XXXXXX";
@@ -351,6 +352,44 @@ static void test_lvm_report(void **state)
 	json_decref(report);
 }
 
+/* The md driver on a report recorded from the lab guest after `mdadm --grow /dev/md0
+ * --raid-devices=2 --add /dev/vdb` and `mdadm --wait` (report-md-raid1.json). */
+static void test_md_report(void **state)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/client/report-md-raid1.json", source_dir);
+	json_t *report = json_load_file(path, 0, NULL), *vgs = NULL;
+	assert_non_null(report);
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	char *got = json_dumps(vgs, JSON_COMPACT);
+	/* 48 MiB disks, data offset 2048 sectors: 47 MiB components, one copy per member */
+	assert_string_equal(got,
+		"[{\"name\":\"md0\",\"extent_mib\":1,\"pv_overhead_mib\":1,\"copy_meta_extents\":0,"
+		"\"pvs\":[{\"disk\":\"lpar1-01\",\"total_extents\":47,\"free_extents\":0},"
+		"{\"disk\":\"lpar1-02\",\"total_extents\":47,\"free_extents\":0}],"
+		"\"lvs\":[{\"name\":\"md0\",\"extents\":47,\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":47}],"
+		"[{\"pv\":\"lpar1-02\",\"extents\":47}]]}]}]");
+	free(got);
+	json_decref(vgs);
+
+	/* a member still rebuilding is a PV but not yet a copy; a faulty one is neither */
+	json_t *m1 = json_array_get(json_object_get(json_array_get(json_object_get(report, "md"), 0),
+						    "members"), 1);
+	json_object_set_new(m1, "state", json_string("spare"));
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	json_t *vg = json_array_get(vgs, 0);
+	assert_int_equal(json_array_size(json_object_get(vg, "pvs")), 2);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(vg, "lvs"), 0),
+							 "copies")), 1);
+	json_decref(vgs);
+	json_object_set_new(m1, "state", json_string("faulty"));
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 1);
+	json_decref(vgs);
+	json_decref(report);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -370,6 +409,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_transport_id_matching),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_lvm_report),
+		cmocka_unit_test(test_md_report),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
