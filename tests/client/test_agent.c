@@ -390,6 +390,47 @@ static void test_md_report(void **state)
 	json_decref(report);
 }
 
+/* Script mode: the drivers write the exact commands, with udev's by-id names for the disks. */
+static void test_script_mode(void **state)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/lpar1.sh", tmpdir);
+	char *addr = xasprintf("script:%s", path);
+	struct vdm_exec y;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_exec_open(addr, &y, &err), 0);
+	free(addr);
+	const struct vdm_client_ops *lvm = vdm_client_find("linux-lvm"), *md = vdm_client_find("linux-md");
+	assert_non_null(lvm);
+	assert_non_null(md);
+	struct vdm_plan_segment segs[2] = { { "lpar1-02", 1 }, { "lpar1-rootvg-m1", 6 } };
+	struct vdm_plan_copy copy = { segs, 2 }, one = { segs, 1 };
+	assert_int_equal(lvm->wait_disk(&y, "lpar1-rootvg-m1", 1000, &err), 0);
+	assert_int_equal(lvm->add_pv(&y, "rootvg", "lpar1-rootvg-m1", &err), 0);
+	assert_int_equal(lvm->add_copy(&y, "rootvg", "hd2", 2, &copy, &err), 0);
+	assert_int_equal(md->add_copy(&y, "md0", "md0", 2, &one, &err), 0);
+	assert_true(lvm->add_pv(&y, "rootvg", "bad name;reboot", &err) < 0);
+	vdm_exec_close(&y);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char text[8192];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	const char *want[] = {
+		"# wait until /dev/disk/by-id/virtio-lpar1-rootvg-m1 exists",
+		"pvcreate /dev/disk/by-id/virtio-lpar1-rootvg-m1\n",
+		"vgextend rootvg /dev/disk/by-id/virtio-lpar1-rootvg-m1\n",
+		"lvconvert -y --type raid1 -m 1 rootvg/hd2 /dev/disk/by-id/virtio-lpar1-02 "
+		"/dev/disk/by-id/virtio-lpar1-rootvg-m1\n",
+		"mdadm --grow /dev/md0 --raid-devices=2 --add /dev/disk/by-id/virtio-lpar1-02\n",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(text, want[i]))
+			fail_msg("script lacks \"%s\":\n%s", want[i], text);
+	assert_null(strstr(text, "reboot"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -410,6 +451,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_lvm_report),
 		cmocka_unit_test(test_md_report),
+		cmocka_unit_test(test_script_mode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
