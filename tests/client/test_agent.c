@@ -352,6 +352,33 @@ static void test_lvm_report(void **state)
 	json_decref(report);
 }
 
+/* After the server of hd2's second copy died (recorded: vios2 killed, then a write to hd2):
+ * the missing PV is left out, and hd2 shows the one copy that survives. */
+static void test_lvm_missing_pv(void **state)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/client/report-lvm-missing.json", source_dir);
+	json_t *report = json_load_file(path, 0, NULL), *vgs = NULL;
+	assert_non_null(report);
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_lvm_vgs_from_report(report, &vgs, &err), 0);
+	json_t *vg = json_array_get(vgs, 0);
+	assert_int_equal(json_array_size(json_object_get(vg, "pvs")), 2);
+	char *got = json_dumps(json_object_get(vg, "lvs"), JSON_COMPACT);
+	assert_non_null(strstr(got, "{\"name\":\"hd2\",\"extents\":6,\"copies\":"
+				    "[[{\"pv\":\"lpar1-02\",\"extents\":6}]]}"));
+	free(got);
+	json_decref(vgs);
+
+	/* a linear LV on the missing PV has lost data: a clear error, not a guess */
+	json_t *segs = json_object_get(json_object_get(report, "lvm"), "segs");
+	json_object_set_new(json_array_get(segs, 0), "seg_pe_ranges", json_string("[unknown]:4-6"));
+	assert_true(vdm_lvm_vgs_from_report(report, &vgs, &err) < 0);
+	assert_non_null(strstr(err.msg, "LV data"));
+	assert_non_null(strstr(err.msg, "missing PV"));
+	json_decref(report);
+}
+
 /* The md driver on a report recorded from the lab guest after `mdadm --grow /dev/md0
  * --raid-devices=2 --add /dev/vdb` and `mdadm --wait` (report-md-raid1.json). */
 static void test_md_report(void **state)
@@ -450,6 +477,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_transport_id_matching),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_lvm_report),
+		cmocka_unit_test(test_lvm_missing_pv),
 		cmocka_unit_test(test_md_report),
 		cmocka_unit_test(test_script_mode),
 	};
