@@ -359,7 +359,7 @@ static void mirror_on_event(void *arg, const struct vdm_event *ev)
 			printf("[%2d/%zu] %s%s ...", s->seq, ev->n_steps,
 			       ev->type == VDM_EV_UNDO_START ? "undo: " : "", desc);
 			e->bar_shown = true;
-		} else if (s->kind == VDM_STEP_WAIT_SYNC) {
+		} else if (s->kind == VDM_STEP_WAIT_SYNC && ev->type == VDM_EV_STEP_START) {
 			printf("[%2d/%zu] %s\n", s->seq, ev->n_steps, desc);
 		}
 		break;
