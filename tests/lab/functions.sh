@@ -54,10 +54,26 @@ lab_up() {
 wait_console() {
 	local i
 	for ((i = 0; i < $3 * 10; i++)); do
-		grep -Eq "$2" "$STATE/$1.console" && return 0
+		tr -d "\r" <"$STATE/$1.console" | grep -Eq "$2" && return 0
 		sleep 0.1
 	done
 	fail "partition $1: no console line matching '$2' within $3 s"
 }
 
 pool_free() { "$VDM" inventory --lab --state "$STATE" --storage-only | jq -r ".pools[] | select(.name == \"$1\") | .free_mib"; }
+
+# has_agent PART: the partition runs vdmirror-agent (it was in the initramfs)
+has_agent() { tr -d '\r' <"$STATE/$1.console" | grep -q '^vdm-agent: started'; }
+
+# agent_request PART JSON: one request to the partition's agent, its reply line on stdout
+agent_request() {
+	local line=
+	coproc AGENT { exec socat - "UNIX-CONNECT:$STATE/$1.agent"; }
+	local apid=$AGENT_PID
+	echo "$2" >&"${AGENT[1]}"
+	read -r -t 20 line <&"${AGENT[0]}" || true
+	kill_pid "$apid"
+	wait "$apid" 2>/dev/null || true
+	[ -n "$line" ] || fail "agent of $1: no reply to $2"
+	echo "$line"
+}

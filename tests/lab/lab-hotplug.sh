@@ -21,7 +21,14 @@ wait_console lpar1 "^vdm-disk \+ $DISK vd[a-z]+ $((24 << 20))\$" 30
 "$VDM" inventory --lab --state "$STATE" --storage-only | \
 	jq -e --arg d $DISK '[.partitions[0].disks[] | select(.name == $d)] == [{"name": $d, "size_mib": 24, "paths": ["vios2"], "pool": "vios2/sp1"}]' >/dev/null \
 	|| fail "inventory does not list $DISK as mapped"
-ok "guest sees $DISK with 24 MiB and its serial"
+ok "guest sees $DISK with 24 MiB and its serial (console)"
+if has_agent lpar1; then
+	agent_request lpar1 "{\"op\":\"wait_disk\",\"serial\":\"$DISK\",\"timeout_ms\":10000,\"id\":1}" >/dev/null
+	agent_request lpar1 '{"op":"disks","id":2}' | jq -e --arg d $DISK \
+		'.ok and ([.disks[] | select(.serial == $d) | .size_bytes] == [25165824])' >/dev/null \
+		|| fail "agent does not list $DISK with 24 MiB"
+	ok "agent lists $DISK with 24 MiB"
+fi
 
 "$TOOL" "$STATE" unmap lpar1 $DISK || fail "unmap"
 wait_console lpar1 "^vdm-disk - $DISK " 30
@@ -32,6 +39,10 @@ wait_console lpar1 "^vdm-disk - $DISK " 30
 [ "$(pool_free $POOL)" = "$free0" ] || fail "pool free $(pool_free $POOL), want $free0 back"
 "$VDM" inventory --lab --state "$STATE" --storage-only | jq -e --arg d $DISK \
 	'[.partitions[0].disks[] | select(.name == $d)] == []' >/dev/null || fail "$DISK still listed"
+if has_agent lpar1; then
+	agent_request lpar1 '{"op":"disks","id":3}' | jq -e --arg d $DISK '.ok and ([.disks[] | select(.serial == $d)] == [])' >/dev/null \
+		|| fail "agent still lists $DISK"
+fi
 ok "unmap + delete: gone, pool free back"
 
 # delete while still mapped cuts the export (hard); the VM keeps running

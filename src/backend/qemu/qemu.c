@@ -479,7 +479,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 	CLEANUP_FREE char *file = xasprintf("%s/%s.img", dir, disk);
 	json_t *info;
 	if ((rc = qemu_export_info(lab, server, disk, &info, err)) < 0)
-		return vdm_err(err, rc, "qemu: create %s in %s: %s", disk, pool, err->msg);
+		return (vdm_err_prefix(err, "qemu: create %s in %s", disk, pool), rc);
 
 	struct stat st;
 	if (stat(file, &st) == 0) {
@@ -492,7 +492,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 		if (info)
 			return 0;
 		rc = qemu_export(lab, server, disk, file, err);
-		return rc < 0 ? vdm_err(err, rc, "qemu: create %s in %s: %s", disk, pool, err->msg) : 0;
+		return rc < 0 ? (vdm_err_prefix(err, "qemu: create %s in %s", disk, pool), rc) : 0;
 	}
 	if (info) {
 		const char *f = json_string_value(json_object_get(info, "file"));
@@ -507,7 +507,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 		return rc;
 	if (size_mib > free_mib)
 		return vdm_err_exit(err, -ENOSPC, VDM_EXIT_BACKEND, "qemu: create %s: pool %s has %lld "
-				    "MiB free of %lld, %lld MiB needed", disk, pool,
+				    "MiB free of %lld MiB, %lld MiB needed", disk, pool,
 				    (long long)free_mib, (long long)cap, (long long)size_mib);
 	/* Host side, O_EXCL: never blockdev-create on a name that may exist (it truncates and
 	 * zeroes a live image: lab-notes). */
@@ -533,7 +533,7 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 			qemu_cmd(lab, server, "blockdev-del", json_pack("{s:s}", "node-name", fnode),
 				 NULL, &e2);
 		unlink(file);
-		return vdm_err(err, rc, "qemu: create %s in %s: %s", disk, pool, err->msg);
+		return (vdm_err_prefix(err, "qemu: create %s in %s", disk, pool), rc);
 	}
 	return 0;
 }
@@ -545,6 +545,7 @@ static int qemu_delete_disk(void *state, const char *pool, const char *disk,
 	const char *server;
 	char node[40], fnode[40];
 	int rc, exists;
+	CLEANUP_FREE char *dir = NULL, *file = NULL;
 	if (!qemu_pool_cfg(lab, pool, &server))
 		return vdm_err(err, -ENOENT, "qemu: delete %s: no pool %s in the lab", disk, pool);
 	if ((rc = qemu_node(disk, node, sizeof node, 'd', err)) < 0 ||
@@ -584,13 +585,13 @@ static int qemu_delete_disk(void *state, const char *pool, const char *disk,
 				   "node-name", n), NULL, err)) < 0)
 			goto fail;
 	}
-	CLEANUP_FREE char *dir = qemu_pool_dir(lab, pool);
-	CLEANUP_FREE char *file = xasprintf("%s/%s.img", dir, disk);
+	dir = qemu_pool_dir(lab, pool);
+	file = xasprintf("%s/%s.img", dir, disk);
 	if (unlink(file) < 0 && errno != ENOENT)
 		return vdm_err(err, -errno, "qemu: delete %s: %s: %s", disk, file, strerror(errno));
 	return 0;
 fail:
-	return vdm_err(err, rc, "qemu: delete %s from %s: %s", disk, pool, err->msg);
+	return (vdm_err_prefix(err, "qemu: delete %s from %s", disk, pool), rc);
 }
 
 /* ---- map / unmap */
@@ -656,7 +657,7 @@ static int qemu_map_disk(void *state, const char *partition, const char *pool, c
 	}
 	return 0;
 fail:
-	return vdm_err(err, rc, "qemu: map %s to %s: %s", disk, partition, err->msg);
+	return (vdm_err_prefix(err, "qemu: map %s to %s", disk, partition), rc);
 }
 
 static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
@@ -678,6 +679,9 @@ static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
 			goto fail;
 		qmp_drop_events(q, "DEVICE_DELETED");
 		rc = qemu_cmd(lab, partition, "device_del", json_pack("{s:s}", "id", node), NULL, err);
+		/* a retry after a timed-out unplug: the first request is still pending, wait on */
+		if (rc == -EIO && strstr(qmp_last_desc(q), "in the process of unplug"))
+			rc = 0;
 		if (rc < 0)
 			goto fail;
 		/* two DEVICE_DELETED come (the virtio backend first, without "device"): ours is
@@ -696,7 +700,7 @@ static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
 	}
 	return 0;
 fail:
-	return vdm_err(err, rc, "qemu: unmap %s from %s: %s", disk, partition, err->msg);
+	return (vdm_err_prefix(err, "qemu: unmap %s from %s", disk, partition), rc);
 }
 
 static int qemu_client_address(void *state, const char *partition, char **address,
