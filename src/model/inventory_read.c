@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "vdmirror/model.h"
@@ -28,14 +29,20 @@ static int rd_fail(struct rd *rd, const char *path, const char *fmt, ...)
 	return vdm_err(rd->err, -EINVAL, "%s: %s: %s", rd->source, path, msg);
 }
 
+/* Paths longer than RD_PATH are cut (the start names the object); JSON nesting of the
+ * inventory is bounded, so only absurd names of keys could get there. */
 static void rd_key(char *out, const char *base, const char *key)
 {
-	snprintf(out, RD_PATH, "%s%s%s", base, base[0] ? "." : "", key);
+	int n = snprintf(out, RD_PATH, "%s%s%s", base, base[0] ? "." : "", key);
+	if (n < 0 || n >= RD_PATH)
+		out[RD_PATH - 1] = '\0';
 }
 
 static void rd_idx(char *out, const char *base, size_t i)
 {
-	snprintf(out, RD_PATH, "%s[%zu]", base, i);
+	int n = snprintf(out, RD_PATH, "%s[%zu]", base, i);
+	if (n < 0 || n >= RD_PATH)
+		out[RD_PATH - 1] = '\0';
 }
 
 /* A name quoted in a message: bounded and printable, since a bad name may be anything. */
@@ -246,6 +253,16 @@ static int rd_devices(struct rd *rd, const json_t *obj, const char *base,
 /* Reads the array `key` of root, allocates *items (zeroed, n elements, so that the
  * inventory can be freed at any point) and checks that each element is an object with a
  * valid, unique `name`, which it copies and indexes. Returns the element array via *arr. */
+/* rd_named_list() writes the name through the first member of each element type. */
+_Static_assert(offsetof(struct vdm_site, name) == 0, "name first");
+_Static_assert(offsetof(struct vdm_frame, name) == 0, "name first");
+_Static_assert(offsetof(struct vdm_server, name) == 0, "name first");
+_Static_assert(offsetof(struct vdm_pool, name) == 0, "name first");
+_Static_assert(offsetof(struct vdm_partition, name) == 0, "name first");
+_Static_assert(offsetof(struct vdm_disk, name) == 0, "name first");
+_Static_assert(offsetof(struct vdm_vg, name) == 0, "name first");
+_Static_assert(offsetof(struct vdm_lv, name) == 0, "name first");
+
 struct rd_kind {
 	const char *key;          /* "pools" */
 	const char *what;         /* "pool" (in messages) */
