@@ -427,6 +427,28 @@ static int mirror_verify(void *arg, const json_t *plan_json, struct vdm_error *e
 	return rc;
 }
 
+/* vdmirror mirror on a VG that has its copies already: verify, print, exit 0 or 3. */
+static int mirror_verify_only(struct mirror_env *e, const json_t *plan_json)
+{
+	struct vdm_error err = { 0 };
+	int rc = mirror_verify(e, plan_json, &err);
+	int code = rc < 0 ? (err.exit_code ? err.exit_code : VDM_EXIT_BACKEND) : VDM_EXIT_OK;
+	const char *level = json_string_value(json_object_get(plan_json, "level"));
+	if (e->o->json) {
+		json_t *j = json_pack("{s:s, s:b, s:i, s:s?, s:[]}", "event", "result", "ok", rc == 0,
+				      "exit", code, "level", level, "created");
+		if (rc < 0)
+			json_object_set_new(j, "error", json_string(err.msg));
+		mirror_json_event(j);
+	} else if (rc == 0) {
+		printf("nothing to create: every LV already has its copies, protected at level %s"
+		       " (verified on a fresh discovery)\n", level ? level : "?");
+	}
+	if (rc < 0)
+		fprintf(stderr, "vdmirror %s: %s\n", e->o->cmd, err.msg);
+	return code;
+}
+
 static void mirror_apply_ctx(struct mirror_env *e, struct vdm_apply_ctx *ctx)
 {
 	memset(ctx, 0, sizeof *ctx);
@@ -776,6 +798,14 @@ int cmd_mirror(int argc, char **argv)
 		int64_t id;
 		json_t *pj = vdm_plan_to_json(plan);
 		rc = vdm_steps_from_plan(plan, &steps, &n, &err);
+		if (rc == 0 && n == 1) {
+			/* Nothing to create: only the check. Not journaled, so that undo still
+			 * finds the run that made the mirror. */
+			vdm_steps_free(steps, n);
+			code = mirror_verify_only(&e, pj);
+			json_decref(pj);
+			goto out;
+		}
 		if (rc == 0) {
 			rc = vdm_journal_begin(e.journal, pj, steps, n, &id, &err);
 			vdm_steps_free(steps, n);
