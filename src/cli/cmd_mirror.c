@@ -755,6 +755,12 @@ int cmd_mirror(int argc, char **argv)
 			printf("resuming run %lld of %s/%s: %zu of %zu steps done before (the plan"
 			       " is the journal's)\n", (long long)run->id, partition, vg, done,
 			       run->n_steps);
+		const char *jl = json_string_value(json_object_get(run->plan, "level"));
+		int jc = (int)json_integer_value(json_object_get(run->plan, "copies"));
+		if ((jl && strcmp(jl, vdm_level_name(req.level))) || jc != req.copies)
+			fprintf(stderr, "vdmirror mirror: note: the unfinished run was planned for %d"
+				" copies at level %s; it is finished as planned (undo it to plan"
+				" anew)\n", jc, jl ? jl : "?");
 		if ((rc = mirror_client_ready(&e, inv, partition, vg, &err)) < 0)
 			goto fail;
 	} else {
