@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <jansson.h>
 #include "vdmirror/model.h"
 
@@ -66,5 +67,9 @@ void vdm_plan_free(struct vdm_plan *plan);
 json_t *vdm_plan_to_json(const struct vdm_plan *plan);
 int vdm_plan_from_json(const json_t *root, const char *source, struct vdm_plan **out,
 		       struct vdm_error *err);
+
+/* Writes the same document as vdm_plan_to_json() straight to f, without building the tree
+ * (memory: a plan for 20 000 LVs). Returns 0 or -EIO. */
+int vdm_plan_write(const struct vdm_plan *plan, FILE *f);
 
 #endif

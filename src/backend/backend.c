@@ -7,9 +7,11 @@
 
 /* Each backend defines one `const struct vdm_backend_ops vdm_backend_<name>` and adds it here. */
 extern const struct vdm_backend_ops vdm_backend_qemu;
+extern const struct vdm_backend_ops vdm_backend_vios;
 
 static const struct vdm_backend_ops *const backend_registry[] = {
 	&vdm_backend_qemu,
+	&vdm_backend_vios,
 	NULL,
 };
 

@@ -297,10 +297,12 @@ int cmd_plan(int argc, char **argv)
 	} else if (rc < 0) {
 		exit_code = cli_fail("plan", &err);
 	} else if (json) {
-		json_t *o = vdm_plan_to_json(plan);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
+		/* streamed: a tree of the plan would double the memory of a big plan; the
+		 * inventory is not needed any more */
+		vdm_inventory_free(inv);
+		inv = NULL;
+		if (vdm_plan_write(plan, stdout) < 0)
+			exit_code = VDM_EXIT_BACKEND;
 	} else {
 		plan_print_table(inv, plan);
 	}

@@ -3,7 +3,13 @@
 #include "vdmirror/client.h"
 
 /* Each driver defines one `const struct vdm_client_ops vdm_client_<name>` and adds it here. */
+extern const struct vdm_client_ops vdm_client_aix, vdm_client_ibmi;
+extern const struct vdm_client_ops vdm_client_linux_lvm, vdm_client_linux_md;
 static const struct vdm_client_ops *const client_registry[] = {
+	&vdm_client_aix,
+	&vdm_client_ibmi,
+	&vdm_client_linux_lvm,
+	&vdm_client_linux_md,
 	NULL,
 };
 

@@ -3,13 +3,22 @@
 #include <errno.h>
 #include <string.h>
 #include "vdmirror/client.h"
+#include "exec_priv.h"
 
 struct exec_scheme {
 	const char *prefix;       /* "agent:", "ssh:", "script:" */
 	int (*open)(const char *rest, struct vdm_exec *x, struct vdm_error *err);
 };
 
+int vdm_exec_agent_open(const char *rest, struct vdm_exec *x, struct vdm_error *err);
+
 static const struct exec_scheme exec_schemes[] = {
+	{ "agent:", vdm_exec_agent_open },
+#ifdef VDM_HAVE_LIBSSH
+	{ "ssh:", vdm_exec_ssh_open },
+#endif
+	{ "script:", vdm_exec_script_open },
+	{ "replay:", vdm_exec_replay_open },
 	{ NULL, NULL },
 };
 

@@ -2,6 +2,7 @@
  * Reuse of valid free extents first, then as few new disks as possible, then the emptiest
  * pools; every candidate judged by protect.c so that plan and audit never disagree. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,6 +24,8 @@ struct plan_group {
 	int *key; size_t nkey;
 	uint64_t hash;
 	int idx;                                /* in ctx->groups */
+	int prot;                               /* protection of these copies, -2 = not yet */
+	int witness;                            /* last disk that left room for a last copy */
 	const struct vdm_profile ***copies;     /* profiles per copy */
 	size_t *ncopy;                          /* disks per copy */
 	size_t n_copies;
@@ -30,6 +33,7 @@ struct plan_group {
 	bool valid_done;
 	unsigned char *pool_ok;                 /* n_pools */
 	int *valid_pools; size_t n_valid_pools;
+	int *invalid_pools; size_t n_invalid_pools;   /* the others: shorter when most are valid */
 	int *valid_pvs; size_t n_valid_pvs;
 };
 
@@ -66,6 +70,14 @@ struct plan_ctx {
 	VEC(struct plan_group *) groups;
 	struct plan_group **gtab; size_t gtab_cap;
 	VEC(int) keybuf;
+	/* round 1 does not depend on the try: its groups and LV order are kept */
+	int *r1_group;
+	size_t *r1_order, r1_n;
+	/* round 1's reuse at the full utilization cap, per reuse mode: the balance search
+	 * keeps it (it must not reuse less) instead of recomputing it for every cap */
+	int r1_mode;                        /* -1: nothing kept */
+	int64_t *r1_pv_free, *r1_remaining;
+	seg_vec *r1_segs;
 };
 
 /* One attempt at a level, reuse mode and utilization cap. */
@@ -163,7 +175,9 @@ static int plan_group_find(struct plan_ctx *c, const int *key, size_t n)
 	memcpy(g->key, key, n * sizeof *key);
 	g->nkey = n;
 	g->hash = h;
-	g->final = key[0];
+	g->final = key[0] == 1;
+	g->prot = -2;
+	g->witness = -1;
 	/* decode copies */
 	size_t pos = 1, nc = 0;
 	while (pos < n) {
@@ -206,28 +220,187 @@ static bool plan_group_accepts(const struct plan_ctx *c, const struct plan_group
 	return got != VDM_LEVEL_NONE && got >= c->level;
 }
 
+/* For a copy that is not the LV's last (3 copies, 1 existing): would some disk still be left
+ * for the last copy if this one used the disk with profile p? Looks for one pool or PV that
+ * makes the full set valid; stops at the first. */
+static bool plan_group_leaves_room(const struct plan_ctx *c, struct plan_group *g,
+				   const struct vdm_profile *p)
+{
+	struct vdm_copy_disks cd[4];
+	size_t n = g->n_copies;
+	if (n + 2 > 4)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		cd[k].disks = g->copies[k];
+		cd[k].n = g->ncopy[k];
+	}
+	const struct vdm_profile *one[1] = { p }, *two[1];
+	cd[n].disks = one;
+	cd[n].n = 1;
+	cd[n + 1].disks = two;
+	cd[n + 1].n = 1;
+	size_t total = c->n_pools + c->vg->n_pvs;
+	/* the disk that left room last time usually does again: try it first */
+	for (size_t j = 0; j <= total; j++) {
+		size_t i;
+		if (j == 0) {
+			if (g->witness < 0)
+				continue;
+			i = (size_t)g->witness;
+		} else {
+			i = j - 1;
+		}
+		if (i < c->n_pools) {
+			if (c->pool_max[i] < c->ovh_mib + c->ext_mib)
+				continue;
+			two[0] = &c->pool_prof[i];
+		} else {
+			size_t v = i - c->n_pools;
+			if (c->pv_free0[v] <= 0)
+				continue;
+			two[0] = vdm_faults_disk(c->f, c->pi, c->vg->pvs[v].disk);
+		}
+		if (two[0] == p)
+			continue;
+		enum vdm_level got = vdm_protection(c->f, cd, n + 2, NULL);
+		if (got != VDM_LEVEL_NONE && got >= c->level) {
+			g->witness = (int)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool plan_group_candidate(const struct plan_ctx *c, struct plan_group *g,
+				 const struct vdm_profile *p)
+{
+	if (!plan_group_accepts(c, g, p))
+		return false;
+	return g->final || plan_group_leaves_room(c, g, p);
+}
+
+static bool plan_has(const int *v, size_t n, int x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Which pools are valid for a group. A new disk in pool P whose devices and pool appear in
+ * none of the group's disks can only meet the group through its server, that server's frame
+ * or site: every such pool of the same "relation" (server of the group, frame of the group,
+ * site of the group, or foreign) is judged alike (the relabelling of servers, frames and sites
+ * that maps one onto the other leaves the group unchanged), so protect.c is asked once per relation
+ * instead of once per pool (2400 pools, a few relations). Pools that share a device or the
+ * pool itself with the group are judged one by one. */
 static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 {
 	if (g->valid_done)
 		return;
 	g->valid_done = true;
+	const struct vdm_inventory *inv = c->inv;
+	/* the group's components as protect.c numbers them (devices, pools) and its servers,
+	 * frames and sites as inventory indices (frame/site -1 = unnamed: own slot) */
+	VEC(int) comp = { 0 };
+	size_t ns = inv->n_servers, nf = inv->n_frames + 1, nt = inv->n_sites + 1;
+	unsigned char *gs = xcalloc(ns + nf + nt + 1, 1);
+	unsigned char *gf = gs + ns, *gt = gf + nf;
+	size_t pos = 1;
+	while (pos < g->nkey) {
+		size_t cnt = (size_t)g->key[pos++];
+		for (size_t i = 0; i < cnt; i++) {
+			int id = g->key[pos++];
+			const struct vdm_profile *p = plan_profile(c, id);
+			for (size_t k = 0; k < p->n_devices; k++)
+				VEC_PUSH(&comp, p->devices[k]);
+			if (p->pool >= 0)
+				VEC_PUSH(&comp, p->pool);
+			const int *paths;
+			size_t np;
+			int one;
+			if (id < c->n_disks) {
+				paths = c->part->disks[id].paths;
+				np = c->part->disks[id].n_paths;
+			} else {
+				one = inv->pools[id - c->n_disks].server;
+				paths = &one;
+				np = 1;
+			}
+			for (size_t k = 0; k < np; k++) {
+				int sv = paths[k], fr = inv->servers[sv].frame;
+				int st = fr >= 0 ? inv->frames[fr].site : -1;
+				gs[sv] = 1;
+				gf[fr >= 0 ? (size_t)fr : nf - 1] = 1;
+				gt[st >= 0 ? (size_t)st : nt - 1] = 1;
+			}
+		}
+	}
+	/* memo per relation: 0 unknown, 1 valid, 2 invalid */
+	unsigned char *memo = xcalloc(ns + nf + nt + 2, 1);
 	g->pool_ok = xcalloc(c->n_pools ? c->n_pools : 1, 1);
 	g->valid_pools = xmalloc((c->n_pools ? c->n_pools : 1) * sizeof(int));
 	for (size_t p = 0; p < c->n_pools; p++) {
 		if (c->pool_max[p] < c->ovh_mib + c->ext_mib)
 			continue;  /* cannot hold one extent: never a candidate */
-		if (plan_group_accepts(c, g, &c->pool_prof[p])) {
+		const struct vdm_profile *pp = &c->pool_prof[p];
+		bool shared = plan_has(comp.v, comp.n, pp->pool);
+		for (size_t k = 0; k < pp->n_devices && !shared; k++)
+			shared = plan_has(comp.v, comp.n, pp->devices[k]);
+		bool ok;
+		if (shared) {
+			ok = plan_group_candidate(c, g, pp);
+		} else {
+			int sv = inv->pools[p].server, fr = inv->servers[sv].frame;
+			int st = fr >= 0 ? inv->frames[fr].site : -1;
+			size_t fi = fr >= 0 ? (size_t)fr : nf - 1, ti = st >= 0 ? (size_t)st : nt - 1;
+			size_t slot = gs[sv] ? (size_t)sv : gf[fi] ? ns + fi : gt[ti] ? ns + nf + ti
+				    : ns + nf + nt;
+			if (!memo[slot])
+				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
+			/* the look-ahead of a copy that is not the last depends on the other
+			 * candidates too: judged pool by pool */
+			ok = memo[slot] == 1 && (g->final || plan_group_leaves_room(c, g, pp));
+		}
+		if (ok) {
 			g->pool_ok[p] = 1;
 			g->valid_pools[g->n_valid_pools++] = (int)p;
 		}
 	}
+	g->invalid_pools = xmalloc((c->n_pools - g->n_valid_pools + 1) * sizeof(int));
+	for (size_t p = 0; p < c->n_pools; p++)
+		if (!g->pool_ok[p])
+			g->invalid_pools[g->n_invalid_pools++] = (int)p;
+	/* PVs: a disk with one path whose devices and pool are its own relates to the group
+	 * like a new disk on that server does (its private components act as one) */
 	g->valid_pvs = xmalloc((c->vg->n_pvs ? c->vg->n_pvs : 1) * sizeof(int));
 	for (size_t v = 0; v < c->vg->n_pvs; v++) {
 		if (c->pv_free0[v] <= 0)
 			continue;
-		if (plan_group_accepts(c, g, vdm_faults_disk(c->f, c->pi, c->vg->pvs[v].disk)))
+		int d = c->vg->pvs[v].disk;
+		const struct vdm_profile *pp = vdm_faults_disk(c->f, c->pi, d);
+		bool shared = c->part->disks[d].n_paths != 1 || plan_has(comp.v, comp.n, pp->pool);
+		for (size_t k = 0; k < pp->n_devices && !shared; k++)
+			shared = plan_has(comp.v, comp.n, pp->devices[k]);
+		bool ok;
+		if (shared) {
+			ok = plan_group_candidate(c, g, pp);
+		} else {
+			int sv = c->part->disks[d].paths[0], fr = inv->servers[sv].frame;
+			int st = fr >= 0 ? inv->frames[fr].site : -1;
+			size_t fi = fr >= 0 ? (size_t)fr : nf - 1, ti = st >= 0 ? (size_t)st : nt - 1;
+			size_t slot = gs[sv] ? (size_t)sv : gf[fi] ? ns + fi : gt[ti] ? ns + nf + ti
+				    : ns + nf + nt;
+			if (!memo[slot])
+				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
+			ok = memo[slot] == 1 && (g->final || plan_group_leaves_room(c, g, pp));
+		}
+		if (ok)
 			g->valid_pvs[g->n_valid_pvs++] = (int)v;
 	}
+	free(memo);
+	free(gs);
+	free(comp.v);
 }
 
 static void plan_group_free(struct plan_group *g)
@@ -239,6 +412,7 @@ static void plan_group_free(struct plan_group *g)
 	free(g->key);
 	free(g->pool_ok);
 	free(g->valid_pools);
+	free(g->invalid_pools);
 	free(g->valid_pvs);
 	free(g);
 }
@@ -248,7 +422,7 @@ static int plan_lv_group(struct plan_ctx *c, struct plan_try *t, size_t l, int r
 {
 	struct plan_lv *pl = &c->lvs[l];
 	c->keybuf.n = 0;
-	VEC_PUSH(&c->keybuf, r == pl->m ? 1 : 0);
+	VEC_PUSH(&c->keybuf, r > pl->m ? 2 : r == pl->m ? 1 : 0);
 	for (size_t i = 0; i < pl->n_base; i++)
 		VEC_PUSH(&c->keybuf, pl->base_ids[i]);
 	for (int k = 0; k < r - 1; k++) {
@@ -321,45 +495,289 @@ static void plan_add_seg(seg_vec *sv, int id, int64_t ext)
 			return;
 		}
 	struct plan_seg s = { id, ext };
-	VEC_PUSH(sv, s);
+	if (sv->n == sv->cap) {
+		/* most copies have one or two segments: grow from 2, not VEC's 8 (20 000 LVs) */
+		sv->cap = sv->cap ? sv->cap * 2 : 2;
+		sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
+	}
+	sv->v[sv->n++] = s;
 }
 
-/* Reuse: free extents of existing PVs valid for the LV, largest free first. */
+/* Max flow (Dinic) on a small graph: groups of LVs -> existing PVs valid for them. Reuse is
+ * the first goal, and which LV takes which PV's free extents decides how much fits: a greedy
+ * order can strand free extents that only another LV could have used. */
+struct plan_edge { int to; int64_t cap; };
+struct plan_flow {
+	VEC(struct plan_edge) e;       /* edge i and i^1 are a pair */
+	VEC(int) *adj;                 /* per node: edge indices */
+	int n;
+	int *level, *it;
+};
+
+static void flow_init(struct plan_flow *fl, int n)
+{
+	memset(fl, 0, sizeof *fl);
+	fl->n = n;
+	fl->adj = xcalloc((size_t)n, sizeof *fl->adj);
+	fl->level = xcalloc((size_t)n, sizeof(int));
+	fl->it = xcalloc((size_t)n, sizeof(int));
+}
+
+static int flow_add(struct plan_flow *fl, int a, int b, int64_t cap)
+{
+	struct plan_edge f = { b, cap }, r = { a, 0 };
+	int id = (int)fl->e.n;
+	VEC_PUSH(&fl->e, f);
+	VEC_PUSH(&fl->e, r);
+	VEC_PUSH(&fl->adj[a], id);
+	VEC_PUSH(&fl->adj[b], id + 1);
+	return id;
+}
+
+static bool flow_bfs(struct plan_flow *fl, int s, int t)
+{
+	int *q = xmalloc((size_t)fl->n * sizeof(int));
+	for (int i = 0; i < fl->n; i++)
+		fl->level[i] = -1;
+	int h = 0, n = 0;
+	q[n++] = s;
+	fl->level[s] = 0;
+	while (h < n) {
+		int u = q[h++];
+		for (size_t k = 0; k < fl->adj[u].n; k++) {
+			struct plan_edge *e = &fl->e.v[fl->adj[u].v[k]];
+			if (e->cap > 0 && fl->level[e->to] < 0) {
+				fl->level[e->to] = fl->level[u] + 1;
+				q[n++] = e->to;
+			}
+		}
+	}
+	free(q);
+	return fl->level[t] >= 0;
+}
+
+static int64_t flow_dfs(struct plan_flow *fl, int u, int t, int64_t f)
+{
+	if (u == t)
+		return f;
+	for (; fl->it[u] < (int)fl->adj[u].n; fl->it[u]++) {
+		int id = fl->adj[u].v[fl->it[u]];
+		struct plan_edge *e = &fl->e.v[id];
+		if (e->cap <= 0 || fl->level[e->to] != fl->level[u] + 1)
+			continue;
+		int64_t d = flow_dfs(fl, e->to, t, f < e->cap ? f : e->cap);
+		if (d > 0) {
+			fl->e.v[id].cap -= d;
+			fl->e.v[id ^ 1].cap += d;
+			return d;
+		}
+	}
+	return 0;
+}
+
+static void flow_run(struct plan_flow *fl, int s, int t)
+{
+	while (flow_bfs(fl, s, t)) {
+		memset(fl->it, 0, (size_t)fl->n * sizeof(int));
+		while (flow_dfs(fl, s, t, INT64_MAX) > 0)
+			;
+	}
+}
+
+static void flow_free(struct plan_flow *fl)
+{
+	for (int i = 0; i < fl->n; i++)
+		free(fl->adj[i].v);
+	free(fl->adj);
+	free(fl->e.v);
+	free(fl->level);
+	free(fl->it);
+}
+
+struct plan_want { size_t l; int64_t need; int cls; size_t pos; };
+
+/* class, then biggest first, then the LV order */
+static int cmp_want(const void *a, const void *b)
+{
+	const struct plan_want *x = a, *y = b;
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	if (x->need != y->need)
+		return x->need > y->need ? -1 : 1;
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Reuse: as many extents as possible on free extents of existing PVs valid for each LV.
+ * Groups that may use the same PVs and pools form a class; a max flow (Dinic) from classes (demand)
+ * to PVs (free extents) gives each class its share per PV. Within a class the biggest
+ * copies go first, each whole on the smallest share that holds it, else split: few
+ * segments, no stranded free extents. */
 static void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *order, size_t n)
 {
+	size_t ng = c->groups.n, npv = c->vg->n_pvs;
+	int *cls = xmalloc((ng + 1) * sizeof *cls);
+	for (size_t i = 0; i < ng; i++)
+		cls[i] = -1;
+	VEC(int) rep = { 0 };                 /* a representative group per class */
+	VEC(int64_t) demand = { 0 };
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t l = order[oi];
-		if (t->remaining[l] <= 0)
-			continue;
 		struct plan_lv *pl = &c->lvs[l];
-		if (t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
+		if (t->remaining[l] <= 0 || t->reuse_mode == 2 || (t->reuse_mode == 1 && r != pl->m))
 			continue;
-		struct plan_group *g = c->groups.v[t->lv_group[l]];
+		int g = t->lv_group[l];
+		struct plan_group *gg = c->groups.v[g];
+		if (!gg->n_valid_pvs)
+			continue;
+		if (cls[g] < 0) {
+			for (size_t k = 0; k < rep.n && cls[g] < 0; k++) {
+				struct plan_group *h = c->groups.v[rep.v[k]];
+				if (h->n_valid_pvs == gg->n_valid_pvs && h->n_valid_pools == gg->n_valid_pools &&
+				    !memcmp(h->valid_pvs, gg->valid_pvs, gg->n_valid_pvs * sizeof(int)) &&
+				    !memcmp(h->valid_pools, gg->valid_pools, gg->n_valid_pools * sizeof(int)))
+					cls[g] = (int)k;
+			}
+			if (cls[g] < 0) {
+				cls[g] = (int)rep.n;
+				VEC_PUSH(&rep, g);
+				VEC_PUSH(&demand, 0);
+			}
+		}
+		demand.v[cls[g]] += t->remaining[l];
+	}
+	size_t nc = rep.n;
+	if (!nc) {
+		free(cls);
+		return;
+	}
+	/* nodes: 0 source, 1 sink, 2.. classes, then PVs */
+	struct plan_flow fl;
+	flow_init(&fl, 2 + (int)nc + (int)npv);
+	for (size_t v = 0; v < npv; v++)
+		if (t->pv_free[v] > 0)
+			flow_add(&fl, 2 + (int)nc + (int)v, 1, t->pv_free[v]);
+	int *cedge = xmalloc((nc * npv + 1) * sizeof *cedge);
+	for (size_t i = 0; i < nc; i++) {
+		struct plan_group *g = c->groups.v[rep.v[i]];
+		flow_add(&fl, 0, 2 + (int)i, demand.v[i]);
+		for (size_t v = 0; v < npv; v++)
+			cedge[i * npv + v] = -1;
+		for (size_t k = 0; k < g->n_valid_pvs; k++) {
+			int v = g->valid_pvs[k];
+			if (t->pv_free[v] > 0)
+				cedge[i * npv + (size_t)v] = flow_add(&fl, 2 + (int)i, 2 + (int)nc + v, INT64_MAX / 4);
+		}
+	}
+	flow_run(&fl, 0, 1);
+	/* Most reuse is found; now let the classes also reach the pools they may use, with the
+	 * pools' room, and augment again. Augmenting paths never take flow back from the sink,
+	 * so reuse stays at its maximum, but a class that could go to a pool leaves its PV
+	 * extents to a class that could not (which PV serves whom is what this decides). Pools
+	 * valid for the same classes are one node. */
+	size_t nwords = (nc + 63) / 64;
+	uint64_t *sig = xcalloc(c->n_pools * nwords + 1, sizeof *sig);
+	for (size_t i = 0; i < nc; i++) {
+		struct plan_group *g = c->groups.v[rep.v[i]];
+		for (size_t k = 0; k < g->n_valid_pools; k++)
+			sig[(size_t)g->valid_pools[k] * nwords + i / 64] |= 1ull << (i % 64);
+	}
+	VEC(size_t) pcls = { 0 };             /* first pool of each pool class */
+	VEC(int64_t) pcap = { 0 };
+	for (size_t p = 0; p < c->n_pools; p++) {
+		int64_t room = t->pool_cap[p] - (t->pool_used[p] > 0 ? t->pool_used[p] : 0);
+		if (room <= 0)
+			continue;
+		uint64_t *sp = sig + p * nwords;
+		bool any = false;
+		for (size_t k = 0; k < nwords; k++)
+			any |= sp[k] != 0;
+		if (!any)
+			continue;
+		size_t k;
+		for (k = 0; k < pcls.n; k++)
+			if (!memcmp(sig + pcls.v[k] * nwords, sp, nwords * sizeof *sp))
+				break;
+		if (k == pcls.n) {
+			VEC_PUSH(&pcls, p);
+			VEC_PUSH(&pcap, 0);
+		}
+		pcap.v[k] += room;
+	}
+	if (pcls.n) {
+		int base = fl.n;
+		struct plan_flow fl2 = fl;   /* grow the node arrays for the pool classes */
+		fl2.n = fl.n + (int)pcls.n;
+		fl2.adj = xrealloc(fl.adj, (size_t)fl2.n * sizeof *fl2.adj);
+		memset(fl2.adj + fl.n, 0, pcls.n * sizeof *fl2.adj);
+		fl2.level = xrealloc(fl.level, (size_t)fl2.n * sizeof(int));
+		fl2.it = xrealloc(fl.it, (size_t)fl2.n * sizeof(int));
+		fl = fl2;
+		for (size_t k = 0; k < pcls.n; k++) {
+			flow_add(&fl, base + (int)k, 1, pcap.v[k]);
+			uint64_t *sp = sig + pcls.v[k] * nwords;
+			for (size_t i = 0; i < nc; i++)
+				if (sp[i / 64] >> (i % 64) & 1)
+					flow_add(&fl, 2 + (int)i, base + (int)k, INT64_MAX / 4);
+		}
+		flow_run(&fl, 0, 1);
+	}
+	free(pcls.v);
+	free(pcap.v);
+	free(sig);
+	/* each class's share per PV: the reverse capacity of its edge */
+	int64_t *share = xcalloc(nc * npv + 1, sizeof *share);
+	for (size_t i = 0; i < nc * npv; i++)
+		share[i] = cedge[i] >= 0 ? fl.e.v[cedge[i] ^ 1].cap : 0;
+	/* the LVs of each class, biggest first */
+	struct plan_want *w = xmalloc((n + 1) * sizeof *w);
+	size_t nw = 0;
+	for (size_t oi = 0; oi < n; oi++) {
+		size_t l = order[oi];
+		int g = t->lv_group[l];
+		struct plan_lv *pl = &c->lvs[l];
+		if (cls[g] < 0 || t->remaining[l] <= 0 || t->reuse_mode == 2 ||
+		    (t->reuse_mode == 1 && r != pl->m))
+			continue;
+		w[nw].l = l;
+		w[nw].need = t->remaining[l];
+		w[nw].cls = cls[g];
+		w[nw].pos = oi;
+		nw++;
+	}
+	qsort(w, nw, sizeof *w, cmp_want);
+	for (size_t i = 0; i < nw; i++) {
+		int64_t *sh = share + (size_t)w[i].cls * npv;
+		size_t l = w[i].l;
 		seg_vec *sv = &t->copies[l * 3 + (size_t)(r - 1)];
 		while (t->remaining[l] > 0) {
-			/* the smallest PV that holds the whole rest (one segment, big holes kept
-			 * for big LVs), else the largest */
+			/* the smallest share that holds the whole rest, else the largest */
 			int best = -1, fit = -1;
-			for (size_t i = 0; i < g->n_valid_pvs; i++) {
-				int v = g->valid_pvs[i];
-				if (t->pv_free[v] <= 0)
+			for (size_t v = 0; v < npv; v++) {
+				if (sh[v] <= 0)
 					continue;
-				if (best < 0 || t->pv_free[v] > t->pv_free[best])
-					best = v;
-				if (t->pv_free[v] >= t->remaining[l] &&
-				    (fit < 0 || t->pv_free[v] < t->pv_free[fit]))
-					fit = v;
+				if (best < 0 || sh[v] > sh[best])
+					best = (int)v;
+				if (sh[v] >= t->remaining[l] && (fit < 0 || sh[v] < sh[fit]))
+					fit = (int)v;
 			}
 			if (fit >= 0)
 				best = fit;
 			if (best < 0)
 				break;
-			int64_t take = t->pv_free[best] < t->remaining[l] ? t->pv_free[best] : t->remaining[l];
+			int64_t take = sh[best] < t->remaining[l] ? sh[best] : t->remaining[l];
+			sh[best] -= take;
 			t->pv_free[best] -= take;
 			t->remaining[l] -= take;
 			plan_add_seg(sv, c->vg->pvs[best].disk, take);
 		}
 	}
+	free(w);
+	free(share);
+	free(cedge);
+	flow_free(&fl);
+	free(rep.v);
+	free(demand.v);
+	free(cls);
 }
 
 /* Utilization of pool p after its new disk holds n extents, compared as fractions. */
@@ -425,14 +843,23 @@ static bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const 
 			break;
 		/* demand each pool could take */
 		memset(absorb, 0, c->n_pools * sizeof *absorb);
+		int64_t everywhere = 0;  /* demand of groups counted by the pools they cannot use */
 		for (size_t i = 0; i < active.n; i++) {
 			struct plan_group *g = c->groups.v[active.v[i]];
 			int64_t gr = grem[active.v[i]];
 			if (!gr)
 				continue;
-			for (size_t k = 0; k < g->n_valid_pools; k++)
-				absorb[g->valid_pools[k]] += gr;
+			if (g->n_invalid_pools < g->n_valid_pools) {
+				everywhere += gr;
+				for (size_t k = 0; k < g->n_invalid_pools; k++)
+					absorb[g->invalid_pools[k]] -= gr;
+			} else {
+				for (size_t k = 0; k < g->n_valid_pools; k++)
+					absorb[g->valid_pools[k]] += gr;
+			}
 		}
+		for (size_t p = 0; p < c->n_pools; p++)
+			absorb[p] += everywhere;
 		int best = -1, best_open = -1;
 		struct plan_cand bc = { 0, 0 }, boc = { 0, 0 };
 		for (size_t p = 0; p < c->n_pools; p++) {
@@ -502,6 +929,34 @@ static bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const 
 	return ok;
 }
 
+static void plan_drop_r1(struct plan_ctx *c)
+{
+	if (c->r1_segs)
+		for (size_t l = 0; l < c->n_lvs; l++)
+			free(c->r1_segs[l].v);
+	free(c->r1_segs);
+	free(c->r1_pv_free);
+	free(c->r1_remaining);
+	c->r1_segs = NULL;
+	c->r1_pv_free = c->r1_remaining = NULL;
+	c->r1_mode = -1;
+}
+
+/* Keeps round 1's reuse of try t (called right after plan_reuse of round 1). */
+static void plan_keep_r1(struct plan_ctx *c, const struct plan_try *t)
+{
+	plan_drop_r1(c);
+	c->r1_mode = t->reuse_mode;
+	c->r1_pv_free = xmalloc((c->vg->n_pvs + 1) * sizeof *c->r1_pv_free);
+	memcpy(c->r1_pv_free, t->pv_free, c->vg->n_pvs * sizeof *t->pv_free);
+	c->r1_remaining = xmalloc((c->n_lvs + 1) * sizeof *c->r1_remaining);
+	memcpy(c->r1_remaining, t->remaining, c->n_lvs * sizeof *t->remaining);
+	c->r1_segs = xcalloc(c->n_lvs + 1, sizeof *c->r1_segs);
+	for (size_t l = 0; l < c->n_lvs; l++)
+		for (size_t i = 0; i < t->copies[l * 3].n; i++)
+			plan_add_seg(&c->r1_segs[l], t->copies[l * 3].v[i].id, t->copies[l * 3].v[i].ext);
+}
+
 struct plan_ord { size_t l; size_t nvalid; };
 
 static int cmp_ord(const void *a, const void *b)
@@ -524,6 +979,26 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 	bool ok = true;
 	for (int r = 1; r <= maxm && ok; r++) {
 		size_t n = 0;
+		if (r == 1 && c->r1_order) {
+			for (size_t l = 0; l < c->n_lvs; l++) {
+				t->remaining[l] = c->lvs[l].need;
+				t->lv_group[l] = c->r1_group[l];
+			}
+			if (c->r1_mode == t->reuse_mode && t->cap_ppm < PPM) {
+				memcpy(t->pv_free, c->r1_pv_free, c->vg->n_pvs * sizeof *t->pv_free);
+				memcpy(t->remaining, c->r1_remaining, c->n_lvs * sizeof *t->remaining);
+				for (size_t l = 0; l < c->n_lvs; l++)
+					for (size_t i = 0; i < c->r1_segs[l].n; i++)
+						plan_add_seg(&t->copies[l * 3], c->r1_segs[l].v[i].id,
+							     c->r1_segs[l].v[i].ext);
+			} else {
+				plan_reuse(c, t, r, c->r1_order, c->r1_n);
+				if (t->cap_ppm == PPM)
+					plan_keep_r1(c, t);
+			}
+			ok = plan_new_disks(c, t, r, c->r1_order, c->r1_n);
+			continue;
+		}
 		for (size_t l = 0; l < c->n_lvs; l++) {
 			if (c->lvs[l].m < r)
 				continue;
@@ -539,7 +1014,16 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 		qsort(ord, n, sizeof *ord, cmp_ord);
 		for (size_t i = 0; i < n; i++)
 			order[i] = ord[i].l;
+		if (r == 1) {
+			c->r1_order = xmalloc((n + 1) * sizeof *c->r1_order);
+			memcpy(c->r1_order, order, n * sizeof *order);
+			c->r1_n = n;
+			c->r1_group = xmalloc((c->n_lvs + 1) * sizeof *c->r1_group);
+			memcpy(c->r1_group, t->lv_group, c->n_lvs * sizeof *t->lv_group);
+		}
 		plan_reuse(c, t, r, order, n);
+		if (r == 1 && t->cap_ppm == PPM)
+			plan_keep_r1(c, t);
 		ok = plan_new_disks(c, t, r, order, n);
 	}
 	free(ord);
@@ -630,7 +1114,8 @@ static void plan_domain(const struct plan_ctx *c, const struct plan_group *g, ch
 			}
 		}
 	}
-	qsort(names.v, names.n, sizeof *names.v, cmp_str);
+	if (names.n)
+		qsort(names.v, names.n, sizeof *names.v, cmp_str);
 	const char *lvl = c->level == VDM_LEVEL_DEVICE ? "disk" : vdm_level_name(c->level);
 	size_t w = (size_t)snprintf(buf, size, "%s%s ", lvl, names.n > 1 ? "s" : "");
 	for (size_t i = 0; i < names.n && w < size; i++)
@@ -658,16 +1143,21 @@ static void plan_fail_message(struct plan_ctx *c, struct plan_try *t, char *buf,
 	}
 	for (size_t i = 0; i < g->n_valid_pvs; i++)
 		usable += t->pv_free[g->valid_pvs[i]] * c->ext_mib;
-	int64_t needed = t->fail_remaining * c->ext_mib + c->ovh_mib;
-	const char *what = c->req->copies == 3 && pl->m == 2 && g->n_copies > 1 ? "its third copy" : "a new copy";
+	/* what this copy already got in the domain counts as usable: the message compares the
+	 * whole copy with the whole room left for it */
+	usable += (pl->need - t->fail_remaining) * c->ext_mib;
+	int64_t needed = pl->need * c->ext_mib + c->ovh_mib;
+	const char *what = c->req->copies == 3 && g->n_copies > 1 && lv->n_copies == 1 ?
+			   " for its third copy" : "";
+	const char *where = g->n_valid_pvs ? "pools and PVs" : "pools";
 	if (g->n_valid_pools == 0 && g->n_valid_pvs == 0)
-		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: no pool or PV outside %s "
-			 "can hold %s", lv->name, (long long)(lv->extents * c->ext_mib),
+		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: no pool outside %s "
+			 "can hold a copy%s", lv->name, (long long)(lv->extents * c->ext_mib),
 			 vdm_level_name(c->level), dom, what);
 	else
-		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: pools and PVs outside %s "
-			 "have %lld MiB usable, %lld MiB needed for %s", lv->name,
-			 (long long)(lv->extents * c->ext_mib), vdm_level_name(c->level), dom,
+		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: %s outside %s "
+			 "have %lld MiB usable, %lld MiB needed%s", lv->name,
+			 (long long)(lv->extents * c->ext_mib), vdm_level_name(c->level), where, dom,
 			 (long long)usable, (long long)needed, what);
 }
 
@@ -690,6 +1180,9 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->groups.v);
 	free(c->gtab);
 	free(c->keybuf.v);
+	free(c->r1_order);
+	free(c->r1_group);
+	plan_drop_r1(c);
 	if (c->f)
 		vdm_faults_free(c->f);
 }
@@ -703,6 +1196,12 @@ static void plan_ctx_reset_groups(struct plan_ctx *c)
 	free(c->gtab);
 	c->gtab = NULL;
 	c->gtab_cap = 0;
+	free(c->r1_order);
+	free(c->r1_group);
+	c->r1_order = NULL;
+	c->r1_group = NULL;
+	c->r1_n = 0;
+	plan_drop_r1(c);
 }
 
 /* Reserves copy_meta_extents on a PV of the existing copy of each LV gaining its first
@@ -741,6 +1240,7 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 		      const struct vdm_request *req, struct vdm_error *err)
 {
 	memset(c, 0, sizeof *c);
+	c->r1_mode = -1;
 	c->inv = inv;
 	c->req = req;
 	if (!req->partition || !req->vg)
@@ -856,7 +1356,8 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 	for (size_t p = 0; p < c->n_pools; p++)
 		if (t->pool_used[p] > 0)
 			VEC_PUSH(&pools, (int)p);
-	qsort_r(pools.v, pools.n, sizeof(int), cmp_pool_name, (void *)inv);
+	if (pools.n)
+		qsort_r(pools.v, pools.n, sizeof(int), cmp_pool_name, (void *)inv);
 	char **disk_name = xcalloc(c->n_pools + 1, sizeof *disk_name);
 	plan->new_disks = xcalloc(pools.n + 1, sizeof *plan->new_disks);
 	plan->pools = xcalloc(pools.n + 1, sizeof *plan->pools);
@@ -905,33 +1406,12 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 		struct plan_lv *pl = &c->lvs[li];
 		out->n_new_copies = (size_t)pl->m;
 		out->new_copies = xcalloc((size_t)pl->m, sizeof *out->new_copies);
-		/* protection after: existing copies plus the new ones */
-		size_t ncp = lv->n_copies + (size_t)pl->m;
-		struct vdm_copy_disks *cd = xcalloc(ncp, sizeof *cd);
-		const struct vdm_profile **profs = NULL;
-		size_t nprof = 0;
-		for (size_t k = 0; k < lv->n_copies; k++)
-			nprof += lv->copies[k].n_segs;
-		for (int k = 0; k < pl->m; k++)
-			nprof += t->copies[li * 3 + (size_t)k].n;
-		profs = xcalloc(nprof + 1, sizeof *profs);
-		size_t pos = 0;
-		for (size_t k = 0; k < lv->n_copies; k++) {
-			cd[k].disks = profs + pos;
-			for (size_t s = 0; s < lv->copies[k].n_segs; s++)
-				profs[pos++] = vdm_faults_disk(c->f, c->pi,
-							       c->vg->pvs[lv->copies[k].segs[s].pv].disk);
-			cd[k].n = lv->copies[k].n_segs;
-		}
 		for (int k = 0; k < pl->m; k++) {
 			seg_vec *sv = &t->copies[li * 3 + (size_t)k];
 			struct vdm_plan_copy *pc = &out->new_copies[k];
 			pc->segs = xcalloc(sv->n + 1, sizeof *pc->segs);
-			cd[lv->n_copies + (size_t)k].disks = profs + pos;
-			cd[lv->n_copies + (size_t)k].n = sv->n;
 			for (size_t s = 0; s < sv->n; s++) {
 				int id = sv->v[s].id;
-				profs[pos++] = plan_profile(c, id);
 				pc->segs[s].pv = xstrdup(id < c->n_disks ? c->part->disks[id].name
 								      : disk_name[id - c->n_disks]);
 				pc->segs[s].extents = sv->v[s].ext;
@@ -941,16 +1421,201 @@ static struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 			}
 			pc->n_segs = sv->n;
 		}
-		out->protection = vdm_protection(c->f, cd, ncp, NULL);
-		free(profs);
-		free(cd);
+		/* protection after: existing copies plus the new ones, judged once per layout */
+		int gid = plan_lv_group(c, t, li, pl->m + 1);  /* may grow c->groups */
+		struct plan_group *g = c->groups.v[gid];
+		if (g->prot == -2) {
+			struct vdm_copy_disks cd[4];
+			for (size_t k = 0; k < g->n_copies && k < 4; k++) {
+				cd[k].disks = g->copies[k];
+				cd[k].n = g->ncopy[k];
+			}
+			g->prot = (int)vdm_protection(c->f, cd, g->n_copies, NULL);
+		}
+		out->protection = (enum vdm_level)g->prot;
 	}
 	free(disk_name);
 	free(pools.v);
 	return plan;
 }
 
-/* Plans at c->level; on success *best_try holds the chosen placement. */
+/* ---- exhaustive search for small requests -------------------------------------------
+ * The placement above is greedy. When it finds nothing and the request is small (a few
+ * copies, a few PVs and pools), every assignment of each missing copy, whole, to one PV or
+ * one pool's new disk is tried, so that "no plan" is never answered where one exists in
+ * that space. The best by the goals' order (reuse, disks, new MiB) is kept. */
+#define PLAN_EX_SLOTS 8
+#define PLAN_EX_TARGETS 12
+#define PLAN_EX_BUDGET 400000
+
+struct plan_ex {
+	struct plan_ctx *c;
+	size_t slot_lv[PLAN_EX_SLOTS];
+	int slot_k[PLAN_EX_SLOTS];
+	size_t nslots;
+	int target[PLAN_EX_TARGETS];      /* >= 0: PV index; < 0: -(pool + 1) */
+	size_t ntargets;
+	int choice[PLAN_EX_SLOTS], best[PLAN_EX_SLOTS];
+	int64_t *pv_free, *pool_used, *pool_cap;
+	bool found;
+	int64_t b_reuse, b_mib;
+	int b_disks;
+	long budget;
+};
+
+static int plan_ex_id(const struct plan_ex *x, int tg)
+{
+	return tg >= 0 ? x->c->vg->pvs[tg].disk : x->c->n_disks + (-tg - 1);
+}
+
+/* Is LV l valid with its existing copies plus the new copies in slots [first, last]? */
+static bool plan_ex_valid(struct plan_ex *x, size_t first, size_t last)
+{
+	struct plan_ctx *c = x->c;
+	struct plan_lv *pl = &c->lvs[x->slot_lv[first]];
+	const struct vdm_lv *lv = &c->vg->lvs[pl->lv];
+	struct vdm_copy_disks cd[4];
+	const struct vdm_profile *profs[64];
+	size_t np = 0, n = 0;
+	for (size_t k = 0; k < lv->n_copies && n < 4; k++, n++) {
+		cd[n].disks = profs + np;
+		cd[n].n = 0;
+		for (size_t sg = 0; sg < lv->copies[k].n_segs && np < 60; sg++) {
+			profs[np++] = vdm_faults_disk(c->f, c->pi, c->vg->pvs[lv->copies[k].segs[sg].pv].disk);
+			cd[n].n++;
+		}
+	}
+	for (size_t sl = first; sl <= last && n < 4; sl++, n++) {
+		profs[np] = plan_profile(c, plan_ex_id(x, x->target[x->choice[sl]]));
+		cd[n].disks = profs + np++;
+		cd[n].n = 1;
+	}
+	enum vdm_level got = vdm_protection(c->f, cd, n, NULL);
+	return got != VDM_LEVEL_NONE && got >= c->level;
+}
+
+static void plan_ex_rec(struct plan_ex *x, size_t s)
+{
+	struct plan_ctx *c = x->c;
+	if (x->budget-- <= 0)
+		return;
+	if (s == x->nslots) {
+		int64_t reuse = 0, mib = 0;
+		int disks = 0;
+		for (size_t v = 0; v < c->vg->n_pvs; v++)
+			reuse += c->pv_free0[v] - x->pv_free[v];
+		for (size_t p = 0; p < c->n_pools; p++)
+			if (x->pool_used[p] > 0) {
+				disks++;
+				mib += plan_disk_size(c, (int)p, x->pool_used[p]);
+			}
+		if (!x->found || reuse > x->b_reuse || (reuse == x->b_reuse && (disks < x->b_disks ||
+		    (disks == x->b_disks && mib < x->b_mib)))) {
+			x->found = true;
+			x->b_reuse = reuse;
+			x->b_disks = disks;
+			x->b_mib = mib;
+			memcpy(x->best, x->choice, sizeof x->best);
+		}
+		return;
+	}
+	size_t l = x->slot_lv[s];
+	int64_t need = c->lvs[l].need;
+	bool last = s + 1 == x->nslots || x->slot_lv[s + 1] != l;
+	size_t first = s - (size_t)x->slot_k[s];
+	for (size_t ti = 0; ti < x->ntargets; ti++) {
+		int tg = x->target[ti];
+		int64_t *room = tg >= 0 ? &x->pv_free[tg] : NULL;
+		if (tg >= 0 && *room < need)
+			continue;
+		if (tg < 0) {
+			int p = -tg - 1;
+			int64_t used = x->pool_used[p] > 0 ? x->pool_used[p] : 0;
+			if (used + need > x->pool_cap[p] || need == 0)
+				continue;
+		}
+		x->choice[s] = (int)ti;
+		if (last && !plan_ex_valid(x, first, s))
+			continue;
+		if (tg >= 0) {
+			*room -= need;
+		} else {
+			int p = -tg - 1;
+			x->pool_used[p] = (x->pool_used[p] > 0 ? x->pool_used[p] : 0) + need;
+		}
+		plan_ex_rec(x, s + 1);
+		if (tg >= 0)
+			*room += need;
+		else
+			x->pool_used[-tg - 1] -= need;
+	}
+}
+
+/* Fills *t (initialized, reuse mode as asked) with the best exhaustive placement; false if
+ * the request is too big for it or nothing is valid. */
+static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t)
+{
+	struct plan_ex x;
+	memset(&x, 0, sizeof x);
+	x.c = c;
+	for (size_t l = 0; l < c->n_lvs; l++)
+		for (int k = 0; k < c->lvs[l].m; k++) {
+			if (x.nslots == PLAN_EX_SLOTS)
+				return false;
+			x.slot_lv[x.nslots] = l;
+			x.slot_k[x.nslots++] = k;
+		}
+	if (!c->req->no_reuse)
+		for (size_t v = 0; v < c->vg->n_pvs; v++)
+			if (t->pv_free[v] > 0) {
+				if (x.ntargets == PLAN_EX_TARGETS)
+					return false;
+				x.target[x.ntargets++] = (int)v;
+			}
+	for (size_t p = 0; p < c->n_pools; p++)
+		if (t->pool_cap[p] > 0) {
+			if (x.ntargets == PLAN_EX_TARGETS)
+				return false;
+			x.target[x.ntargets++] = -(int)p - 1;
+		}
+	x.pv_free = t->pv_free;
+	x.pool_used = t->pool_used;
+	x.pool_cap = t->pool_cap;
+	x.budget = PLAN_EX_BUDGET;
+	plan_ex_rec(&x, 0);
+	if (!x.found)
+		return false;
+	for (size_t sl = 0; sl < x.nslots; sl++) {
+		size_t l = x.slot_lv[sl];
+		int tg = x.target[x.best[sl]];
+		int64_t need = c->lvs[l].need;
+		if (need > 0)
+			plan_add_seg(&t->copies[l * 3 + (size_t)x.slot_k[sl]], plan_ex_id(&x, tg), need);
+		if (tg >= 0) {
+			t->pv_free[tg] -= need;
+		} else {
+			int p = -tg - 1;
+			if (t->pool_used[p] < 0) {
+				t->pool_used[p] = 0;
+				t->n_opened++;
+			}
+			t->pool_used[p] += need;
+		}
+	}
+	return true;
+}
+
+static int64_t plan_try_reused(const struct plan_ctx *c, const struct plan_try *t)
+{
+	int64_t s = 0;
+	for (size_t v = 0; v < c->vg->n_pvs; v++)
+		s += c->pv_free0[v] - t->pv_free[v];
+	return s;
+}
+
+/* Plans at c->level; on success *best holds the chosen placement. Reuse modes are tried in
+ * turn (with 3 copies, reusing for the second copy can take what the third needed) and the
+ * best by the goals' order wins: most reuse, fewest new disks, least new space. */
 static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, size_t msize)
 {
 	plan_ctx_reset_groups(c);
@@ -958,7 +1623,9 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 	size_t nmodes = c->req->no_reuse ? 1 : (c->req->copies == 3 ? 3 : 2);
 	if (c->req->no_reuse)
 		modes[0] = 2;
-	bool have_msg = false;
+	bool have_msg = false, have = false;
+	int64_t b_reuse = 0, b_mib = 0;
+	int b_disks = 0, b_mode = 0;
 	for (size_t mi = 0; mi < nmodes; mi++) {
 		struct plan_try t;
 		plan_try_init(c, &t, modes[mi], PPM);
@@ -970,29 +1637,52 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 			plan_try_free(c, &t);
 			continue;
 		}
-		/* balance: the lowest utilization cap that keeps the disk count and new space */
-		int ndisks = t.n_opened;
-		int64_t new_mib = plan_try_new_mib(c, &t);
-		int64_t lo = 0, hi = PPM;
-		while (lo < hi && ndisks > 0) {
-			int64_t mid = lo + (hi - lo) / 2;
-			struct plan_try u;
-			plan_try_init(c, &u, modes[mi], mid);
-			bool good = plan_run(c, &u) && u.n_opened <= ndisks &&
-				    plan_try_new_mib(c, &u) <= new_mib;
-			if (good) {
-				hi = mid;
-				plan_try_free(c, &t);
-				t = u;
-			} else {
-				lo = mid + 1;
-				plan_try_free(c, &u);
-			}
+		int64_t reuse = plan_try_reused(c, &t), mib = plan_try_new_mib(c, &t);
+		if (!have || reuse > b_reuse || (reuse == b_reuse && (t.n_opened < b_disks ||
+		    (t.n_opened == b_disks && mib < b_mib)))) {
+			have = true;
+			b_reuse = reuse;
+			b_disks = t.n_opened;
+			b_mib = mib;
+			b_mode = modes[mi];
 		}
-		*best = t;
-		return true;
+		plan_try_free(c, &t);
+		if (modes[mi] == 0 && reuse == 0)
+			break;  /* nothing to reuse: the other modes give the same */
 	}
-	return false;
+	if (!have) {
+		struct plan_try t;
+		plan_try_init(c, &t, c->req->no_reuse ? 2 : 0, PPM);
+		if (plan_exhaustive(c, &t)) {
+			*best = t;
+			return true;
+		}
+		plan_try_free(c, &t);
+		return false;
+	}
+	struct plan_try t;
+	plan_try_init(c, &t, b_mode, PPM);
+	plan_run(c, &t);
+	/* balance: the lowest utilization cap that keeps the disk count and new space */
+	/* 1/8192 of a pool's size is as fine as utilization needs to be */
+	int64_t lo = 0, hi = PPM, step = PPM / 8192;
+	while (hi - lo > step && b_disks > 0) {
+		int64_t mid = lo + (hi - lo) / 2;
+		struct plan_try u;
+		plan_try_init(c, &u, b_mode, mid);
+		bool good = plan_run(c, &u) && u.n_opened <= b_disks && plan_try_new_mib(c, &u) <= b_mib &&
+			    plan_try_reused(c, &u) >= b_reuse;
+		if (good) {
+			hi = mid;
+			plan_try_free(c, &t);
+			t = u;
+		} else {
+			lo = mid;
+			plan_try_free(c, &u);
+		}
+	}
+	*best = t;
+	return true;
 }
 
 int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req,

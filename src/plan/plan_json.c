@@ -71,6 +71,89 @@ json_t *vdm_plan_to_json(const struct vdm_plan *plan)
 	return root;
 }
 
+/* Streams the same document as vdm_plan_to_json() without building it in memory (a plan for
+ * 20 000 LVs is a tree of a few hundred thousand jansson values). Names are restricted to
+ * [A-Za-z0-9._:/-] by the model, so they need no escaping; they are escaped anyway through
+ * jansson for safety. Returns 0 or -EIO. */
+static void pw_str(FILE *f, const char *s)
+{
+	if (s && vdm_name_valid(s)) {   /* nothing to escape: the common case, kept cheap */
+		putc('"', f);
+		fputs(s, f);
+		putc('"', f);
+		return;
+	}
+	json_t *j = json_string(s ? s : "");
+	char *t = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	fputs(t ? t : "\"\"", f);
+	free(t);
+	json_decref(j);
+}
+
+static void pw_level(FILE *f, enum vdm_level l)
+{
+	const char *n = vdm_level_name(l);
+	if (n)
+		fprintf(f, "\"%s\"", n);
+	else
+		fputs("null", f);
+}
+
+int vdm_plan_write(const struct vdm_plan *plan, FILE *f)
+{
+	fputs("{\n \"version\": 1,\n \"partition\": ", f);
+	pw_str(f, plan->partition);
+	fputs(",\n \"vg\": ", f);
+	pw_str(f, plan->vg);
+	fprintf(f, ",\n \"copies\": %d,\n \"level\": ", plan->copies);
+	pw_level(f, plan->level);
+	fprintf(f, ",\n \"required_mib\": %lld,\n \"reused_mib\": %lld,\n \"new_mib\": %lld,\n"
+		" \"new_disks\": [", (long long)plan->required_mib, (long long)plan->reused_mib,
+		(long long)plan->new_mib);
+	for (size_t i = 0; i < plan->n_new_disks; i++) {
+		const struct vdm_plan_disk *d = &plan->new_disks[i];
+		fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
+		pw_str(f, d->name);
+		fputs(", \"pool\": ", f);
+		pw_str(f, d->pool);
+		fprintf(f, ", \"size_mib\": %lld, \"paths\": [", (long long)d->size_mib);
+		for (size_t k = 0; k < d->n_paths; k++) {
+			if (k)
+				fputs(", ", f);
+			pw_str(f, d->paths[k]);
+		}
+		fputs("]}", f);
+	}
+	fputs(plan->n_new_disks ? "\n ],\n \"lvs\": [" : "],\n \"lvs\": [", f);
+	for (size_t i = 0; i < plan->n_lvs; i++) {
+		const struct vdm_plan_lv *l = &plan->lvs[i];
+		fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
+		pw_str(f, l->name);
+		fputs(", \"protection\": ", f);
+		pw_level(f, l->protection);
+		fputs(", \"new_copies\": [", f);
+		for (size_t k = 0; k < l->n_new_copies; k++) {
+			fputs(k ? ", [" : "[", f);
+			for (size_t s = 0; s < l->new_copies[k].n_segs; s++) {
+				fputs(s ? ", {\"pv\": " : "{\"pv\": ", f);
+				pw_str(f, l->new_copies[k].segs[s].pv);
+				fprintf(f, ", \"extents\": %lld}", (long long)l->new_copies[k].segs[s].extents);
+			}
+			fputs("]", f);
+		}
+		fputs("]}", f);
+	}
+	fputs(plan->n_lvs ? "\n ],\n \"pools\": [" : "],\n \"pools\": [", f);
+	for (size_t i = 0; i < plan->n_pools; i++) {
+		fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
+		pw_str(f, plan->pools[i].name);
+		fprintf(f, ", \"free_mib_before\": %lld, \"free_mib_after\": %lld}",
+			(long long)plan->pools[i].free_mib_before, (long long)plan->pools[i].free_mib_after);
+	}
+	fputs(plan->n_pools ? "\n ]\n}\n" : "]\n}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
 /* ---- reading ----------------------------------------------------------------------- */
 
 struct pj {

@@ -1,0 +1,504 @@
+/* linux_lvm.c: the linux-lvm client driver: LVM2 volume groups in a Linux partition, mirrored
+ * with raid1 LVs (`lvconvert --type raid1 -m N` on the exact PVs of the plan).
+ * Commands reach the partition only through struct vdm_exec, so the driver also writes
+ * scripts; discovery reads the agent's report (docs/internals/agent.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "linux.h"
+#include "vdmirror/client.h"
+#include "vdmirror/util.h"
+
+#define MIB (1024 * 1024LL)
+
+/* LVM's JSON gives every number as a string. */
+static int64_t lvm_num(const json_t *row, const char *key)
+{
+	const char *s = json_string_value(json_object_get(row, key));
+	return s && *s ? strtoll(s, NULL, 10) : -1;
+}
+
+static const char *lvm_str(const json_t *row, const char *key)
+{
+	const char *s = json_string_value(json_object_get(row, key));
+	return s ? s : "";
+}
+
+/* Adds `extents` on `pv` to a copy (a JSON array of {pv, extents}), merging with an existing
+ * segment on the same PV: the inventory counts extents per PV and copy, not LVM's ranges. */
+static void copy_add(json_t *copy, const char *pv, int64_t extents)
+{
+	size_t i;
+	json_t *seg;
+	json_array_foreach(copy, i, seg)
+		if (!strcmp(json_string_value(json_object_get(seg, "pv")), pv)) {
+			json_object_set_new(seg, "extents",
+				json_integer(json_integer_value(json_object_get(seg, "extents")) +
+					     extents));
+			return;
+		}
+	json_array_append_new(copy, json_pack("{s:s, s:I}", "pv", pv, "extents",
+					      (json_int_t)extents));
+}
+
+/* The disk (serial) behind a PV path, through the report's pvs and disks. */
+static const char *pv_disk(const json_t *report, const char *pv_name)
+{
+	if (strncmp(pv_name, "/dev/", 5))
+		return NULL;
+	return lnx_serial_of(report, pv_name + 5);
+}
+
+/* "DEV:a-b DEV:c-d" (seg_pe_ranges) into a copy. For a raid1 LV the "DEV"s are its images. */
+static int ranges_add(const json_t *report, const char *ranges, json_t *copy, const char *what,
+		      struct vdm_error *err)
+{
+	CLEANUP_FREE char *dup = xstrdup(ranges);
+	char *save = NULL;
+	for (char *tok = strtok_r(dup, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *colon = strrchr(tok, ':');
+		long long a, b;
+		if (!colon || sscanf(colon + 1, "%lld-%lld", &a, &b) != 2 || b < a)
+			return vdm_err(err, -EPROTO, "%s: cannot read LVM range \"%s\"", what, tok);
+		*colon = '\0';
+		const char *disk = pv_disk(report, tok);
+		if (!disk)
+			return vdm_err(err, -ENOENT, "%s: PV %s is not a whole disk with a serial "
+				       "(missing, or a partition): vdmirror handles whole-disk PVs",
+				       what, tok);
+		copy_add(copy, disk, b - a + 1);
+	}
+	return 0;
+}
+
+static const json_t *find_rows(const json_t *segs, const char *vg, const char *lv, size_t from,
+			       size_t *at)
+{
+	for (size_t i = from; i < json_array_size(segs); i++) {
+		const json_t *r = json_array_get(segs, i);
+		if (!strcmp(lvm_str(r, "vg_name"), vg) && !strcmp(lvm_str(r, "lv_name"), lv)) {
+			*at = i;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/* One copy per raid1/mirror image, from the image sub-LVs' own (linear) segments. */
+static int lv_image_copies(const json_t *report, const json_t *segs, const char *vg,
+			   const char *ranges, json_t *copies, const char *what,
+			   struct vdm_error *err)
+{
+	CLEANUP_FREE char *dup = xstrdup(ranges);
+	char *save = NULL;
+	for (char *tok = strtok_r(dup, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *colon = strrchr(tok, ':');
+		if (colon)
+			*colon = '\0';
+		if (!strstr(tok, "_rimage_") && !strstr(tok, "_mimage_"))
+			continue;
+		char sub[300];
+		snprintf(sub, sizeof sub, "[%s]", tok);
+		json_t *copy = json_array();
+		size_t at = 0;
+		for (const json_t *r = find_rows(segs, vg, sub, 0, &at); r;
+		     r = find_rows(segs, vg, sub, at + 1, &at)) {
+			if (strcmp(lvm_str(r, "segtype"), "linear") &&
+			    strcmp(lvm_str(r, "segtype"), "striped")) {
+				json_decref(copy);
+				return vdm_err(err, -ENOTSUP, "%s: image %s has segment type %s "
+					       "(nested layouts are not handled)", what, tok,
+					       lvm_str(r, "segtype"));
+			}
+			int rc = ranges_add(report, lvm_str(r, "seg_pe_ranges"), copy, what, err);
+			if (rc < 0) {
+				json_decref(copy);
+				return rc;
+			}
+		}
+		if (json_array_size(copy) == 0) {
+			json_decref(copy);
+			return vdm_err(err, -EPROTO, "%s: image %s not in the report", what, tok);
+		}
+		json_array_append_new(copies, copy);
+	}
+	return 0;
+}
+
+/* Builds the LVs of one VG from the report's segment rows. */
+static int lvm_vg_lvs(const json_t *report, const char *vg, json_t *lvs, struct vdm_error *err)
+{
+	const json_t *segs = json_object_get(json_object_get(report, "lvm"), "segs");
+	for (size_t i = 0; i < json_array_size(segs); i++) {
+		const json_t *row = json_array_get(segs, i);
+		const char *name = lvm_str(row, "lv_name");
+		if (strcmp(lvm_str(row, "vg_name"), vg) || name[0] == '[')
+			continue;
+		size_t at;
+		if (find_rows(segs, vg, name, 0, &at) && at < i)
+			continue;   /* a later segment of an LV already built */
+		char what[300];
+		snprintf(what, sizeof what, "VG %s LV %s", vg, name);
+		if (!lnx_name_ok(name))
+			return vdm_err(err, -EINVAL, "%s: name not usable by vdmirror", what);
+		json_t *copies = json_array();
+		json_t *linear = NULL;
+		int64_t extents = 0;
+		int rc = 0;
+		for (const json_t *r = row; r && rc == 0; r = find_rows(segs, vg, name, at + 1, &at)) {
+			const char *type = lvm_str(r, "segtype");
+			extents += lvm_num(r, "seg_size_pe");
+			if (!strcmp(type, "linear") || !strcmp(type, "striped")) {
+				if (!linear) {
+					linear = json_array();
+					json_array_append_new(copies, linear);
+				}
+				rc = ranges_add(report, lvm_str(r, "seg_pe_ranges"), linear, what, err);
+			} else if (!strcmp(type, "raid1") || !strcmp(type, "mirror")) {
+				if (json_array_size(copies) == 0)
+					rc = lv_image_copies(report, segs, vg,
+							     lvm_str(r, "seg_pe_ranges"), copies, what,
+							     err);
+			} else {
+				rc = vdm_err(err, -ENOTSUP, "%s: segment type %s is not handled "
+					     "(linear, striped, raid1, mirror)", what, type);
+			}
+			if (r == row)
+				at = i;
+		}
+		if (rc < 0) {
+			json_decref(copies);
+			return rc;
+		}
+		json_array_append_new(lvs, json_pack("{s:s, s:I, s:o}", "name", name, "extents",
+						     (json_int_t)extents, "copies", copies));
+	}
+	return 0;
+}
+
+/* The formats-v1 "vgs" array from an agent report. Kept separate from the I/O so the unit
+ * tests can feed it reports recorded from a real guest. */
+int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err)
+{
+	*vgs_out = NULL;
+	const json_t *lvm = json_object_get(report, "lvm");
+	if (!lvm)
+		return vdm_err(err, -ENOENT, "linux-lvm: the partition reports no LVM (%s)",
+			       json_string_value(json_object_get(report, "lvm_error")) ?: "no lvm");
+	json_t *vgs = json_array();
+	size_t i;
+	json_t *vgrow;
+	json_array_foreach(json_object_get(lvm, "vgs"), i, vgrow) {
+		const char *vg = lvm_str(vgrow, "vg_name");
+		int64_t ext = lvm_num(vgrow, "vg_extent_size");
+		if (!lnx_name_ok(vg) || ext <= 0 || ext % MIB) {
+			json_decref(vgs);
+			return vdm_err(err, -ENOTSUP, "VG %s: name or extent size (%lld bytes) not "
+				       "usable (whole MiB needed)", vg, (long long)ext);
+		}
+		json_t *pvs = json_array();
+		int64_t overhead = 0;
+		size_t k;
+		json_t *pv;
+		json_array_foreach(json_object_get(lvm, "pvs"), k, pv) {
+			if (strcmp(lvm_str(pv, "vg_name"), vg))
+				continue;
+			const char *disk = pv_disk(report, lvm_str(pv, "pv_name"));
+			if (!disk) {
+				json_decref(pvs), json_decref(vgs);
+				return vdm_err(err, -ENOENT, "VG %s: PV %s is not a whole disk with a "
+					       "serial (missing, or a partition)", vg,
+					       lvm_str(pv, "pv_name"));
+			}
+			int64_t total = lvm_num(pv, "pv_pe_count"), used = lvm_num(pv, "pv_pe_alloc_count");
+			/* a new disk loses pe_start (label + metadata area) before its first extent */
+			int64_t pe_start = lvm_num(pv, "pe_start");
+			int64_t ov = (pe_start + MIB - 1) / MIB;
+			if (ov > overhead)
+				overhead = ov;
+			json_array_append_new(pvs, json_pack("{s:s, s:I, s:I}", "disk", disk,
+				"total_extents", (json_int_t)total, "free_extents",
+				(json_int_t)(total - used)));
+		}
+		json_t *lvs = json_array();
+		int rc = lvm_vg_lvs(report, vg, lvs, err);
+		if (rc < 0) {
+			json_decref(pvs), json_decref(lvs), json_decref(vgs);
+			return rc;
+		}
+		json_array_append_new(vgs, json_pack("{s:s, s:I, s:I, s:i, s:o, s:o}", "name", vg,
+			"extent_mib", (json_int_t)(ext / MIB), "pv_overhead_mib", (json_int_t)overhead,
+			"copy_meta_extents", 1, "pvs", pvs, "lvs", lvs));
+	}
+	*vgs_out = vgs;
+	return 0;
+}
+
+static int lvm_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
+{
+	json_t *report, *vgs;
+	int rc = lnx_report(x, &report, err);
+	if (rc < 0)
+		return rc;
+	rc = vdm_lvm_vgs_from_report(report, &vgs, err);
+	json_decref(report);
+	if (rc < 0)
+		return rc;
+	json_object_set_new(partition, "vgs", vgs);
+	return 0;
+}
+
+/* One row of an lvm JSON report printed by a command run through x. */
+static int lvm_query(struct vdm_exec *x, const char *const argv[], const char *key,
+		     json_t **row, struct vdm_error *err)
+{
+	char *out = NULL;
+	*row = NULL;
+	int rc = lnx_run(x, argv, LNX_QUERY_MS, &out, err);
+	if (rc < 0)
+		return rc;
+	json_error_t jerr;
+	json_t *root = json_loads(out, 0, &jerr);
+	free(out);
+	json_t *r = json_array_get(json_object_get(json_array_get(json_object_get(root, "report"),
+								  0), key), 0);
+	if (!r) {
+		size_t n = 0;
+		while (argv[n + 1])
+			n++;
+		json_decref(root);
+		return vdm_err(err, -EPROTO, "%s %s: no %s row in its JSON report", argv[0],
+			       argv[n], key);
+	}
+	*row = json_incref(r);
+	json_decref(root);
+	return 0;
+}
+
+/* Which VG holds the PV on dev: "" for a PV in no VG; -ENOENT when dev is not a PV. */
+static int lvm_pv_vg(struct vdm_exec *x, const char *dev, char *vg, size_t size,
+		     struct vdm_error *err)
+{
+	const char *argv[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name", dev,
+			       NULL };
+	char *out = NULL;
+	struct vdm_error e2 = { 0 };
+	if (lnx_run(x, argv, LNX_QUERY_MS, &out, &e2) < 0) {
+		/* pvs exits 5 with "Failed to find physical volume" on a disk with no label */
+		if (strstr(e2.msg, "Failed to find") || strstr(e2.msg, "not found"))
+			return -ENOENT;
+		*err = e2;
+		return e2.code ? e2.code : -EIO;
+	}
+	json_t *root = json_loads(out, 0, NULL);
+	free(out);
+	json_t *r = json_array_get(json_object_get(json_array_get(json_object_get(root, "report"),
+								  0), "pv"), 0);
+	if (!r) {
+		json_decref(root);
+		return -ENOENT;
+	}
+	snprintf(vg, size, "%s", lvm_str(r, "vg_name"));
+	json_decref(root);
+	return 0;
+}
+
+static int lvm_add_pv(struct vdm_exec *x, const char *vg, const char *disk,
+		      struct vdm_error *err)
+{
+	char dev[256], cur[256];
+	if (!lnx_name_ok(vg))
+		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
+	int rc = lnx_disk_dev(x, disk, LNX_DISK_MS, dev, sizeof dev, err);
+	if (rc < 0)
+		return rc;
+	bool need_pvcreate = true;
+	if (!x->scripting) {
+		rc = lvm_pv_vg(x, dev, cur, sizeof cur, err);
+		if (rc == 0 && !strcmp(cur, vg))
+			return 0;                      /* done before: idempotent */
+		if (rc == 0 && cur[0])
+			return vdm_err(err, -EEXIST, "disk %s (%s) already belongs to VG %s", disk,
+				       dev, cur);
+		if (rc < 0 && rc != -ENOENT)
+			return rc;
+		need_pvcreate = rc == -ENOENT;
+	}
+	/* no -y: pvcreate must refuse a disk that carries any other signature */
+	const char *pvcreate[] = { "pvcreate", dev, NULL };
+	const char *vgextend[] = { "vgextend", vg, dev, NULL };
+	if (need_pvcreate && (rc = lnx_run(x, pvcreate, LNX_CMD_MS, NULL, err)) < 0)
+		return rc;
+	return lnx_run(x, vgextend, LNX_CMD_MS, NULL, err);
+}
+
+static int lvm_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+			 struct vdm_error *err)
+{
+	char dev[256], cur[256];
+	if (!lnx_name_ok(vg))
+		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
+	int rc = lnx_disk_dev(x, disk, LNX_DISK_MS, dev, sizeof dev, err);
+	if (rc < 0)
+		return rc;
+	bool in_vg = true;
+	if (!x->scripting) {
+		rc = lvm_pv_vg(x, dev, cur, sizeof cur, err);
+		if (rc == -ENOENT)
+			return 0;                      /* not a PV any more: done */
+		if (rc < 0)
+			return rc;
+		if (cur[0] && strcmp(cur, vg))
+			return vdm_err(err, -EBUSY, "disk %s (%s) belongs to VG %s, not %s", disk,
+				       dev, cur, vg);
+		in_vg = cur[0] != '\0';
+	}
+	const char *vgreduce[] = { "vgreduce", vg, dev, NULL };
+	const char *pvremove[] = { "pvremove", dev, NULL };
+	if (in_vg && (rc = lnx_run(x, vgreduce, LNX_CMD_MS, NULL, err)) < 0)
+		return rc;
+	return lnx_run(x, pvremove, LNX_CMD_MS, NULL, err);
+}
+
+/* How many copies lv has now (raid1/mirror images; 1 for a plain LV). */
+static int lvm_copies(struct vdm_exec *x, const char *vglv, int *copies, struct vdm_error *err)
+{
+	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
+			       "lv_name,segtype,data_copies", vglv, NULL };
+	json_t *row;
+	int rc = lvm_query(x, argv, "lv", &row, err);
+	if (rc < 0)
+		return rc;
+	int64_t n = lvm_num(row, "data_copies");
+	*copies = n > 0 ? (int)n : 1;
+	json_decref(row);
+	return 0;
+}
+
+/* The devices of a copy's PVs, each once, after "VG/LV" in argv. */
+static int lvm_copy_devs(struct vdm_exec *x, const struct vdm_plan_copy *copy,
+			 const char **argv, size_t *argc, size_t max, char devs[][256],
+			 struct vdm_error *err)
+{
+	for (size_t i = 0; i < copy->n_segs; i++) {
+		if (*argc + 1 >= max)
+			return vdm_err(err, -E2BIG, "copy on too many PVs (%zu)", copy->n_segs);
+		int rc = lnx_disk_dev(x, copy->segs[i].pv, LNX_DISK_MS, devs[i], 256, err);
+		if (rc < 0)
+			return rc;
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			dup |= !strcmp(devs[k], devs[i]);
+		if (!dup)
+			argv[(*argc)++] = devs[i];
+	}
+	argv[*argc] = NULL;
+	return 0;
+}
+
+#define LVM_MAX_SEGS 32
+
+static int lvm_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+			const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	char vglv[300], m[16], devs[LVM_MAX_SEGS][256];
+	if (!lnx_name_ok(vg) || !lnx_name_ok(lv) || strchr(lv, '/') || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "VG %s LV %s: invalid name", vg, lv);
+	if (copies < 2 || copies > 4 || !copy || copy->n_segs == 0 || copy->n_segs > LVM_MAX_SEGS)
+		return vdm_err(err, -EINVAL, "%s/%s: add copy: bad request (%d copies, %zu PVs)",
+			       vg, lv, copies, copy ? copy->n_segs : 0);
+	snprintf(vglv, sizeof vglv, "%s/%s", vg, lv);
+	if (!x->scripting) {
+		int now, rc = lvm_copies(x, vglv, &now, err);
+		if (rc < 0)
+			return rc;
+		if (now >= copies)
+			return 0;                      /* done before: idempotent */
+		if (now != copies - 1)
+			return vdm_err(err, -EINVAL, "%s has %d copies; one step adds one copy to "
+				       "reach %d", vglv, now, copies);
+	}
+	snprintf(m, sizeof m, "%d", copies - 1);
+	const char *argv[8 + LVM_MAX_SEGS] = { "lvconvert", "-y", "--type", "raid1", "-m", m,
+					       vglv };
+	size_t argc = 7;
+	int rc = lvm_copy_devs(x, copy, argv, &argc, sizeof argv / sizeof argv[0], devs, err);
+	if (rc < 0)
+		return rc;
+	rc = lnx_run(x, argv, LNX_CMD_MS, NULL, err);
+	if (rc < 0)
+		vdm_err_prefix(err, "%s: add copy", vglv);
+	return rc;
+}
+
+static int lvm_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	char vglv[300], m[16], devs[LVM_MAX_SEGS][256];
+	if (!lnx_name_ok(vg) || !lnx_name_ok(lv) || strchr(lv, '/') || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "VG %s LV %s: invalid name", vg, lv);
+	if (!copy || copy->n_segs == 0 || copy->n_segs > LVM_MAX_SEGS)
+		return vdm_err(err, -EINVAL, "%s/%s: remove copy: bad request", vg, lv);
+	snprintf(vglv, sizeof vglv, "%s/%s", vg, lv);
+	int now = 2;
+	if (!x->scripting) {
+		int rc = lvm_copies(x, vglv, &now, err);
+		if (rc < 0)
+			return rc;
+		if (now <= 1)
+			return 0;                      /* nothing left to remove */
+	}
+	/* -m counts mirrors beside the original (copies - 1): one copy less is -m now-2; with
+	 * PVs, lvconvert removes the image that sits on them */
+	snprintf(m, sizeof m, "%d", now - 2);
+	const char *argv[8 + LVM_MAX_SEGS] = { "lvconvert", "-y", "-m", m, vglv };
+	size_t argc = 5;
+	int rc = lvm_copy_devs(x, copy, argv, &argc, sizeof argv / sizeof argv[0], devs, err);
+	if (rc < 0)
+		return rc;
+	rc = lnx_run(x, argv, LNX_CMD_MS, NULL, err);
+	if (rc < 0)
+		vdm_err_prefix(err, "%s: remove copy", vglv);
+	return rc;
+}
+
+static int lvm_sync_status(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+			   struct vdm_error *err)
+{
+	char vglv[300];
+	if (!lnx_name_ok(vg) || !lnx_name_ok(lv))
+		return vdm_err(err, -EINVAL, "VG %s LV %s: invalid name", vg, lv);
+	if (x->scripting) {
+		*percent = 100.0;
+		return 0;
+	}
+	snprintf(vglv, sizeof vglv, "%s/%s", vg, lv);
+	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
+			       "lv_name,sync_percent,raid_sync_action", vglv, NULL };
+	json_t *row;
+	int rc = lvm_query(x, argv, "lv", &row, err);
+	if (rc < 0)
+		return rc;
+	const char *p = lvm_str(row, "sync_percent");
+	if (!*p) {
+		json_decref(row);
+		return vdm_err(err, -EINVAL, "%s: not a mirrored LV (no sync_percent)", vglv);
+	}
+	*percent = strtod(p, NULL);
+	json_decref(row);
+	return 0;
+}
+
+const struct vdm_client_ops vdm_client_linux_lvm = {
+	.name = "linux-lvm",
+	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
+	.discover = lvm_discover,
+	.wait_disk = lnx_wait_disk,
+	.add_pv = lvm_add_pv,
+	.remove_pv = lvm_remove_pv,
+	.add_copy = lvm_add_copy,
+	.remove_copy = lvm_remove_copy,
+	.sync_status = lvm_sync_status,
+};

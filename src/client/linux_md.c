@@ -1,0 +1,260 @@
+/* linux_md.c: the linux-md client driver: a partition whose data sits on md RAID1 arrays
+ * (single-device or degraded). Each array is shown to the planner as a VG of its own with one
+ * LV of the same name, 1 MiB extents and one PV per member disk (docs/internals/agent.md);
+ * a new copy is one whole disk added with `mdadm --grow --raid-devices=N --add`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "linux.h"
+#include "vdmirror/client.h"
+#include "vdmirror/util.h"
+
+#define MIB (1024 * 1024LL)
+
+static int64_t md_num(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s && *s ? strtoll(s, NULL, 10) : -1;
+}
+
+static int64_t md_disk_bytes(const json_t *report, const char *name)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(report, "disks"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")) ?: "", name))
+			return json_integer_value(json_object_get(d, "size_bytes"));
+	return -1;
+}
+
+/* The formats-v1 "vgs" array for the md arrays of an agent report (RAID1 only). */
+int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err)
+{
+	*vgs_out = NULL;
+	json_t *vgs = json_array();
+	size_t i;
+	json_t *md;
+	json_array_foreach(json_object_get(report, "md"), i, md) {
+		const char *name = json_string_value(json_object_get(md, "name")) ?: "";
+		const char *level = json_string_value(json_object_get(md, "level")) ?: "";
+		if (strcmp(level, "raid1") || !lnx_name_ok(name))
+			continue;   /* other levels are not mirrors vdmirror can extend */
+		int64_t comp_kib = md_num(md, "component_size");
+		if (comp_kib <= 0) {
+			json_decref(vgs);
+			return vdm_err(err, -EPROTO, "md %s: no component size in the report", name);
+		}
+		int64_t extents = comp_kib / 1024, overhead = 0;
+		json_t *pvs = json_array(), *copies = json_array();
+		size_t k;
+		json_t *m;
+		json_array_foreach(json_object_get(md, "members"), k, m) {
+			const char *dev = json_string_value(json_object_get(m, "name")) ?: "";
+			const char *state = json_string_value(json_object_get(m, "state")) ?: "";
+			if (strstr(state, "faulty"))
+				continue;
+			const char *serial = lnx_serial_of(report, dev);
+			int64_t bytes = md_disk_bytes(report, dev), off = md_num(m, "offset");
+			if (!serial || bytes < 0 || off < 0) {
+				json_decref(pvs), json_decref(copies), json_decref(vgs);
+				return vdm_err(err, -ENOENT, "md %s: member %s is not a whole disk with "
+					       "a serial", name, dev);
+			}
+			/* the data starts after the superblock area: a new member loses as much */
+			int64_t ov = (off * 512 + MIB - 1) / MIB;
+			if (ov > overhead)
+				overhead = ov;
+			int64_t total = (bytes - off * 512) / MIB;
+			json_array_append_new(pvs, json_pack("{s:s, s:I, s:I}", "disk", serial,
+				"total_extents", (json_int_t)total, "free_extents",
+				(json_int_t)(total > extents ? total - extents : 0)));
+			/* only a member in sync holds a copy; one being rebuilt does not yet */
+			if (strstr(state, "in_sync"))
+				json_array_append_new(copies, json_pack("[{s:s, s:I}]", "pv", serial,
+									"extents", (json_int_t)extents));
+		}
+		json_t *lv = json_pack("{s:s, s:I, s:o}", "name", name, "extents",
+				       (json_int_t)extents, "copies", copies);
+		json_array_append_new(vgs, json_pack("{s:s, s:i, s:I, s:i, s:o, s:[o]}", "name", name,
+			"extent_mib", 1, "pv_overhead_mib", (json_int_t)overhead,
+			"copy_meta_extents", 0, "pvs", pvs, "lvs", lv));
+	}
+	*vgs_out = vgs;
+	return 0;
+}
+
+static int md_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
+{
+	json_t *report, *vgs;
+	int rc = lnx_report(x, &report, err);
+	if (rc < 0)
+		return rc;
+	rc = vdm_md_vgs_from_report(report, &vgs, err);
+	json_decref(report);
+	if (rc < 0)
+		return rc;
+	json_object_set_new(partition, "vgs", vgs);
+	return 0;
+}
+
+/* The array's entry in a fresh report, or NULL (reference into *report). */
+static const json_t *md_find(struct vdm_exec *x, const char *md, json_t **report,
+			     struct vdm_error *err, int *rc)
+{
+	*rc = lnx_report(x, report, err);
+	if (*rc < 0)
+		return NULL;
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(*report, "md"), i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", md))
+			return m;
+	*rc = vdm_err(err, -ENOENT, "md array %s not found in the partition", md);
+	return NULL;
+}
+
+static bool md_has_member(const json_t *md, const char *kname)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(md, "members"), i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", kname))
+			return true;
+	return false;
+}
+
+static int md_add_pv(struct vdm_exec *x, const char *vg, const char *disk,
+		     struct vdm_error *err)
+{
+	/* md takes the whole disk in add_copy; here the disk only has to be there */
+	return lnx_wait_disk(x, disk, LNX_DISK_MS, err);
+}
+
+static int md_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+			struct vdm_error *err)
+{
+	return 0;   /* remove_copy already cleared the superblock */
+}
+
+static int md_check(const char *vg, const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	if (!lnx_name_ok(vg) || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "md array \"%s\": invalid name", vg);
+	if (!copy || copy->n_segs != 1)
+		return vdm_err(err, -EINVAL, "md %s: a copy is one whole disk (got %zu segments)",
+			       vg, copy ? copy->n_segs : 0);
+	return 0;
+}
+
+static int md_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+		       const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	char dev[256], mddev[300], n[48];
+	int rc = md_check(vg, copy, err);
+	if (rc < 0)
+		return rc;
+	if (copies < 2 || copies > 4)
+		return vdm_err(err, -EINVAL, "md %s: %d copies is not possible", vg, copies);
+	if ((rc = lnx_disk_dev(x, copy->segs[0].pv, LNX_DISK_MS, dev, sizeof dev, err)) < 0)
+		return rc;
+	snprintf(mddev, sizeof mddev, "/dev/%s", vg);
+	snprintf(n, sizeof n, "--raid-devices=%d", copies);
+	int64_t raid_disks = 1;
+	if (!x->scripting) {
+		json_t *report;
+		const json_t *md = md_find(x, vg, &report, err, &rc);
+		if (!md) {
+			json_decref(report);
+			return rc;
+		}
+		bool member = md_has_member(md, dev + 5);
+		raid_disks = md_num(md, "raid_disks");
+		json_decref(report);
+		if (member)
+			return 0;                      /* added before: idempotent */
+	}
+	const char *grow[] = { "mdadm", "--grow", mddev, n, "--add", dev, NULL };
+	/* a degraded array already has the slot: a plain --add fills it */
+	const char *add[] = { "mdadm", mddev, "--add", dev, NULL };
+	rc = lnx_run(x, raid_disks >= copies ? add : grow, LNX_CMD_MS, NULL, err);
+	if (rc < 0)
+		vdm_err_prefix(err, "md %s: add copy", vg);
+	return rc;
+}
+
+static int md_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
+			  const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	char dev[256], mddev[300], n[48];
+	int rc = md_check(vg, copy, err);
+	if (rc < 0)
+		return rc;
+	if ((rc = lnx_disk_dev(x, copy->segs[0].pv, LNX_DISK_MS, dev, sizeof dev, err)) < 0)
+		return rc;
+	snprintf(mddev, sizeof mddev, "/dev/%s", vg);
+	int64_t raid_disks = 2;
+	if (!x->scripting) {
+		json_t *report;
+		const json_t *md = md_find(x, vg, &report, err, &rc);
+		if (!md) {
+			json_decref(report);
+			return rc;
+		}
+		bool member = md_has_member(md, dev + 5);
+		raid_disks = md_num(md, "raid_disks");
+		json_decref(report);
+		if (!member)
+			return 0;                      /* removed before */
+	}
+	snprintf(n, sizeof n, "--raid-devices=%lld", (long long)(raid_disks > 1 ? raid_disks - 1 : 1));
+	const char *fail[] = { "mdadm", mddev, "--fail", dev, "--remove", dev, NULL };
+	/* --force: md refuses to shrink a RAID1 to one device without it */
+	const char *shrink[] = { "mdadm", "--grow", mddev, n, "--force", NULL };
+	const char *zero[] = { "mdadm", "--zero-superblock", dev, NULL };
+	if ((rc = lnx_run(x, fail, LNX_CMD_MS, NULL, err)) < 0 ||
+	    (rc = lnx_run(x, shrink, LNX_CMD_MS, NULL, err)) < 0 ||
+	    (rc = lnx_run(x, zero, LNX_CMD_MS, NULL, err)) < 0)
+		vdm_err_prefix(err, "md %s: remove copy", vg);
+	return rc;
+}
+
+static int md_sync_status(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+			  struct vdm_error *err)
+{
+	if (!lnx_name_ok(vg) || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "md array \"%s\": invalid name", vg);
+	if (x->scripting) {
+		*percent = 100.0;
+		return 0;
+	}
+	if (!x->request)
+		return vdm_err(err, -ENOTSUP, "md %s: sync status needs the vdmirror agent", vg);
+	json_t *req = json_pack("{s:s, s:s}", "op", "sync", "md", vg), *reply = NULL;
+	int rc = x->request(x->ctx, req, &reply, LNX_QUERY_MS, err);
+	json_decref(req);
+	if (rc < 0)
+		return rc;
+	double p = json_number_value(json_object_get(reply, "percent"));
+	const char *action = json_string_value(json_object_get(reply, "action")) ?: "";
+	/* right after --add, md may not have started recovery yet: degraded and idle is 0 %,
+	 * not 100 % */
+	if (json_integer_value(json_object_get(reply, "degraded")) > 0 && !strcmp(action, "idle"))
+		p = 0.0;
+	*percent = p;
+	json_decref(reply);
+	return 0;
+}
+
+const struct vdm_client_ops vdm_client_linux_md = {
+	.name = "linux-md",
+	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
+	.discover = md_discover,
+	.wait_disk = lnx_wait_disk,
+	.add_pv = md_add_pv,
+	.remove_pv = md_remove_pv,
+	.add_copy = md_add_copy,
+	.remove_copy = md_remove_copy,
+	.sync_status = md_sync_status,
+};

@@ -1,0 +1,375 @@
+/* test_agent.c: the agent protocol against the REAL vdmirror-agent binary on the host (read-only
+ * ops on the host's /sys, refusals, an oversized line, fill/verify on a temporary file in test
+ * mode), the agent:unix transport's timeout and id matching against a silent or noisy peer, and
+ * the linux-lvm driver's reading of a report recorded from a real lab guest.
+ *   test-agent AGENT_BINARY SOURCE_DIR */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "vdmirror/client.h"
+#include "vdmirror/proc.h"
+#include "vdmirror/util.h"
+
+int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+
+static const char *agent_bin, *source_dir;
+static char tmpdir[] = "/tmp/vdm-test-agent.XXXXXX";
+static char sock[256], datadir[300];
+static pid_t agent_pid;
+static struct vdm_exec x;
+
+static int setup(void **state)
+{
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(sock, sizeof sock, "%s/lpar9.agent", tmpdir);
+	snprintf(datadir, sizeof datadir, "%s/data", tmpdir);
+	mkdir(datadir, 0700);
+	agent_pid = fork();
+	if (agent_pid == 0) {
+		/* the agent must not outlive a test that crashes */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execl(agent_bin, agent_bin, "--listen", sock, "--data-dir", datadir, (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 100 && access(sock, F_OK) < 0; i++)
+		usleep(20000);
+	struct vdm_error err = { 0 };
+	char *addr = xasprintf("agent:unix:%s", sock);
+	int rc = vdm_exec_open(addr, &x, &err);
+	free(addr);
+	if (rc < 0) {
+		fprintf(stderr, "open: %s\n", err.msg);
+		vdm_kill_wait(agent_pid, 2000);
+	}
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	vdm_exec_close(&x);
+	vdm_kill_wait(agent_pid, 2000);   /* our agent, by its pid */
+	char *cmd[] = { "rm", "-rf", tmpdir, NULL };
+	vdm_run(cmd, 10000, NULL, NULL, NULL);
+	return 0;
+}
+
+/* One request; returns the reply or NULL with *err. */
+static json_t *ask(json_t *req, struct vdm_error *err)
+{
+	json_t *reply = NULL;
+	int rc = x.request(x.ctx, req, &reply, 10000, err);
+	json_decref(req);
+	return rc < 0 ? NULL : reply;
+}
+
+static void test_hello(void **state)
+{
+	struct vdm_error err = { 0 };
+	json_t *r = ask(json_pack("{s:s}", "op", "hello"), &err);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "agent")), "vdmirror-agent");
+	assert_int_equal(json_integer_value(json_object_get(r, "protocol")), 1);
+	assert_true(json_array_size(json_object_get(r, "ops")) >= 9);
+	json_decref(r);
+}
+
+/* Every disk the agent lists exists in the host's /sys/block with that size. */
+static void test_disks(void **state)
+{
+	struct vdm_error err = { 0 };
+	json_t *r = ask(json_pack("{s:s}", "op", "disks"), &err);
+	assert_non_null(r);
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(r, "disks"), i, d) {
+		char path[512], buf[64] = "";
+		const char *name = json_string_value(json_object_get(d, "name"));
+		snprintf(path, sizeof path, "/sys/block/%s/size", name);
+		FILE *f = fopen(path, "r");
+		assert_non_null(f);
+		assert_non_null(fgets(buf, sizeof buf, f));
+		fclose(f);
+		assert_int_equal(json_integer_value(json_object_get(d, "size_bytes")),
+				 strtoll(buf, NULL, 10) * 512);
+		assert_true(json_is_string(json_object_get(d, "serial")));
+		assert_true(strncmp(name, "loop", 4) != 0);
+	}
+	json_decref(r);
+}
+
+static void expect_refusal(json_t *req, const char *needle)
+{
+	struct vdm_error err = { 0 };
+	json_t *r = ask(req, &err);
+	assert_null(r);
+	if (!strstr(err.msg, needle))
+		fail_msg("wanted \"%s\" in: %s", needle, err.msg);
+	assert_non_null(strstr(err.msg, "agent lpar9 ("));
+}
+
+static void test_refusals(void **state)
+{
+	expect_refusal(json_pack("{s:s, s:[s,s,s]}", "op", "run", "argv", "sh", "-c", "id"),
+		       "program \"sh\" is not allowed");
+	expect_refusal(json_pack("{s:s, s:[s,s]}", "op", "run", "argv", "lvm", "lvremove"),
+		       "lvm command \"lvremove\" is not allowed");
+	expect_refusal(json_pack("{s:s, s:[s,s]}", "op", "run", "argv", "lvs", "$(reboot)"),
+		       "bad character");
+	expect_refusal(json_pack("{s:s, s:[s,s]}", "op", "run", "argv", "pvcreate", "/etc/passwd"),
+		       "paths must be /dev/<name>");
+	expect_refusal(json_pack("{s:s, s:[s,s]}", "op", "run", "argv", "pvcreate",
+				 "/dev/../etc/x"), "paths must be /dev/<name>");
+	expect_refusal(json_pack("{s:s, s:[s,s,s]}", "op", "run", "argv", "lvs", "--config", "x"),
+		       "option not allowed");
+	expect_refusal(json_pack("{s:s, s:s}", "op", "wait_disk", "serial", "../x"),
+		       "invalid name");
+	expect_refusal(json_pack("{s:s, s:s, s:i}", "op", "wait_disk", "serial", "no-such-disk",
+				 "timeout_ms", 200), "no disk with serial no-such-disk appeared within 200 ms");
+	expect_refusal(json_pack("{s:s}", "op", "format_everything"), "unknown op");
+	expect_refusal(json_pack("{s:s, s:s, s:i, s:i}", "op", "fill", "path", "/etc/passwd",
+				 "seed", 1, "mib", 1), "not a /dev/<name> path");
+}
+
+/* A raw connection: an oversized line is answered with an error, and the agent goes on. */
+static void test_oversized_line(void **state)
+{
+	/* the agent serves one client at a time: let the transport's connection go first */
+	vdm_exec_close(&x);
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, sock);
+	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof sa), 0);
+	size_t n = 70000;
+	char *big = xmalloc(n + 64);
+	memset(big, 'a', n);
+	strcpy(big + n, "\n{\"id\":5,\"op\":\"hello\"}\n");
+	assert_int_equal(write(s, big, strlen(big)), (ssize_t)strlen(big));
+	free(big);
+	char buf[4096];
+	size_t got = 0;
+	while (got < sizeof buf - 1) {
+		ssize_t r = read(s, buf + got, sizeof buf - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		buf[got] = '\0';
+		if (strstr(buf, "\"id\":5"))
+			break;
+	}
+	close(s);
+	buf[got] = '\0';
+	assert_non_null(strstr(buf, "{\"id\":null,\"ok\":false,\"error\":\"request line longer than"));
+	assert_non_null(strstr(buf, "\"id\":5,\"ok\":true"));
+	char *addr = xasprintf("agent:unix:%s", sock);
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+	free(addr);
+}
+
+static json_t *data_op(const char *op, const char *path, int seed, int off, int mib,
+		       struct vdm_error *err)
+{
+	return ask(json_pack("{s:s, s:s, s:i, s:i, s:i}", "op", op, "path", path, "seed", seed,
+			     "offset_mib", off, "mib", mib), err);
+}
+
+static void test_fill_verify(void **state)
+{
+	struct vdm_error err = { 0 };
+	char path[400];
+	snprintf(path, sizeof path, "%s/disk.img", datadir);
+	json_t *r = data_op("fill", path, 5, 1, 3, &err);
+	assert_non_null(r);
+	assert_int_equal(json_integer_value(json_object_get(r, "bytes")), 3 << 20);
+	json_decref(r);
+	r = data_op("verify", path, 5, 1, 3, &err);
+	assert_non_null(r);
+	assert_true(json_is_true(json_object_get(r, "match")));
+	json_decref(r);
+
+	/* one byte changed at 2 MiB + 123: verify names exactly that offset */
+	int fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	unsigned char b;
+	int rfd = open(path, O_RDONLY);
+	assert_int_equal(pread(rfd, &b, 1, (2 << 20) + 123), 1);
+	close(rfd);
+	b ^= 0xff;
+	assert_int_equal(pwrite(fd, &b, 1, (2 << 20) + 123), 1);
+	close(fd);
+	r = data_op("verify", path, 5, 1, 3, &err);
+	assert_non_null(r);
+	assert_false(json_is_true(json_object_get(r, "match")));
+	assert_int_equal(json_integer_value(json_object_get(r, "first_mismatch")), (2 << 20) + 123);
+	assert_int_equal(json_integer_value(json_object_get(r, "bad_bytes")), 1);
+	json_decref(r);
+
+	/* another seed is another pattern; reading past the end is an error */
+	r = data_op("verify", path, 6, 1, 1, &err);
+	assert_non_null(r);
+	assert_int_equal(json_integer_value(json_object_get(r, "first_mismatch")), 1 << 20);
+	json_decref(r);
+	assert_null(data_op("verify", path, 5, 3, 2, &err));
+	assert_non_null(strstr(err.msg, "passes the end"));
+}
+
+/* A peer that accepts and never answers, or answers a stale id first. */
+struct fake { int lfd; int mode; };
+
+static void *fake_peer(void *arg)
+{
+	struct fake *f = arg;
+	int c = accept(f->lfd, NULL, NULL);
+	char buf[4096];
+	ssize_t n = read(c, buf, sizeof buf - 1);
+	if (n > 0 && f->mode == 1) {
+		/* answer the request's own id, after a stale reply with another one */
+		buf[n] = '\0';
+		json_t *req = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+		long long id = (long long)json_integer_value(json_object_get(req, "id"));
+		json_decref(req);
+		char r[256];
+		snprintf(r, sizeof r, "{\"id\":%lld,\"ok\":true,\"stale\":1}\n"
+			 "{\"id\":%lld,\"ok\":true,\"x\":42}\n", id - 1, id);
+		if (write(c, r, strlen(r)) < 0)
+			perror("fake write");
+	}
+	usleep(600000);
+	close(c);
+	return NULL;
+}
+
+static void with_fake_peer(int mode, json_t **reply, struct vdm_error *err, int *rc)
+{
+	char path[300];
+	snprintf(path, sizeof path, "%s/lpar7.agent", tmpdir);
+	unlink(path);
+	struct fake f = { socket(AF_UNIX, SOCK_STREAM, 0), mode };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, path);
+	assert_int_equal(bind(f.lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(f.lfd, 1), 0);
+	pthread_t t;
+	pthread_create(&t, NULL, fake_peer, &f);
+	struct vdm_exec y;
+	char *addr = xasprintf("agent:unix:%s", path);
+	assert_int_equal(vdm_exec_open(addr, &y, err), 0);
+	free(addr);
+	json_t *req = json_pack("{s:s}", "op", "hello");
+	*rc = y.request(y.ctx, req, reply, 300, err);
+	json_decref(req);
+	vdm_exec_close(&y);
+	pthread_join(t, NULL);
+	close(f.lfd);
+}
+
+static void test_transport_timeout(void **state)
+{
+	json_t *reply = NULL;
+	struct vdm_error err = { 0 };
+	int rc;
+	with_fake_peer(0, &reply, &err, &rc);
+	assert_int_equal(rc, -ETIMEDOUT);
+	assert_null(reply);
+	assert_non_null(strstr(err.msg, "agent lpar7 ("));
+	assert_non_null(strstr(err.msg, "no answer to hello after 300 ms"));
+}
+
+static void test_transport_id_matching(void **state)
+{
+	json_t *reply = NULL;
+	struct vdm_error err = { 0 };
+	int rc;
+	with_fake_peer(1, &reply, &err, &rc);
+	assert_int_equal(rc, 0);
+	assert_int_equal(json_integer_value(json_object_get(reply, "x")), 42);
+	assert_null(json_object_get(reply, "stale"));
+	json_decref(reply);
+}
+
+static void test_connect_refused(void **state)
+{
+	struct vdm_exec y;
+	struct vdm_error err = { 0 };
+	assert_true(vdm_exec_open("agent:unix:/nonexistent/lpar3.agent", &y, &err) < 0);
+	assert_non_null(strstr(err.msg, "agent lpar3 (/nonexistent/lpar3.agent): connect"));
+	assert_true(vdm_exec_open("agent:tcp:1.2.3.4", &y, &err) < 0);
+	assert_non_null(strstr(err.msg, "want agent:unix:PATH"));
+}
+
+/* The driver on a report recorded from the lab guest after
+ * `lvconvert --type raid1 -m 1 rootvg/hd2 /dev/vdf` (report-lvm-raid1.json). */
+static void test_lvm_report(void **state)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/client/report-lvm-raid1.json", source_dir);
+	json_t *report = json_load_file(path, 0, NULL), *vgs = NULL;
+	assert_non_null(report);
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_lvm_vgs_from_report(report, &vgs, &err), 0);
+	json_t *vg = json_array_get(vgs, 0);
+	assert_string_equal(json_string_value(json_object_get(vg, "name")), "rootvg");
+	assert_int_equal(json_integer_value(json_object_get(vg, "extent_mib")), 4);
+	assert_int_equal(json_integer_value(json_object_get(vg, "pv_overhead_mib")), 1);
+	assert_int_equal(json_integer_value(json_object_get(vg, "copy_meta_extents")), 1);
+	json_t *pvs = json_object_get(vg, "pvs");
+	assert_int_equal(json_array_size(pvs), 4);
+	json_t *pv6 = json_array_get(pvs, 3);
+	assert_string_equal(json_string_value(json_object_get(pv6, "disk")), "lpar1-06");
+	assert_int_equal(json_integer_value(json_object_get(pv6, "total_extents")), 39);
+	assert_int_equal(json_integer_value(json_object_get(pv6, "free_extents")), 32);
+	char *got = json_dumps(json_object_get(vg, "lvs"), JSON_COMPACT);
+	/* data: two linear segments merged per PV; hd2: one copy per rimage, rmeta not counted */
+	assert_string_equal(got,
+		"[{\"name\":\"data\",\"extents\":10,\"copies\":[[{\"pv\":\"lpar1-03\",\"extents\":7},"
+		"{\"pv\":\"lpar1-01\",\"extents\":3}]]},"
+		"{\"name\":\"hd2\",\"extents\":6,\"copies\":[[{\"pv\":\"lpar1-02\",\"extents\":6}],"
+		"[{\"pv\":\"lpar1-06\",\"extents\":6}]]},"
+		"{\"name\":\"hd4\",\"extents\":4,\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":4}]]}]");
+	free(got);
+	json_decref(vgs);
+
+	/* a PV the disks list does not know (missing disk) is a clear error */
+	json_array_remove(json_object_get(report, "disks"), 5);
+	assert_true(vdm_lvm_vgs_from_report(report, &vgs, &err) < 0);
+	assert_non_null(strstr(err.msg, "/dev/vdf"));
+	json_decref(report);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3) {
+		fprintf(stderr, "usage: test-agent AGENT_BINARY SOURCE_DIR\n");
+		return 2;
+	}
+	agent_bin = argv[1];
+	source_dir = argv[2];
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_disks),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_oversized_line),
+		cmocka_unit_test(test_fill_verify),
+		cmocka_unit_test(test_transport_timeout),
+		cmocka_unit_test(test_transport_id_matching),
+		cmocka_unit_test(test_connect_refused),
+		cmocka_unit_test(test_lvm_report),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
