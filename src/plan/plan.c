@@ -1715,6 +1715,7 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 		if (modes[mi] == 0 && reuse == 0)
 			break;  /* nothing to reuse: the other modes give the same */
 	}
+#ifndef VDM_PLAN_NO_EXHAUSTIVE   /* defined only to measure the greedy placement alone */
 	if (!have) {
 		struct plan_try t;
 		plan_try_init(c, &t, c->req->no_reuse ? 2 : 0, PPM);
@@ -1725,6 +1726,9 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 		plan_try_free(c, &t);
 		return false;
 	}
+#endif
+	if (!have)
+		return false;
 	struct plan_try t;
 	plan_try_init(c, &t, b_mode, PPM);
 	plan_run(c, &t);
