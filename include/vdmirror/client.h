@@ -30,7 +30,25 @@ struct vdm_exec {
 	/* Optional: script mode writes commands instead of running them; non-zero then. */
 	int scripting;
 	void (*close)(void *ctx);
+	/* Optional (appended): stderr of the last run, owned by the transport, valid until the
+	 * next run or close; NULL when the transport has none. Drivers quote it in errors. */
+	const char *(*last_stderr)(void *ctx);
 };
+
+/* Script-only argv forms, understood by the "script:" transport alone (every other transport
+ * refuses them), so that a driver can write a script whose later steps use a value only known
+ * when the admin runs it:
+ *   { VDM_EXEC_COMMENT, "text", NULL }          writes "# text"
+ *   { VDM_EXEC_CAPTURE, "VAR", "cmd", args..., NULL } writes VAR=${VAR:-$(cmd args...)}
+ * and an argument made of ${VAR} references (VAR: [A-Za-z_][A-Za-z0-9_]*) and characters
+ * that need no quoting ("${VAR}", "/dev/${VAR}") is written in double quotes (one word). */
+#define VDM_EXEC_COMMENT "#"
+#define VDM_EXEC_CAPTURE "="
+
+/* One command line from argv for a POSIX or restricted (rksh) shell: arguments made only of
+ * [A-Za-z0-9._:/=,@+%-] are written as they are, others in single quotes ('\'' inside).
+ * Caller frees. */
+char *vdm_shell_join(char *const argv[]);
 
 /* Opens a transport to a partition from the address its backend gives
  * (vdm_backend_client_address): "agent:unix:PATH" (the vdmirror agent behind a virtio-serial

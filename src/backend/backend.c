@@ -6,7 +6,9 @@
 #include "vdmirror/backend.h"
 
 /* Each backend defines one `const struct vdm_backend_ops vdm_backend_<name>` and adds it here. */
+extern const struct vdm_backend_ops vdm_backend_vios;
 static const struct vdm_backend_ops *const backend_registry[] = {
+	&vdm_backend_vios,
 	NULL,
 };
 

@@ -3,7 +3,10 @@
 #include "vdmirror/client.h"
 
 /* Each driver defines one `const struct vdm_client_ops vdm_client_<name>` and adds it here. */
+extern const struct vdm_client_ops vdm_client_aix, vdm_client_ibmi;
 static const struct vdm_client_ops *const client_registry[] = {
+	&vdm_client_aix,
+	&vdm_client_ibmi,
 	NULL,
 };
 

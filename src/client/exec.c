@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 #include "vdmirror/client.h"
+#include "exec_priv.h"
 
 struct exec_scheme {
 	const char *prefix;       /* "agent:", "ssh:", "script:" */
@@ -10,6 +11,11 @@ struct exec_scheme {
 };
 
 static const struct exec_scheme exec_schemes[] = {
+#ifdef VDM_HAVE_LIBSSH
+	{ "ssh:", vdm_exec_ssh_open },
+#endif
+	{ "script:", vdm_exec_script_open },
+	{ "replay:", vdm_exec_replay_open },
 	{ NULL, NULL },
 };
 

@@ -1,0 +1,499 @@
+/* vios_parse.c: parsers for the outputs of the VIOS padmin commands the backend runs (formats
+ * from IBM's documentation and IBM's own automation code, see ../../../docs/internals/vios.md).
+ * Outside input: every field is checked, nothing is trusted to be complete. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "vios.h"
+
+#define VIOS_MAX_FIELDS 4096
+
+typedef VEC(char *) vios_fields;
+
+static void fields_free(vios_fields *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->v[i]);
+	free(f->v);
+	memset(f, 0, sizeof *f);
+}
+
+static char *trim_dup(const char *s, size_t n)
+{
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	char *r = xmalloc(n + 1);
+	memcpy(r, s, n);
+	r[n] = '\0';
+	return r;
+}
+
+/* Splits one line at `delim`; a backslash makes the next character literal (lsmap -fmt
+ * escapes delimiters inside values that way). Returns -E2BIG beyond VIOS_MAX_FIELDS. */
+static int split_delim(const char *line, size_t len, char delim, vios_fields *out)
+{
+	struct strbuf cur = STRBUF_INIT(0);
+	strbuf_adds(&cur, "");
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || line[i] == delim) {
+			if (out->n >= VIOS_MAX_FIELDS) {
+				strbuf_free(&cur);
+				return -E2BIG;
+			}
+			VEC_PUSH(out, trim_dup(cur.s, cur.len));
+			strbuf_reset(&cur);
+			strbuf_adds(&cur, "");
+			continue;
+		}
+		if (line[i] == '\\' && i + 1 < len)
+			i++;
+		strbuf_add(&cur, line + i, 1);
+	}
+	strbuf_free(&cur);
+	return 0;
+}
+
+/* Splits at runs of blanks. */
+static int split_ws(const char *line, size_t len, vios_fields *out)
+{
+	size_t i = 0;
+	while (i < len) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+			i++;
+		size_t s = i;
+		while (i < len && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			i++;
+		if (i > s) {
+			if (out->n >= VIOS_MAX_FIELDS)
+				return -E2BIG;
+			VEC_PUSH(out, trim_dup(line + s, i - s));
+		}
+	}
+	return 0;
+}
+
+static int parse_i64(const char *s, int64_t *v)
+{
+	if (!*s)
+		return -1;
+	int64_t r = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || r > (INT64_MAX - 9) / 10)
+			return -1;
+		r = r * 10 + (*s - '0');
+	}
+	*v = r;
+	return 0;
+}
+
+/* "0x00000003" (lsmap's default) or decimal (lsmap -dec) */
+static int parse_id(const char *s, int64_t *v)
+{
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!s[2] || strlen(s) > 18)
+			return -1;
+		int64_t r = 0;
+		for (s += 2; *s; s++) {
+			int d;
+			if (*s >= '0' && *s <= '9') d = *s - '0';
+			else if (*s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
+			else if (*s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
+			else return -1;
+			if (r > (INT64_MAX >> 4))
+				return -1;
+			r = r * 16 + d;
+		}
+		*v = r;
+		return 0;
+	}
+	return parse_i64(s, v);
+}
+
+static char *none_null(const char *s)
+{
+	return (!*s || !strcasecmp(s, "none")) ? NULL : xstrdup(s);
+}
+
+/* Line iteration: calls fn for each non-empty line with its number. */
+struct line_it { const char *p; int no; };
+static int next_line(struct line_it *it, const char **line, size_t *len)
+{
+	while (*it->p) {
+		const char *e = strchr(it->p, '\n');
+		size_t n = e ? (size_t)(e - it->p) : strlen(it->p);
+		*line = it->p;
+		*len = n;
+		it->p += n + (e ? 1 : 0);
+		it->no++;
+		size_t k = 0;
+		while (k < n && ((*line)[k] == ' ' || (*line)[k] == '\t' || (*line)[k] == '\r'))
+			k++;
+		if (k < n)
+			return 1;
+	}
+	return 0;
+}
+
+static int is_header(const char *first, const char *word)
+{
+	return !strcasecmp(first, word);
+}
+
+int vios_parse_lssp(const char *text, vios_pools *out, struct vdm_error *err)
+{
+	struct line_it it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&it, &line, &len)) {
+		vios_fields f = {0};
+		int rc = split_delim(line, len, ':', &f);
+		if (rc == 0 && f.n > 0 && is_header(f.v[0], "Pool")) {
+			fields_free(&f);
+			continue;
+		}
+		struct vios_pool p = {0};
+		if (rc < 0 || f.n != 6) {
+			fields_free(&f);
+			return vdm_err(err, -EPROTO, "lssp: line %d: %zu fields, expected 6 "
+				       "(pool:size:free:alloc:bds:type; output truncated?)", it.no, f.n);
+		}
+		if (!*f.v[0] || parse_i64(f.v[1], &p.size_mib) || parse_i64(f.v[2], &p.free_mib) ||
+		    parse_i64(f.v[3], &p.alloc_mib) || parse_i64(f.v[4], &p.bds) || !*f.v[5] ||
+		    p.free_mib > p.size_mib) {
+			rc = vdm_err(err, -EPROTO, "lssp: line %d: pool '%s': bad size, free, alloc "
+				     "or BD count", it.no, f.v[0]);
+			fields_free(&f);
+			return rc;
+		}
+		p.name = xstrdup(f.v[0]);
+		p.type = xstrdup(f.v[5]);
+		VEC_PUSH(out, p);
+		fields_free(&f);
+	}
+	if (out->n == 0)
+		return vdm_err(err, -EPROTO, "lssp: no pools listed (every VIOS has rootvg: "
+			       "output empty or truncated)");
+	return 0;
+}
+
+int vios_parse_lssp_detail(const char *text, vios_pool_pvs *out, struct vdm_error *err)
+{
+	struct line_it it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&it, &line, &len)) {
+		vios_fields f = {0};
+		int rc = split_delim(line, len, ':', &f);
+		if (rc == 0 && f.n > 0 && is_header(f.v[0], "PV NAME")) {
+			fields_free(&f);
+			continue;
+		}
+		struct vios_pool_pv p = {0};
+		if (rc < 0 || f.n != 3 || !*f.v[0] || parse_i64(f.v[2], &p.size_mib)) {
+			rc = vdm_err(err, -EPROTO, "lssp -detail: line %d: expected pvname:pvid:size "
+				     "(output truncated?)", it.no);
+			fields_free(&f);
+			return rc;
+		}
+		p.pvname = xstrdup(f.v[0]);
+		p.pvid = none_null(f.v[1]);
+		VEC_PUSH(out, p);
+		fields_free(&f);
+	}
+	return 0;
+}
+
+int vios_parse_lssp_bd(const char *text, vios_bds *out, struct vdm_error *err)
+{
+	struct line_it it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&it, &line, &len)) {
+		vios_fields f = {0};
+		int rc = split_delim(line, len, ':', &f);
+		if (rc == 0 && f.n > 0 && is_header(f.v[0], "Backing-device")) {
+			fields_free(&f);
+			continue;
+		}
+		struct vios_bd b = {0};
+		if (rc < 0 || f.n != 4 || !*f.v[0] || parse_i64(f.v[1], &b.size_mib)) {
+			rc = vdm_err(err, -EPROTO, "lssp -bd: line %d: expected bdname:size:vtd:svsa "
+				     "(output truncated?)", it.no);
+			fields_free(&f);
+			return rc;
+		}
+		b.name = xstrdup(f.v[0]);
+		b.vtd = none_null(f.v[2]);
+		b.svsa = none_null(f.v[3]);
+		VEC_PUSH(out, b);
+		fields_free(&f);
+	}
+	return 0;
+}
+
+int vios_parse_lspv(const char *text, vios_pvs *out, struct vdm_error *err)
+{
+	struct line_it it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&it, &line, &len)) {
+		vios_fields f = {0};
+		int rc = split_ws(line, len, &f);
+		if (rc == 0 && f.n > 0 && !strcmp(f.v[0], "NAME")) {
+			fields_free(&f);
+			continue;
+		}
+		if (rc < 0 || f.n < 3 || f.n > 4) {
+			fields_free(&f);
+			return vdm_err(err, -EPROTO, "lspv: line %d: expected NAME PVID VG [STATUS] "
+				       "(output truncated?)", it.no);
+		}
+		struct vios_pv p = { xstrdup(f.v[0]), none_null(f.v[1]), none_null(f.v[2]),
+				     f.n == 4 ? xstrdup(f.v[3]) : NULL };
+		VEC_PUSH(out, p);
+		fields_free(&f);
+	}
+	return 0;
+}
+
+static int64_t physloc_slot(const char *physloc)
+{
+	/* U8408.E8E.78CB04W-V1-C81 : the slot follows the last "-C" */
+	const char *c = NULL;
+	for (const char *p = physloc; (p = strstr(p, "-C")); p += 2)
+		c = p;
+	if (!c)
+		return -1;
+	int64_t v = 0;
+	const char *s = c + 2;
+	size_t n = strspn(s, "0123456789");
+	if (!n || n > 9)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+static void vhost_free(struct vios_vhost *h)
+{
+	free(h->svsa);
+	free(h->physloc);
+	for (size_t i = 0; i < h->n_vtds; i++) {
+		struct vios_vtd *t = &h->vtds[i];
+		free(t->vtd), free(t->status), free(t->lun), free(t->backing);
+		free(t->bdphysloc), free(t->mirrored);
+	}
+	free(h->vtds);
+}
+
+int vios_parse_lsmap(const char *text, vios_vhosts *out, struct vdm_error *err)
+{
+	struct line_it it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&it, &line, &len)) {
+		vios_fields f = {0};
+		int rc = split_delim(line, len, ':', &f);
+		if (rc == 0 && f.n > 0 && is_header(f.v[0], "SVSA")) {
+			fields_free(&f);
+			continue;
+		}
+		struct vios_vhost h = {0};
+		if (rc < 0 || f.n < 3 || !*f.v[0]) {
+			fields_free(&f);
+			return vdm_err(err, -EPROTO, "lsmap: line %d: expected svsa:physloc:clientid"
+				       "(:vtd:status:lun:backing:bdphysloc:mirrored)* (output truncated?)",
+				       it.no);
+		}
+		if (parse_id(f.v[2], &h.clientid)) {
+			rc = vdm_err(err, -EPROTO, "lsmap: line %d: %s: client partition id '%s' "
+				     "is not a number", it.no, f.v[0], f.v[2]);
+			fields_free(&f);
+			return rc;
+		}
+		h.svsa = xstrdup(f.v[0]);
+		h.physloc = xstrdup(f.v[1]);
+		h.slot = physloc_slot(h.physloc);
+		size_t i = 3;
+		for (; i < f.n; i += 6) {
+			if (!*f.v[i]) {
+				/* an empty adapter ends in empty fields; anything after them is wrong */
+				for (size_t k = i; k < f.n; k++)
+					if (*f.v[k])
+						goto bad;
+				break;
+			}
+			if (!strncmp(f.v[i], "NO VIRTUAL TARGET", 17))
+				break;
+			if (i + 6 > f.n)
+				goto bad;
+			if (!*f.v[i + 3])
+				goto bad;           /* a VTD always has a backing device */
+			h.vtds = xrealloc(h.vtds, (h.n_vtds + 1) * sizeof *h.vtds);
+			h.vtds[h.n_vtds++] = (struct vios_vtd){
+				xstrdup(f.v[i]), xstrdup(f.v[i + 1]), xstrdup(f.v[i + 2]),
+				xstrdup(f.v[i + 3]), xstrdup(f.v[i + 4]), xstrdup(f.v[i + 5]) };
+		}
+		VEC_PUSH(out, h);
+		fields_free(&f);
+		continue;
+bad:
+		rc = vdm_err(err, -EPROTO, "lsmap: line %d: %s: %zu fields after the client id, "
+			     "expected groups of 6 vtd:status:lun:backing:bdphysloc:mirrored "
+			     "(output truncated?)", it.no, h.svsa, f.n - 3);
+		vhost_free(&h);
+		fields_free(&f);
+		return rc;
+	}
+	return 0;
+}
+
+int vios_parse_lshwres(const char *text, vios_hwress *out, struct vdm_error *err)
+{
+	struct line_it it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&it, &line, &len)) {
+		/* key=value,key="va,lue",... ; a quoted value may hold commas */
+		struct vios_hwres r = { .lpar_id = -1, .slot_num = -1, .remote_lpar_id = -1,
+					.remote_slot_num = -1 };
+		size_t i = 0;
+		int bad = 0;
+		while (i < len && !bad) {
+			size_t ks = i;
+			while (i < len && line[i] != '=' && line[i] != ',')
+				i++;
+			if (i >= len || line[i] != '=') {
+				bad = 1;
+				break;
+			}
+			CLEANUP_FREE char *key = trim_dup(line + ks, i - ks);
+			i++;
+			struct strbuf v = STRBUF_INIT(4096);
+			strbuf_adds(&v, "");
+			if (i < len && line[i] == '"') {
+				i++;
+				while (i < len && line[i] != '"')
+					strbuf_add(&v, line + i++, 1);
+				if (i >= len)
+					bad = 1;
+				i++;
+			} else {
+				while (i < len && line[i] != ',')
+					strbuf_add(&v, line + i++, 1);
+			}
+			if (i < len && line[i] == ',')
+				i++;
+			CLEANUP_FREE char *val = strbuf_detach(&v);
+			strbuf_free(&v);
+			int64_t n;
+			if (!strcmp(key, "lpar_name")) free(r.lpar_name), r.lpar_name = xstrdup(val);
+			else if (!strcmp(key, "remote_lpar_name")) free(r.remote_lpar_name), r.remote_lpar_name = xstrdup(val);
+			else if (!strcmp(key, "adapter_type")) free(r.adapter_type), r.adapter_type = xstrdup(val);
+			else if (!strcmp(key, "lpar_id")) bad = parse_i64(val, &r.lpar_id);
+			else if (!strcmp(key, "slot_num")) bad = parse_i64(val, &r.slot_num);
+			else if (!strcmp(key, "remote_lpar_id")) { if (parse_i64(val, &n) == 0) r.remote_lpar_id = n; }
+			else if (!strcmp(key, "remote_slot_num")) { if (parse_i64(val, &n) == 0) r.remote_slot_num = n; }
+		}
+		if (bad || !r.lpar_name || r.lpar_id < 0 || r.slot_num < 0) {
+			free(r.lpar_name), free(r.remote_lpar_name), free(r.adapter_type);
+			return vdm_err(err, -EPROTO, "lshwres: line %d: expected lpar_name=,lpar_id=,"
+				       "slot_num=,... (output truncated?)", it.no);
+		}
+		VEC_PUSH(out, r);
+	}
+	return 0;
+}
+
+void vios_pools_free(vios_pools *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].name), free(v->v[i].type);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void vios_pool_pvs_free(vios_pool_pvs *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].pvname), free(v->v[i].pvid);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void vios_bds_free(vios_bds *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].name), free(v->v[i].vtd), free(v->v[i].svsa);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void vios_pvs_free(vios_pvs *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].name), free(v->v[i].pvid), free(v->v[i].vg), free(v->v[i].status);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void vios_vhosts_free(vios_vhosts *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		vhost_free(&v->v[i]);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void vios_hwress_free(vios_hwress *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].lpar_name), free(v->v[i].remote_lpar_name), free(v->v[i].adapter_type);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+int vios_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 15)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.')))
+			return 0;
+	}
+	return 1;
+}
+
+/* First line of s, at most 300 characters, for a message. */
+static void first_line(const char *s, char *buf, size_t size)
+{
+	size_t n = 0;
+	if (s)
+		while (s[n] && s[n] != '\n' && n + 1 < size && n < 300)
+			n++;
+	memcpy(buf, s ? s : "", n);
+	buf[n] = '\0';
+}
+
+int vios_explain(struct vdm_error *err, const char *server, const char *pool, const char *cmd,
+		 int rc, const char *out, const char *errout)
+{
+	char msg[512];
+	const char *src = errout && *errout ? errout : out;
+	const char *code = src ? strstr(src, "0516-404") : NULL;
+	if (!code && out)
+		code = strstr(out, "0516-404");
+	if (code) {
+		first_line(code, msg, sizeof msg);
+		return vdm_err(err, -ENOSPC, "pool %s/%s full: '%s': %s", server,
+			       pool ? pool : "?", cmd, msg);
+	}
+	first_line(src, msg, sizeof msg);
+	return vdm_err(err, -EIO, "vios %s: '%s' failed (exit %d)%s%s", server, cmd, rc,
+		       *msg ? ": " : "", msg);
+}

@@ -1,0 +1,1121 @@
+/* aix.c: the "aix" client mirror driver: AIX LVM seen through lspv/lsvg/lslv/lscfg, mirror
+ * steps as extendvg/mklvcopy/syncvg (+ bosboot/bootlist for rootvg). Command formats: IBM AIX
+ * documentation, summarised in ../shared/docs/powervm-notes.md and docs/internals/vios.md. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <jansson.h>
+#include "vdmirror/client.h"
+#include "aix.h"
+#include "exec_priv.h"
+
+#define AIX_TIMEOUT_MS 120000
+#define AIX_MAX_COLS 64
+
+/* ---- small text helpers ---- */
+
+typedef VEC(char *) aix_words;
+
+static void words_free(aix_words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->v[i]);
+	free(w->v);
+	memset(w, 0, sizeof *w);
+}
+
+/* Next line split at blanks; returns 0 at the end. Blank lines are skipped. */
+static int next_words(const char **p, int *no, aix_words *w)
+{
+	words_free(w);
+	while (**p) {
+		const char *e = strchr(*p, '\n');
+		size_t n = e ? (size_t)(e - *p) : strlen(*p);
+		const char *line = *p;
+		*p += n + (e ? 1 : 0);
+		(*no)++;
+		size_t i = 0;
+		while (i < n) {
+			while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+				i++;
+			size_t s = i;
+			while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+				i++;
+			if (i > s && w->n < AIX_MAX_COLS)
+				VEC_PUSH(w, strndup(line + s, i - s));
+		}
+		if (w->n)
+			return 1;
+	}
+	return 0;
+}
+
+static int num(const char *s, int64_t *v)
+{
+	if (!s || !*s)
+		return -1;
+	int64_t r = 0;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || r > (INT64_MAX - 9) / 10)
+			return -1;
+		r = r * 10 + (*s - '0');
+	}
+	*v = r;
+	return 0;
+}
+
+/* Integer after "KEY:" in AIX's two-column "KEY: value" reports; the key must start a line or
+ * a column (so "LPs:" does not match inside "MAX LPs:"). -1 when absent. */
+static int kv_int(const char *text, const char *key, int64_t *v)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; (p = strstr(p, key)); p += kl) {
+		int start = p == text || p[-1] == '\n' ||
+			    (p[-1] == ' ' && (p - 1 == text || p[-2] == ' ' || p[-2] == '\t' ||
+					      !((p[-2] >= 'A' && p[-2] <= 'Z') || (p[-2] >= 'a' && p[-2] <= 'z'))));
+		if (!start)
+			continue;
+		const char *q = p + kl;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		int64_t r = 0;
+		size_t n = 0;
+		while (q[n] >= '0' && q[n] <= '9' && n < 18)
+			r = r * 10 + (q[n++] - '0');
+		if (!n)
+			return -1;
+		*v = r;
+		return 0;
+	}
+	return -1;
+}
+
+static char *none_null(const char *s)
+{
+	return (!s || !strcasecmp(s, "none")) ? NULL : xstrdup(s);
+}
+
+/* ---- parsers ---- */
+
+int aix_parse_lspv(const char *text, aix_pvs *out, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	while (next_words(&p, &no, &w)) {
+		if (w.n < 3 || strncmp(w.v[0], "hdisk", 5)) {
+			words_free(&w);
+			return vdm_err(err, -EPROTO, "lspv: line %d: expected hdiskN PVID VG [STATE] "
+				       "(output truncated?)", no);
+		}
+		struct aix_pv pv = { xstrdup(w.v[0]), none_null(w.v[1]), none_null(w.v[2]) };
+		VEC_PUSH(out, pv);
+	}
+	words_free(&w);
+	return 0;
+}
+
+int aix_parse_lsvg(const char *text, int64_t *pp_mib, int64_t *stale_pps, struct vdm_error *err)
+{
+	const char *pp = strstr(text, "PP SIZE:");
+	if (kv_int(text, "PP SIZE:", pp_mib) < 0 || *pp_mib <= 0 || !strstr(pp, "megabyte"))
+		return vdm_err(err, -EPROTO, "lsvg: no 'PP SIZE: N megabyte(s)' (output truncated?)");
+	if (kv_int(text, "STALE PPs:", stale_pps) < 0)
+		*stale_pps = -1;
+	return 0;
+}
+
+int aix_parse_lsvg_p(const char *text, aix_vgpvs *out, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	while (next_words(&p, &no, &w)) {
+		size_t l = strlen(w.v[0]);
+		if ((w.n == 1 && l && w.v[0][l - 1] == ':') || !strcmp(w.v[0], "PV_NAME"))
+			continue;     /* "rootvg:" and the header */
+		struct aix_vgpv v = {0};
+		if (w.n < 4 || num(w.v[2], &v.total) || num(w.v[3], &v.free) || v.free > v.total) {
+			words_free(&w);
+			return vdm_err(err, -EPROTO, "lsvg -p: line %d: expected PV_NAME STATE TOTAL "
+				       "FREE ... (output truncated?)", no);
+		}
+		v.name = xstrdup(w.v[0]);
+		v.state = xstrdup(w.v[1]);
+		VEC_PUSH(out, v);
+	}
+	words_free(&w);
+	if (!out->n)
+		return vdm_err(err, -EPROTO, "lsvg -p: no physical volume listed (output truncated?)");
+	return 0;
+}
+
+int aix_parse_lsvg_l(const char *text, aix_lvs *out, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	while (next_words(&p, &no, &w)) {
+		size_t l = strlen(w.v[0]);
+		if ((w.n == 1 && l && w.v[0][l - 1] == ':') ||
+		    (w.n > 1 && !strcmp(w.v[0], "LV") && !strcmp(w.v[1], "NAME")))
+			continue;
+		struct aix_lv v = {0};
+		if (w.n < 6 || num(w.v[2], &v.lps) || num(w.v[3], &v.pps) || num(w.v[4], &v.pvs)) {
+			words_free(&w);
+			return vdm_err(err, -EPROTO, "lsvg -l: line %d: expected LV TYPE LPs PPs PVs "
+				       "STATE ... (output truncated?)", no);
+		}
+		v.name = xstrdup(w.v[0]);
+		v.type = xstrdup(w.v[1]);
+		VEC_PUSH(out, v);
+	}
+	words_free(&w);
+	return 0;
+}
+
+int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0, header = 0;
+	aix_words w = {0};
+	memset(m, 0, sizeof *m);
+	while (next_words(&p, &no, &w)) {
+		if (!header) {
+			if (!strcmp(w.v[0], "LP")) {
+				header = 1;
+				m->copies = (int)((w.n - 1) / 2);
+				if (m->copies < 1 || m->copies > 3)
+					goto bad;
+			}
+			continue;    /* "hd4:/" */
+		}
+		int64_t lp;
+		if (num(w.v[0], &lp) || lp != m->lps + 1 || w.n < 3 || (w.n - 1) % 2 ||
+		    (int)((w.n - 1) / 2) > m->copies || lp > 10000000)
+			goto bad;
+		m->lps = lp;
+		/* the row exists (all NULL) before it is filled, so a bad row frees cleanly */
+		for (int c = 0; c < m->copies; c++) {
+			m->pv[c] = xrealloc(m->pv[c], (size_t)lp * sizeof(char *));
+			m->pv[c][lp - 1] = NULL;
+		}
+		for (int c = 0; c < m->copies; c++) {
+			size_t k = 1 + 2 * (size_t)c;
+			int64_t pp;
+			if (k + 1 >= w.n)
+				break;
+			if (num(w.v[k], &pp) || strncmp(w.v[k + 1], "hdisk", 5))
+				goto bad;
+			m->pv[c][lp - 1] = xstrdup(w.v[k + 1]);
+		}
+	}
+	words_free(&w);
+	if (!header)
+		return vdm_err(err, -EPROTO, "lslv -m: no 'LP PP1 PV1' header (output truncated?)");
+	return 0;
+bad:
+	words_free(&w);
+	aix_lvmap_free(m);
+	return vdm_err(err, -EPROTO, "lslv -m: line %d: expected LP PP PV [PP PV [PP PV]] in LP "
+		       "order (output truncated?)", no);
+}
+
+int aix_parse_lslv(const char *text, int64_t *copies, int64_t *lps, int64_t *stale,
+		   struct vdm_error *err)
+{
+	if (kv_int(text, "COPIES:", copies) < 0 || kv_int(text, "LPs:", lps) < 0 ||
+	    kv_int(text, "STALE PPs:", stale) < 0)
+		return vdm_err(err, -EPROTO, "lslv: COPIES, LPs or STALE PPs missing "
+			       "(output truncated?)");
+	return 0;
+}
+
+int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	*lun = NULL;
+	*slot = -1;
+	while (next_words(&p, &no, &w)) {
+		for (size_t i = 0; i < w.n; i++) {
+			const char *loc = w.v[i];
+			const char *l = strstr(loc, "-L");
+			if (loc[0] != 'U' || !l)
+				continue;
+			const char *c = NULL;
+			for (const char *q = loc; (q = strstr(q, "-C")) && q < l; q += 2)
+				c = q;
+			size_t hex = strspn(l + 2, "0123456789abcdefABCDEF");
+			if (!c || !hex || hex > 16 || l[2 + hex])
+				continue;
+			int64_t s = 0;
+			size_t dn = strspn(c + 2, "0123456789");
+			if (!dn || dn > 9)
+				continue;
+			for (size_t k = 0; k < dn; k++)
+				s = s * 10 + (c[2 + k] - '0');
+			*slot = s;
+			*lun = xasprintf("0x%.*s", (int)hex, l + 2);
+			words_free(&w);
+			return 0;
+		}
+	}
+	words_free(&w);
+	return vdm_err(err, -EPROTO, "lscfg: no location code like U...-C11-T1-L8100000000000000");
+}
+
+int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	while (next_words(&p, &no, &w)) {
+		if (w.n != 3 || strncmp(w.v[2], "vscsi", 5)) {
+			words_free(&w);
+			return vdm_err(err, -EPROTO, "lspath: line %d: expected STATUS hdiskN vscsiN "
+				       "(output truncated?)", no);
+		}
+		struct aix_path a = { xstrdup(w.v[0]), xstrdup(w.v[2]) };
+		VEC_PUSH(out, a);
+	}
+	words_free(&w);
+	if (!out->n)
+		return vdm_err(err, -EPROTO, "lspath: no path listed");
+	return 0;
+}
+
+int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err)
+{
+	const char *p = text;
+	int no = 0;
+	aix_words w = {0};
+	while (next_words(&p, &no, &w)) {
+		for (size_t i = 0; i < w.n; i++) {
+			const char *loc = w.v[i], *c = NULL;
+			if (loc[0] != 'U')
+				continue;
+			for (const char *q = loc; (q = strstr(q, "-C")); q += 2)
+				c = q;
+			size_t dn = c ? strspn(c + 2, "0123456789") : 0;
+			if (!dn || dn > 9 || (c[2 + dn] && c[2 + dn] != '-'))
+				continue;
+			int64_t s = 0;
+			for (size_t k = 0; k < dn; k++)
+				s = s * 10 + (c[2 + k] - '0');
+			*slot = s;
+			words_free(&w);
+			return 0;
+		}
+	}
+	words_free(&w);
+	return vdm_err(err, -EPROTO, "lscfg: no adapter location like U...-C12-T1");
+}
+
+void aix_paths_free(aix_paths *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].status), free(v->v[i].parent);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void aix_pvs_free(aix_pvs *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].name), free(v->v[i].pvid), free(v->v[i].vg);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void aix_vgpvs_free(aix_vgpvs *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].name), free(v->v[i].state);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void aix_lvs_free(aix_lvs *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].name), free(v->v[i].type);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
+void aix_lvmap_free(struct aix_lvmap *m)
+{
+	for (int c = 0; c < 3; c++) {
+		for (int64_t i = 0; m->pv[c] && i < m->lps; i++)
+			free(m->pv[c][i]);
+		free(m->pv[c]);
+	}
+	memset(m, 0, sizeof *m);
+}
+
+/* ---- running commands ---- */
+
+static int aix_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 15)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", s[i]) ||
+		    (i == 0 && !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[i])))
+			return 0;
+	return 1;
+}
+
+/* Runs argv; a non-zero exit is an error quoting the command and its stderr. */
+static int aix_script_note(struct vdm_exec *x, struct vdm_error *err);
+
+static int aix_do(struct vdm_exec *x, char *const argv[], char **out, struct vdm_error *err)
+{
+	char *o = NULL;
+	if (x->scripting && aix_script_note(x, err) < 0)
+		return -EIO;
+	int rc = x->run(x->ctx, argv, AIX_TIMEOUT_MS, &o, err);
+	if (rc > 0) {
+		CLEANUP_FREE char *cmd = vdm_shell_join(argv);
+		const char *eo = x->last_stderr ? x->last_stderr(x->ctx) : NULL;
+		const char *src = eo && *eo ? eo : o ? o : "";
+		int n = (int)strcspn(src, "\n");
+		rc = vdm_err(err, strstr(src, "0516-404") ? -ENOSPC : -EIO,
+			     "aix: '%s' failed (exit %d)%s%.*s", cmd, rc, n ? ": " : "",
+			     n > 300 ? 300 : n, src);
+	}
+	if (rc < 0 || !out)
+		free(o);
+	else
+		*out = o ? o : xstrdup("");
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- discovery ---- */
+
+/* hdisks the partition had when it was discovered in this process: a disk that appears after
+ * the mapping is one that is not among them. */
+static VEC(char *) aix_seen;
+
+static int aix_was_seen(const char *hdisk)
+{
+	for (size_t i = 0; i < aix_seen.n; i++)
+		if (!strcmp(aix_seen.v[i], hdisk))
+			return 1;
+	return 0;
+}
+
+
+static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *pvid,
+				 int64_t slot, const char *lun, int *ambiguous)
+{
+	size_t i;
+	json_t *d, *found = NULL;
+	int n = 0;
+	*ambiguous = 0;
+	/* an inventory read back (or discovered twice) already names the disk as AIX does */
+	json_array_foreach(disks, i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")), hdisk))
+			return d;
+	if (pvid) {
+		CLEANUP_FREE char *dev = xasprintf("pvid-%s", pvid);
+		json_array_foreach(disks, i, d) {
+			size_t k;
+			json_t *v;
+			json_array_foreach(json_object_get(d, "devices"), k, v)
+				if (!strcmp(json_string_value(v), dev))
+					return d;
+		}
+	}
+	if (!lun)
+		return NULL;
+	json_array_foreach(disks, i, d) {
+		size_t k;
+		json_t *m;
+		int hit = 0;
+		json_array_foreach(json_object_get(d, "vios_map"), k, m) {
+			const char *l = json_string_value(json_object_get(m, "lun"));
+			json_t *cs = json_object_get(m, "client_slot");
+			if (!l || strcasecmp(l, lun))
+				continue;
+			if (cs && json_integer_value(cs) != slot)
+				continue;
+			hit = 1;
+		}
+		if (hit)
+			found = d, n++;
+	}
+	if (n > 1) {
+		*ambiguous = 1;
+		return NULL;
+	}
+	return found;
+}
+
+/* A disk the VIOS give through two or more servers is multipath only while AIX has those
+ * paths Enabled: keep in `paths` only the servers behind Enabled paths (client adapter slot
+ * -> server through the HMC's client slots), so the protection is never overestimated. */
+static int aix_check_paths(struct vdm_exec *x, const char *pname, const char *hdisk, json_t *d,
+			   struct vdm_error *err)
+{
+	json_t *paths = json_object_get(d, "paths");
+	if (json_array_size(paths) < 2)
+		return 0;
+	char *out, *lsp[] = { (char *)"lspath", (char *)"-l", (char *)hdisk, NULL };
+	int rc = aix_do(x, lsp, &out, err);
+	if (rc < 0)
+		return rc;
+	aix_paths ap = {0};
+	rc = aix_parse_lspath(out, &ap, err);
+	free(out);
+	size_t enabled = 0;
+	for (size_t i = 0; rc == 0 && i < ap.n; i++)
+		if (!strcmp(ap.v[i].status, "Enabled"))
+			enabled++;
+	if (rc < 0 || (enabled == ap.n && enabled >= json_array_size(paths))) {
+		aix_paths_free(&ap);
+		return rc;
+	}
+	json_t *keep = json_array();
+	for (size_t i = 0; rc == 0 && i < ap.n; i++) {
+		if (strcmp(ap.v[i].status, "Enabled"))
+			continue;
+		if (!aix_name_ok(ap.v[i].parent)) {
+			rc = vdm_err(err, -EPROTO, "aix: adapter name '%s' unusable", ap.v[i].parent);
+			break;
+		}
+		char *cfg[] = { (char *)"lscfg", (char *)"-l", ap.v[i].parent, NULL };
+		int64_t slot = -1;
+		if ((rc = aix_do(x, cfg, &out, err)) < 0)
+			break;
+		rc = aix_parse_lscfg_slot(out, &slot, err);
+		free(out);
+		const char *server = NULL;
+		size_t k;
+		json_t *m;
+		json_array_foreach(json_object_get(d, "vios_map"), k, m) {
+			json_t *cs = json_object_get(m, "client_slot");
+			if (cs && json_integer_value(cs) == slot)
+				server = json_string_value(json_object_get(m, "server"));
+		}
+		if (rc == 0 && !server)
+			rc = vdm_err(err, -ENOENT, "aix %s: %s has a path that is not Enabled, and the "
+				     "VIOS behind %s (slot %lld) is unknown: configure the HMC (hmc=, "
+				     "system=) so vdmirror can tell which server still serves it",
+				     pname, hdisk, ap.v[i].parent, (long long)slot);
+		if (rc == 0) {
+			size_t j;
+			json_t *v;
+			int dup = 0;
+			json_array_foreach(keep, j, v)
+				if (!strcmp(json_string_value(v), server))
+					dup = 1;
+			if (!dup)
+				json_array_append_new(keep, json_string(server));
+		}
+	}
+	if (rc == 0 && json_array_size(keep) == 0)
+		rc = vdm_err(err, -EIO, "aix %s: %s has no Enabled path", pname, hdisk);
+	if (rc == 0)
+		json_object_set(d, "paths", keep);
+	json_decref(keep);
+	aix_paths_free(&ap);
+	return rc;
+}
+
+static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
+{
+	if (x->scripting)
+		return vdm_err(err, -ENOTSUP, "aix: discovery needs a live partition, not a script");
+	json_t *disks = json_object_get(partition, "disks");
+	const char *pname = json_string_value(json_object_get(partition, "name"));
+	if (!json_is_array(disks))
+		return vdm_err(err, -EINVAL, "aix: partition object without disks");
+	char *out = NULL;
+	char *lspv[] = { (char *)"lspv", NULL };
+	int rc = aix_do(x, lspv, &out, err);
+	if (rc < 0)
+		return rc;
+	aix_pvs pvs = {0};
+	rc = aix_parse_lspv(out, &pvs, err);
+	free(out);
+	json_t *vgs = json_array();
+	for (size_t i = 0; rc == 0 && i < pvs.n; i++)
+		if (!aix_was_seen(pvs.v[i].name))
+			VEC_PUSH(&aix_seen, xstrdup(pvs.v[i].name));
+	json_t *renamed = json_object();   /* hdisk -> disk object */
+
+	/* which backend disk is which hdisk: PVID for whole LUNs, else slot + LUN */
+	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
+		if (!pvs.v[i].vg)
+			continue;
+		if (!aix_name_ok(pvs.v[i].name)) {
+			rc = vdm_err(err, -EPROTO, "aix: disk name '%s' unusable", pvs.v[i].name);
+			break;
+		}
+		char *lscfg[] = { (char *)"lscfg", (char *)"-l", pvs.v[i].name, NULL };
+		int64_t slot = -1;
+		CLEANUP_FREE char *lun = NULL;
+		if (aix_do(x, lscfg, &out, err) == 0) {
+			struct vdm_error e2;
+			aix_parse_lscfg(out, &slot, &lun, &e2);
+			free(out);
+		}
+		int amb;
+		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
+		if (!d) {
+			rc = vdm_err(err, -ENOENT, "aix %s: %s (volume group %s, LUN %s): %s", pname,
+				     pvs.v[i].name, pvs.v[i].vg, lun ? lun : "?",
+				     amb ? "several VIOS backing devices have this LUN; configure the "
+					   "HMC (hmc=, system=) so client slots tell them apart"
+					 : "no VIOS backing device found for it");
+			break;
+		}
+		if (!json_object_get(d, "vios_name"))
+			json_object_set(d, "vios_name", json_object_get(d, "name"));
+		json_object_set_new(d, "name", json_string(pvs.v[i].name));
+		json_object_set(renamed, pvs.v[i].name, d);
+		if ((rc = aix_check_paths(x, pname, pvs.v[i].name, d, err)) < 0)
+			break;
+	}
+
+	/* one formats-v1 VG per volume group that lspv names */
+	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
+		const char *vg = pvs.v[i].vg;
+		int seen = 0;
+		for (size_t k = 0; vg && k < i; k++)
+			if (pvs.v[k].vg && !strcmp(pvs.v[k].vg, vg))
+				seen = 1;
+		if (!vg || seen)
+			continue;
+		if (!aix_name_ok(vg)) {
+			rc = vdm_err(err, -EPROTO, "aix: volume group name '%s' unusable", vg);
+			break;
+		}
+		int64_t pp = 0, stale = 0;
+		char *lsvg[] = { (char *)"lsvg", (char *)vg, NULL };
+		char *lsvgp[] = { (char *)"lsvg", (char *)"-p", (char *)vg, NULL };
+		char *lsvgl[] = { (char *)"lsvg", (char *)"-l", (char *)vg, NULL };
+		aix_vgpvs vpv = {0};
+		aix_lvs lvs = {0};
+		if ((rc = aix_do(x, lsvg, &out, err)) == 0) {
+			rc = aix_parse_lsvg(out, &pp, &stale, err);
+			free(out);
+		}
+		if (rc == 0 && (rc = aix_do(x, lsvgp, &out, err)) == 0) {
+			rc = aix_parse_lsvg_p(out, &vpv, err);
+			free(out);
+		}
+		if (rc == 0 && (rc = aix_do(x, lsvgl, &out, err)) == 0) {
+			rc = aix_parse_lsvg_l(out, &lvs, err);
+			free(out);
+		}
+		json_t *jpvs = json_array(), *jlvs = json_array();
+		int64_t overhead = -1;
+		for (size_t k = 0; rc == 0 && k < vpv.n; k++) {
+			json_t *d = json_object_get(renamed, vpv.v[k].name);
+			if (!d) {
+				rc = vdm_err(err, -ENOENT, "aix %s: %s of %s not matched to a VIOS disk",
+					     pname, vpv.v[k].name, vg);
+				break;
+			}
+			int64_t size = json_integer_value(json_object_get(d, "size_mib"));
+			if (size <= 0)   /* a whole LUN: the VIOS did not say its size */
+				json_object_set_new(d, "size_mib", json_integer(vpv.v[k].total * pp));
+			else if (size - vpv.v[k].total * pp > overhead)
+				overhead = size - vpv.v[k].total * pp;
+			json_array_append_new(jpvs, json_pack("{s:s,s:I,s:I}", "disk", vpv.v[k].name,
+				"total_extents", (json_int_t)vpv.v[k].total,
+				"free_extents", (json_int_t)vpv.v[k].free));
+		}
+		for (size_t k = 0; rc == 0 && k < lvs.n; k++) {
+			if (!aix_name_ok(lvs.v[k].name)) {
+				rc = vdm_err(err, -EPROTO, "aix: LV name '%s' unusable", lvs.v[k].name);
+				break;
+			}
+			char *lslvm[] = { (char *)"lslv", (char *)"-m", lvs.v[k].name, NULL };
+			struct aix_lvmap m;
+			if ((rc = aix_do(x, lslvm, &out, err)) < 0)
+				break;
+			rc = aix_parse_lslv_m(out, &m, err);
+			free(out);
+			if (rc < 0) {
+				vdm_err_prefix(err, "aix %s: LV %s", pname, lvs.v[k].name);
+				break;
+			}
+			if (m.lps != lvs.v[k].lps) {
+				rc = vdm_err(err, -EPROTO, "aix %s: LV %s: lslv -m lists %lld LPs, lsvg -l "
+					     "%lld (output truncated?)", pname, lvs.v[k].name,
+					     (long long)m.lps, (long long)lvs.v[k].lps);
+				aix_lvmap_free(&m);
+				break;
+			}
+			json_t *copies = json_array();
+			for (int c = 0; rc == 0 && c < m.copies; c++) {
+				json_t *segs = json_array();
+				int64_t have = 0;
+				for (int64_t lp = 0; lp < m.lps; lp++) {
+					const char *pv = m.pv[c][lp];
+					if (!pv)
+						continue;
+					have++;
+					/* one segment per PV, in order of first use */
+					size_t si;
+					json_t *s, *hit = NULL;
+					json_array_foreach(segs, si, s)
+						if (!strcmp(json_string_value(json_object_get(s, "pv")), pv))
+							hit = s;
+					if (hit)
+						json_object_set_new(hit, "extents", json_integer(
+							json_integer_value(json_object_get(hit, "extents")) + 1));
+					else
+						json_array_append_new(segs, json_pack("{s:s,s:I}", "pv", pv,
+									  "extents", (json_int_t)1));
+				}
+				if (have == 0) {
+					json_decref(segs);
+					continue;
+				}
+				if (have != m.lps)
+					rc = vdm_err(err, -EPROTO, "aix %s: LV %s: copy %d holds %lld of %lld "
+						     "LPs (a mirror being built or removed?)", pname,
+						     lvs.v[k].name, c + 1, (long long)have, (long long)m.lps);
+				json_array_append_new(copies, segs);
+			}
+			aix_lvmap_free(&m);
+			json_array_append_new(jlvs, json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
+				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
+				"aix_type", lvs.v[k].type));
+		}
+		if (rc == 0)
+			json_array_append_new(vgs, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:I}",
+				"name", vg, "extent_mib", (json_int_t)pp,
+				"pv_overhead_mib", (json_int_t)(overhead >= 0 ? overhead : pp),
+				"copy_meta_extents", (json_int_t)0, "pvs", jpvs, "lvs", jlvs,
+				"stale_pps", (json_int_t)stale));
+		else
+			json_decref(jpvs), json_decref(jlvs);
+		aix_vgpvs_free(&vpv);
+		aix_lvs_free(&lvs);
+	}
+	if (rc == 0)
+		json_object_set(partition, "vgs", vgs);
+	json_decref(vgs);
+	json_decref(renamed);
+	aix_pvs_free(&pvs);
+	return rc;
+}
+
+/* ---- steps ---- */
+
+/* New disks are known to vdmirror by their VIOS-side name, and to AIX by the hdisk that
+ * cfgmgr made: wait_disk learns the pair and the later steps of the same run use it. In a
+ * script, the pair is a shell variable the script sets when it runs. */
+struct aix_known_e { char *disk, *hdisk; };
+static VEC(struct aix_known_e) aix_known;
+
+/* Script mode: the HD_<disk> variables a script already sets, and the scripts (by exec
+ * context) that already carry the "runs on the partition" note. */
+static VEC(char *) aix_script_vars;
+static VEC(void *) aix_script_ctxs;
+
+/* Keyed by script (exec context) and variable. A context address reused by a later script
+ * can at worst skip a detection: the script then stops at the empty variable (set -e). */
+static char *aix_script_key(struct vdm_exec *x, const char *var)
+{
+	return xasprintf("%p|%s", x->ctx, var);
+}
+
+static int aix_script_var_set(struct vdm_exec *x, const char *var)
+{
+	CLEANUP_FREE char *k = aix_script_key(x, var);
+	for (size_t i = 0; i < aix_script_vars.n; i++)
+		if (!strcmp(aix_script_vars.v[i], k))
+			return 1;
+	return 0;
+}
+
+/* The first AIX line of a script says where the AIX lines run. */
+static int aix_script_note(struct vdm_exec *x, struct vdm_error *err)
+{
+	for (size_t i = 0; i < aix_script_ctxs.n; i++)
+		if (aix_script_ctxs.v[i] == x->ctx)
+			return 0;
+	VEC_PUSH(&aix_script_ctxs, x->ctx);
+	char *c[] = { (char *)VDM_EXEC_COMMENT, (char *)"AIX steps: run on the partition as root "
+		      "(the VIOS steps above reach the VIOS by ssh as padmin)", NULL };
+	return x->run(x->ctx, c, -1, NULL, err) < 0 ? -EIO : 0;
+}
+
+static const char *aix_known_get(const char *disk)
+{
+	for (size_t i = 0; i < aix_known.n; i++)
+		if (!strcmp(aix_known.v[i].disk, disk))
+			return aix_known.v[i].hdisk;
+	return NULL;
+}
+
+static char *aix_var(const char *disk)
+{
+	char *v = xasprintf("HD_%s", disk);
+	for (char *p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	return v;
+}
+
+/* The name AIX commands take for `disk`: hdiskN itself, the hdisk wait_disk found, or in a
+ * script "${HD_disk}". Caller frees. */
+static int aix_hdisk(struct vdm_exec *x, const char *disk, char **hd, struct vdm_error *err)
+{
+	if (!aix_name_ok(disk))
+		return vdm_err(err, -EINVAL, "aix: disk name '%s' invalid", disk);
+	if (!strncmp(disk, "hdisk", 5) && disk[5] && strspn(disk + 5, "0123456789") == strlen(disk + 5)) {
+		*hd = xstrdup(disk);
+		return 0;
+	}
+	if (x->scripting) {
+		CLEANUP_FREE char *v = aix_var(disk);
+		*hd = xasprintf("${%s}", v);
+		return 0;
+	}
+	const char *k = aix_known_get(disk);
+	if (!k)
+		return vdm_err(err, -ENOENT, "aix: disk %s: not seen in the partition yet (wait_disk "
+			       "first)", disk);
+	*hd = xstrdup(k);
+	return 0;
+}
+
+static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
+			 struct vdm_error *err)
+{
+	if (!aix_name_ok(disk))
+		return vdm_err(err, -EINVAL, "aix: disk name '%s' invalid", disk);
+	char *cfgmgr[] = { (char *)"cfgmgr", NULL };
+	if (x->scripting) {
+		CLEANUP_FREE char *v = aix_var(disk);
+		if (aix_script_var_set(x, v))
+			return 0;
+		VEC_PUSH(&aix_script_vars, aix_script_key(x, v));
+		CLEANUP_FREE char *ref = xasprintf("${%s}", v);
+		CLEANUP_FREE char *note = xasprintf("partition: find the new disk %s at the location "
+						    "the VIOS gave it (VDM_LOC_ above)", disk);
+		CLEANUP_FREE char *loc = xasprintf("${VDM_LOC_%s}", v + 3);
+		char *c[] = { (char *)VDM_EXEC_COMMENT, note, NULL };
+		/* more than one match (no HMC, same LUN behind both VIOS) or none leaves a
+		 * value chdev refuses, and the script stops there (set -e) */
+		char *cap[] = { (char *)VDM_EXEC_CAPTURE, v, (char *)"sh", (char *)"-c",
+				(char *)"for d in $(lspv | awk '{print $1}'); do "
+					"lscfg -l \"$d\" | grep -qi -- \"$0\" && echo \"$d\"; done",
+				loc, NULL };
+		char *pv[] = { (char *)"chdev", (char *)"-l", ref, (char *)"-a", (char *)"pv=yes", NULL };
+		int rc = aix_do(x, c, NULL, err);
+		if (rc == 0) rc = aix_do(x, cfgmgr, NULL, err);
+		if (rc == 0) rc = aix_do(x, cap, NULL, err);
+		if (rc == 0) rc = aix_do(x, pv, NULL, err);
+		return rc;
+	}
+	if (aix_known_get(disk))
+		return 0;
+	int64_t deadline = vdm_now_ms() + (timeout_ms > 0 ? timeout_ms : AIX_TIMEOUT_MS);
+	for (;;) {
+		int rc = aix_do(x, cfgmgr, NULL, err);
+		if (rc < 0)
+			return rc;
+		char *out;
+		char *lspv[] = { (char *)"lspv", NULL };
+		if ((rc = aix_do(x, lspv, &out, err)) < 0)
+			return rc;
+		aix_pvs pvs = {0};
+		rc = aix_parse_lspv(out, &pvs, err);
+		free(out);
+		const char *cand = NULL;
+		int n = 0;
+		for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
+			int taken = 0;
+			for (size_t k = 0; k < aix_known.n; k++)
+				if (!strcmp(aix_known.v[k].hdisk, pvs.v[i].name))
+					taken = 1;
+			if (!pvs.v[i].pvid && !pvs.v[i].vg && !taken && !aix_was_seen(pvs.v[i].name))
+				cand = pvs.v[i].name, n++;
+		}
+		if (rc == 0 && n > 1)
+			rc = vdm_err(err, -EEXIST, "aix: %d disks without PVID and volume group appeared "
+				     "since discovery: cannot tell which one is %s (map and wait for one "
+				     "disk at a time)", n, disk);
+		if (rc == 0 && n == 1) {
+			char *pv[] = { (char *)"chdev", (char *)"-l", (char *)cand, (char *)"-a",
+				       (char *)"pv=yes", NULL };
+			rc = aix_do(x, pv, NULL, err);
+			if (rc == 0) {
+				struct aix_known_e e = { xstrdup(disk), xstrdup(cand) };
+				VEC_PUSH(&aix_known, e);
+			}
+			aix_pvs_free(&pvs);
+			return rc;
+		}
+		aix_pvs_free(&pvs);
+		if (rc < 0)
+			return rc;
+		if (vdm_now_ms() >= deadline)
+			return vdm_err(err, -ETIMEDOUT, "aix: disk %s did not appear after cfgmgr",
+				       disk);
+		struct timespec ts = { 2, 0 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int aix_add_pv(struct vdm_exec *x, const char *vg, const char *disk, struct vdm_error *err)
+{
+	if (!aix_name_ok(vg))
+		return vdm_err(err, -EINVAL, "aix: volume group name '%s' invalid", vg);
+	CLEANUP_FREE char *hd = NULL;
+	int rc = aix_hdisk(x, disk, &hd, err);
+	if (rc < 0)
+		return rc;
+	if (x->scripting && hd[0] == '$') {
+		/* a script whose caller did not write wait_disk still finds the disk first */
+		if ((rc = aix_wait_disk(x, disk, 0, err)) < 0)
+			return rc;
+	}
+	if (!x->scripting) {
+		char *out, *lspv[] = { (char *)"lspv", NULL };
+		if ((rc = aix_do(x, lspv, &out, err)) < 0)
+			return rc;
+		aix_pvs pvs = {0};
+		rc = aix_parse_lspv(out, &pvs, err);
+		free(out);
+		int in = 0;
+		for (size_t i = 0; rc == 0 && i < pvs.n; i++)
+			if (!strcmp(pvs.v[i].name, hd)) {
+				if (pvs.v[i].vg && !strcmp(pvs.v[i].vg, vg))
+					in = 1;
+				else if (pvs.v[i].vg)
+					rc = vdm_err(err, -EBUSY, "aix: %s (%s) belongs to volume group "
+						     "%s, not %s", hd, disk, pvs.v[i].vg, vg);
+			}
+		aix_pvs_free(&pvs);
+		if (rc < 0 || in)
+			return rc;
+	}
+	char *ext[] = { (char *)"extendvg", (char *)vg, hd, NULL };
+	return aix_do(x, ext, NULL, err);
+}
+
+static int aix_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+			 struct vdm_error *err)
+{
+	if (!aix_name_ok(vg))
+		return vdm_err(err, -EINVAL, "aix: volume group name '%s' invalid", vg);
+	CLEANUP_FREE char *hd = NULL;
+	int rc = aix_hdisk(x, disk, &hd, err);
+	if (rc < 0)
+		return rc;
+	char *red[] = { (char *)"reducevg", (char *)vg, hd, NULL };
+	return aix_do(x, red, NULL, err);
+}
+
+/* hd5 is the boot logical volume of rootvg: its new copy must be made bootable. */
+static int aix_make_bootable(struct vdm_exec *x, const char *newhd, struct vdm_error *err)
+{
+	CLEANUP_FREE char *dev = xasprintf("/dev/%s", newhd);
+	char *bos[] = { (char *)"bosboot", (char *)"-ad", dev, NULL };
+	int rc = aix_do(x, bos, NULL, err);
+	if (rc < 0)
+		return rc;
+	if (x->scripting) {
+		char *cap[] = { (char *)VDM_EXEC_CAPTURE, (char *)"BOOT_OLD", (char *)"sh", (char *)"-c",
+				(char *)"lslv -m hd5 | awk 'NR==3 {print $3}'", NULL };
+		char *bl[] = { (char *)"bootlist", (char *)"-m", (char *)"normal",
+			       (char *)"${BOOT_OLD}", (char *)newhd, NULL };
+		rc = aix_do(x, cap, NULL, err);
+		return rc < 0 ? rc : aix_do(x, bl, NULL, err);
+	}
+	char *out, *lslvm[] = { (char *)"lslv", (char *)"-m", (char *)"hd5", NULL };
+	if ((rc = aix_do(x, lslvm, &out, err)) < 0)
+		return rc;
+	struct aix_lvmap m;
+	rc = aix_parse_lslv_m(out, &m, err);
+	free(out);
+	if (rc < 0)
+		return rc;
+	CLEANUP_FREE char *old = m.lps > 0 && m.pv[0][0] ? xstrdup(m.pv[0][0]) : NULL;
+	aix_lvmap_free(&m);
+	if (!old || !aix_name_ok(old))
+		return vdm_err(err, -EPROTO, "aix: boot LV hd5 has no first copy");
+	char *bl[] = { (char *)"bootlist", (char *)"-m", (char *)"normal", old, (char *)newhd, NULL };
+	return aix_do(x, bl, NULL, err);
+}
+
+/* A mirrored VG must not go offline when the server holding most of its VGDAs fails: like
+ * mirrorvg (which does this by default), turn quorum off once per VG, and for rootvg save the
+ * change in the boot image (chvg: "run bosboot or savebase after chvg -Q"). */
+static int aix_quorum_off(struct vdm_exec *x, const char *vg, struct vdm_error *err)
+{
+	CLEANUP_FREE char *tag = xasprintf("quorum:%s", vg);
+	if (aix_script_var_set(x, tag))
+		return 0;
+	if (!x->scripting) {
+		char *out, *lsvg[] = { (char *)"lsvg", (char *)vg, NULL };
+		int rc = aix_do(x, lsvg, &out, err);
+		if (rc < 0)
+			return rc;
+		const char *q = strstr(out, "QUORUM:");
+		int off = q && strstr(q, "Disabled") && (!strchr(q, '\n') || strstr(q, "Disabled") < strchr(q, '\n'));
+		free(out);
+		if (off) {
+			VEC_PUSH(&aix_script_vars, aix_script_key(x, tag));
+			return 0;
+		}
+	}
+	char *chvg[] = { (char *)"chvg", (char *)"-Qn", (char *)vg, NULL };
+	int rc = aix_do(x, chvg, NULL, err);
+	if (rc == 0 && !strcmp(vg, "rootvg")) {
+		char *sb[] = { (char *)"savebase", NULL };
+		rc = aix_do(x, sb, NULL, err);
+	}
+	if (rc == 0)
+		VEC_PUSH(&aix_script_vars, aix_script_key(x, tag));
+	return rc;
+}
+
+static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+			const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	if (!aix_name_ok(vg) || !aix_name_ok(lv))
+		return vdm_err(err, -EINVAL, "aix: names '%s'/'%s' invalid", vg, lv);
+	if (copies < 2 || copies > 3 || !copy || !copy->n_segs || copy->n_segs > 16)
+		return vdm_err(err, -EINVAL, "aix: LV %s: bad copy request (%d copies)", lv, copies);
+	if (!x->scripting) {
+		char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+		int64_t have, lps, stale;
+		int rc = aix_do(x, lslv, &out, err);
+		if (rc < 0)
+			return rc;
+		rc = aix_parse_lslv(out, &have, &lps, &stale, err);
+		free(out);
+		if (rc < 0)
+			return rc;
+		if (have >= copies)
+			return 0;
+	}
+	/* mklvcopy LV COPIES PV...: the new copy may only use the plan's PVs; strict
+	 * allocation (AIX's default) keeps it off the PVs of the existing copies */
+	char *argv[24] = { (char *)"mklvcopy", (char *)lv, NULL };
+	char cs[4];
+	snprintf(cs, sizeof cs, "%d", copies);
+	argv[2] = cs;
+	size_t n = 3;
+	char *hds[16] = {0};
+	int rc = 0;
+	for (size_t i = 0; i < copy->n_segs && rc == 0; i++) {
+		rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err);
+		int dup = 0;
+		for (size_t k = 0; rc == 0 && k < i; k++)
+			if (!strcmp(hds[k], hds[i]))
+				dup = 1;
+		if (rc == 0 && !dup)
+			argv[n++] = hds[i];
+	}
+	argv[n] = NULL;
+	if (rc == 0)
+		rc = aix_quorum_off(x, vg, err);
+	if (rc == 0)
+		rc = aix_do(x, argv, NULL, err);
+	if (rc == 0 && !strcmp(lv, "hd5"))
+		rc = aix_make_bootable(x, hds[0], err);
+	if (rc == 0) {
+		if (x->scripting) {
+			char *sync[] = { (char *)"syncvg", (char *)"-l", (char *)lv, NULL };
+			rc = aix_do(x, sync, NULL, err);
+		} else {
+			/* syncvg runs for as long as the data takes: start it and poll lslv */
+			CLEANUP_FREE char *bg = xasprintf("nohup syncvg -l %s >/dev/null 2>&1 &", lv);
+			char *sync[] = { (char *)"sh", (char *)"-c", bg, NULL };
+			rc = aix_do(x, sync, NULL, err);
+		}
+	}
+	for (size_t i = 0; i < 16; i++)
+		free(hds[i]);
+	if (rc < 0)
+		vdm_err_prefix(err, "add copy of %s/%s", vg, lv);
+	return rc;
+}
+
+static int aix_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	if (!aix_name_ok(vg) || !aix_name_ok(lv) || !copy || !copy->n_segs || copy->n_segs > 16)
+		return vdm_err(err, -EINVAL, "aix: bad remove-copy request for %s", lv);
+	int64_t have = 2, lps, stale;
+	if (!x->scripting) {
+		char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+		int rc = aix_do(x, lslv, &out, err);
+		if (rc < 0)
+			return rc;
+		rc = aix_parse_lslv(out, &have, &lps, &stale, err);
+		free(out);
+		if (rc < 0)
+			return rc;
+		if (have <= 1)
+			return 0;
+	}
+	char cs[24];
+	snprintf(cs, sizeof cs, "%lld", (long long)(have - 1));
+	char *argv[24] = { (char *)"rmlvcopy", (char *)lv, cs, NULL };
+	size_t n = 3;
+	char *hds[16] = {0};
+	int rc = 0;
+	for (size_t i = 0; i < copy->n_segs && rc == 0; i++)
+		if ((rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err)) == 0)
+			argv[n++] = hds[i];
+	argv[n] = NULL;
+	if (rc == 0)
+		rc = aix_do(x, argv, NULL, err);
+	for (size_t i = 0; i < 16; i++)
+		free(hds[i]);
+	return rc;
+}
+
+static int aix_sync_status(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+			   struct vdm_error *err)
+{
+	if (!aix_name_ok(lv))
+		return vdm_err(err, -EINVAL, "aix: LV name '%s' invalid", lv);
+	if (x->scripting) {
+		*percent = 100.0;
+		return 0;
+	}
+	char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+	int64_t copies, lps, stale;
+	int rc = aix_do(x, lslv, &out, err);
+	if (rc < 0)
+		return rc;
+	rc = aix_parse_lslv(out, &copies, &lps, &stale, err);
+	free(out);
+	if (rc < 0)
+		return rc;
+	/* stale PPs belong to the copies being synchronised: copies-1 of them per LP */
+	int64_t total = lps * (copies > 1 ? copies - 1 : 1);
+	*percent = total > 0 ? 100.0 * (double)(total - (stale < total ? stale : total)) / (double)total
+			     : 100.0;
+	return 0;
+}
+
+const struct vdm_client_ops vdm_client_aix = {
+	.name = "aix",
+	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
+	.discover = aix_discover,
+	.wait_disk = aix_wait_disk,
+	.add_pv = aix_add_pv,
+	.remove_pv = aix_remove_pv,
+	.add_copy = aix_add_copy,
+	.remove_copy = aix_remove_copy,
+	.sync_status = aix_sync_status,
+};

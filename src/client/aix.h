@@ -1,0 +1,51 @@
+/* aix.h: inside the AIX client driver: parsed forms of the AIX LVM commands and their parsers,
+ * reachable alone by unit tests and fuzz targets. Same error contract as vios.h. */
+#ifndef VDMIRROR_AIX_H
+#define VDMIRROR_AIX_H
+
+#include <stdint.h>
+#include "vdmirror/error.h"
+#include "vdmirror/util.h"
+
+/* lspv: hdisk0 00f6db0a0c4e1f4d rootvg active ; pvid NULL for "none", vg NULL for "None" */
+struct aix_pv { char *name, *pvid, *vg; };
+typedef VEC(struct aix_pv) aix_pvs;
+
+/* lsvg -p VG */
+struct aix_vgpv { char *name, *state; int64_t total, free; };
+typedef VEC(struct aix_vgpv) aix_vgpvs;
+
+/* lsvg -l VG */
+struct aix_lv { char *name, *type; int64_t lps, pps, pvs; };
+typedef VEC(struct aix_lv) aix_lvs;
+
+/* lslv -m LV: for each copy (1..3), the PV of each LP in LP order (NULL where absent) */
+struct aix_lvmap { int64_t lps; int copies; char **pv[3]; };
+
+int aix_parse_lspv(const char *text, aix_pvs *out, struct vdm_error *err);
+/* lsvg VG: PP SIZE in MiB, and STALE PPs (-1 when absent) */
+int aix_parse_lsvg(const char *text, int64_t *pp_mib, int64_t *stale_pps, struct vdm_error *err);
+int aix_parse_lsvg_p(const char *text, aix_vgpvs *out, struct vdm_error *err);
+int aix_parse_lsvg_l(const char *text, aix_lvs *out, struct vdm_error *err);
+int aix_parse_lslv_m(const char *text, struct aix_lvmap *out, struct vdm_error *err);
+/* lslv LV: COPIES, LPs, STALE PPs */
+int aix_parse_lslv(const char *text, int64_t *copies, int64_t *lps, int64_t *stale,
+		   struct vdm_error *err);
+/* lscfg -l hdiskN: location code's client slot (-C11) and LUN (-L8100000000000000, as
+ * "0x8100000000000000"); *lun freed by the caller */
+int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_error *err);
+
+/* lspath -l hdiskN: one "STATUS NAME PARENT" line per path (Enabled, Failed, Missing...) */
+struct aix_path { char *status, *parent; };
+typedef VEC(struct aix_path) aix_paths;
+int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err);
+/* lscfg -l vscsiN: the client adapter's slot (location ...-C12-T1) */
+int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err);
+void aix_paths_free(aix_paths *v);
+
+void aix_pvs_free(aix_pvs *v);
+void aix_vgpvs_free(aix_vgpvs *v);
+void aix_lvs_free(aix_lvs *v);
+void aix_lvmap_free(struct aix_lvmap *m);
+
+#endif

@@ -1,0 +1,14 @@
+/* fuzz_aix.c: the AIX parsers (lspv, lsvg, lsvg -p, lsvg -l, lslv -m, lslv, lscfg). */
+#define FUZZ_PARSE(t) do { \
+	aix_pvs a = {0}; aix_vgpvs b = {0}; aix_lvs c = {0}; struct aix_lvmap m; \
+	int64_t x, y, z; char *lun = NULL; \
+	aix_parse_lspv(t, &a, &err); aix_pvs_free(&a); \
+	aix_parse_lsvg(t, &x, &y, &err); \
+	aix_parse_lsvg_p(t, &b, &err); aix_vgpvs_free(&b); \
+	aix_parse_lsvg_l(t, &c, &err); aix_lvs_free(&c); \
+	if (aix_parse_lslv_m(t, &m, &err) == 0) aix_lvmap_free(&m); \
+	aix_parse_lslv(t, &x, &y, &z, &err); \
+	if (aix_parse_lscfg(t, &x, &lun, &err) == 0) free(lun); \
+	aix_paths ap = {0}; aix_parse_lspath(t, &ap, &err); aix_paths_free(&ap); \
+	aix_parse_lscfg_slot(t, &x, &err); } while (0)
+#include "fuzz_vios.h"

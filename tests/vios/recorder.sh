@@ -1,0 +1,43 @@
+#!/bin/sh
+# recorder.sh FIXTURES STATE: the sshd ForceCommand of the end-to-end test. It stands in for
+# the VIOS padmin shell, the HMC and the AIX partition (no Power hardware here: this is the
+# mock, and it says so): it logs every command it receives to STATE/received.log and answers
+# from the recorded outputs in FIXTURES/<host>/ (file names as in src/client/exec_replay.c).
+# Which host it plays comes from the loopback address the client connected to.
+fx=$1 st=$2
+set -- $SSH_CONNECTION
+case $3 in
+127.0.0.1) h=vios1 ;;
+127.0.0.2) h=vios2 ;;
+127.0.0.3) h=hmc ;;
+127.0.0.4) h=lpar1 ;;
+*) echo "recorder: unknown address $3" >&2; exit 97 ;;
+esac
+cmd=$SSH_ORIGINAL_COMMAND
+printf '%s %s\n' "$h" "$cmd" >>"$st/received.log"
+case $cmd in
+"echo "*) eval "$cmd"; exit $? ;;       # a real shell parses it: proves the quoting
+"ioscli hang"*) exec sleep 4 ;;          # never answers in time
+"ioscli fail"*) echo "0514-519 something failed" >&2; exit 3 ;;
+"ioscli bigout"*) head -c 6000000 /dev/zero; exit 0 ;;
+"extendvg "* | "mklvcopy "* | "chdev "* | "chvg "* | "savebase" | "bosboot "* | "bootlist "* | "sh -c 'nohup syncvg "*)
+	exit 0 ;;                            # AIX steps: logged above, nothing to answer
+"ioscli mkbdsp "* | "ioscli mkvdev "* | "ioscli rmbdsp "* | "ioscli rmvdev "*)
+	if [ -f "$st/full" ]; then
+		echo "0516-404 allocp: This system cannot fulfill the allocation request." >&2
+		echo "        There are not enough free partitions or not enough physical volumes" >&2
+		echo "        to keep strictness and satisfy allocation requests." >&2
+		exit 1
+	fi
+	exit 0 ;;
+esac
+k=$(printf '%s' "$cmd" | tr -c 'A-Za-z0-9.-' '_')
+f=$fx/$h/$k
+if [ ! -f "$f.out" ]; then
+	echo "recorder: nothing recorded for '$cmd'" >&2
+	exit 127
+fi
+cat "$f.out"
+[ -f "$f.err" ] && cat "$f.err" >&2
+[ -f "$f.rc" ] && exit "$(cat "$f.rc")"
+exit 0
