@@ -82,6 +82,7 @@ struct plan_ctx {
 	 * spread over sites, frames and servers */
 	int *diverse;
 	size_t n_diverse;
+	unsigned char *pool_private;  /* devices shared with no other pool, no disk in the pool */
 };
 
 /* One attempt at a level, reuse mode and utilization cap. */
@@ -360,9 +361,13 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
 			/* the look-ahead (3 copies) is kept per relation too: a heuristic, as the
 			 * other candidates need not be alike; the last copy's own check is exact */
-			if (memo[slot] == 1 && !g->final && !room[slot])
-				room[slot] = plan_group_leaves_room(c, g, pp) ? 1 : 2;
-			ok = memo[slot] == 1 && (g->final || room[slot] == 1);
+			if (memo[slot] == 1 && !g->final && !c->pool_private[p])
+				ok = plan_group_leaves_room(c, g, pp);
+			else {
+				if (memo[slot] == 1 && !g->final && !room[slot])
+					room[slot] = plan_group_leaves_room(c, g, pp) ? 1 : 2;
+				ok = memo[slot] == 1 && (g->final || room[slot] == 1);
+			}
 		}
 		if (ok) {
 			g->pool_ok[p] = 1;
@@ -395,9 +400,8 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 				    : ns + nf + nt;
 			if (!memo[slot])
 				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
-			if (memo[slot] == 1 && !g->final && !room[slot])
-				room[slot] = plan_group_leaves_room(c, g, pp) ? 1 : 2;
-			ok = memo[slot] == 1 && (g->final || room[slot] == 1);
+			/* an existing disk shares its pool with others: its look-ahead is its own */
+			ok = memo[slot] == 1 && (g->final || plan_group_leaves_room(c, g, pp));
 		}
 		if (ok)
 			g->valid_pvs[g->n_valid_pvs++] = (int)v;
@@ -1192,6 +1196,7 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->r1_group);
 	plan_drop_r1(c);
 	free(c->diverse);
+	free(c->pool_private);
 	if (c->f)
 		vdm_faults_free(c->f);
 }
@@ -1259,6 +1264,48 @@ static void plan_build_diverse(struct plan_ctx *c)
 	size_t total = c->n_pools + c->vg->n_pvs;
 	c->diverse = xmalloc((total + 1) * sizeof *c->diverse);
 	c->n_diverse = 0;
+	/* which pools are entirely their own: no device shared with another pool or a disk of
+	 * the partition, no disk of the partition in them */
+	int maxid = 0;
+	for (size_t p = 0; p < c->n_pools; p++)
+		for (size_t k = 0; k < c->pool_prof[p].n_devices; k++)
+			if (c->pool_prof[p].devices[k] > maxid)
+				maxid = c->pool_prof[p].devices[k];
+	for (size_t d = 0; d < c->part->n_disks; d++) {
+		const struct vdm_profile *dp = vdm_faults_disk(c->f, c->pi, (int)d);
+		for (size_t k = 0; k < dp->n_devices; k++)
+			if (dp->devices[k] > maxid)
+				maxid = dp->devices[k];
+	}
+	int *uses = xcalloc((size_t)maxid + 1, sizeof *uses);
+	for (size_t p = 0; p < c->n_pools; p++)
+		for (size_t k = 0; k < c->pool_prof[p].n_devices; k++)
+			uses[c->pool_prof[p].devices[k]]++;
+	for (size_t d = 0; d < c->part->n_disks; d++) {
+		const struct vdm_profile *dp = vdm_faults_disk(c->f, c->pi, (int)d);
+		for (size_t k = 0; k < dp->n_devices; k++)
+			uses[dp->devices[k]] += 2;   /* a disk's devices include its pool's */
+	}
+	c->pool_private = xcalloc(c->n_pools + 1, 1);
+	for (size_t p = 0; p < c->n_pools; p++) {
+		bool own = true;
+		for (size_t k = 0; k < c->pool_prof[p].n_devices; k++)
+			own &= uses[c->pool_prof[p].devices[k]] == 1;
+		c->pool_private[p] = own;
+	}
+	free(uses);
+	if (total <= 64) {
+		/* small: the look-ahead may try every disk, and is then exact */
+		for (size_t i = 0; i < total; i++)
+			if (i < c->n_pools ? c->pool_max[i] >= c->ovh_mib + c->ext_mib : c->pv_free0[i - c->n_pools] > 0)
+				c->diverse[c->n_diverse++] = (int)i;
+		free(per_server);
+		free(per_frame);
+		free(per_site);
+		free(frame_seen);
+		free(server_seen);
+		return;
+	}
 	for (size_t i = 0; i < total; i++) {
 		int sv;
 		if (i < c->n_pools) {
