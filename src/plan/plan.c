@@ -1665,7 +1665,7 @@ static void plan_ex_rec(struct plan_ex *x, size_t s)
 
 /* Fills *t (initialized, reuse mode as asked) with the best exhaustive placement; false if
  * the request is too big for it or nothing is valid. */
-static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t)
+static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t, long budget)
 {
 	struct plan_ex x;
 	memset(&x, 0, sizeof x);
@@ -1693,7 +1693,7 @@ static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t)
 	x.pv_free = t->pv_free;
 	x.pool_used = t->pool_used;
 	x.pool_cap = t->pool_cap;
-	x.budget = PLAN_EX_BUDGET;
+	x.budget = budget;
 	plan_ex_rec(&x, 0);
 	if (!x.found)
 		return false;
@@ -1766,7 +1766,7 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 	if (!have) {
 		struct plan_try t;
 		plan_try_init(c, &t, c->req->no_reuse ? 2 : 0, PPM);
-		if (plan_exhaustive(c, &t)) {
+		if (plan_exhaustive(c, &t, PLAN_EX_BUDGET)) {
 			*best = t;
 			return true;
 		}
@@ -1776,6 +1776,21 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 #endif
 	if (!have)
 		return false;
+	if (c->req->copies == 3) {
+		/* two new copies placed one after the other can miss reuse a joint choice finds:
+		 * on small requests, a short exhaustive search may do better */
+		struct plan_try x;
+		plan_try_init(c, &x, c->req->no_reuse ? 2 : 0, PPM);
+		if (plan_exhaustive(c, &x, PLAN_EX_BUDGET / 8)) {
+			int64_t reuse = plan_try_reused(c, &x), mib = plan_try_new_mib(c, &x);
+			if (reuse > b_reuse || (reuse == b_reuse && (x.n_opened < b_disks ||
+			    (x.n_opened == b_disks && mib < b_mib)))) {
+				*best = x;
+				return true;
+			}
+		}
+		plan_try_free(c, &x);
+	}
 	struct plan_try t;
 	plan_try_init(c, &t, b_mode, PPM);
 	plan_run(c, &t);
