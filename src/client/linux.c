@@ -115,3 +115,14 @@ const char *lnx_serial_of(const json_t *report, const char *name)
 		}
 	return NULL;
 }
+
+void lnx_append_vgs(json_t *partition, json_t *vgs)
+{
+	json_t *have = json_object_get(partition, "vgs");
+	if (!json_is_array(have)) {
+		json_object_set_new(partition, "vgs", vgs);
+		return;
+	}
+	json_array_extend(have, vgs);
+	json_decref(vgs);
+}

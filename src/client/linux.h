@@ -34,6 +34,10 @@ int lnx_report(struct vdm_exec *x, json_t **report, struct vdm_error *err);
 /* In a report's "disks": the serial of kernel disk `name` ("vdb"); NULL when unknown. */
 const char *lnx_serial_of(const json_t *report, const char *name);
 
+/* Appends the VGs of `vgs` (stolen) to the partition's "vgs" array, creating it: both Linux
+ * drivers run on the same partition, one after the other, each adding its own. */
+void lnx_append_vgs(json_t *partition, json_t *vgs);
+
 /* Shared wait_disk slot for both drivers. */
 int lnx_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
 		  struct vdm_error *err);

@@ -242,11 +242,17 @@ static int lvm_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 	int rc = lnx_report(x, &report, err);
 	if (rc < 0)
 		return rc;
+	/* a partition without lvm at all (md only) simply has no LVM VGs */
+	const char *lerr = json_string_value(json_object_get(report, "lvm_error"));
+	if (!json_object_get(report, "lvm") && lerr && strstr(lerr, "program not found")) {
+		json_decref(report);
+		return 0;
+	}
 	rc = vdm_lvm_vgs_from_report(report, &vgs, err);
 	json_decref(report);
 	if (rc < 0)
 		return rc;
-	json_object_set_new(partition, "vgs", vgs);
+	lnx_append_vgs(partition, vgs);
 	return 0;
 }
 

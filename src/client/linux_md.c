@@ -95,14 +95,7 @@ static int md_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *
 	json_decref(report);
 	if (rc < 0)
 		return rc;
-	/* vdm_discover runs linux-lvm first: add to its volume groups, never replace them */
-	json_t *had = json_object_get(partition, "vgs");
-	if (json_is_array(had)) {
-		json_array_extend(had, vgs);
-		json_decref(vgs);
-	} else {
-		json_object_set_new(partition, "vgs", vgs);
-	}
+	lnx_append_vgs(partition, vgs);
 	return 0;
 }
 

@@ -6,7 +6,7 @@ set -euo pipefail
 bin=$1 kind=$2
 src=${VDM_SOURCE_ROOT:?} build=${VDM_BUILD_ROOT:?}
 case $kind in
-lvm) config=$src/tests/client/lab-lvm.json;;   # its own copy: needs PVs filled to the last extent
+lvm) config=$src/tests/client/lab-lvm.json;;
 md) config=$src/tests/client/lab-md.json;;
 *) echo "lab-drivers.sh: unknown kind $kind" >&2; exit 2;;
 esac
