@@ -222,6 +222,15 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 	int64_t stall = ctx->sync_stall_ms > 0 ? ctx->sync_stall_ms : 300000;
 	int64_t t0 = vdm_now_ms(), last_progress = t0;
 	double first_done = -1, best = -1;
+	/* The sync began with the first add_copy, not with this step: measure the rate from
+	 * there (journal times are wall clock), so a sync mostly done before the first poll
+	 * still shows its real speed. Falls back to this step's own start after a resume. */
+	int64_t wall0 = 0, wall_now_at_t0 = s->started_at;
+	for (size_t i = 0; i < run->n_steps; i++)
+		if (run->steps[i].kind == VDM_STEP_ADD_COPY && run->steps[i].started_at > 0 &&
+		    (!wall0 || run->steps[i].started_at < wall0))
+			wall0 = run->steps[i].started_at;
+	bool from_copy = wall0 > 0 && wall_now_at_t0 > wall0 && wall_now_at_t0 - wall0 < 600000;
 
 	for (;;) {
 		double done = 0, min_pct = 100;
@@ -245,8 +254,11 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 			best = done;
 			last_progress = now;
 		}
-		double secs = (double)(now - t0) / 1000.0;
-		double rate = secs > 0.2 ? (done - first_done) / secs : 0;
+		double secs = (double)(now - t0) / 1000.0, rate;
+		if (from_copy)
+			rate = done / ((double)(now - t0 + wall_now_at_t0 - wall0) / 1000.0);
+		else
+			rate = secs > 0.2 ? (done - first_done) / secs : 0;
 		struct vdm_event ev = { .type = VDM_EV_SYNC, .step = s, .n_steps = run->n_steps,
 			.percent = total > 0 ? done * 100.0 / total : min_pct, .mib_done = done,
 			.mib_total = total, .mib_per_s = rate,

@@ -359,7 +359,7 @@ static void mirror_on_event(void *arg, const struct vdm_event *ev)
 			printf("[%2d/%zu] %s%s ...", s->seq, ev->n_steps,
 			       ev->type == VDM_EV_UNDO_START ? "undo: " : "", desc);
 			e->bar_shown = true;
-		} else if (s->kind == VDM_STEP_WAIT_SYNC) {
+		} else if (s->kind == VDM_STEP_WAIT_SYNC && ev->type == VDM_EV_STEP_START) {
 			printf("[%2d/%zu] %s\n", s->seq, ev->n_steps, desc);
 		}
 		break;
@@ -425,6 +425,28 @@ static int mirror_verify(void *arg, const json_t *plan_json, struct vdm_error *e
 	vdm_inventory_free(inv);
 	vdm_plan_free(plan);
 	return rc;
+}
+
+/* vdmirror mirror on a VG that has its copies already: verify, print, exit 0 or 3. */
+static int mirror_verify_only(struct mirror_env *e, const json_t *plan_json)
+{
+	struct vdm_error err = { 0 };
+	int rc = mirror_verify(e, plan_json, &err);
+	int code = rc < 0 ? (err.exit_code ? err.exit_code : VDM_EXIT_BACKEND) : VDM_EXIT_OK;
+	const char *level = json_string_value(json_object_get(plan_json, "level"));
+	if (e->o->json) {
+		json_t *j = json_pack("{s:s, s:b, s:i, s:s?, s:[]}", "event", "result", "ok", rc == 0,
+				      "exit", code, "level", level, "created");
+		if (rc < 0)
+			json_object_set_new(j, "error", json_string(err.msg));
+		mirror_json_event(j);
+	} else if (rc == 0) {
+		printf("nothing to create: every LV already has its copies, protected at level %s"
+		       " (verified on a fresh discovery)\n", level ? level : "?");
+	}
+	if (rc < 0)
+		fprintf(stderr, "vdmirror %s: %s\n", e->o->cmd, err.msg);
+	return code;
 }
 
 static void mirror_apply_ctx(struct mirror_env *e, struct vdm_apply_ctx *ctx)
@@ -733,6 +755,12 @@ int cmd_mirror(int argc, char **argv)
 			printf("resuming run %lld of %s/%s: %zu of %zu steps done before (the plan"
 			       " is the journal's)\n", (long long)run->id, partition, vg, done,
 			       run->n_steps);
+		const char *jl = json_string_value(json_object_get(run->plan, "level"));
+		int jc = (int)json_integer_value(json_object_get(run->plan, "copies"));
+		if ((jl && strcmp(jl, vdm_level_name(req.level))) || jc != req.copies)
+			fprintf(stderr, "vdmirror mirror: note: the unfinished run was planned for %d"
+				" copies at level %s; it is finished as planned (undo it to plan"
+				" anew)\n", jc, jl ? jl : "?");
 		if ((rc = mirror_client_ready(&e, inv, partition, vg, &err)) < 0)
 			goto fail;
 	} else {
@@ -776,6 +804,14 @@ int cmd_mirror(int argc, char **argv)
 		int64_t id;
 		json_t *pj = vdm_plan_to_json(plan);
 		rc = vdm_steps_from_plan(plan, &steps, &n, &err);
+		if (rc == 0 && n == 1) {
+			/* Nothing to create: only the check. Not journaled, so that undo still
+			 * finds the run that made the mirror. */
+			vdm_steps_free(steps, n);
+			code = mirror_verify_only(&e, pj);
+			json_decref(pj);
+			goto out;
+		}
 		if (rc == 0) {
 			rc = vdm_journal_begin(e.journal, pj, steps, n, &id, &err);
 			vdm_steps_free(steps, n);

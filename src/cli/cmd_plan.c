@@ -150,6 +150,8 @@ static void plan_print_table(const struct vdm_inventory *inv, const struct vdm_p
 		char prot[64];
 		if (pl->n_new_copies)
 			snprintf(prot, sizeof prot, "%s -> %s", lvl(before), lvl(pl->protection));
+		else if (pl->protection < plan->level)
+			snprintf(prot, sizeof prot, "%s (kept, < %s!)", lvl(pl->protection), lvl(plan->level));
 		else
 			snprintf(prot, sizeof prot, "%s (kept)", lvl(pl->protection));
 		size_t rows = lv->n_copies > pl->n_new_copies ? lv->n_copies : pl->n_new_copies;

@@ -84,8 +84,18 @@ int lnx_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
 		  struct vdm_error *err)
 {
 	char dev[256];
-	if (x->scripting)
-		return 0;   /* the script's reader runs the next command once the disk is there */
+	if (x->scripting) {
+		if (!lnx_name_ok(disk))
+			return vdm_err(err, -EINVAL, "disk \"%s\": invalid name", disk);
+		/* the script's reader runs the next command once the disk is there */
+		CLEANUP_FREE char *text = xasprintf("wait until /dev/disk/by-id/virtio-%.20s exists "
+						    "(new disk %s)", disk, disk);
+		const char *argv[] = { VDM_EXEC_COMMENT, text, NULL };
+		char *out = NULL;
+		int rc = x->run(x->ctx, (char *const *)argv, 1000, &out, err);
+		free(out);
+		return rc < 0 ? rc : 0;
+	}
 	if (!x->request)
 		return vdm_err(err, -ENOTSUP, "disk %s: waiting for it needs the vdmirror agent",
 			       disk);

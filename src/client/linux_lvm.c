@@ -62,6 +62,9 @@ static int ranges_add(const json_t *report, const char *ranges, json_t *copy, co
 		if (!colon || sscanf(colon + 1, "%lld-%lld", &a, &b) != 2 || b < a)
 			return vdm_err(err, -EPROTO, "%s: cannot read LVM range \"%s\"", what, tok);
 		*colon = '\0';
+		/* a PV whose disk is gone (its server died): this copy has lost extents */
+		if (!strcmp(tok, "[unknown]"))
+			return vdm_err(err, -ENODEV, "%s: extents on a missing PV", what);
 		const char *disk = pv_disk(report, tok);
 		if (!disk)
 			return vdm_err(err, -ENOENT, "%s: PV %s is not a whole disk with a serial "
@@ -92,6 +95,7 @@ static int lv_image_copies(const json_t *report, const json_t *segs, const char 
 {
 	CLEANUP_FREE char *dup = xstrdup(ranges);
 	char *save = NULL;
+	bool lost = false;
 	for (char *tok = strtok_r(dup, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char *colon = strrchr(tok, ':');
 		if (colon)
@@ -112,10 +116,22 @@ static int lv_image_copies(const json_t *report, const json_t *segs, const char 
 					       lvm_str(r, "segtype"));
 			}
 			int rc = ranges_add(report, lvm_str(r, "seg_pe_ranges"), copy, what, err);
+			if (rc == -ENODEV) {
+				/* an image on a missing PV is no copy any more: the audit must see
+				 * the LV with what survives */
+				json_array_clear(copy);
+				lost = true;
+				break;
+			}
 			if (rc < 0) {
 				json_decref(copy);
 				return rc;
 			}
+		}
+		if (lost) {
+			json_decref(copy);
+			lost = false;
+			continue;
 		}
 		if (json_array_size(copy) == 0) {
 			json_decref(copy);
@@ -156,10 +172,14 @@ static int lvm_vg_lvs(const json_t *report, const char *vg, json_t *lvs, struct 
 				}
 				rc = ranges_add(report, lvm_str(r, "seg_pe_ranges"), linear, what, err);
 			} else if (!strcmp(type, "raid1") || !strcmp(type, "mirror")) {
-				if (json_array_size(copies) == 0)
+				if (json_array_size(copies) == 0) {
 					rc = lv_image_copies(report, segs, vg,
 							     lvm_str(r, "seg_pe_ranges"), copies, what,
 							     err);
+					if (rc == 0 && json_array_size(copies) == 0)
+						rc = vdm_err(err, -ENODEV, "%s: every copy has extents "
+							     "on a missing PV", what);
+				}
 			} else {
 				rc = vdm_err(err, -ENOTSUP, "%s: segment type %s is not handled "
 					     "(linear, striped, raid1, mirror)", what, type);
@@ -204,6 +224,10 @@ int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_e
 		json_t *pv;
 		json_array_foreach(json_object_get(lvm, "pvs"), k, pv) {
 			if (strcmp(lvm_str(pv, "vg_name"), vg))
+				continue;
+			/* a missing PV holds no extent anyone can use; the copies on it are
+			 * dropped below */
+			if (!strcmp(lvm_str(pv, "pv_name"), "[unknown]"))
 				continue;
 			const char *disk = pv_disk(report, lvm_str(pv, "pv_name"));
 			if (!disk) {

@@ -78,6 +78,11 @@ struct plan_ctx {
 	int r1_mode;                        /* -1: nothing kept */
 	int64_t *r1_pv_free, *r1_remaining;
 	seg_vec *r1_segs;
+	/* candidates the look-ahead of 3 copies tries: pools (index) and PVs (n_pools + index)
+	 * spread over sites, frames and servers */
+	int *diverse;
+	size_t n_diverse;
+	unsigned char *pool_private;  /* devices shared with no other pool, no disk in the pool */
 };
 
 /* One attempt at a level, reuse mode and utilization cap. */
@@ -223,7 +228,7 @@ static bool plan_group_accepts(const struct plan_ctx *c, const struct plan_group
 /* For a copy that is not the LV's last (3 copies, 1 existing): would some disk still be left
  * for the last copy if this one used the disk with profile p? Looks for one pool or PV that
  * makes the full set valid; stops at the first. */
-static bool plan_group_leaves_room(const struct plan_ctx *c, struct plan_group *g,
+static bool plan_group_leaves_room(struct plan_ctx *c, struct plan_group *g,
 				   const struct vdm_profile *p)
 {
 	struct vdm_copy_disks cd[4];
@@ -239,39 +244,34 @@ static bool plan_group_leaves_room(const struct plan_ctx *c, struct plan_group *
 	cd[n].n = 1;
 	cd[n + 1].disks = two;
 	cd[n + 1].n = 1;
-	size_t total = c->n_pools + c->vg->n_pvs;
-	/* the disk that left room last time usually does again: try it first */
-	for (size_t j = 0; j <= total; j++) {
-		size_t i;
+	/* the disk that left room last time usually does again: try it first; then a few
+	 * disks of every site, frame and server (plan_diverse), not all of them: for disks of
+	 * their own, only how they relate to these copies matters */
+	for (size_t j = 0; j <= c->n_diverse; j++) {
+		int i;
 		if (j == 0) {
 			if (g->witness < 0)
 				continue;
-			i = (size_t)g->witness;
+			i = g->witness;
 		} else {
-			i = j - 1;
+			i = c->diverse[j - 1];
 		}
-		if (i < c->n_pools) {
-			if (c->pool_max[i] < c->ovh_mib + c->ext_mib)
-				continue;
+		if (i < (int)c->n_pools)
 			two[0] = &c->pool_prof[i];
-		} else {
-			size_t v = i - c->n_pools;
-			if (c->pv_free0[v] <= 0)
-				continue;
-			two[0] = vdm_faults_disk(c->f, c->pi, c->vg->pvs[v].disk);
-		}
+		else
+			two[0] = vdm_faults_disk(c->f, c->pi, c->vg->pvs[i - (int)c->n_pools].disk);
 		if (two[0] == p)
 			continue;
 		enum vdm_level got = vdm_protection(c->f, cd, n + 2, NULL);
 		if (got != VDM_LEVEL_NONE && got >= c->level) {
-			g->witness = (int)i;
+			g->witness = i;
 			return true;
 		}
 	}
 	return false;
 }
 
-static bool plan_group_candidate(const struct plan_ctx *c, struct plan_group *g,
+static bool plan_group_candidate(struct plan_ctx *c, struct plan_group *g,
 				 const struct vdm_profile *p)
 {
 	if (!plan_group_accepts(c, g, p))
@@ -337,7 +337,8 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 		}
 	}
 	/* memo per relation: 0 unknown, 1 valid, 2 invalid */
-	unsigned char *memo = xcalloc(ns + nf + nt + 2, 1);
+	unsigned char *memo = xcalloc(2 * (ns + nf + nt + 2), 1);
+	unsigned char *room = memo + ns + nf + nt + 2;
 	g->pool_ok = xcalloc(c->n_pools ? c->n_pools : 1, 1);
 	g->valid_pools = xmalloc((c->n_pools ? c->n_pools : 1) * sizeof(int));
 	for (size_t p = 0; p < c->n_pools; p++) {
@@ -358,9 +359,15 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 				    : ns + nf + nt;
 			if (!memo[slot])
 				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
-			/* the look-ahead of a copy that is not the last depends on the other
-			 * candidates too: judged pool by pool */
-			ok = memo[slot] == 1 && (g->final || plan_group_leaves_room(c, g, pp));
+			/* the look-ahead (3 copies) is kept per relation too: a heuristic, as the
+			 * other candidates need not be alike; the last copy's own check is exact */
+			if (memo[slot] == 1 && !g->final && !c->pool_private[p])
+				ok = plan_group_leaves_room(c, g, pp);
+			else {
+				if (memo[slot] == 1 && !g->final && !room[slot])
+					room[slot] = plan_group_leaves_room(c, g, pp) ? 1 : 2;
+				ok = memo[slot] == 1 && (g->final || room[slot] == 1);
+			}
 		}
 		if (ok) {
 			g->pool_ok[p] = 1;
@@ -393,6 +400,7 @@ static void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 				    : ns + nf + nt;
 			if (!memo[slot])
 				memo[slot] = plan_group_accepts(c, g, pp) ? 1 : 2;
+			/* an existing disk shares its pool with others: its look-ahead is its own */
 			ok = memo[slot] == 1 && (g->final || plan_group_leaves_room(c, g, pp));
 		}
 		if (ok)
@@ -1150,7 +1158,11 @@ static void plan_fail_message(struct plan_ctx *c, struct plan_try *t, char *buf,
 	const char *what = c->req->copies == 3 && g->n_copies > 1 && lv->n_copies == 1 ?
 			   " for its third copy" : "";
 	const char *where = g->n_valid_pvs ? "pools and PVs" : "pools";
-	if (g->n_valid_pools == 0 && g->n_valid_pvs == 0)
+	if (g->n_valid_pools == 0 && g->n_valid_pvs == 0 && !g->final)
+		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s with 3 copies: outside %s "
+			 "no two pools or PVs are independent enough to hold both new copies", lv->name,
+			 (long long)(lv->extents * c->ext_mib), vdm_level_name(c->level), dom);
+	else if (g->n_valid_pools == 0 && g->n_valid_pvs == 0)
 		snprintf(buf, size, "lv %s (%lld MiB) cannot reach level %s: no pool outside %s "
 			 "can hold a copy%s", lv->name, (long long)(lv->extents * c->ext_mib),
 			 vdm_level_name(c->level), dom, what);
@@ -1183,6 +1195,8 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->r1_order);
 	free(c->r1_group);
 	plan_drop_r1(c);
+	free(c->diverse);
+	free(c->pool_private);
 	if (c->f)
 		vdm_faults_free(c->f);
 }
@@ -1234,6 +1248,103 @@ static bool plan_reserve_rmeta(struct plan_ctx *c, char *buf, size_t size)
 		pl->rmeta_pv = best;
 	}
 	return true;
+}
+
+/* Up to 2 disks per server, 3 servers per frame, 4 frames per site (in inventory order): the
+ * candidates the look-ahead of 3 copies tries. Disks of their own (devices and pool shared
+ * with nothing of the LV) relate to the LV's copies only through server, frame and site, so
+ * a few of each kind stand for all. */
+static void plan_build_diverse(struct plan_ctx *c)
+{
+	const struct vdm_inventory *inv = c->inv;
+	size_t ns = inv->n_servers, nf = inv->n_frames + 1, nt = inv->n_sites + 1;
+	int *per_server = xcalloc(ns + 1, sizeof(int)), *per_frame = xcalloc(nf, sizeof(int));
+	int *per_site = xcalloc(nt, sizeof(int));
+	unsigned char *frame_seen = xcalloc(nf, 1), *server_seen = xcalloc(ns + 1, 1);
+	size_t total = c->n_pools + c->vg->n_pvs;
+	c->diverse = xmalloc((total + 1) * sizeof *c->diverse);
+	c->n_diverse = 0;
+	/* which pools are entirely their own: no device shared with another pool or a disk of
+	 * the partition, no disk of the partition in them */
+	int maxid = 0;
+	for (size_t p = 0; p < c->n_pools; p++)
+		for (size_t k = 0; k < c->pool_prof[p].n_devices; k++)
+			if (c->pool_prof[p].devices[k] > maxid)
+				maxid = c->pool_prof[p].devices[k];
+	for (size_t d = 0; d < c->part->n_disks; d++) {
+		const struct vdm_profile *dp = vdm_faults_disk(c->f, c->pi, (int)d);
+		for (size_t k = 0; k < dp->n_devices; k++)
+			if (dp->devices[k] > maxid)
+				maxid = dp->devices[k];
+	}
+	int *uses = xcalloc((size_t)maxid + 1, sizeof *uses);
+	for (size_t p = 0; p < c->n_pools; p++)
+		for (size_t k = 0; k < c->pool_prof[p].n_devices; k++)
+			uses[c->pool_prof[p].devices[k]]++;
+	for (size_t d = 0; d < c->part->n_disks; d++) {
+		const struct vdm_profile *dp = vdm_faults_disk(c->f, c->pi, (int)d);
+		for (size_t k = 0; k < dp->n_devices; k++)
+			uses[dp->devices[k]] += 2;   /* a disk's devices include its pool's */
+	}
+	c->pool_private = xcalloc(c->n_pools + 1, 1);
+	for (size_t p = 0; p < c->n_pools; p++) {
+		bool own = true;
+		for (size_t k = 0; k < c->pool_prof[p].n_devices; k++)
+			own &= uses[c->pool_prof[p].devices[k]] == 1;
+		c->pool_private[p] = own;
+	}
+	free(uses);
+	if (total <= 64) {
+		/* small: the look-ahead may try every disk, and is then exact */
+		for (size_t i = 0; i < total; i++)
+			if (i < c->n_pools ? c->pool_max[i] >= c->ovh_mib + c->ext_mib : c->pv_free0[i - c->n_pools] > 0)
+				c->diverse[c->n_diverse++] = (int)i;
+		free(per_server);
+		free(per_frame);
+		free(per_site);
+		free(frame_seen);
+		free(server_seen);
+		return;
+	}
+	for (size_t i = 0; i < total; i++) {
+		int sv;
+		if (i < c->n_pools) {
+			if (c->pool_max[i] < c->ovh_mib + c->ext_mib)
+				continue;
+			sv = inv->pools[i].server;
+		} else {
+			size_t v = i - c->n_pools;
+			if (c->pv_free0[v] <= 0)
+				continue;
+			sv = c->part->disks[c->vg->pvs[v].disk].paths[0];
+		}
+		int fr = inv->servers[sv].frame, st = fr >= 0 ? inv->frames[fr].site : -1;
+		size_t fi = fr >= 0 ? (size_t)fr : nf - 1, ti = st >= 0 ? (size_t)st : nt - 1;
+		bool take;
+		if (server_seen[sv])
+			take = per_server[sv] < 2;
+		else if (frame_seen[fi])
+			take = per_frame[fi] < 3;
+		else
+			take = per_site[ti] < 4;
+		if (!take)
+			continue;
+		if (!server_seen[sv]) {
+			server_seen[sv] = 1;
+			if (!frame_seen[fi]) {
+				frame_seen[fi] = 1;
+				per_site[ti]++;
+			}
+			per_frame[fi]++;
+		}
+		per_server[sv]++;
+		c->diverse[c->n_diverse++] = (int)i;
+	}
+	free(per_server);
+	free(per_frame);
+	free(per_site);
+	free(frame_seen);
+	free(server_seen);
 }
 
 static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
@@ -1296,6 +1407,7 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 	c->pv_free0 = xcalloc(c->vg->n_pvs + 1, sizeof *c->pv_free0);
 	for (size_t v = 0; v < c->vg->n_pvs; v++)
 		c->pv_free0[v] = c->vg->pvs[v].free_extents;
+	plan_build_diverse(c);
 	c->lvs = xcalloc(c->vg->n_lvs + 1, sizeof *c->lvs);
 	for (size_t i = 0; i < c->vg->n_lvs; i++) {
 		const struct vdm_lv *lv = &c->vg->lvs[i];
@@ -1553,7 +1665,7 @@ static void plan_ex_rec(struct plan_ex *x, size_t s)
 
 /* Fills *t (initialized, reuse mode as asked) with the best exhaustive placement; false if
  * the request is too big for it or nothing is valid. */
-static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t)
+static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t, long budget)
 {
 	struct plan_ex x;
 	memset(&x, 0, sizeof x);
@@ -1581,7 +1693,7 @@ static bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t)
 	x.pv_free = t->pv_free;
 	x.pool_used = t->pool_used;
 	x.pool_cap = t->pool_cap;
-	x.budget = PLAN_EX_BUDGET;
+	x.budget = budget;
 	plan_ex_rec(&x, 0);
 	if (!x.found)
 		return false;
@@ -1650,15 +1762,34 @@ static bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, 
 		if (modes[mi] == 0 && reuse == 0)
 			break;  /* nothing to reuse: the other modes give the same */
 	}
+#ifndef VDM_PLAN_NO_EXHAUSTIVE   /* defined only to measure the greedy placement alone */
 	if (!have) {
 		struct plan_try t;
 		plan_try_init(c, &t, c->req->no_reuse ? 2 : 0, PPM);
-		if (plan_exhaustive(c, &t)) {
+		if (plan_exhaustive(c, &t, PLAN_EX_BUDGET)) {
 			*best = t;
 			return true;
 		}
 		plan_try_free(c, &t);
 		return false;
+	}
+#endif
+	if (!have)
+		return false;
+	if (c->req->copies == 3) {
+		/* two new copies placed one after the other can miss reuse a joint choice finds:
+		 * on small requests, a short exhaustive search may do better */
+		struct plan_try x;
+		plan_try_init(c, &x, c->req->no_reuse ? 2 : 0, PPM);
+		if (plan_exhaustive(c, &x, PLAN_EX_BUDGET / 8)) {
+			int64_t reuse = plan_try_reused(c, &x), mib = plan_try_new_mib(c, &x);
+			if (reuse > b_reuse || (reuse == b_reuse && (x.n_opened < b_disks ||
+			    (x.n_opened == b_disks && mib < b_mib)))) {
+				*best = x;
+				return true;
+			}
+		}
+		plan_try_free(c, &x);
 	}
 	struct plan_try t;
 	plan_try_init(c, &t, b_mode, PPM);

@@ -55,12 +55,14 @@ ok "stale plan: exit 2: $(cat "$STATE/out")"
 "$TOOL" "$STATE" delete "$POOL" filler || fail "delete filler"
 BASE=$(snapshot)
 
-# the partition paused (QMP stop): its agent does not answer
-printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"stop"}' | socat -t 2 - "UNIX-CONNECT:$STATE/$P.qmp" >/dev/null
+# the agent out of reach: its socket moved aside (a paused partition gives the same exit 4,
+# but only after the driver's 120 s timeout: too slow for this suite)
+mv "$STATE/$P.agent" "$STATE/$P.agent.away"
 rc=0
 timeout 300 "$VDM" mirror $P $VG --yes "${L[@]}" >"$STATE/out" 2>&1 || rc=$?
-printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"cont"}' | socat -t 2 - "UNIX-CONNECT:$STATE/$P.qmp" >/dev/null
+mv "$STATE/$P.agent.away" "$STATE/$P.agent"
 [ $rc = 4 ] || { cat "$STATE/out"; fail "agent not answering: exit $rc, want 4"; }
+grep -q "agent" "$STATE/out" || fail "the message does not name the agent: $(cat "$STATE/out")"
 unchanged "agent not answering"
 ok "agent not answering: exit 4: $(cat "$STATE/out")"
 

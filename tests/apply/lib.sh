@@ -8,6 +8,14 @@ apply_requires() {
 	lab_requires
 	requires command -v socat
 	[ -x "$VDM_BUILD_ROOT/agent/vdmirror-agent" ] || fail "no agent built"
+	# the mirror needs the Linux client drivers (another branch): without them these tests
+	# would only prove that they are missing
+	local d syms
+	syms=$(nm "$VDM" 2>/dev/null) || true     # (grep -q in a pipe: SIGPIPE under pipefail)
+	for d in ${APPLY_DRIVERS:-linux_lvm}; do
+		grep -q " vdm_client_$d\$" <<<"$syms" ||
+			{ echo "SKIP: client driver vdm_client_$d is not compiled into $VDM"; exit 77; }
+	done
 }
 
 # exports_of SERVER: the NBD export ids the storage server has (QMP query-block-exports)

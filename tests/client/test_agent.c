@@ -25,6 +25,7 @@
 #include "vdmirror/util.h"
 
 int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
 
 static const char *agent_bin, *source_dir;
 static char tmpdir[] = "/tmp/vdm-test-agent.XXXXXX";
@@ -351,6 +352,112 @@ static void test_lvm_report(void **state)
 	json_decref(report);
 }
 
+/* After the server of hd2's second copy died (recorded: vios2 killed, then a write to hd2):
+ * the missing PV is left out, and hd2 shows the one copy that survives. */
+static void test_lvm_missing_pv(void **state)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/client/report-lvm-missing.json", source_dir);
+	json_t *report = json_load_file(path, 0, NULL), *vgs = NULL;
+	assert_non_null(report);
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_lvm_vgs_from_report(report, &vgs, &err), 0);
+	json_t *vg = json_array_get(vgs, 0);
+	assert_int_equal(json_array_size(json_object_get(vg, "pvs")), 2);
+	char *got = json_dumps(json_object_get(vg, "lvs"), JSON_COMPACT);
+	assert_non_null(strstr(got, "{\"name\":\"hd2\",\"extents\":6,\"copies\":"
+				    "[[{\"pv\":\"lpar1-02\",\"extents\":6}]]}"));
+	free(got);
+	json_decref(vgs);
+
+	/* a linear LV on the missing PV has lost data: a clear error, not a guess */
+	json_t *segs = json_object_get(json_object_get(report, "lvm"), "segs");
+	json_object_set_new(json_array_get(segs, 0), "seg_pe_ranges", json_string("[unknown]:4-6"));
+	assert_true(vdm_lvm_vgs_from_report(report, &vgs, &err) < 0);
+	assert_non_null(strstr(err.msg, "LV data"));
+	assert_non_null(strstr(err.msg, "missing PV"));
+	json_decref(report);
+}
+
+/* The md driver on a report recorded from the lab guest after `mdadm --grow /dev/md0
+ * --raid-devices=2 --add /dev/vdb` and `mdadm --wait` (report-md-raid1.json). */
+static void test_md_report(void **state)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/client/report-md-raid1.json", source_dir);
+	json_t *report = json_load_file(path, 0, NULL), *vgs = NULL;
+	assert_non_null(report);
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	char *got = json_dumps(vgs, JSON_COMPACT);
+	/* 48 MiB disks, data offset 2048 sectors: 47 MiB components, one copy per member */
+	assert_string_equal(got,
+		"[{\"name\":\"md0\",\"extent_mib\":1,\"pv_overhead_mib\":1,\"copy_meta_extents\":0,"
+		"\"pvs\":[{\"disk\":\"lpar1-01\",\"total_extents\":47,\"free_extents\":0},"
+		"{\"disk\":\"lpar1-02\",\"total_extents\":47,\"free_extents\":0}],"
+		"\"lvs\":[{\"name\":\"md0\",\"extents\":47,\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":47}],"
+		"[{\"pv\":\"lpar1-02\",\"extents\":47}]]}]}]");
+	free(got);
+	json_decref(vgs);
+
+	/* a member still rebuilding is a PV but not yet a copy; a faulty one is neither */
+	json_t *m1 = json_array_get(json_object_get(json_array_get(json_object_get(report, "md"), 0),
+						    "members"), 1);
+	json_object_set_new(m1, "state", json_string("spare"));
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	json_t *vg = json_array_get(vgs, 0);
+	assert_int_equal(json_array_size(json_object_get(vg, "pvs")), 2);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(vg, "lvs"), 0),
+							 "copies")), 1);
+	json_decref(vgs);
+	json_object_set_new(m1, "state", json_string("faulty"));
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 1);
+	json_decref(vgs);
+	json_decref(report);
+}
+
+/* Script mode: the drivers write the exact commands, with udev's by-id names for the disks. */
+static void test_script_mode(void **state)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/lpar1.sh", tmpdir);
+	char *addr = xasprintf("script:%s", path);
+	struct vdm_exec y;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_exec_open(addr, &y, &err), 0);
+	free(addr);
+	const struct vdm_client_ops *lvm = vdm_client_find("linux-lvm"), *md = vdm_client_find("linux-md");
+	assert_non_null(lvm);
+	assert_non_null(md);
+	struct vdm_plan_segment segs[2] = { { "lpar1-02", 1 }, { "lpar1-rootvg-m1", 6 } };
+	struct vdm_plan_copy copy = { segs, 2 }, one = { segs, 1 };
+	assert_int_equal(lvm->wait_disk(&y, "lpar1-rootvg-m1", 1000, &err), 0);
+	assert_int_equal(lvm->add_pv(&y, "rootvg", "lpar1-rootvg-m1", &err), 0);
+	assert_int_equal(lvm->add_copy(&y, "rootvg", "hd2", 2, &copy, &err), 0);
+	assert_int_equal(md->add_copy(&y, "md0", "md0", 2, &one, &err), 0);
+	assert_true(lvm->add_pv(&y, "rootvg", "bad name;reboot", &err) < 0);
+	vdm_exec_close(&y);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char text[8192];
+	size_t n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	const char *want[] = {
+		"# wait until /dev/disk/by-id/virtio-lpar1-rootvg-m1 exists",
+		"pvcreate /dev/disk/by-id/virtio-lpar1-rootvg-m1\n",
+		"vgextend rootvg /dev/disk/by-id/virtio-lpar1-rootvg-m1\n",
+		"lvconvert -y --type raid1 -m 1 rootvg/hd2 /dev/disk/by-id/virtio-lpar1-02 "
+		"/dev/disk/by-id/virtio-lpar1-rootvg-m1\n",
+		"mdadm --grow /dev/md0 --raid-devices=2 --add /dev/disk/by-id/virtio-lpar1-02\n",
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		if (!strstr(text, want[i]))
+			fail_msg("script lacks \"%s\":\n%s", want[i], text);
+	assert_null(strstr(text, "reboot"));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -370,6 +477,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_transport_id_matching),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_lvm_report),
+		cmocka_unit_test(test_lvm_missing_pv),
+		cmocka_unit_test(test_md_report),
+		cmocka_unit_test(test_script_mode),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
