@@ -147,12 +147,18 @@ static int mirror_pick_client(struct mirror_env *e, const struct vdm_inventory *
 	return 0;
 }
 
-int mirror_client_open(struct mirror_env *e, const char *partition, const char *vg,
-		       struct vdm_error *err)
+/* Opens the partition's transport: the live one its backend names, or, when live is false
+ * and the run writes a script, the script transport. */
+static int mirror_client_transport(struct mirror_env *e, const char *partition, bool live,
+				   struct vdm_error *err)
 {
 	CLEANUP_FREE char *addr = NULL;
 	int rc;
-	if (e->o->script) {
+	if (e->exec_open) {
+		vdm_exec_close(&e->exec);
+		e->exec_open = false;
+	}
+	if (!live && e->o->script) {
 		addr = xasprintf("script:%s", e->o->script);
 	} else {
 		rc = vdm_backend_client_address(&e->backend, partition, &addr, err);
@@ -171,13 +177,24 @@ int mirror_client_open(struct mirror_env *e, const char *partition, const char *
 	return 0;
 }
 
+int mirror_client_open(struct mirror_env *e, const char *partition, const char *vg,
+		       struct vdm_error *err)
+{
+	return mirror_client_transport(e, partition, false, err);
+}
+
 int mirror_client_ready(struct mirror_env *e, const struct vdm_inventory *inv,
 			       const char *partition, const char *vg, struct vdm_error *err)
 {
-	int rc = mirror_client_open(e, partition, vg, err);
+	/* The driver is the one whose live discovery reports the VG, in script mode too: a
+	 * script transport runs nothing, so it could not tell. */
+	int rc = mirror_client_transport(e, partition, true, err);
 	if (rc < 0)
 		return rc;
-	return mirror_pick_client(e, inv, partition, vg, err);
+	rc = mirror_pick_client(e, inv, partition, vg, err);
+	if (rc < 0 || !e->o->script)
+		return rc;
+	return mirror_client_transport(e, partition, false, err);
 }
 
 void mirror_env_close(struct mirror_env *e)
