@@ -15,6 +15,14 @@ int cmd_mirror(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
 
+struct vdm_inventory;
+struct vdm_plan;
+
+/* Prints the plan as the table an admin reads in ten seconds (each LV: size, where its copies
+ * are, protection before and after, where the new copy goes; new disks; pools' free space
+ * before and after). inv is the inventory the plan was made from. */
+void cli_print_plan(const struct vdm_inventory *inv, const struct vdm_plan *plan);
+
 /* Prints "vdmirror <cmd>: <message>" on stderr once and returns the exit code that fits the
  * error (err->exit_code if set, else 1 for -EINVAL/-ENOENT, 2 for -ENOSPC, 4 otherwise). */
 int cli_fail(const char *cmd, const struct vdm_error *err);

@@ -80,7 +80,7 @@ int cmd_apply(int argc, char **argv)
 		goto fail;
 	if ((rc = vdm_plan_check_live(inv, plan, &err)) < 0)
 		goto fail;
-	mirror_print_plan(&e, plan);
+	mirror_print_plan(&e, inv, plan);
 	if ((code = mirror_confirm(&e, "Apply this plan?")) != 0)
 		goto out;
 	if ((rc = mirror_client_ready(&e, inv, plan->partition, plan->vg, &err)) < 0)

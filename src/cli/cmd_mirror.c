@@ -221,45 +221,15 @@ void mirror_json_event(json_t *ev)
 	json_decref(ev);
 }
 
-void mirror_print_plan(struct mirror_env *e, const struct vdm_plan *plan)
+void mirror_print_plan(struct mirror_env *e, const struct vdm_inventory *inv,
+		       const struct vdm_plan *plan)
 {
 	if (e->o->json) {
 		json_t *ev = json_pack("{s:s, s:o}", "event", "plan", "plan", vdm_plan_to_json(plan));
 		mirror_json_event(ev);
 		return;
 	}
-	printf("plan for %s/%s: %d copies at level %s; %lld MiB of new copies, %lld MiB in free"
-	       " extents of existing PVs, %lld MiB of new disks\n", plan->partition, plan->vg,
-	       plan->copies, vdm_level_name(plan->level), (long long)plan->required_mib,
-	       (long long)plan->reused_mib, (long long)plan->new_mib);
-	if (plan->n_new_disks)
-		printf("  %-24s %-20s %10s  %s\n", "NEW DISK", "POOL", "SIZE MiB", "PATHS");
-	for (size_t i = 0; i < plan->n_new_disks; i++) {
-		const struct vdm_plan_disk *d = &plan->new_disks[i];
-		printf("  %-24s %-20s %10lld  ", d->name, d->pool, (long long)d->size_mib);
-		for (size_t k = 0; k < d->n_paths; k++)
-			printf("%s%s", k ? "," : "", d->paths[k]);
-		putchar('\n');
-	}
-	printf("  %-24s %-12s %s\n", "LV", "PROTECTION", "NEW COPY ON (PV:extents)");
-	for (size_t i = 0; i < plan->n_lvs; i++) {
-		const struct vdm_plan_lv *lv = &plan->lvs[i];
-		const char *lvl = vdm_level_name(lv->protection);
-		printf("  %-24s %-12s ", lv->name, lvl ? lvl : "none");
-		if (!lv->n_new_copies)
-			printf("(has its copies already)");
-		for (size_t c = 0; c < lv->n_new_copies; c++) {
-			printf("%s", c ? " | " : "");
-			for (size_t s = 0; s < lv->new_copies[c].n_segs; s++)
-				printf("%s%s:%lld", s ? "," : "", lv->new_copies[c].segs[s].pv,
-				       (long long)lv->new_copies[c].segs[s].extents);
-		}
-		putchar('\n');
-	}
-	for (size_t i = 0; i < plan->n_pools; i++)
-		printf("  pool %-19s free %lld MiB -> %lld MiB\n", plan->pools[i].name,
-		       (long long)plan->pools[i].free_mib_before,
-		       (long long)plan->pools[i].free_mib_after);
+	cli_print_plan(inv, plan);
 	fflush(stdout);
 }
 
@@ -798,7 +768,7 @@ int cmd_mirror(int argc, char **argv)
 		}
 		if (rc < 0)
 			goto fail;
-		mirror_print_plan(&e, plan);
+		mirror_print_plan(&e, inv, plan);
 		if (o.dry_run) {
 			if (!o.json)
 				printf("dry run: nothing changed\n");

@@ -109,11 +109,16 @@ static void plan_where_new(const struct vdm_inventory *inv, const struct vdm_par
 	free(ext);
 }
 
-static void plan_print_table(const struct vdm_inventory *inv, const struct vdm_plan *plan)
+void cli_print_plan(const struct vdm_inventory *inv, const struct vdm_plan *plan)
 {
 	int pi = vdm_find_partition(inv, plan->partition);
+	int gi = pi >= 0 ? vdm_find_vg(&inv->partitions[pi], plan->vg) : -1;
+	if (gi < 0) {   /* a saved plan against an inventory without its VG: callers refuse it */
+		printf("Plan for %s / %s: the inventory has no such volume group\n",
+		       plan->partition, plan->vg);
+		return;
+	}
 	const struct vdm_partition *part = &inv->partitions[pi];
-	int gi = vdm_find_vg(part, plan->vg);
 	const struct vdm_vg *vg = &part->vgs[gi];
 	struct vdm_faults *f = vdm_faults_new(inv);
 
@@ -145,6 +150,8 @@ static void plan_print_table(const struct vdm_inventory *inv, const struct vdm_p
 	for (size_t i = 0; i < plan->n_lvs; i++) {
 		const struct vdm_plan_lv *pl = &plan->lvs[i];
 		int l = vdm_find_lv(vg, pl->name);
+		if (l < 0)
+			continue;       /* not in this inventory: vdm_plan_check_live refuses such a plan */
 		const struct vdm_lv *lv = &vg->lvs[l];
 		enum vdm_level before = vdm_lv_protection(f, pi, gi, l, NULL);
 		char prot[64];
@@ -306,7 +313,7 @@ int cmd_plan(int argc, char **argv)
 		if (vdm_plan_write(plan, stdout) < 0)
 			exit_code = VDM_EXIT_BACKEND;
 	} else {
-		plan_print_table(inv, plan);
+		cli_print_plan(inv, plan);
 	}
 	if (fflush(stdout) != 0 && exit_code == 0) {
 		perror("vdmirror plan: stdout");

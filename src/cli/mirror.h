@@ -54,7 +54,8 @@ int mirror_client_ready(struct mirror_env *e, const struct vdm_inventory *inv,
 			const char *partition, const char *vg, struct vdm_error *err);
 void mirror_env_close(struct mirror_env *e);
 
-void mirror_print_plan(struct mirror_env *e, const struct vdm_plan *plan);
+void mirror_print_plan(struct mirror_env *e, const struct vdm_inventory *inv,
+		       const struct vdm_plan *plan);
 /* 0 to go on; an exit code when the user said no or there is nobody to ask. */
 int mirror_confirm(struct mirror_env *e, const char *question);
 
