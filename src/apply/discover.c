@@ -91,8 +91,16 @@ static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_er
 		if (!ops->discover)
 			continue;
 		rc = ops->discover(&x, part, err);
-		if (rc < 0)
+		if (rc < 0) {
 			vdm_err_prefix(err, "discover %s: %s", name, *d);
+			break;
+		}
+		/* say which driver reported each VG, so apply need not ask the partition again */
+		size_t v;
+		json_t *vg;
+		json_array_foreach(json_object_get(part, "vgs"), v, vg)
+			if (!json_object_get(vg, "client"))
+				json_object_set_new(vg, "client", json_string(*d));
 	}
 	vdm_exec_close(&x);
 	return rc < 0 ? rc : 0;

@@ -79,6 +79,26 @@ int mirror_backend_open(struct mirror_env *e, struct vdm_error *err)
 	return 0;
 }
 
+/* Remembers which driver reported each VG of the discovered partition (vdm_discover's
+ * "client" fields), so picking the driver later costs no second discovery. */
+static void mirror_keep_clients(struct mirror_env *e, json_t *doc, const char *partition)
+{
+	json_decref(e->vg_clients);
+	e->vg_clients = json_object();
+	size_t i, v;
+	json_t *part, *vg;
+	json_array_foreach(json_object_get(doc, "partitions"), i, part) {
+		const char *name = json_string_value(json_object_get(part, "name"));
+		if (!partition || !name || strcmp(name, partition))
+			continue;
+		json_array_foreach(json_object_get(part, "vgs"), v, vg) {
+			json_t *vname = json_object_get(vg, "name"), *client = json_object_get(vg, "client");
+			if (json_is_string(vname) && json_is_string(client))
+				json_object_set(e->vg_clients, json_string_value(vname), client);
+		}
+	}
+}
+
 int mirror_discover(struct mirror_env *e, const char *partition, struct vdm_inventory **inv,
 		    struct vdm_error *err)
 {
@@ -99,6 +119,7 @@ int mirror_discover(struct mirror_env *e, const char *partition, struct vdm_inve
 		return rc;
 	}
 	rc = vdm_inventory_parse_json(doc, "discovered inventory", inv, err);
+	mirror_keep_clients(e, doc, partition);
 	json_decref(doc);
 	if (rc < 0)
 		err->exit_code = VDM_EXIT_BACKEND;   /* our own discovery wrote it: not user input */
@@ -186,8 +207,12 @@ int mirror_client_open(struct mirror_env *e, const char *partition, const char *
 int mirror_client_ready(struct mirror_env *e, const struct vdm_inventory *inv,
 			       const char *partition, const char *vg, struct vdm_error *err)
 {
-	/* The driver is the one whose live discovery reports the VG, in script mode too: a
-	 * script transport runs nothing, so it could not tell. */
+	/* The driver is the one whose discovery reported the VG: known from the last discovery,
+	 * else asked of the partition's live transport (in script mode too: a script transport
+	 * runs nothing, so it could not tell). */
+	const char *known = json_string_value(json_object_get(e->vg_clients, vg));
+	if (known && (e->client = vdm_client_find(known)))
+		return mirror_client_transport(e, partition, false, err);
 	int rc = mirror_client_transport(e, partition, true, err);
 	if (rc < 0)
 		return rc;
@@ -204,6 +229,8 @@ void mirror_env_close(struct mirror_env *e)
 	if (e->backend_open)
 		vdm_backend_close(&e->backend);
 	vdm_journal_close(e->journal);
+	json_decref(e->vg_clients);
+	e->vg_clients = NULL;
 	e->exec_open = e->backend_open = false;
 	e->journal = NULL;
 }

@@ -28,6 +28,7 @@ struct mirror_env {
 	struct vdm_exec exec;
 	bool exec_open;
 	const struct vdm_client_ops *client;
+	json_t *vg_clients;           /* {vg: driver} of the last discovered partition */
 	struct vdm_journal *journal;
 	/* progress */
 	int64_t t_start, t_sync_start, t_sync_end;
