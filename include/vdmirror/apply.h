@@ -43,6 +43,7 @@ struct vdm_step {
 	enum vdm_step_state state;
 	char *error;              /* last failure, NULL if none */
 	int64_t started_at, finished_at;   /* unix ms, 0 = never */
+	json_t *facts;            /* what the step learned for later steps (client.h), or NULL; owned */
 };
 
 /* Run statuses: "running" (steps left or a crash), "failed" (a step failed; resume retries
@@ -80,7 +81,8 @@ int vdm_journal_begin(struct vdm_journal *j, const json_t *plan, const struct vd
 /* Loads the newest run (*out = NULL when the journal has none). */
 int vdm_journal_latest(struct vdm_journal *j, struct vdm_run **out, struct vdm_error *err);
 /* Sets a step's state (and error text, NULL clears it) in one transaction; started_at is set
- * when it becomes STARTED, finished_at when DONE or UNDONE. Updates *step to match. */
+ * when it becomes STARTED, finished_at when DONE or UNDONE; step->facts is written with it.
+ * Updates *step to match. */
 int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
 		     enum vdm_step_state state, const char *error, struct vdm_error *err);
 int vdm_journal_run_status(struct vdm_journal *j, struct vdm_run *run, const char *status,
@@ -111,8 +113,7 @@ struct vdm_event {
 
 struct vdm_apply_ctx {
 	struct vdm_backend *backend;
-	struct vdm_exec *exec;
-	const struct vdm_client_ops *client;
+	struct vdm_client *client;      /* the partition's driver, open on its transport */
 	/* The verify step: fresh discovery, then the protection rules on every LV of the plan.
 	 * Returns 0, or an error with exit_code VDM_EXIT_UNPROTECTED / VDM_EXIT_BACKEND. */
 	int (*verify)(void *arg, const json_t *plan, struct vdm_error *err);

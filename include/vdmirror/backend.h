@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "vdmirror/error.h"
+#include "vdmirror/transport.h"
 
 enum vdm_backend_caps {
 	VDM_BACKEND_DISCOVER  = 1 << 0,   /* discover is live */
@@ -47,9 +48,10 @@ struct vdm_backend_ops {
 			      struct vdm_error *err);
 
 	/* Script mode (caps VDM_BACKEND_SCRIPT): from now on, every call that would change
-	 * something appends the exact commands to the file at path instead of running them, for an
-	 * admin to review; discovery still reads the live system. */
-	int (*script_to)(void *state, const char *path, struct vdm_error *err);
+	 * something writes the exact commands to the script transport t (transport.h; borrowed,
+	 * open until the backend closes) instead of running them, for an admin to review;
+	 * discovery still reads the live system. */
+	int (*script_to)(void *state, struct vdm_transport *t, struct vdm_error *err);
 };
 
 struct vdm_backend {
@@ -74,6 +76,6 @@ int vdm_backend_unmap_disk(struct vdm_backend *b, const char *partition, const c
 			   struct vdm_error *err);
 int vdm_backend_client_address(struct vdm_backend *b, const char *partition, char **address,
 			       struct vdm_error *err);
-int vdm_backend_script_to(struct vdm_backend *b, const char *path, struct vdm_error *err);
+int vdm_backend_script_to(struct vdm_backend *b, struct vdm_transport *t, struct vdm_error *err);
 
 #endif

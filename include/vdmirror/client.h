@@ -1,62 +1,27 @@
-/* client.h: the partition-side mirror drivers (linux-lvm, linux-md, later aix, ibmi).
+/* client.h: the partition-side mirror drivers (linux-lvm, linux-md, aix, ibmi).
  *
  * A driver knows one OS's volume manager and turns mirror steps into commands. It does not
- * run them itself: it hands argv vectors to a struct vdm_exec, which either runs them inside
- * the partition (through the vdmirror agent, or SSH) or writes them to a script for an admin
- * to review. So the same driver code both acts and explains. Names are validated with
- * vdm_name_valid() before they reach any argv.
+ * run them itself: it hands argv vectors to a struct vdm_transport (transport.h), which either
+ * runs them inside the partition (through the vdmirror agent, or SSH) or writes them to a
+ * script for an admin to review. So the same driver code both acts and explains. Names are
+ * validated with vdm_name_valid() before they reach any argv.
+ *
+ * Per-open state: ops->open gives a handle, every call takes it, ops->close frees it; a driver
+ * keeps no state outside its handles. What a step learns that a later step needs (AIX: the
+ * hdisk a new disk became) is returned as that step's facts, which the engine journals and
+ * hands back through recall in a process that did not run the step.
  *
  * Contract as in backend.h: 0 or negative code with *err set; steps idempotent where the OS
- * allows it (adding a PV that is already in the VG succeeds). Fields are only appended. */
+ * allows it (adding a PV that is already in the VG succeeds). Callers go through the
+ * vdm_client_* wrappers, which check that contract. Fields are only appended. */
 #ifndef VDMIRROR_CLIENT_H
 #define VDMIRROR_CLIENT_H
 
 #include <stdint.h>
 #include <jansson.h>
 #include "vdmirror/error.h"
-#include "vdmirror/plan.h"
-
-/* How a driver's commands reach the partition. */
-struct vdm_exec {
-	void *ctx;
-	/* Runs argv in the partition; *out gets stdout (caller frees; may be NULL). Returns the
-	 * exit status (>= 0) or a negative code with *err set when it could not run. */
-	int (*run)(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
-		   struct vdm_error *err);
-	/* Optional: a request the transport serves itself (the agent's "disks", "wait_disk",
-	 * "report" ...). NULL when the transport has none. */
-	int (*request)(void *ctx, const json_t *req, json_t **reply, int64_t timeout_ms,
-		       struct vdm_error *err);
-	/* Optional: script mode writes commands instead of running them; non-zero then. */
-	int scripting;
-	void (*close)(void *ctx);
-	/* Optional (appended): stderr of the last run, owned by the transport, valid until the
-	 * next run or close; NULL when the transport has none. Drivers quote it in errors. */
-	const char *(*last_stderr)(void *ctx);
-};
-
-/* Script-only argv forms, understood by the "script:" transport alone (every other transport
- * refuses them), so that a driver can write a script whose later steps use a value only known
- * when the admin runs it:
- *   { VDM_EXEC_COMMENT, "text", NULL }          writes "# text"
- *   { VDM_EXEC_CAPTURE, "VAR", "cmd", args..., NULL } writes VAR=${VAR:-$(cmd args...)}
- * and an argument made of ${VAR} references (VAR: [A-Za-z_][A-Za-z0-9_]*) and characters
- * that need no quoting ("${VAR}", "/dev/${VAR}") is written in double quotes (one word). */
-#define VDM_EXEC_COMMENT "#"
-#define VDM_EXEC_CAPTURE "="
-
-/* One command line from argv for a POSIX or restricted (rksh) shell: arguments made only of
- * [A-Za-z0-9._:/=,@+%-] are written as they are, others in single quotes ('\'' inside).
- * Caller frees. */
-char *vdm_shell_join(char *const argv[]);
-
-/* Opens a transport to a partition from the address its backend gives
- * (vdm_backend_client_address): "agent:unix:PATH" (the vdmirror agent behind a virtio-serial
- * socket), "ssh:USER@HOST[:PORT]" (libssh, host key checked), "script:PATH" (commands are
- * appended to PATH for an admin to review; nothing runs). Transports are registered by scheme
- * in exec.c. */
-int vdm_exec_open(const char *address, struct vdm_exec *x, struct vdm_error *err);
-void vdm_exec_close(struct vdm_exec *x);
+#include "vdmirror/model.h"
+#include "vdmirror/transport.h"
 
 enum vdm_client_caps {
 	VDM_CLIENT_AUTOMATED = 1 << 0,   /* steps can run unattended and be verified */
@@ -67,27 +32,62 @@ struct vdm_client_ops {
 	const char *name;                /* "linux-lvm", "linux-md", "aix", "ibmi" */
 	unsigned caps;
 
+	/* t is borrowed: it stays open until after close(handle). */
+	int (*open)(struct vdm_transport *t, void **handle, struct vdm_error *err);
+	void (*close)(void *handle);
+
 	/* Fills the "vgs" array of a formats-v1 partition object (disks already listed by the
-	 * backend, named as the partition sees them through their serial). */
-	int (*discover)(struct vdm_exec *x, json_t *partition, struct vdm_error *err);
-	/* Waits until the partition sees disk `disk` (by serial / VIOS-side name). */
-	int (*wait_disk)(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
+	 * backend, each with its "locator", named as the partition sees them). */
+	int (*discover)(void *h, json_t *partition, struct vdm_error *err);
+	/* Waits until the partition sees disk `disk` (by serial / VIOS-side name). May add what
+	 * it learned about the disk to `facts` (an object; AIX: {"hdisk": "hdisk7"}). */
+	int (*wait_disk)(void *h, const char *disk, int64_t timeout_ms, json_t *facts,
 			 struct vdm_error *err);
-	int (*add_pv)(struct vdm_exec *x, const char *vg, const char *disk, struct vdm_error *err);
-	int (*remove_pv)(struct vdm_exec *x, const char *vg, const char *disk,
-			 struct vdm_error *err);
+	int (*add_pv)(void *h, const char *vg, const char *disk, struct vdm_error *err);
+	int (*remove_pv)(void *h, const char *vg, const char *disk, struct vdm_error *err);
 	/* Adds one copy of lv on exactly the PVs of `copy`, so it ends with `copies` copies. */
-	int (*add_copy)(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+	int (*add_copy)(void *h, const char *vg, const char *lv, int copies,
 			const struct vdm_plan_copy *copy, struct vdm_error *err);
 	/* Removes the copy that sits on the PVs of `copy` (undo). */
-	int (*remove_copy)(struct vdm_exec *x, const char *vg, const char *lv,
+	int (*remove_copy)(void *h, const char *vg, const char *lv,
 			   const struct vdm_plan_copy *copy, struct vdm_error *err);
 	/* Sync progress of lv in percent (100 = in sync). */
-	int (*sync_status)(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+	int (*sync_status)(void *h, const char *vg, const char *lv, double *percent,
 			   struct vdm_error *err);
+	/* Optional: the facts an earlier wait_disk of `disk` returned, handed back in a new
+	 * process (resume, undo). */
+	int (*recall)(void *h, const char *disk, const json_t *facts, struct vdm_error *err);
 };
 
 /* Compiled-in drivers by name; NULL when unknown. */
 const struct vdm_client_ops *vdm_client_find(const char *name);
+
+/* One open driver on one transport. */
+struct vdm_client {
+	const struct vdm_client_ops *ops;
+	void *handle;
+};
+
+/* Opens driver `name` on t (borrowed: close the client first). -ENOENT for an unknown name. */
+int vdm_client_open(const char *name, struct vdm_transport *t, struct vdm_client *c,
+		    struct vdm_error *err);
+/* Closes c (if open) and zeroes it; safe on a zeroed struct. */
+void vdm_client_close(struct vdm_client *c);
+int vdm_client_discover(struct vdm_client *c, json_t *partition, struct vdm_error *err);
+int vdm_client_wait_disk(struct vdm_client *c, const char *disk, int64_t timeout_ms,
+			 json_t *facts, struct vdm_error *err);
+int vdm_client_add_pv(struct vdm_client *c, const char *vg, const char *disk,
+		      struct vdm_error *err);
+int vdm_client_remove_pv(struct vdm_client *c, const char *vg, const char *disk,
+			 struct vdm_error *err);
+int vdm_client_add_copy(struct vdm_client *c, const char *vg, const char *lv, int copies,
+			const struct vdm_plan_copy *copy, struct vdm_error *err);
+int vdm_client_remove_copy(struct vdm_client *c, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err);
+int vdm_client_sync_status(struct vdm_client *c, const char *vg, const char *lv,
+			   double *percent, struct vdm_error *err);
+/* Succeeds without a word when the driver has no recall slot (it learns nothing). */
+int vdm_client_recall(struct vdm_client *c, const char *disk, const json_t *facts,
+		      struct vdm_error *err);
 
 #endif

@@ -100,8 +100,46 @@ struct vdm_inventory {
 	struct vdm_partition *partitions; size_t n_partitions;
 };
 
-/* Names: `[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}`. */
+/* The one name rule: `[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}` (formats.md), and no ".." path
+ * component (names become parts of paths, /dev/NAME or a journal file, and must never climb
+ * out of them). Every module checks names with these two; the agent, which links nothing of
+ * the library, keeps a copy tested against the same cases (tests/model/test_names.c). */
 bool vdm_name_valid(const char *name);
+/* A name for a device-style command line (AIX and VIOS: hdisk, VG, LV, backing device,
+ * adapter): vdm_name_valid, at most max characters, and neither ':' nor '/'. */
+bool vdm_name_valid_short(const char *name, size_t max);
+
+/* A new copy of an LV as the planner places it and a client driver makes it: segments on PVs
+ * (by disk name: a PV of the VG or a new disk). */
+struct vdm_plan_segment { char *pv; int64_t extents; };
+struct vdm_plan_copy { struct vdm_plan_segment *segs; size_t n_segs; };
+
+/* Where a disk is, as its storage backend knows it and a client driver finds it again: the
+ * typed form of a discovered disk's "locator" object, which backends write and drivers read
+ * (instead of each other's private keys). Absent parts: NULL, or -1 for numbers. */
+struct vdm_disk_path {
+	char *server;             /* the storage server of this path */
+	char *adapter;            /* server-side adapter (VIOS "vhost0") */
+	int64_t server_slot;      /* that adapter's slot */
+	int64_t client_slot;      /* the partition's adapter slot on this path */
+	char *lun;                /* LUN as the partition sees it ("0x8100000000000000") */
+};
+struct vdm_disk_locator {
+	char *serial;             /* serial the partition sees (virtio-blk) */
+	char *pvid;               /* AIX physical volume id of a whole LUN */
+	struct vdm_disk_path *paths;
+	size_t n_paths;
+};
+/* {"serial", "pvid", "paths": [{"server", "adapter", "server_slot", "client_slot", "lun"}]},
+ * absent parts left out. */
+json_t *vdm_locator_to_json(const struct vdm_disk_locator *loc);
+/* Reads that object (NULL or absent: an empty locator); -EINVAL on a mistyped field. */
+int vdm_locator_from_json(const json_t *j, struct vdm_disk_locator *loc,
+			  struct vdm_error *err);
+void vdm_locator_free(struct vdm_disk_locator *loc);
+/* The device name by which pools and disks list a physical volume known by its PVID
+ * ("pvid-00f6db0a22220003"): one spelling for backends and drivers. Caller frees. */
+char *vdm_device_of_pvid(const char *pvid);
 
 /* Reads and validates an inventory. `source` names the input in messages (a file name, or
  * "stdin"). On bad input returns -EINVAL with *err = "<source>: <json path>: <problem>",

@@ -20,8 +20,7 @@ struct vdm_request {
 	bool no_reuse;            /* never place a new copy on an existing PV */
 };
 
-struct vdm_plan_segment { char *pv; int64_t extents; };
-struct vdm_plan_copy { struct vdm_plan_segment *segs; size_t n_segs; };
+/* struct vdm_plan_copy and its segments: model.h (the client drivers take them too). */
 
 struct vdm_plan_lv {
 	char *name;

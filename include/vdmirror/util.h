@@ -52,4 +52,38 @@ static inline void vdm_freep(void *p) { free(*(void **)p); }
 /* Monotonic milliseconds, for timeouts and progress. */
 int64_t vdm_now_ms(void);
 
+/* ---- text and numbers from outside (command outputs, reports): text.c ---- */
+
+/* Non-blank lines of a text, without allocating:
+ *   struct vdm_lines it = { text, 0 }; const char *l; size_t n;
+ *   while (vdm_lines_next(&it, &l, &n)) ... it.no is l's line number (1-based) */
+struct vdm_lines { const char *p; int no; };
+bool vdm_lines_next(struct vdm_lines *it, const char **line, size_t *len);
+
+/* Words of a line (split at runs of blanks: space, tab, CR), appended to *out as copies.
+ * -E2BIG when the line has more than max words (nothing is dropped silently). */
+typedef VEC(char *) vdm_words;
+int vdm_words_split(const char *line, size_t len, size_t max, vdm_words *out);
+void vdm_words_free(vdm_words *w);
+
+/* Checked unsigned integers: the n characters at s must all be digits of `base` (10 or 16):
+ * no sign, no blank, not empty, no overflow of int64_t. 0, or -EINVAL / -ERANGE. */
+int vdm_parse_uint_n(const char *s, size_t n, int base, int64_t *v);
+/* Same for a whole NUL-terminated string. */
+int vdm_parse_uint(const char *s, int base, int64_t *v);
+
+/* ---- argv vectors: argv.c ---- */
+
+/* A growing argv with a hard limit that fails instead of truncating. Arguments are borrowed
+ * (not copied); v is NULL-terminated after every successful add.
+ *   struct vdm_argv a = VDM_ARGV_INIT(64); if (vdm_argv_addv(&a, (const char *[]){ "ls", NULL }) < 0) ...
+ *   run(a.v); vdm_argv_free(&a); */
+struct vdm_argv { char **v; size_t n, cap, max; };
+#define VDM_ARGV_INIT(maxargs) { NULL, 0, 0, (maxargs) }
+/* -E2BIG (nothing added) when the vector would pass max arguments; -EINVAL for NULL. */
+int vdm_argv_add(struct vdm_argv *a, const char *arg);
+/* Adds a NULL-terminated list, all or nothing. */
+int vdm_argv_addv(struct vdm_argv *a, const char *const *args);
+void vdm_argv_free(struct vdm_argv *a);
+
 #endif

@@ -81,16 +81,20 @@ static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_er
 	int rc = vdm_backend_client_address(b, name, &address, err);
 	if (rc < 0)
 		return rc;
-	struct vdm_exec x;
-	if ((rc = vdm_exec_open(address, &x, err)) < 0)
+	struct vdm_transport x;
+	if ((rc = vdm_transport_open(address, NULL, &x, err)) < 0)
 		return (vdm_err_prefix(err, "discover %s: open %s", name, address), rc);
 	if (!json_is_array(json_object_get(part, "vgs")))
 		json_object_set_new(part, "vgs", json_array());
 	for (const char *const *d = drivers; *d && rc >= 0; d++) {
-		const struct vdm_client_ops *ops = vdm_client_find(*d);
-		if (!ops->discover)
+		struct vdm_client c;
+		if ((rc = vdm_client_open(*d, &x, &c, err)) == 0)
+			rc = vdm_client_discover(&c, part, err);
+		vdm_client_close(&c);
+		if (rc == -ENOTSUP && !vdm_client_find(*d)->discover) {
+			rc = 0;
 			continue;
-		rc = ops->discover(&x, part, err);
+		}
 		if (rc < 0) {
 			vdm_err_prefix(err, "discover %s: %s", name, *d);
 			break;
@@ -102,7 +106,7 @@ static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_er
 			if (!json_object_get(vg, "client"))
 				json_object_set_new(vg, "client", json_string(*d));
 	}
-	vdm_exec_close(&x);
+	vdm_transport_close(&x);
 	return rc < 0 ? rc : 0;
 }
 

@@ -136,6 +136,20 @@ static const char journal_schema[] =
 	" started_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0,"
 	" PRIMARY KEY (run_id, seq));";
 
+/* steps.facts (JSON, what a step learned for later steps: client.h): added to journals
+ * written before the column existed. */
+static int journal_add_facts(struct vdm_journal *j, struct vdm_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int have = 0;
+	if (sqlite3_prepare_v2(j->db, "SELECT 1 FROM pragma_table_info('steps') WHERE name = 'facts'",
+			       -1, &st, NULL) != SQLITE_OK)
+		return journal_sqlerr(j, "read the schema", err);
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have ? 0 : journal_exec(j, "ALTER TABLE steps ADD COLUMN facts TEXT", err);
+}
+
 int vdm_journal_open(const char *state_dir, const char *partition, const char *vg,
 		     struct vdm_journal **out, struct vdm_error *err)
 {
@@ -169,6 +183,8 @@ int vdm_journal_open(const char *state_dir, const char *partition, const char *v
 	}
 	sqlite3_busy_timeout(j->db, 5000);
 	rc = journal_exec(j, journal_schema, err);
+	if (rc == 0)
+		rc = journal_add_facts(j, err);
 	if (rc < 0)
 		goto fail;
 	*out = j;
@@ -257,6 +273,7 @@ void vdm_run_free(struct vdm_run *run)
 	json_decref(run->plan);
 	for (size_t i = 0; i < run->n_steps; i++) {
 		json_decref(run->steps[i].args);
+		json_decref(run->steps[i].facts);
 		free(run->steps[i].error);
 	}
 	free(run->steps);
@@ -308,7 +325,7 @@ int vdm_journal_latest(struct vdm_journal *j, struct vdm_run **out, struct vdm_e
 	}
 
 	if (sqlite3_prepare_v2(j->db, "SELECT seq, kind, args, state, error, started_at,"
-			       " finished_at FROM steps WHERE run_id = ? ORDER BY seq", -1, &st,
+			       " finished_at, facts FROM steps WHERE run_id = ? ORDER BY seq", -1, &st,
 			       NULL) != SQLITE_OK)
 		goto sqlfail;
 	sqlite3_bind_int64(st, 1, run->id);
@@ -322,9 +339,13 @@ int vdm_journal_latest(struct vdm_journal *j, struct vdm_run **out, struct vdm_e
 		s.error = col_text(st, 4);
 		s.started_at = sqlite3_column_int64(st, 5);
 		s.finished_at = sqlite3_column_int64(st, 6);
+		const char *facts = (const char *)sqlite3_column_text(st, 7);
+		s.facts = facts ? json_loads(facts, 0, &jerr) : NULL;
 		if (!kind || !state || vdm_step_kind_parse(kind, &s.kind) < 0 ||
-		    journal_state_parse(state, &s.state) < 0 || !s.args) {
+		    journal_state_parse(state, &s.state) < 0 || !s.args ||
+		    (facts && !json_is_object(s.facts))) {
 			json_decref(s.args);
+			json_decref(s.facts);
 			free(s.error);
 			run->steps = steps.v;
 			run->n_steps = steps.n;
@@ -361,9 +382,11 @@ int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *ste
 	int rc = journal_exec(j, "BEGIN IMMEDIATE", err);
 	if (rc < 0)
 		return rc;
+	CLEANUP_FREE char *facts = step->facts ? json_dumps(step->facts, JSON_COMPACT | JSON_SORT_KEYS)
+					       : NULL;
 	if (sqlite3_prepare_v2(j->db, "UPDATE steps SET state = ?, error = ?, started_at = ?,"
-			       " finished_at = ? WHERE run_id = ? AND seq = ?", -1, &st, NULL)
-	    != SQLITE_OK)
+			       " finished_at = ?, facts = ? WHERE run_id = ? AND seq = ?", -1, &st,
+			       NULL) != SQLITE_OK)
 		goto sqlfail;
 	sqlite3_bind_text(st, 1, vdm_step_state_name(state), -1, SQLITE_STATIC);
 	if (error)
@@ -372,8 +395,12 @@ int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *ste
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_int64(st, 3, started);
 	sqlite3_bind_int64(st, 4, finished);
-	sqlite3_bind_int64(st, 5, run_id);
-	sqlite3_bind_int(st, 6, step->seq);
+	if (facts)
+		sqlite3_bind_text(st, 5, facts, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 5);
+	sqlite3_bind_int64(st, 6, run_id);
+	sqlite3_bind_int(st, 7, step->seq);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto sqlfail;
 	if (sqlite3_changes(j->db) != 1) {

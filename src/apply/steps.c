@@ -98,6 +98,7 @@ void vdm_steps_free(struct vdm_step *steps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		json_decref(steps[i].args);
+		json_decref(steps[i].facts);
 		free(steps[i].error);
 	}
 	free(steps);
@@ -238,7 +239,7 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 			json_t *lv = json_array_get(lvs, i);
 			const char *name = json_string_value(json_object_get(lv, "name"));
 			double pct = 0;
-			int rc = ctx->client->sync_status(ctx->exec, run->vg, name, &pct, err);
+			int rc = vdm_client_sync_status(ctx->client, run->vg, name, &pct, err);
 			if (rc < 0) {
 				vdm_err_prefix(err, "sync of LV %s/%s", run->vg, name);
 				return rc;
@@ -278,7 +279,7 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 }
 
 static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
-		      const struct vdm_step *s, struct vdm_error *err)
+		      struct vdm_step *s, struct vdm_error *err)
 {
 	const char *disk = arg_str(s, "disk"), *pool = arg_str(s, "pool");
 	switch (s->kind) {
@@ -289,13 +290,18 @@ static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 		return vdm_backend_map_disk(ctx->backend, run->partition, pool, disk, err);
 	case VDM_STEP_WAIT_DISK: {
 		int64_t t = ctx->wait_disk_timeout_ms > 0 ? ctx->wait_disk_timeout_ms : 60000;
-		int rc = ctx->client->wait_disk(ctx->exec, disk, t, err);
+		/* what the driver learns (AIX: the hdisk) is journaled with the step */
+		json_t *facts = json_object();
+		int rc = vdm_client_wait_disk(ctx->client, disk, t, facts, err);
+		json_decref(s->facts);
+		s->facts = rc == 0 && json_object_size(facts) ? json_incref(facts) : NULL;
+		json_decref(facts);
 		if (rc < 0)
 			vdm_err_prefix(err, "partition %s: wait for disk %s", run->partition, disk);
 		return rc;
 	}
 	case VDM_STEP_ADD_PV: {
-		int rc = ctx->client->add_pv(ctx->exec, run->vg, disk, err);
+		int rc = vdm_client_add_pv(ctx->client, run->vg, disk, err);
 		if (rc < 0)
 			vdm_err_prefix(err, "partition %s: add PV %s to VG %s", run->partition,
 				       disk, run->vg);
@@ -307,7 +313,7 @@ static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 		if (rc < 0)
 			return rc;
 		const char *lv = arg_str(s, "lv");
-		rc = ctx->client->add_copy(ctx->exec, run->vg, lv,
+		rc = vdm_client_add_copy(ctx->client, run->vg, lv,
 				(int)json_integer_value(json_object_get(s->args, "copies")), &c, err);
 		free(c.segs);
 		if (rc < 0)
@@ -339,6 +345,24 @@ static void apply_step_fail(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 	apply_emit(ctx, &ev);
 }
 
+/* Hands the driver what earlier steps of the run learned (a resume or an undo in a process
+ * that did not run them). */
+static int apply_recall(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
+			struct vdm_error *err)
+{
+	for (size_t i = 0; i < run->n_steps; i++) {
+		const struct vdm_step *s = &run->steps[i];
+		if (!s->facts || s->kind != VDM_STEP_WAIT_DISK)
+			continue;
+		int rc = vdm_client_recall(ctx->client, arg_str(s, "disk"), s->facts, err);
+		if (rc < 0) {
+			vdm_err_prefix(err, "run %lld step %d", (long long)run->id, s->seq);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		  struct vdm_error *err)
 {
@@ -346,6 +370,8 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 	apply_fault_parse(&fault);
 	int rc;
 
+	if ((rc = apply_recall(ctx, run, err)) < 0)
+		return rc;
 	if (strcmp(run->status, "running")) {
 		rc = vdm_journal_run_status(j, run, "running", err);
 		if (rc < 0)
@@ -402,7 +428,7 @@ static int apply_unstep(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 	case VDM_STEP_MAP_DISK:
 		return vdm_backend_unmap_disk(ctx->backend, run->partition, disk, err);
 	case VDM_STEP_ADD_PV:
-		rc = ctx->client->remove_pv(ctx->exec, run->vg, disk, err);
+		rc = vdm_client_remove_pv(ctx->client, run->vg, disk, err);
 		if (rc < 0)
 			vdm_err_prefix(err, "partition %s: remove PV %s from VG %s", run->partition,
 				       disk, run->vg);
@@ -413,7 +439,7 @@ static int apply_unstep(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 		if (rc < 0)
 			return rc;
 		const char *lv = arg_str(s, "lv");
-		rc = ctx->client->remove_copy(ctx->exec, run->vg, lv, &c, err);
+		rc = vdm_client_remove_copy(ctx->client, run->vg, lv, &c, err);
 		free(c.segs);
 		if (rc < 0)
 			vdm_err_prefix(err, "partition %s: remove new copy of LV %s/%s",
@@ -428,7 +454,10 @@ static int apply_unstep(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		   struct vdm_error *err)
 {
-	int rc = vdm_journal_run_status(j, run, "undoing", err);
+	int rc = apply_recall(ctx, run, err);
+	if (rc < 0)
+		return rc;
+	rc = vdm_journal_run_status(j, run, "undoing", err);
 	if (rc < 0)
 		return rc;
 	for (size_t k = run->n_steps; k-- > 0;) {

@@ -104,11 +104,11 @@ int vdm_backend_client_address(struct vdm_backend *b, const char *partition, cha
 	return BACKEND_CALL(b, client_address, err, partition, address);
 }
 
-int vdm_backend_script_to(struct vdm_backend *b, const char *path, struct vdm_error *err)
+int vdm_backend_script_to(struct vdm_backend *b, struct vdm_transport *t, struct vdm_error *err)
 {
 	if (err)
 		err->msg[0] = '\0';
 	if (!(b->ops->caps & VDM_BACKEND_SCRIPT))
 		return vdm_err(err, -ENOTSUP, "backend %s cannot write scripts", b->ops->name);
-	return BACKEND_CALL(b, script_to, err, path);
+	return BACKEND_CALL(b, script_to, err, t);
 }

@@ -72,7 +72,14 @@ int mirror_backend_open(struct mirror_env *e, struct vdm_error *err)
 	}
 	e->backend_open = true;
 	if (o->script) {
-		rc = vdm_backend_script_to(&e->backend, o->script, err);
+		CLEANUP_FREE char *addr = xasprintf("script:%s", o->script);
+		rc = vdm_transport_open(addr, NULL, &e->script, err);
+		if (rc < 0) {
+			err->exit_code = VDM_EXIT_INPUT;
+			return rc;
+		}
+		e->script_open = true;
+		rc = vdm_backend_script_to(&e->backend, &e->script, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -104,8 +111,9 @@ int mirror_discover(struct mirror_env *e, const char *partition, struct vdm_inve
 {
 	json_t *doc = NULL;
 	/* the partition's transport takes one client at a time: discovery opens its own */
+	vdm_client_close(&e->drv);
 	if (e->exec_open) {
-		vdm_exec_close(&e->exec);
+		vdm_transport_close(&e->exec);
 		e->exec_open = false;
 	}
 	int rc = vdm_discover(&e->backend, partition, &doc, err);
@@ -147,7 +155,12 @@ static int mirror_pick_client(struct mirror_env *e, const struct vdm_inventory *
 		json_t *copy = json_deep_copy(p);
 		json_object_set_new(copy, "vgs", json_array());
 		vdm_err_clear(&derr);
-		if (ops->discover(&e->exec, copy, &derr) == 0) {
+		struct vdm_client c;
+		int drc = vdm_client_open(ops->name, &e->exec, &c, &derr);
+		if (drc == 0)
+			drc = vdm_client_discover(&c, copy, &derr);
+		vdm_client_close(&c);
+		if (drc == 0) {
 			json_t *vgs = json_object_get(copy, "vgs");
 			for (size_t v = 0; v < json_array_size(vgs); v++)
 				if (!strcmp(json_string_value(json_object_get(json_array_get(vgs, v),
@@ -175,20 +188,19 @@ static int mirror_client_transport(struct mirror_env *e, const char *partition, 
 {
 	CLEANUP_FREE char *addr = NULL;
 	int rc;
+	vdm_client_close(&e->drv);
 	if (e->exec_open) {
-		vdm_exec_close(&e->exec);
+		vdm_transport_close(&e->exec);
 		e->exec_open = false;
 	}
-	if (!live && e->o->script) {
-		addr = xasprintf("script:%s", e->o->script);
-	} else {
-		rc = vdm_backend_client_address(&e->backend, partition, &addr, err);
-		if (rc < 0) {
-			err->exit_code = VDM_EXIT_BACKEND;
-			return rc;
-		}
+	if (!live && e->o->script)
+		return 0;      /* the script transport, open since mirror_backend_open */
+	rc = vdm_backend_client_address(&e->backend, partition, &addr, err);
+	if (rc < 0) {
+		err->exit_code = VDM_EXIT_BACKEND;
+		return rc;
 	}
-	rc = vdm_exec_open(addr, &e->exec, err);
+	rc = vdm_transport_open(addr, NULL, &e->exec, err);
 	if (rc < 0) {
 		vdm_err_prefix(err, "partition %s", partition);
 		err->exit_code = VDM_EXIT_BACKEND;
@@ -198,10 +210,21 @@ static int mirror_client_transport(struct mirror_env *e, const char *partition, 
 	return 0;
 }
 
+/* Opens the picked driver on the transport mirror_client_transport left open. */
+static int mirror_client_driver(struct mirror_env *e, struct vdm_error *err)
+{
+	struct vdm_transport *t = e->exec_open ? &e->exec : &e->script;
+	int rc = vdm_client_open(e->client->name, t, &e->drv, err);
+	if (rc < 0)
+		err->exit_code = VDM_EXIT_BACKEND;
+	return rc;
+}
+
 int mirror_client_open(struct mirror_env *e, const char *partition, const char *vg,
 		       struct vdm_error *err)
 {
-	return mirror_client_transport(e, partition, false, err);
+	int rc = mirror_client_transport(e, partition, false, err);
+	return rc < 0 || !e->client ? rc : mirror_client_driver(e, err);
 }
 
 int mirror_client_ready(struct mirror_env *e, const struct vdm_inventory *inv,
@@ -212,22 +235,28 @@ int mirror_client_ready(struct mirror_env *e, const struct vdm_inventory *inv,
 	 * runs nothing, so it could not tell). */
 	const char *known = json_string_value(json_object_get(e->vg_clients, vg));
 	if (known && (e->client = vdm_client_find(known)))
-		return mirror_client_transport(e, partition, false, err);
+		return mirror_client_open(e, partition, vg, err);
 	int rc = mirror_client_transport(e, partition, true, err);
 	if (rc < 0)
 		return rc;
 	rc = mirror_pick_client(e, inv, partition, vg, err);
-	if (rc < 0 || !e->o->script)
+	if (rc < 0)
 		return rc;
-	return mirror_client_transport(e, partition, false, err);
+	if (!e->o->script)
+		return mirror_client_driver(e, err);
+	return mirror_client_open(e, partition, vg, err);
 }
 
 void mirror_env_close(struct mirror_env *e)
 {
+	vdm_client_close(&e->drv);
 	if (e->exec_open)
-		vdm_exec_close(&e->exec);
+		vdm_transport_close(&e->exec);
 	if (e->backend_open)
 		vdm_backend_close(&e->backend);
+	if (e->script_open)
+		vdm_transport_close(&e->script);   /* after the backend that borrowed it */
+	e->script_open = false;
 	vdm_journal_close(e->journal);
 	json_decref(e->vg_clients);
 	e->vg_clients = NULL;
@@ -467,8 +496,7 @@ static void mirror_apply_ctx(struct mirror_env *e, struct vdm_apply_ctx *ctx)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->backend = &e->backend;
-	ctx->exec = &e->exec;
-	ctx->client = e->client;
+	ctx->client = &e->drv;
 	ctx->verify = mirror_verify;
 	ctx->verify_arg = e;
 	ctx->on_event = mirror_on_event;
@@ -627,8 +655,11 @@ static int mirror_script(struct mirror_env *e, const struct vdm_plan *plan)
 		case VDM_STEP_MAP_DISK:
 			rc = vdm_backend_map_disk(&e->backend, plan->partition, pool, disk, &err);
 			break;
+		case VDM_STEP_WAIT_DISK:
+			rc = vdm_client_wait_disk(&e->drv, disk, 60000, NULL, &err);
+			break;
 		case VDM_STEP_ADD_PV:
-			rc = e->client->add_pv(&e->exec, plan->vg, disk, &err);
+			rc = vdm_client_add_pv(&e->drv, plan->vg, disk, &err);
 			break;
 		case VDM_STEP_ADD_COPY: {
 			json_t *segs = json_object_get(s->args, "segments");
@@ -639,7 +670,7 @@ static int mirror_script(struct mirror_env *e, const struct vdm_plan *plan)
 				c.segs[k].pv = (char *)json_string_value(json_object_get(sg, "pv"));
 				c.segs[k].extents = json_integer_value(json_object_get(sg, "extents"));
 			}
-			rc = e->client->add_copy(&e->exec, plan->vg,
+			rc = vdm_client_add_copy(&e->drv, plan->vg,
 				json_string_value(json_object_get(s->args, "lv")),
 				(int)json_integer_value(json_object_get(s->args, "copies")), &c, &err);
 			free(c.segs);

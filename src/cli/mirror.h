@@ -25,9 +25,12 @@ struct mirror_env {
 	struct mirror_opts *o;
 	struct vdm_backend backend;
 	bool backend_open;
-	struct vdm_exec exec;
+	struct vdm_transport exec;    /* the partition's live transport */
 	bool exec_open;
+	struct vdm_transport script;  /* --script: the one script transport, backend and driver */
+	bool script_open;
 	const struct vdm_client_ops *client;
+	struct vdm_client drv;        /* client open on exec (or on script) */
 	json_t *vg_clients;           /* {vg: driver} of the last discovered partition */
 	struct vdm_journal *journal;
 	/* progress */

@@ -8,62 +8,32 @@
 #include <time.h>
 #include <jansson.h>
 #include "vdmirror/client.h"
+#include "vdmirror/model.h"
 #include "aix.h"
-#include "exec_priv.h"
 
 #define AIX_TIMEOUT_MS 120000
-#define AIX_MAX_COLS 64
+#define AIX_MAX_COLS 4096
 
-/* ---- small text helpers ---- */
+/* ---- small text helpers (lines, words and numbers: util's text.c) ---- */
 
-typedef VEC(char *) aix_words;
+typedef vdm_words aix_words;
+#define words_free vdm_words_free
 
-static void words_free(aix_words *w)
+/* Next non-blank line split at blanks; returns 0 at the end, -1 for a line of more than
+ * AIX_MAX_COLS words (not output of the command asked). */
+static int next_words(struct vdm_lines *it, aix_words *w)
 {
-	for (size_t i = 0; i < w->n; i++)
-		free(w->v[i]);
-	free(w->v);
-	memset(w, 0, sizeof *w);
-}
-
-/* Next line split at blanks; returns 0 at the end. Blank lines are skipped. */
-static int next_words(const char **p, int *no, aix_words *w)
-{
+	const char *line;
+	size_t n;
 	words_free(w);
-	while (**p) {
-		const char *e = strchr(*p, '\n');
-		size_t n = e ? (size_t)(e - *p) : strlen(*p);
-		const char *line = *p;
-		*p += n + (e ? 1 : 0);
-		(*no)++;
-		size_t i = 0;
-		while (i < n) {
-			while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-				i++;
-			size_t s = i;
-			while (i < n && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
-				i++;
-			if (i > s && w->n < AIX_MAX_COLS)
-				VEC_PUSH(w, strndup(line + s, i - s));
-		}
-		if (w->n)
-			return 1;
-	}
-	return 0;
+	if (!vdm_lines_next(it, &line, &n))
+		return 0;
+	return vdm_words_split(line, n, AIX_MAX_COLS, w) < 0 ? -1 : 1;
 }
 
 static int num(const char *s, int64_t *v)
 {
-	if (!s || !*s)
-		return -1;
-	int64_t r = 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || r > (INT64_MAX - 9) / 10)
-			return -1;
-		r = r * 10 + (*s - '0');
-	}
-	*v = r;
-	return 0;
+	return vdm_parse_uint(s, 10, v) < 0 ? -1 : 0;
 }
 
 /* Integer after "KEY:" in AIX's two-column "KEY: value" reports; the key must start a line or
@@ -80,16 +50,19 @@ static int kv_int(const char *text, const char *key, int64_t *v)
 		const char *q = p + kl;
 		while (*q == ' ' || *q == '\t')
 			q++;
-		int64_t r = 0;
-		size_t n = 0;
-		while (q[n] >= '0' && q[n] <= '9' && n < 18)
-			r = r * 10 + (q[n++] - '0');
-		if (!n)
+		int64_t r;
+		if (vdm_parse_uint_n(q, strspn(q, "0123456789"), 10, &r) < 0)
 			return -1;
 		*v = r;
 		return 0;
 	}
 	return -1;
+}
+
+static int aix_long_line(struct vdm_error *err, int no)
+{
+	return vdm_err(err, -EPROTO, "line %d: more than %d words (not the output asked for)",
+		       no, AIX_MAX_COLS);
 }
 
 static char *none_null(const char *s)
@@ -101,19 +74,21 @@ static char *none_null(const char *s)
 
 int aix_parse_lspv(const char *text, aix_pvs *out, struct vdm_error *err)
 {
-	const char *p = text;
-	int no = 0;
+	struct vdm_lines it = { text, 0 };
 	aix_words w = {0};
-	while (next_words(&p, &no, &w)) {
+	int rcw;
+	while ((rcw = next_words(&it, &w)) > 0) {
 		if (w.n < 3 || strncmp(w.v[0], "hdisk", 5)) {
 			words_free(&w);
 			return vdm_err(err, -EPROTO, "lspv: line %d: expected hdiskN PVID VG [STATE] "
-				       "(output truncated?)", no);
+				       "(output truncated?)", it.no);
 		}
 		struct aix_pv pv = { xstrdup(w.v[0]), none_null(w.v[1]), none_null(w.v[2]) };
 		VEC_PUSH(out, pv);
 	}
 	words_free(&w);
+	if (rcw < 0)
+		return aix_long_line(err, it.no);
 	return 0;
 }
 
@@ -129,10 +104,10 @@ int aix_parse_lsvg(const char *text, int64_t *pp_mib, int64_t *stale_pps, struct
 
 int aix_parse_lsvg_p(const char *text, aix_vgpvs *out, struct vdm_error *err)
 {
-	const char *p = text;
-	int no = 0;
+	struct vdm_lines it = { text, 0 };
 	aix_words w = {0};
-	while (next_words(&p, &no, &w)) {
+	int rcw;
+	while ((rcw = next_words(&it, &w)) > 0) {
 		size_t l = strlen(w.v[0]);
 		if ((w.n == 1 && l && w.v[0][l - 1] == ':') || !strcmp(w.v[0], "PV_NAME"))
 			continue;     /* "rootvg:" and the header */
@@ -140,13 +115,15 @@ int aix_parse_lsvg_p(const char *text, aix_vgpvs *out, struct vdm_error *err)
 		if (w.n < 4 || num(w.v[2], &v.total) || num(w.v[3], &v.free) || v.free > v.total) {
 			words_free(&w);
 			return vdm_err(err, -EPROTO, "lsvg -p: line %d: expected PV_NAME STATE TOTAL "
-				       "FREE ... (output truncated?)", no);
+				       "FREE ... (output truncated?)", it.no);
 		}
 		v.name = xstrdup(w.v[0]);
 		v.state = xstrdup(w.v[1]);
 		VEC_PUSH(out, v);
 	}
 	words_free(&w);
+	if (rcw < 0)
+		return aix_long_line(err, it.no);
 	if (!out->n)
 		return vdm_err(err, -EPROTO, "lsvg -p: no physical volume listed (output truncated?)");
 	return 0;
@@ -154,10 +131,10 @@ int aix_parse_lsvg_p(const char *text, aix_vgpvs *out, struct vdm_error *err)
 
 int aix_parse_lsvg_l(const char *text, aix_lvs *out, struct vdm_error *err)
 {
-	const char *p = text;
-	int no = 0;
+	struct vdm_lines it = { text, 0 };
 	aix_words w = {0};
-	while (next_words(&p, &no, &w)) {
+	int rcw;
+	while ((rcw = next_words(&it, &w)) > 0) {
 		size_t l = strlen(w.v[0]);
 		if ((w.n == 1 && l && w.v[0][l - 1] == ':') ||
 		    (w.n > 1 && !strcmp(w.v[0], "LV") && !strcmp(w.v[1], "NAME")))
@@ -166,23 +143,26 @@ int aix_parse_lsvg_l(const char *text, aix_lvs *out, struct vdm_error *err)
 		if (w.n < 6 || num(w.v[2], &v.lps) || num(w.v[3], &v.pps) || num(w.v[4], &v.pvs)) {
 			words_free(&w);
 			return vdm_err(err, -EPROTO, "lsvg -l: line %d: expected LV TYPE LPs PPs PVs "
-				       "STATE ... (output truncated?)", no);
+				       "STATE ... (output truncated?)", it.no);
 		}
 		v.name = xstrdup(w.v[0]);
 		v.type = xstrdup(w.v[1]);
 		VEC_PUSH(out, v);
 	}
 	words_free(&w);
+	if (rcw < 0)
+		return aix_long_line(err, it.no);
 	return 0;
 }
 
 int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *err)
 {
-	const char *p = text;
-	int no = 0, header = 0;
+	struct vdm_lines it = { text, 0 };
+	int header = 0;
 	aix_words w = {0};
+	int rcw;
 	memset(m, 0, sizeof *m);
-	while (next_words(&p, &no, &w)) {
+	while ((rcw = next_words(&it, &w)) > 0) {
 		if (!header) {
 			if (!strcmp(w.v[0], "LP")) {
 				header = 1;
@@ -212,6 +192,8 @@ int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *er
 			m->pv[c][lp - 1] = xstrdup(w.v[k + 1]);
 		}
 	}
+	if (rcw < 0)
+		goto bad;
 	words_free(&w);
 	if (!header)
 		return vdm_err(err, -EPROTO, "lslv -m: no 'LP PP1 PV1' header (output truncated?)");
@@ -220,7 +202,7 @@ bad:
 	words_free(&w);
 	aix_lvmap_free(m);
 	return vdm_err(err, -EPROTO, "lslv -m: line %d: expected LP PP PV [PP PV [PP PV]] in LP "
-		       "order (output truncated?)", no);
+		       "order (output truncated?)", it.no);
 }
 
 int aix_parse_lslv(const char *text, int64_t *copies, int64_t *lps, int64_t *stale,
@@ -235,12 +217,12 @@ int aix_parse_lslv(const char *text, int64_t *copies, int64_t *lps, int64_t *sta
 
 int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_error *err)
 {
-	const char *p = text;
-	int no = 0;
+	struct vdm_lines it = { text, 0 };
 	aix_words w = {0};
+	int rcw;
 	*lun = NULL;
 	*slot = -1;
-	while (next_words(&p, &no, &w)) {
+	while ((rcw = next_words(&it, &w)) > 0) {
 		for (size_t i = 0; i < w.n; i++) {
 			const char *loc = w.v[i];
 			const char *l = strstr(loc, "-L");
@@ -252,12 +234,10 @@ int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_erro
 			size_t hex = strspn(l + 2, "0123456789abcdefABCDEF");
 			if (!c || !hex || hex > 16 || l[2 + hex])
 				continue;
-			int64_t s = 0;
+			int64_t s;
 			size_t dn = strspn(c + 2, "0123456789");
-			if (!dn || dn > 9)
+			if (!dn || dn > 9 || vdm_parse_uint_n(c + 2, dn, 10, &s) < 0)
 				continue;
-			for (size_t k = 0; k < dn; k++)
-				s = s * 10 + (c[2 + k] - '0');
 			*slot = s;
 			*lun = xasprintf("0x%.*s", (int)hex, l + 2);
 			words_free(&w);
@@ -265,24 +245,28 @@ int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_erro
 		}
 	}
 	words_free(&w);
+	if (rcw < 0)
+		return aix_long_line(err, it.no);
 	return vdm_err(err, -EPROTO, "lscfg: no location code like U...-C11-T1-L8100000000000000");
 }
 
 int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err)
 {
-	const char *p = text;
-	int no = 0;
+	struct vdm_lines it = { text, 0 };
 	aix_words w = {0};
-	while (next_words(&p, &no, &w)) {
+	int rcw;
+	while ((rcw = next_words(&it, &w)) > 0) {
 		if (w.n != 3 || strncmp(w.v[2], "vscsi", 5)) {
 			words_free(&w);
 			return vdm_err(err, -EPROTO, "lspath: line %d: expected STATUS hdiskN vscsiN "
-				       "(output truncated?)", no);
+				       "(output truncated?)", it.no);
 		}
 		struct aix_path a = { xstrdup(w.v[0]), xstrdup(w.v[2]) };
 		VEC_PUSH(out, a);
 	}
 	words_free(&w);
+	if (rcw < 0)
+		return aix_long_line(err, it.no);
 	if (!out->n)
 		return vdm_err(err, -EPROTO, "lspath: no path listed");
 	return 0;
@@ -290,10 +274,10 @@ int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err)
 
 int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err)
 {
-	const char *p = text;
-	int no = 0;
+	struct vdm_lines it = { text, 0 };
 	aix_words w = {0};
-	while (next_words(&p, &no, &w)) {
+	int rcw;
+	while ((rcw = next_words(&it, &w)) > 0) {
 		for (size_t i = 0; i < w.n; i++) {
 			const char *loc = w.v[i], *c = NULL;
 			if (loc[0] != 'U')
@@ -303,15 +287,17 @@ int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err)
 			size_t dn = c ? strspn(c + 2, "0123456789") : 0;
 			if (!dn || dn > 9 || (c[2 + dn] && c[2 + dn] != '-'))
 				continue;
-			int64_t s = 0;
-			for (size_t k = 0; k < dn; k++)
-				s = s * 10 + (c[2 + k] - '0');
+			int64_t s;
+			if (vdm_parse_uint_n(c + 2, dn, 10, &s) < 0)
+				continue;
 			*slot = s;
 			words_free(&w);
 			return 0;
 		}
 	}
 	words_free(&w);
+	if (rcw < 0)
+		return aix_long_line(err, it.no);
 	return vdm_err(err, -EPROTO, "lscfg: no adapter location like U...-C12-T1");
 }
 
@@ -359,30 +345,55 @@ void aix_lvmap_free(struct aix_lvmap *m)
 
 /* ---- running commands ---- */
 
-static int aix_name_ok(const char *s)
+/* AIX device, VG and LV names: at most 15 characters, no ':' or '/'. */
+#define aix_name_ok(s) vdm_name_valid_short((s), 15)
+
+/* New disks are known to vdmirror by their VIOS-side name, and to AIX by the hdisk that
+ * cfgmgr made: wait_disk learns the pair (and returns it as the step's facts, so a resume or
+ * undo in another process gets it back through recall). */
+struct aix_known_e { char *disk, *hdisk; };
+
+/* One open of the driver: everything a run learns lives here, nothing in static storage. */
+struct aix_handle {
+	struct vdm_transport *t;
+	int scripting;
+	/* hdisks the partition had at discovery (or at open): a disk that appears after the
+	 * mapping is one that is not among them */
+	vdm_words seen;
+	bool seen_valid;
+	VEC(struct aix_known_e) known;
+	/* what this handle already did once: script variables set (HD_<disk>), quorum turned
+	 * off ("quorum:VG") */
+	vdm_words done;
+	bool noted;          /* script: the "runs on the partition" note is written */
+};
+
+static bool words_has(const vdm_words *w, const char *s)
 {
-	size_t n = strlen(s);
-	if (!n || n > 15)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", s[i]) ||
-		    (i == 0 && !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[i])))
-			return 0;
-	return 1;
+	for (size_t i = 0; i < w->n; i++)
+		if (!strcmp(w->v[i], s))
+			return true;
+	return false;
+}
+
+static void words_add(vdm_words *w, const char *s)
+{
+	if (!words_has(w, s))
+		VEC_PUSH(w, xstrdup(s));
 }
 
 /* Runs argv; a non-zero exit is an error quoting the command and its stderr. */
-static int aix_script_note(struct vdm_exec *x, struct vdm_error *err);
+static int aix_script_note(struct aix_handle *x, struct vdm_error *err);
 
-static int aix_do(struct vdm_exec *x, char *const argv[], char **out, struct vdm_error *err)
+static int aix_do(struct aix_handle *x, char *const argv[], char **out, struct vdm_error *err)
 {
 	char *o = NULL;
 	if (x->scripting && aix_script_note(x, err) < 0)
 		return -EIO;
-	int rc = x->run(x->ctx, argv, AIX_TIMEOUT_MS, &o, err);
+	int rc = vdm_transport_run(x->t, argv, AIX_TIMEOUT_MS, &o, err);
 	if (rc > 0) {
 		CLEANUP_FREE char *cmd = vdm_shell_join(argv);
-		const char *eo = x->last_stderr ? x->last_stderr(x->ctx) : NULL;
+		const char *eo = vdm_transport_last_stderr(x->t);
 		const char *src = eo && *eo ? eo : o ? o : "";
 		int n = (int)strcspn(src, "\n");
 		rc = vdm_err(err, strstr(src, "0516-404") ? -ENOSPC : -EIO,
@@ -398,19 +409,16 @@ static int aix_do(struct vdm_exec *x, char *const argv[], char **out, struct vdm
 
 /* ---- discovery ---- */
 
-/* hdisks the partition had when it was discovered in this process: a disk that appears after
- * the mapping is one that is not among them. */
-static VEC(char *) aix_seen;
-
-static int aix_was_seen(const char *hdisk)
+/* The typed locator the backend gave disk d (model.h); an empty one when it gave none. */
+static void aix_locator(const json_t *d, struct vdm_disk_locator *loc)
 {
-	for (size_t i = 0; i < aix_seen.n; i++)
-		if (!strcmp(aix_seen.v[i], hdisk))
-			return 1;
-	return 0;
+	struct vdm_error e2;
+	if (vdm_locator_from_json(json_object_get(d, "locator"), loc, &e2) < 0)
+		memset(loc, 0, sizeof *loc);
 }
 
-
+/* Which backend disk is hdisk: by name (an inventory read back), by PVID (whole LUNs), else
+ * by the partition-side location (client slot + LUN) of one of its paths. */
 static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *pvid,
 				 int64_t slot, const char *lun, int *ambiguous)
 {
@@ -423,30 +431,30 @@ static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *p
 		if (!strcmp(json_string_value(json_object_get(d, "name")), hdisk))
 			return d;
 	if (pvid) {
-		CLEANUP_FREE char *dev = xasprintf("pvid-%s", pvid);
 		json_array_foreach(disks, i, d) {
-			size_t k;
-			json_t *v;
-			json_array_foreach(json_object_get(d, "devices"), k, v)
-				if (!strcmp(json_string_value(v), dev))
-					return d;
+			struct vdm_disk_locator loc;
+			aix_locator(d, &loc);
+			int hit = loc.pvid && !strcmp(loc.pvid, pvid);
+			vdm_locator_free(&loc);
+			if (hit)
+				return d;
 		}
 	}
 	if (!lun)
 		return NULL;
 	json_array_foreach(disks, i, d) {
-		size_t k;
-		json_t *m;
+		struct vdm_disk_locator loc;
 		int hit = 0;
-		json_array_foreach(json_object_get(d, "vios_map"), k, m) {
-			const char *l = json_string_value(json_object_get(m, "lun"));
-			json_t *cs = json_object_get(m, "client_slot");
-			if (!l || strcasecmp(l, lun))
+		aix_locator(d, &loc);
+		for (size_t k = 0; k < loc.n_paths; k++) {
+			const struct vdm_disk_path *pa = &loc.paths[k];
+			if (!pa->lun || strcasecmp(pa->lun, lun))
 				continue;
-			if (cs && json_integer_value(cs) != slot)
+			if (pa->client_slot >= 0 && pa->client_slot != slot)
 				continue;
 			hit = 1;
 		}
+		vdm_locator_free(&loc);
 		if (hit)
 			found = d, n++;
 	}
@@ -460,7 +468,7 @@ static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *p
 /* A disk the VIOS give through two or more servers is multipath only while AIX has those
  * paths Enabled: keep in `paths` only the servers behind Enabled paths (client adapter slot
  * -> server through the HMC's client slots), so the protection is never overestimated. */
-static int aix_check_paths(struct vdm_exec *x, const char *pname, const char *hdisk, json_t *d,
+static int aix_check_paths(struct aix_handle *x, const char *pname, const char *hdisk, json_t *d,
 			   struct vdm_error *err)
 {
 	json_t *paths = json_object_get(d, "paths");
@@ -495,14 +503,16 @@ static int aix_check_paths(struct vdm_exec *x, const char *pname, const char *hd
 			break;
 		rc = aix_parse_lscfg_slot(out, &slot, err);
 		free(out);
-		const char *server = NULL;
-		size_t k;
-		json_t *m;
-		json_array_foreach(json_object_get(d, "vios_map"), k, m) {
-			json_t *cs = json_object_get(m, "client_slot");
-			if (cs && json_integer_value(cs) == slot)
-				server = json_string_value(json_object_get(m, "server"));
-		}
+		CLEANUP_FREE char *server = NULL;
+		struct vdm_disk_locator loc;
+		aix_locator(d, &loc);
+		for (size_t k = 0; k < loc.n_paths; k++)
+			if (loc.paths[k].client_slot >= 0 && loc.paths[k].client_slot == slot &&
+			    loc.paths[k].server) {
+				free(server);
+				server = xstrdup(loc.paths[k].server);
+			}
+		vdm_locator_free(&loc);
 		if (rc == 0 && !server)
 			rc = vdm_err(err, -ENOENT, "aix %s: %s has a path that is not Enabled, and the "
 				     "VIOS behind %s (slot %lld) is unknown: configure the HMC (hmc=, "
@@ -528,8 +538,9 @@ static int aix_check_paths(struct vdm_exec *x, const char *pname, const char *hd
 	return rc;
 }
 
-static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
+static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 {
+	struct aix_handle *x = vh;
 	if (x->scripting)
 		return vdm_err(err, -ENOTSUP, "aix: discovery needs a live partition, not a script");
 	json_t *disks = json_object_get(partition, "disks");
@@ -546,8 +557,9 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 	free(out);
 	json_t *vgs = json_array();
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++)
-		if (!aix_was_seen(pvs.v[i].name))
-			VEC_PUSH(&aix_seen, xstrdup(pvs.v[i].name));
+		words_add(&x->seen, pvs.v[i].name);
+	if (rc == 0)
+		x->seen_valid = true;
 	json_t *renamed = json_object();   /* hdisk -> disk object */
 
 	/* which backend disk is which hdisk: PVID for whole LUNs, else slot + LUN */
@@ -713,51 +725,40 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 
 /* ---- steps ---- */
 
-/* New disks are known to vdmirror by their VIOS-side name, and to AIX by the hdisk that
- * cfgmgr made: wait_disk learns the pair and the later steps of the same run use it. In a
- * script, the pair is a shell variable the script sets when it runs. */
-struct aix_known_e { char *disk, *hdisk; };
-static VEC(struct aix_known_e) aix_known;
-
-/* Script mode: the HD_<disk> variables a script already sets, and the scripts (by exec
- * context) that already carry the "runs on the partition" note. */
-static VEC(char *) aix_script_vars;
-static VEC(void *) aix_script_ctxs;
-
-/* Keyed by script (exec context) and variable. A context address reused by a later script
- * can at worst skip a detection: the script then stops at the empty variable (set -e). */
-static char *aix_script_key(struct vdm_exec *x, const char *var)
-{
-	return xasprintf("%p|%s", x->ctx, var);
-}
-
-static int aix_script_var_set(struct vdm_exec *x, const char *var)
-{
-	CLEANUP_FREE char *k = aix_script_key(x, var);
-	for (size_t i = 0; i < aix_script_vars.n; i++)
-		if (!strcmp(aix_script_vars.v[i], k))
-			return 1;
-	return 0;
-}
-
 /* The first AIX line of a script says where the AIX lines run. */
-static int aix_script_note(struct vdm_exec *x, struct vdm_error *err)
+static int aix_script_note(struct aix_handle *x, struct vdm_error *err)
 {
-	for (size_t i = 0; i < aix_script_ctxs.n; i++)
-		if (aix_script_ctxs.v[i] == x->ctx)
-			return 0;
-	VEC_PUSH(&aix_script_ctxs, x->ctx);
-	char *c[] = { (char *)VDM_EXEC_COMMENT, (char *)"AIX steps: run on the partition as root "
+	if (x->noted)
+		return 0;
+	x->noted = true;
+	char *c[] = { (char *)VDM_SCRIPT_COMMENT, (char *)"AIX steps: run on the partition as root "
 		      "(the VIOS steps above reach the VIOS by ssh as padmin)", NULL };
-	return x->run(x->ctx, c, -1, NULL, err) < 0 ? -EIO : 0;
+	return vdm_transport_run(x->t, c, -1, NULL, err) < 0 ? -EIO : 0;
 }
 
-static const char *aix_known_get(const char *disk)
+static const char *aix_known_get(struct aix_handle *x, const char *disk)
 {
-	for (size_t i = 0; i < aix_known.n; i++)
-		if (!strcmp(aix_known.v[i].disk, disk))
-			return aix_known.v[i].hdisk;
+	for (size_t i = 0; i < x->known.n; i++)
+		if (!strcmp(x->known.v[i].disk, disk))
+			return x->known.v[i].hdisk;
 	return NULL;
+}
+
+static void aix_known_set(struct aix_handle *x, const char *disk, const char *hdisk)
+{
+	for (size_t i = 0; i < x->known.n; i++)
+		if (!strcmp(x->known.v[i].disk, disk)) {
+			free(x->known.v[i].hdisk);
+			x->known.v[i].hdisk = xstrdup(hdisk);
+			return;
+		}
+	struct aix_known_e e = { xstrdup(disk), xstrdup(hdisk) };
+	VEC_PUSH(&x->known, e);
+}
+
+static bool aix_is_hdisk(const char *s)
+{
+	return !strncmp(s, "hdisk", 5) && s[5] && strspn(s + 5, "0123456789") == strlen(s + 5);
 }
 
 static char *aix_var(const char *disk)
@@ -771,20 +772,24 @@ static char *aix_var(const char *disk)
 
 /* The name AIX commands take for `disk`: hdiskN itself, the hdisk wait_disk found, or in a
  * script "${HD_disk}". Caller frees. */
-static int aix_hdisk(struct vdm_exec *x, const char *disk, char **hd, struct vdm_error *err)
+static int aix_hdisk(struct aix_handle *x, const char *disk, char **hd, struct vdm_error *err)
 {
 	if (!aix_name_ok(disk))
 		return vdm_err(err, -EINVAL, "aix: disk name '%s' invalid", disk);
-	if (!strncmp(disk, "hdisk", 5) && disk[5] && strspn(disk + 5, "0123456789") == strlen(disk + 5)) {
+	if (aix_is_hdisk(disk)) {
 		*hd = xstrdup(disk);
 		return 0;
 	}
 	if (x->scripting) {
+		/* the variable exists only once this script's wait_disk line set it */
 		CLEANUP_FREE char *v = aix_var(disk);
+		if (!words_has(&x->done, v))
+			return vdm_err(err, -ENOENT, "aix: disk %s: the script has not found it yet "
+				       "(its wait_disk step comes first)", disk);
 		*hd = xasprintf("${%s}", v);
 		return 0;
 	}
-	const char *k = aix_known_get(disk);
+	const char *k = aix_known_get(x, disk);
 	if (!k)
 		return vdm_err(err, -ENOENT, "aix: disk %s: not seen in the partition yet (wait_disk "
 			       "first)", disk);
@@ -792,25 +797,26 @@ static int aix_hdisk(struct vdm_exec *x, const char *disk, char **hd, struct vdm
 	return 0;
 }
 
-static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
+static int aix_wait_disk(void *vh, const char *disk, int64_t timeout_ms, json_t *facts,
 			 struct vdm_error *err)
 {
+	struct aix_handle *x = vh;
 	if (!aix_name_ok(disk))
 		return vdm_err(err, -EINVAL, "aix: disk name '%s' invalid", disk);
 	char *cfgmgr[] = { (char *)"cfgmgr", NULL };
 	if (x->scripting) {
 		CLEANUP_FREE char *v = aix_var(disk);
-		if (aix_script_var_set(x, v))
+		if (words_has(&x->done, v))
 			return 0;
-		VEC_PUSH(&aix_script_vars, aix_script_key(x, v));
+		words_add(&x->done, v);
 		CLEANUP_FREE char *ref = xasprintf("${%s}", v);
 		CLEANUP_FREE char *note = xasprintf("partition: find the new disk %s at the location "
 						    "the VIOS gave it (VDM_LOC_ above)", disk);
 		CLEANUP_FREE char *loc = xasprintf("${VDM_LOC_%s}", v + 3);
-		char *c[] = { (char *)VDM_EXEC_COMMENT, note, NULL };
+		char *c[] = { (char *)VDM_SCRIPT_COMMENT, note, NULL };
 		/* more than one match (no HMC, same LUN behind both VIOS) or none leaves a
 		 * value chdev refuses, and the script stops there (set -e) */
-		char *cap[] = { (char *)VDM_EXEC_CAPTURE, v, (char *)"sh", (char *)"-c",
+		char *cap[] = { (char *)VDM_SCRIPT_CAPTURE, v, (char *)"sh", (char *)"-c",
 				(char *)"for d in $(lspv | awk '{print $1}'); do "
 					"lscfg -l \"$d\" | grep -qi -- \"$0\" && echo \"$d\"; done",
 				loc, NULL };
@@ -821,8 +827,16 @@ static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_m
 		if (rc == 0) rc = aix_do(x, pv, NULL, err);
 		return rc;
 	}
-	if (aix_known_get(disk))
+	const char *k = aix_known_get(x, disk);
+	if (k) {
+		if (facts)
+			json_object_set_new(facts, "hdisk", json_string(k));
 		return 0;
+	}
+	if (!x->seen_valid)
+		return vdm_err(err, -ENOENT, "aix: disk %s: the partition's disks before the mapping "
+			       "are unknown (lspv failed when the driver opened), so a new one cannot "
+			       "be told apart", disk);
 	int64_t deadline = vdm_now_ms() + (timeout_ms > 0 ? timeout_ms : AIX_TIMEOUT_MS);
 	for (;;) {
 		int rc = aix_do(x, cfgmgr, NULL, err);
@@ -839,10 +853,10 @@ static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_m
 		int n = 0;
 		for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
 			int taken = 0;
-			for (size_t k = 0; k < aix_known.n; k++)
-				if (!strcmp(aix_known.v[k].hdisk, pvs.v[i].name))
+			for (size_t j = 0; j < x->known.n; j++)
+				if (!strcmp(x->known.v[j].hdisk, pvs.v[i].name))
 					taken = 1;
-			if (!pvs.v[i].pvid && !pvs.v[i].vg && !taken && !aix_was_seen(pvs.v[i].name))
+			if (!pvs.v[i].pvid && !pvs.v[i].vg && !taken && !words_has(&x->seen, pvs.v[i].name))
 				cand = pvs.v[i].name, n++;
 		}
 		if (rc == 0 && n > 1)
@@ -854,8 +868,9 @@ static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_m
 				       (char *)"pv=yes", NULL };
 			rc = aix_do(x, pv, NULL, err);
 			if (rc == 0) {
-				struct aix_known_e e = { xstrdup(disk), xstrdup(cand) };
-				VEC_PUSH(&aix_known, e);
+				aix_known_set(x, disk, cand);
+				if (facts)
+					json_object_set_new(facts, "hdisk", json_string(cand));
 			}
 			aix_pvs_free(&pvs);
 			return rc;
@@ -871,19 +886,15 @@ static int aix_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_m
 	}
 }
 
-static int aix_add_pv(struct vdm_exec *x, const char *vg, const char *disk, struct vdm_error *err)
+static int aix_add_pv(void *vh, const char *vg, const char *disk, struct vdm_error *err)
 {
+	struct aix_handle *x = vh;
 	if (!aix_name_ok(vg))
 		return vdm_err(err, -EINVAL, "aix: volume group name '%s' invalid", vg);
 	CLEANUP_FREE char *hd = NULL;
 	int rc = aix_hdisk(x, disk, &hd, err);
 	if (rc < 0)
 		return rc;
-	if (x->scripting && hd[0] == '$') {
-		/* a script whose caller did not write wait_disk still finds the disk first */
-		if ((rc = aix_wait_disk(x, disk, 0, err)) < 0)
-			return rc;
-	}
 	if (!x->scripting) {
 		char *out, *lspv[] = { (char *)"lspv", NULL };
 		if ((rc = aix_do(x, lspv, &out, err)) < 0)
@@ -908,9 +919,10 @@ static int aix_add_pv(struct vdm_exec *x, const char *vg, const char *disk, stru
 	return aix_do(x, ext, NULL, err);
 }
 
-static int aix_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+static int aix_remove_pv(void *vh, const char *vg, const char *disk,
 			 struct vdm_error *err)
 {
+	struct aix_handle *x = vh;
 	if (!aix_name_ok(vg))
 		return vdm_err(err, -EINVAL, "aix: volume group name '%s' invalid", vg);
 	CLEANUP_FREE char *hd = NULL;
@@ -922,7 +934,7 @@ static int aix_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
 }
 
 /* hd5 is the boot logical volume of rootvg: its new copy must be made bootable. */
-static int aix_make_bootable(struct vdm_exec *x, const char *newhd, struct vdm_error *err)
+static int aix_make_bootable(struct aix_handle *x, const char *newhd, struct vdm_error *err)
 {
 	CLEANUP_FREE char *dev = xasprintf("/dev/%s", newhd);
 	char *bos[] = { (char *)"bosboot", (char *)"-ad", dev, NULL };
@@ -930,7 +942,7 @@ static int aix_make_bootable(struct vdm_exec *x, const char *newhd, struct vdm_e
 	if (rc < 0)
 		return rc;
 	if (x->scripting) {
-		char *cap[] = { (char *)VDM_EXEC_CAPTURE, (char *)"BOOT_OLD", (char *)"sh", (char *)"-c",
+		char *cap[] = { (char *)VDM_SCRIPT_CAPTURE, (char *)"BOOT_OLD", (char *)"sh", (char *)"-c",
 				(char *)"lslv -m hd5 | awk 'NR==3 {print $3}'", NULL };
 		char *bl[] = { (char *)"bootlist", (char *)"-m", (char *)"normal",
 			       (char *)"${BOOT_OLD}", (char *)newhd, NULL };
@@ -956,10 +968,10 @@ static int aix_make_bootable(struct vdm_exec *x, const char *newhd, struct vdm_e
 /* A mirrored VG must not go offline when the server holding most of its VGDAs fails: like
  * mirrorvg (which does this by default), turn quorum off once per VG, and for rootvg save the
  * change in the boot image (chvg: "run bosboot or savebase after chvg -Q"). */
-static int aix_quorum_off(struct vdm_exec *x, const char *vg, struct vdm_error *err)
+static int aix_quorum_off(struct aix_handle *x, const char *vg, struct vdm_error *err)
 {
 	CLEANUP_FREE char *tag = xasprintf("quorum:%s", vg);
-	if (aix_script_var_set(x, tag))
+	if (words_has(&x->done, tag))
 		return 0;
 	if (!x->scripting) {
 		char *out, *lsvg[] = { (char *)"lsvg", (char *)vg, NULL };
@@ -970,7 +982,7 @@ static int aix_quorum_off(struct vdm_exec *x, const char *vg, struct vdm_error *
 		int off = q && strstr(q, "Disabled") && (!strchr(q, '\n') || strstr(q, "Disabled") < strchr(q, '\n'));
 		free(out);
 		if (off) {
-			VEC_PUSH(&aix_script_vars, aix_script_key(x, tag));
+			words_add(&x->done, tag);
 			return 0;
 		}
 	}
@@ -981,13 +993,14 @@ static int aix_quorum_off(struct vdm_exec *x, const char *vg, struct vdm_error *
 		rc = aix_do(x, sb, NULL, err);
 	}
 	if (rc == 0)
-		VEC_PUSH(&aix_script_vars, aix_script_key(x, tag));
+		words_add(&x->done, tag);
 	return rc;
 }
 
-static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 			const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
+	struct aix_handle *x = vh;
 	if (!aix_name_ok(vg) || !aix_name_ok(lv))
 		return vdm_err(err, -EINVAL, "aix: names '%s'/'%s' invalid", vg, lv);
 	if (copies < 2 || copies > 3 || !copy || !copy->n_segs || copy->n_segs > 16)
@@ -1007,11 +1020,10 @@ static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int 
 	}
 	/* mklvcopy LV COPIES PV...: the new copy may only use the plan's PVs; strict
 	 * allocation (AIX's default) keeps it off the PVs of the existing copies */
-	char *argv[24] = { (char *)"mklvcopy", (char *)lv, NULL };
 	char cs[4];
 	snprintf(cs, sizeof cs, "%d", copies);
-	argv[2] = cs;
-	size_t n = 3;
+	struct vdm_argv argv = VDM_ARGV_INIT(3 + 16);
+	vdm_argv_addv(&argv, (const char *[]){ "mklvcopy", lv, cs, NULL });
 	char *hds[16] = {0};
 	int rc = 0;
 	for (size_t i = 0; i < copy->n_segs && rc == 0; i++) {
@@ -1020,14 +1032,14 @@ static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int 
 		for (size_t k = 0; rc == 0 && k < i; k++)
 			if (!strcmp(hds[k], hds[i]))
 				dup = 1;
-		if (rc == 0 && !dup)
-			argv[n++] = hds[i];
+		if (rc == 0 && !dup && vdm_argv_add(&argv, hds[i]) < 0)
+			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
 	}
-	argv[n] = NULL;
 	if (rc == 0)
 		rc = aix_quorum_off(x, vg, err);
 	if (rc == 0)
-		rc = aix_do(x, argv, NULL, err);
+		rc = aix_do(x, argv.v, NULL, err);
+	vdm_argv_free(&argv);
 	if (rc == 0 && !strcmp(lv, "hd5"))
 		rc = aix_make_bootable(x, hds[0], err);
 	if (rc == 0) {
@@ -1048,9 +1060,10 @@ static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int 
 	return rc;
 }
 
-static int aix_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
+static int aix_remove_copy(void *vh, const char *vg, const char *lv,
 			   const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
+	struct aix_handle *x = vh;
 	if (!aix_name_ok(vg) || !aix_name_ok(lv) || !copy || !copy->n_segs || copy->n_segs > 16)
 		return vdm_err(err, -EINVAL, "aix: bad remove-copy request for %s", lv);
 	int64_t have = 2, lps, stale;
@@ -1068,24 +1081,26 @@ static int aix_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
 	}
 	char cs[24];
 	snprintf(cs, sizeof cs, "%lld", (long long)(have - 1));
-	char *argv[24] = { (char *)"rmlvcopy", (char *)lv, cs, NULL };
-	size_t n = 3;
+	struct vdm_argv argv = VDM_ARGV_INIT(3 + 16);
+	vdm_argv_addv(&argv, (const char *[]){ "rmlvcopy", lv, cs, NULL });
 	char *hds[16] = {0};
 	int rc = 0;
 	for (size_t i = 0; i < copy->n_segs && rc == 0; i++)
-		if ((rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err)) == 0)
-			argv[n++] = hds[i];
-	argv[n] = NULL;
+		if ((rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err)) == 0 &&
+		    vdm_argv_add(&argv, hds[i]) < 0)
+			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
 	if (rc == 0)
-		rc = aix_do(x, argv, NULL, err);
+		rc = aix_do(x, argv.v, NULL, err);
+	vdm_argv_free(&argv);
 	for (size_t i = 0; i < 16; i++)
 		free(hds[i]);
 	return rc;
 }
 
-static int aix_sync_status(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+static int aix_sync_status(void *vh, const char *vg, const char *lv, double *percent,
 			   struct vdm_error *err)
 {
+	struct aix_handle *x = vh;
 	if (!aix_name_ok(lv))
 		return vdm_err(err, -EINVAL, "aix: LV name '%s' invalid", lv);
 	if (x->scripting) {
@@ -1108,9 +1123,65 @@ static int aix_sync_status(struct vdm_exec *x, const char *vg, const char *lv, d
 	return 0;
 }
 
+/* A live partition's disks are listed at once, so that wait_disk can tell a disk mapped later
+ * even when this handle did not run the discovery. */
+static int aix_open(struct vdm_transport *t, void **handle, struct vdm_error *err)
+{
+	struct aix_handle *x = xcalloc(1, sizeof *x);
+	x->t = t;
+	x->scripting = vdm_transport_scripting(t);
+	if (!x->scripting) {
+		char *out = NULL, *lspv[] = { (char *)"lspv", NULL };
+		struct vdm_error e2 = { 0 };
+		aix_pvs pvs = { 0 };
+		/* a failure here is not fatal (another OS, a driver being tried): wait_disk then
+		 * refuses to guess */
+		if (aix_do(x, lspv, &out, &e2) == 0 && aix_parse_lspv(out, &pvs, &e2) == 0) {
+			for (size_t i = 0; i < pvs.n; i++)
+				words_add(&x->seen, pvs.v[i].name);
+			x->seen_valid = true;
+		}
+		free(out);
+		aix_pvs_free(&pvs);
+	}
+	*handle = x;
+	return 0;
+}
+
+static void aix_close(void *vh)
+{
+	struct aix_handle *x = vh;
+	if (!x)
+		return;
+	vdm_words_free(&x->seen);
+	vdm_words_free(&x->done);
+	for (size_t i = 0; i < x->known.n; i++)
+		free(x->known.v[i].disk), free(x->known.v[i].hdisk);
+	free(x->known.v);
+	free(x);
+}
+
+/* The hdisk an earlier wait_disk found for disk, from the journal of another process. */
+static int aix_recall(void *vh, const char *disk, const json_t *facts, struct vdm_error *err)
+{
+	struct aix_handle *x = vh;
+	const char *hd = json_string_value(json_object_get(facts, "hdisk"));
+	if (!hd)
+		return 0;
+	if (!aix_name_ok(disk) || !aix_is_hdisk(hd))
+		return vdm_err(err, -EINVAL, "aix: journal facts for disk %s: '%s' is not an hdisk",
+			       disk, hd);
+	if (!x->scripting)
+		aix_known_set(x, disk, hd);
+	return 0;
+}
+
 const struct vdm_client_ops vdm_client_aix = {
 	.name = "aix",
 	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
+	.open = aix_open,
+	.close = aix_close,
+	.recall = aix_recall,
 	.discover = aix_discover,
 	.wait_disk = aix_wait_disk,
 	.add_pv = aix_add_pv,

@@ -1,4 +1,7 @@
-/* client.c: the registry of compiled-in client mirror drivers. */
+/* client.c: the registry of compiled-in client mirror drivers, and the vdm_client_* wrappers
+ * through which every caller reaches a driver (they check the contract: a failure always
+ * carries a message, a slot a driver lacks is -ENOTSUP). */
+#include <errno.h>
 #include <string.h>
 #include "vdmirror/client.h"
 
@@ -15,8 +18,97 @@ static const struct vdm_client_ops *const client_registry[] = {
 
 const struct vdm_client_ops *vdm_client_find(const char *name)
 {
-	for (size_t i = 0; client_registry[i]; i++)
+	for (size_t i = 0; name && client_registry[i]; i++)
 		if (strcmp(client_registry[i]->name, name) == 0)
 			return client_registry[i];
 	return NULL;
+}
+
+/* A driver that fails without saying why gets a message that at least names the call. */
+static int client_checked(const struct vdm_client *c, const char *call, int rc,
+			  struct vdm_error *err)
+{
+	if (rc >= 0)
+		return rc;
+	if (err && err->msg[0] == '\0')
+		vdm_err(err, rc, "client %s: %s failed: %s", c->ops->name, call, strerror(-rc));
+	return rc;
+}
+
+#define CLIENT_CALL(c, slot, err, ...) \
+	(!(c)->ops ? vdm_err((err), -EBADF, "client driver not open") \
+	 : !(c)->ops->slot ? vdm_err((err), -ENOTSUP, "client %s cannot %s", (c)->ops->name, #slot) \
+	 : (vdm_err_clear(err), \
+	    client_checked((c), #slot, (c)->ops->slot((c)->handle, __VA_ARGS__, (err)), (err))))
+
+int vdm_client_open(const char *name, struct vdm_transport *t, struct vdm_client *c,
+		    struct vdm_error *err)
+{
+	memset(c, 0, sizeof *c);
+	const struct vdm_client_ops *ops = vdm_client_find(name);
+	if (!ops)
+		return vdm_err(err, -ENOENT, "no client driver named %s", name ? name : "(none)");
+	vdm_err_clear(err);
+	struct vdm_client tmp = { ops, NULL };
+	int rc = client_checked(&tmp, "open", ops->open(t, &tmp.handle, err), err);
+	if (rc < 0)
+		return rc;
+	*c = tmp;
+	return 0;
+}
+
+void vdm_client_close(struct vdm_client *c)
+{
+	if (c->ops && c->ops->close && c->handle)
+		c->ops->close(c->handle);
+	memset(c, 0, sizeof *c);
+}
+
+int vdm_client_discover(struct vdm_client *c, json_t *partition, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, discover, err, partition);
+}
+
+int vdm_client_wait_disk(struct vdm_client *c, const char *disk, int64_t timeout_ms,
+			 json_t *facts, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, wait_disk, err, disk, timeout_ms, facts);
+}
+
+int vdm_client_add_pv(struct vdm_client *c, const char *vg, const char *disk,
+		      struct vdm_error *err)
+{
+	return CLIENT_CALL(c, add_pv, err, vg, disk);
+}
+
+int vdm_client_remove_pv(struct vdm_client *c, const char *vg, const char *disk,
+			 struct vdm_error *err)
+{
+	return CLIENT_CALL(c, remove_pv, err, vg, disk);
+}
+
+int vdm_client_add_copy(struct vdm_client *c, const char *vg, const char *lv, int copies,
+			const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, add_copy, err, vg, lv, copies, copy);
+}
+
+int vdm_client_remove_copy(struct vdm_client *c, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, remove_copy, err, vg, lv, copy);
+}
+
+int vdm_client_sync_status(struct vdm_client *c, const char *vg, const char *lv,
+			   double *percent, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, sync_status, err, vg, lv, percent);
+}
+
+int vdm_client_recall(struct vdm_client *c, const char *disk, const json_t *facts,
+		      struct vdm_error *err)
+{
+	if (c->ops && !c->ops->recall)
+		return 0;
+	return CLIENT_CALL(c, recall, err, disk, facts);
 }

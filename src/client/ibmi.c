@@ -6,28 +6,36 @@
 #include <stdio.h>
 #include <string.h>
 #include "vdmirror/client.h"
-#include "exec_priv.h"
+#include "vdmirror/util.h"
 
-static int ibmi_name_ok(const char *s)
+#define ibmi_name_ok(s) vdm_name_valid(s)
+
+/* The handle: the borrowed transport (IBM i steps learn nothing a later step needs). */
+struct ibmi_handle { struct vdm_transport *t; };
+
+static int ibmi_open(struct vdm_transport *t, void **handle, struct vdm_error *err)
 {
-	size_t n = strlen(s);
-	if (!n || n > 128)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:/-", s[i]))
-			return 0;
-	return 1;
+	struct ibmi_handle *h = xcalloc(1, sizeof *h);
+	h->t = t;
+	*handle = h;
+	return 0;
+}
+
+static void ibmi_close(void *handle)
+{
+	free(handle);
 }
 
 /* Writes comment lines; refuses outside a script: these are the operator's steps. */
-static int ibmi_say(struct vdm_exec *x, const char *const *lines, struct vdm_error *err)
+static int ibmi_say(void *h, const char *const *lines, struct vdm_error *err)
 {
+	struct vdm_transport *x = ((struct ibmi_handle *)h)->t;
 	if (!x->scripting)
 		return vdm_err(err, -ENOTSUP, "ibmi: the IBM i operator runs these steps; use script "
 			       "mode (--script FILE)");
 	for (size_t i = 0; lines[i]; i++) {
-		char *c[] = { (char *)VDM_EXEC_COMMENT, (char *)lines[i], NULL };
-		int rc = x->run(x->ctx, c, -1, NULL, err);
+		char *c[] = { (char *)VDM_SCRIPT_COMMENT, (char *)lines[i], NULL };
+		int rc = vdm_transport_run(x, c, -1, NULL, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -36,14 +44,14 @@ static int ibmi_say(struct vdm_exec *x, const char *const *lines, struct vdm_err
 
 /* IBM i's disk units and ASPs are not read by vdmirror: the partition keeps the disks the
  * backend found and no volume groups (the operator mirrors per ASP, inside IBM i). */
-static int ibmi_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
+static int ibmi_discover(void *h, json_t *partition, struct vdm_error *err)
 {
 	if (!json_is_array(json_object_get(partition, "vgs")))
 		json_object_set_new(partition, "vgs", json_array());
 	return 0;
 }
 
-static int ibmi_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
+static int ibmi_wait_disk(void *h, const char *disk, int64_t timeout_ms, json_t *facts,
 			  struct vdm_error *err)
 {
 	if (!ibmi_name_ok(disk))
@@ -51,20 +59,20 @@ static int ibmi_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_
 	CLEANUP_FREE char *l1 = xasprintf("IBM i: the new virtual disk %s must show as a non-configured disk "
 		 "unit (STRSST, Work with disk units, Display disk configuration).", disk);
 	const char *lines[] = { l1, NULL };
-	return ibmi_say(x, lines, err);
+	return ibmi_say(h, lines, err);
 }
 
-static int ibmi_add_pv(struct vdm_exec *x, const char *vg, const char *disk, struct vdm_error *err)
+static int ibmi_add_pv(void *h, const char *vg, const char *disk, struct vdm_error *err)
 {
 	if (!ibmi_name_ok(disk) || !ibmi_name_ok(vg))
 		return vdm_err(err, -EINVAL, "ibmi: names invalid");
 	CLEANUP_FREE char *l1 = xasprintf("IBM i: add disk unit %s to ASP %s (STRSST, Work with disk units, "
 		 "Work with disk configuration, add units to ASPs).", disk, vg);
 	const char *lines[] = { l1, NULL };
-	return ibmi_say(x, lines, err);
+	return ibmi_say(h, lines, err);
 }
 
-static int ibmi_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+static int ibmi_remove_pv(void *h, const char *vg, const char *disk,
 			  struct vdm_error *err)
 {
 	if (!ibmi_name_ok(disk) || !ibmi_name_ok(vg))
@@ -72,10 +80,10 @@ static int ibmi_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
 	CLEANUP_FREE char *l1 = xasprintf("IBM i: remove disk unit %s from ASP %s before the VIOS side "
 		 "deletes it (STRSST, Work with disk configuration).", disk, vg);
 	const char *lines[] = { l1, NULL };
-	return ibmi_say(x, lines, err);
+	return ibmi_say(h, lines, err);
 }
 
-static int ibmi_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+static int ibmi_add_copy(void *h, const char *vg, const char *lv, int copies,
 			 const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
 	if (!ibmi_name_ok(vg))
@@ -87,10 +95,10 @@ static int ibmi_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int
 		 "behind a client adapter served by the other VIOS (an inference, not IBM-documented); "
 		 "check the level IBM i reports (Display disk configuration protection).");
 	const char *lines[] = { l1, l2, NULL };
-	return ibmi_say(x, lines, err);
+	return ibmi_say(h, lines, err);
 }
 
-static int ibmi_sync_status(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+static int ibmi_sync_status(void *h, const char *vg, const char *lv, double *percent,
 			    struct vdm_error *err)
 {
 	return vdm_err(err, -ENOTSUP, "ibmi: mirroring progress is shown by IBM i itself "
@@ -100,6 +108,8 @@ static int ibmi_sync_status(struct vdm_exec *x, const char *vg, const char *lv, 
 const struct vdm_client_ops vdm_client_ibmi = {
 	.name = "ibmi",
 	.caps = VDM_CLIENT_SCRIPT,
+	.open = ibmi_open,
+	.close = ibmi_close,
 	.discover = ibmi_discover,
 	.wait_disk = ibmi_wait_disk,
 	.add_pv = ibmi_add_pv,

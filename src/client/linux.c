@@ -5,14 +5,26 @@
 #include "linux.h"
 #include "vdmirror/util.h"
 
-bool lnx_name_ok(const char *s)
+struct lnx_handle {
+	struct vdm_transport *t;
+};
+
+int lnx_open(struct vdm_transport *t, void **handle, struct vdm_error *err)
 {
-	if (!s || !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
-		return false;
-	size_t n = strlen(s);
-	if (n > 128 || strstr(s, ".."))
-		return false;
-	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-") == n;
+	struct lnx_handle *h = xcalloc(1, sizeof *h);
+	h->t = t;
+	*handle = h;
+	return 0;
+}
+
+void lnx_close(void *handle)
+{
+	free(handle);
+}
+
+struct vdm_transport *lnx_transport(void *handle)
+{
+	return ((struct lnx_handle *)handle)->t;
 }
 
 static char *lnx_cmdline(const char *const argv[])
@@ -23,7 +35,7 @@ static char *lnx_cmdline(const char *const argv[])
 	return strbuf_detach(&b);
 }
 
-int lnx_run(struct vdm_exec *x, const char *const argv[], int64_t timeout_ms, char **out,
+int lnx_run(struct vdm_transport *x, const char *const argv[], int64_t timeout_ms, char **out,
 	    struct vdm_error *err)
 {
 	if (out)
@@ -31,7 +43,7 @@ int lnx_run(struct vdm_exec *x, const char *const argv[], int64_t timeout_ms, ch
 	if (err)
 		err->msg[0] = '\0';
 	char *o = NULL;
-	int rc = x->run(x->ctx, (char *const *)argv, timeout_ms, &o, err);
+	int rc = vdm_transport_run(x, (char *const *)argv, timeout_ms, &o, err);
 	if (rc == 0) {
 		if (out)
 			*out = o ? o : xstrdup("");
@@ -53,7 +65,7 @@ int lnx_run(struct vdm_exec *x, const char *const argv[], int64_t timeout_ms, ch
 		       stderr_text);
 }
 
-int lnx_disk_dev(struct vdm_exec *x, const char *disk, int64_t timeout_ms, char *dev,
+int lnx_disk_dev(struct vdm_transport *x, const char *disk, int64_t timeout_ms, char *dev,
 		 size_t size, struct vdm_error *err)
 {
 	if (!lnx_name_ok(disk))
@@ -66,7 +78,7 @@ int lnx_disk_dev(struct vdm_exec *x, const char *disk, int64_t timeout_ms, char 
 	json_t *req = json_pack("{s:s, s:s, s:I}", "op", "wait_disk", "serial", disk,
 				"timeout_ms", (json_int_t)timeout_ms);
 	json_t *reply = NULL;
-	int rc = x->request(x->ctx, req, &reply, timeout_ms + 5000, err);
+	int rc = vdm_transport_request(x, req, &reply, timeout_ms + 5000, err);
 	json_decref(req);
 	if (rc < 0)
 		return rc;
@@ -80,9 +92,10 @@ int lnx_disk_dev(struct vdm_exec *x, const char *disk, int64_t timeout_ms, char 
 	return 0;
 }
 
-int lnx_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
+int lnx_wait_disk(void *h, const char *disk, int64_t timeout_ms, json_t *facts,
 		  struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char dev[256];
 	if (x->scripting) {
 		if (!lnx_name_ok(disk))
@@ -90,9 +103,9 @@ int lnx_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
 		/* the script's reader runs the next command once the disk is there */
 		CLEANUP_FREE char *text = xasprintf("wait until /dev/disk/by-id/virtio-%.20s exists "
 						    "(new disk %s)", disk, disk);
-		const char *argv[] = { VDM_EXEC_COMMENT, text, NULL };
+		const char *argv[] = { VDM_SCRIPT_COMMENT, text, NULL };
 		char *out = NULL;
-		int rc = x->run(x->ctx, (char *const *)argv, 1000, &out, err);
+		int rc = vdm_transport_run(x, (char *const *)argv, 1000, &out, err);
 		free(out);
 		return rc < 0 ? rc : 0;
 	}
@@ -102,14 +115,14 @@ int lnx_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
 	return lnx_disk_dev(x, disk, timeout_ms, dev, sizeof dev, err);
 }
 
-int lnx_report(struct vdm_exec *x, json_t **report, struct vdm_error *err)
+int lnx_report(struct vdm_transport *x, json_t **report, struct vdm_error *err)
 {
 	*report = NULL;
 	if (!x->request || x->scripting)
 		return vdm_err(err, -ENOTSUP, "discovery of a Linux partition needs the vdmirror "
 			       "agent (this transport has none)");
 	json_t *req = json_pack("{s:s}", "op", "report");
-	int rc = x->request(x->ctx, req, report, 120000, err);
+	int rc = vdm_transport_request(x, req, report, 120000, err);
 	json_decref(req);
 	return rc;
 }

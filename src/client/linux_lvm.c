@@ -1,6 +1,6 @@
 /* linux_lvm.c: the linux-lvm client driver: LVM2 volume groups in a Linux partition, mirrored
  * with raid1 LVs (`lvconvert --type raid1 -m N` on the exact PVs of the plan).
- * Commands reach the partition only through struct vdm_exec, so the driver also writes
+ * Commands reach the partition only through struct vdm_transport, so the driver also writes
  * scripts; discovery reads the agent's report (docs/internals/agent.md). */
 #include <errno.h>
 #include <stdio.h>
@@ -260,8 +260,9 @@ int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_e
 	return 0;
 }
 
-static int lvm_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
+static int lvm_discover(void *h, json_t *partition, struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	json_t *report, *vgs;
 	int rc = lnx_report(x, &report, err);
 	if (rc < 0)
@@ -281,7 +282,7 @@ static int lvm_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 }
 
 /* One row of an lvm JSON report printed by a command run through x. */
-static int lvm_query(struct vdm_exec *x, const char *const argv[], const char *key,
+static int lvm_query(struct vdm_transport *x, const char *const argv[], const char *key,
 		     json_t **row, struct vdm_error *err)
 {
 	char *out = NULL;
@@ -308,7 +309,7 @@ static int lvm_query(struct vdm_exec *x, const char *const argv[], const char *k
 }
 
 /* Which VG holds the PV on dev: "" for a PV in no VG; -ENOENT when dev is not a PV. */
-static int lvm_pv_vg(struct vdm_exec *x, const char *dev, char *vg, size_t size,
+static int lvm_pv_vg(struct vdm_transport *x, const char *dev, char *vg, size_t size,
 		     struct vdm_error *err)
 {
 	const char *argv[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name", dev,
@@ -335,9 +336,10 @@ static int lvm_pv_vg(struct vdm_exec *x, const char *dev, char *vg, size_t size,
 	return 0;
 }
 
-static int lvm_add_pv(struct vdm_exec *x, const char *vg, const char *disk,
+static int lvm_add_pv(void *h, const char *vg, const char *disk,
 		      struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char dev[256], cur[256];
 	if (!lnx_name_ok(vg))
 		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
@@ -364,9 +366,10 @@ static int lvm_add_pv(struct vdm_exec *x, const char *vg, const char *disk,
 	return lnx_run(x, vgextend, LNX_CMD_MS, NULL, err);
 }
 
-static int lvm_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+static int lvm_remove_pv(void *h, const char *vg, const char *disk,
 			 struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char dev[256], cur[256];
 	if (!lnx_name_ok(vg))
 		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
@@ -393,7 +396,7 @@ static int lvm_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
 }
 
 /* How many copies lv has now (raid1/mirror images; 1 for a plain LV). */
-static int lvm_copies(struct vdm_exec *x, const char *vglv, int *copies, struct vdm_error *err)
+static int lvm_copies(struct vdm_transport *x, const char *vglv, int *copies, struct vdm_error *err)
 {
 	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
 			       "lv_name,segtype,data_copies", vglv, NULL };
@@ -408,7 +411,7 @@ static int lvm_copies(struct vdm_exec *x, const char *vglv, int *copies, struct 
 }
 
 /* The devices of a copy's PVs, each once, after "VG/LV" in argv. */
-static int lvm_copy_devs(struct vdm_exec *x, const struct vdm_plan_copy *copy,
+static int lvm_copy_devs(struct vdm_transport *x, const struct vdm_plan_copy *copy,
 			 const char **argv, size_t *argc, size_t max, char devs[][256],
 			 struct vdm_error *err)
 {
@@ -430,9 +433,10 @@ static int lvm_copy_devs(struct vdm_exec *x, const struct vdm_plan_copy *copy,
 
 #define LVM_MAX_SEGS 32
 
-static int lvm_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+static int lvm_add_copy(void *h, const char *vg, const char *lv, int copies,
 			const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char vglv[300], m[16], devs[LVM_MAX_SEGS][256];
 	if (!lnx_name_ok(vg) || !lnx_name_ok(lv) || strchr(lv, '/') || strchr(vg, '/'))
 		return vdm_err(err, -EINVAL, "VG %s LV %s: invalid name", vg, lv);
@@ -463,9 +467,10 @@ static int lvm_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int 
 	return rc;
 }
 
-static int lvm_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
+static int lvm_remove_copy(void *h, const char *vg, const char *lv,
 			   const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char vglv[300], m[16], devs[LVM_MAX_SEGS][256];
 	if (!lnx_name_ok(vg) || !lnx_name_ok(lv) || strchr(lv, '/') || strchr(vg, '/'))
 		return vdm_err(err, -EINVAL, "VG %s LV %s: invalid name", vg, lv);
@@ -494,9 +499,10 @@ static int lvm_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
 	return rc;
 }
 
-static int lvm_sync_status(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+static int lvm_sync_status(void *h, const char *vg, const char *lv, double *percent,
 			   struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char vglv[300];
 	if (!lnx_name_ok(vg) || !lnx_name_ok(lv))
 		return vdm_err(err, -EINVAL, "VG %s LV %s: invalid name", vg, lv);
@@ -524,6 +530,8 @@ static int lvm_sync_status(struct vdm_exec *x, const char *vg, const char *lv, d
 const struct vdm_client_ops vdm_client_linux_lvm = {
 	.name = "linux-lvm",
 	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
+	.open = lnx_open,
+	.close = lnx_close,
 	.discover = lvm_discover,
 	.wait_disk = lnx_wait_disk,
 	.add_pv = lvm_add_pv,

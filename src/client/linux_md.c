@@ -85,8 +85,9 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 	return 0;
 }
 
-static int md_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *err)
+static int md_discover(void *h, json_t *partition, struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	json_t *report, *vgs;
 	int rc = lnx_report(x, &report, err);
 	if (rc < 0)
@@ -100,7 +101,7 @@ static int md_discover(struct vdm_exec *x, json_t *partition, struct vdm_error *
 }
 
 /* The array's entry in a fresh report, or NULL (reference into *report). */
-static const json_t *md_find(struct vdm_exec *x, const char *md, json_t **report,
+static const json_t *md_find(struct vdm_transport *x, const char *md, json_t **report,
 			     struct vdm_error *err, int *rc)
 {
 	*rc = lnx_report(x, report, err);
@@ -125,14 +126,14 @@ static bool md_has_member(const json_t *md, const char *kname)
 	return false;
 }
 
-static int md_add_pv(struct vdm_exec *x, const char *vg, const char *disk,
+static int md_add_pv(void *h, const char *vg, const char *disk,
 		     struct vdm_error *err)
 {
 	/* md takes the whole disk in add_copy; here the disk only has to be there */
-	return lnx_wait_disk(x, disk, LNX_DISK_MS, err);
+	return lnx_wait_disk(h, disk, LNX_DISK_MS, NULL, err);
 }
 
-static int md_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+static int md_remove_pv(void *h, const char *vg, const char *disk,
 			struct vdm_error *err)
 {
 	return 0;   /* remove_copy already cleared the superblock */
@@ -148,9 +149,10 @@ static int md_check(const char *vg, const struct vdm_plan_copy *copy, struct vdm
 	return 0;
 }
 
-static int md_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+static int md_add_copy(void *h, const char *vg, const char *lv, int copies,
 		       const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char dev[256], mddev[300], n[48];
 	int rc = md_check(vg, copy, err);
 	if (rc < 0)
@@ -184,9 +186,10 @@ static int md_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int c
 	return rc;
 }
 
-static int md_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
+static int md_remove_copy(void *h, const char *vg, const char *lv,
 			  const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	char dev[256], mddev[300], n[48];
 	int rc = md_check(vg, copy, err);
 	if (rc < 0)
@@ -220,9 +223,10 @@ static int md_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
 	return rc;
 }
 
-static int md_sync_status(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
+static int md_sync_status(void *h, const char *vg, const char *lv, double *percent,
 			  struct vdm_error *err)
 {
+	struct vdm_transport *x = lnx_transport(h);
 	if (!lnx_name_ok(vg) || strchr(vg, '/'))
 		return vdm_err(err, -EINVAL, "md array \"%s\": invalid name", vg);
 	if (x->scripting) {
@@ -232,7 +236,7 @@ static int md_sync_status(struct vdm_exec *x, const char *vg, const char *lv, do
 	if (!x->request)
 		return vdm_err(err, -ENOTSUP, "md %s: sync status needs the vdmirror agent", vg);
 	json_t *req = json_pack("{s:s, s:s}", "op", "sync", "md", vg), *reply = NULL;
-	int rc = x->request(x->ctx, req, &reply, LNX_QUERY_MS, err);
+	int rc = vdm_transport_request(x, req, &reply, LNX_QUERY_MS, err);
 	json_decref(req);
 	if (rc < 0)
 		return rc;
@@ -250,6 +254,8 @@ static int md_sync_status(struct vdm_exec *x, const char *vg, const char *lv, do
 const struct vdm_client_ops vdm_client_linux_md = {
 	.name = "linux-md",
 	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
+	.open = lnx_open,
+	.close = lnx_close,
 	.discover = md_discover,
 	.wait_disk = lnx_wait_disk,
 	.add_pv = md_add_pv,

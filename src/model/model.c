@@ -46,7 +46,16 @@ bool vdm_name_valid(const char *name)
 		if (!model_alnum(c) && c != '.' && c != '_' && c != ':' && c != '/' && c != '-')
 			return false;
 	}
+	/* ".." as a whole path component */
+	for (const char *p = name; (p = strstr(p, "..")); p++)
+		if ((p == name || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return false;
 	return true;
+}
+
+bool vdm_name_valid_short(const char *name, size_t max)
+{
+	return vdm_name_valid(name) && strlen(name) <= max && !strpbrk(name, ":/");
 }
 
 /* Lookups are linear: callers resolve names once (the reader keeps indices), so these serve

@@ -181,13 +181,13 @@ static const struct vdm_backend_ops fake_backend_ops = {
 
 /* ---- fake client ---- */
 
-static int fc_wait(struct vdm_exec *x, const char *disk, int64_t t, struct vdm_error *err)
+static int fc_wait(void *h, const char *disk, int64_t t, json_t *facts, struct vdm_error *err)
 {
 	wlog("wait %s", disk);
 	return wexists("maps", disk) ? 0 : vdm_err(err, -ETIMEDOUT, "fake: %s not seen", disk);
 }
 
-static int fc_add_pv(struct vdm_exec *x, const char *vg, const char *disk, struct vdm_error *err)
+static int fc_add_pv(void *h, const char *vg, const char *disk, struct vdm_error *err)
 {
 	wlog("add_pv %s", disk);
 	if (!wexists("maps", disk))
@@ -196,7 +196,7 @@ static int fc_add_pv(struct vdm_exec *x, const char *vg, const char *disk, struc
 	return 0;
 }
 
-static int fc_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
+static int fc_remove_pv(void *h, const char *vg, const char *disk,
 			struct vdm_error *err)
 {
 	wlog("remove_pv %s", disk);
@@ -204,7 +204,7 @@ static int fc_remove_pv(struct vdm_exec *x, const char *vg, const char *disk,
 	return 0;
 }
 
-static int fc_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int copies,
+static int fc_add_copy(void *h, const char *vg, const char *lv, int copies,
 		       const struct vdm_plan_copy *c, struct vdm_error *err)
 {
 	wlog("add_copy %s %d", lv, copies);
@@ -221,7 +221,7 @@ static int fc_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int c
 	return 0;
 }
 
-static int fc_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
+static int fc_remove_copy(void *h, const char *vg, const char *lv,
 			  const struct vdm_plan_copy *c, struct vdm_error *err)
 {
 	wlog("remove_copy %s", lv);
@@ -233,7 +233,7 @@ static int fc_remove_copy(struct vdm_exec *x, const char *vg, const char *lv,
 }
 
 /* Each poll moves the sync 50 points on. */
-static int fc_sync(struct vdm_exec *x, const char *vg, const char *lv, double *pct,
+static int fc_sync(void *h, const char *vg, const char *lv, double *pct,
 		   struct vdm_error *err)
 {
 	if (wexists("fail_sync", NULL))
@@ -297,14 +297,13 @@ static json_t *test_plan_json(void)
 }
 
 static struct vdm_backend fake_backend = { &fake_backend_ops, NULL };
-static struct vdm_exec fake_exec;
+static struct vdm_client fake_client = { &fake_client_ops, NULL };
 
 static struct vdm_apply_ctx make_ctx(void)
 {
 	struct vdm_apply_ctx ctx = { 0 };
 	ctx.backend = &fake_backend;
-	ctx.exec = &fake_exec;
-	ctx.client = &fake_client_ops;
+	ctx.client = &fake_client;
 	ctx.verify = fake_verify;
 	ctx.sync_poll_ms = 1;
 	return ctx;

@@ -31,7 +31,7 @@ static const char *agent_bin, *source_dir;
 static char tmpdir[] = "/tmp/vdm-test-agent.XXXXXX";
 static char sock[256], datadir[300];
 static pid_t agent_pid;
-static struct vdm_exec x;
+static struct vdm_transport x;
 
 static int setup(void **state)
 {
@@ -51,7 +51,7 @@ static int setup(void **state)
 		usleep(20000);
 	struct vdm_error err = { 0 };
 	char *addr = xasprintf("agent:unix:%s", sock);
-	int rc = vdm_exec_open(addr, &x, &err);
+	int rc = vdm_transport_open(addr, NULL, &x, &err);
 	free(addr);
 	if (rc < 0) {
 		fprintf(stderr, "open: %s\n", err.msg);
@@ -62,7 +62,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	vdm_exec_close(&x);
+	vdm_transport_close(&x);
 	vdm_kill_wait(agent_pid, 2000);   /* our agent, by its pid */
 	char *cmd[] = { "rm", "-rf", tmpdir, NULL };
 	vdm_run(cmd, 10000, NULL, NULL, NULL);
@@ -73,7 +73,7 @@ static int teardown(void **state)
 static json_t *ask(json_t *req, struct vdm_error *err)
 {
 	json_t *reply = NULL;
-	int rc = x.request(x.ctx, req, &reply, 10000, err);
+	int rc = vdm_transport_request(&x, req, &reply, 10000, err);
 	json_decref(req);
 	return rc < 0 ? NULL : reply;
 }
@@ -150,7 +150,7 @@ static void test_refusals(void **state)
 static void test_oversized_line(void **state)
 {
 	/* the agent serves one client at a time: let the transport's connection go first */
-	vdm_exec_close(&x);
+	vdm_transport_close(&x);
 	int s = socket(AF_UNIX, SOCK_STREAM, 0);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	strcpy(sa.sun_path, sock);
@@ -178,7 +178,7 @@ static void test_oversized_line(void **state)
 	assert_non_null(strstr(buf, "\"id\":5,\"ok\":true"));
 	char *addr = xasprintf("agent:unix:%s", sock);
 	struct vdm_error err = { 0 };
-	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
 	free(addr);
 }
 
@@ -267,14 +267,14 @@ static void with_fake_peer(int mode, json_t **reply, struct vdm_error *err, int 
 	assert_int_equal(listen(f.lfd, 1), 0);
 	pthread_t t;
 	pthread_create(&t, NULL, fake_peer, &f);
-	struct vdm_exec y;
+	struct vdm_transport y;
 	char *addr = xasprintf("agent:unix:%s", path);
-	assert_int_equal(vdm_exec_open(addr, &y, err), 0);
+	assert_int_equal(vdm_transport_open(addr, NULL, &y, err), 0);
 	free(addr);
 	json_t *req = json_pack("{s:s}", "op", "hello");
-	*rc = y.request(y.ctx, req, reply, 300, err);
+	*rc = vdm_transport_request(&y, req, reply, 300, err);
 	json_decref(req);
-	vdm_exec_close(&y);
+	vdm_transport_close(&y);
 	pthread_join(t, NULL);
 	close(f.lfd);
 }
@@ -305,11 +305,11 @@ static void test_transport_id_matching(void **state)
 
 static void test_connect_refused(void **state)
 {
-	struct vdm_exec y;
+	struct vdm_transport y;
 	struct vdm_error err = { 0 };
-	assert_true(vdm_exec_open("agent:unix:/nonexistent/lpar3.agent", &y, &err) < 0);
+	assert_true(vdm_transport_open("agent:unix:/nonexistent/lpar3.agent", NULL, &y, &err) < 0);
 	assert_non_null(strstr(err.msg, "agent lpar3 (/nonexistent/lpar3.agent): connect"));
-	assert_true(vdm_exec_open("agent:tcp:1.2.3.4", &y, &err) < 0);
+	assert_true(vdm_transport_open("agent:tcp:1.2.3.4", NULL, &y, &err) < 0);
 	assert_non_null(strstr(err.msg, "want agent:unix:PATH"));
 }
 
@@ -423,21 +423,26 @@ static void test_script_mode(void **state)
 	char path[400];
 	snprintf(path, sizeof path, "%s/lpar1.sh", tmpdir);
 	char *addr = xasprintf("script:%s", path);
-	struct vdm_exec y;
+	struct vdm_transport y;
 	struct vdm_error err = { 0 };
-	assert_int_equal(vdm_exec_open(addr, &y, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, NULL, &y, &err), 0);
 	free(addr);
 	const struct vdm_client_ops *lvm = vdm_client_find("linux-lvm"), *md = vdm_client_find("linux-md");
 	assert_non_null(lvm);
 	assert_non_null(md);
 	struct vdm_plan_segment segs[2] = { { "lpar1-02", 1 }, { "lpar1-rootvg-m1", 6 } };
 	struct vdm_plan_copy copy = { segs, 2 }, one = { segs, 1 };
-	assert_int_equal(lvm->wait_disk(&y, "lpar1-rootvg-m1", 1000, &err), 0);
-	assert_int_equal(lvm->add_pv(&y, "rootvg", "lpar1-rootvg-m1", &err), 0);
-	assert_int_equal(lvm->add_copy(&y, "rootvg", "hd2", 2, &copy, &err), 0);
-	assert_int_equal(md->add_copy(&y, "md0", "md0", 2, &one, &err), 0);
-	assert_true(lvm->add_pv(&y, "rootvg", "bad name;reboot", &err) < 0);
-	vdm_exec_close(&y);
+	struct vdm_client lc, mc;
+	assert_int_equal(vdm_client_open(lvm->name, &y, &lc, &err), 0);
+	assert_int_equal(vdm_client_open(md->name, &y, &mc, &err), 0);
+	assert_int_equal(vdm_client_wait_disk(&lc, "lpar1-rootvg-m1", 1000, NULL, &err), 0);
+	assert_int_equal(vdm_client_add_pv(&lc, "rootvg", "lpar1-rootvg-m1", &err), 0);
+	assert_int_equal(vdm_client_add_copy(&lc, "rootvg", "hd2", 2, &copy, &err), 0);
+	assert_int_equal(vdm_client_add_copy(&mc, "md0", "md0", 2, &one, &err), 0);
+	assert_true(vdm_client_add_pv(&lc, "rootvg", "bad name;reboot", &err) < 0);
+	vdm_client_close(&lc);
+	vdm_client_close(&mc);
+	vdm_transport_close(&y);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	char text[8192];

@@ -42,19 +42,19 @@ static bool check_(bool ok, const char *what, const char *file, int line, const 
 	return false;
 }
 
-static json_t *agent(struct vdm_exec *x, json_t *req, struct vdm_error *err)
+static json_t *agent(struct vdm_transport *x, json_t *req, struct vdm_error *err)
 {
 	json_t *reply = NULL;
-	int rc = x->request(x->ctx, req, &reply, 120000, err);
+	int rc = vdm_transport_request(x, req, &reply, 120000, err);
 	json_decref(req);
 	return rc < 0 ? NULL : reply;
 }
 
-static json_t *discover(const struct vdm_client_ops *ops, struct vdm_exec *x)
+static json_t *discover(struct vdm_client *ops, struct vdm_transport *x)
 {
 	struct vdm_error err = { 0 };
 	json_t *part = json_object();
-	int rc = ops->discover(x, part, &err);
+	int rc = vdm_client_discover(ops, part, &err);
 	REQUIRE(rc == 0, "discover: %s", err.msg);
 	return part;
 }
@@ -70,7 +70,7 @@ static json_t *find_named(json_t *arr, const char *name)
 }
 
 /* The copies of vg/lv as the driver's discovery sees them (a new reference). */
-static json_t *lv_copies(const struct vdm_client_ops *ops, struct vdm_exec *x, const char *vg,
+static json_t *lv_copies(struct vdm_client *ops, struct vdm_transport *x, const char *vg,
 			 const char *lv)
 {
 	json_t *part = discover(ops, x);
@@ -81,14 +81,14 @@ static json_t *lv_copies(const struct vdm_client_ops *ops, struct vdm_exec *x, c
 	return c;
 }
 
-static int wait_sync(const struct vdm_client_ops *ops, struct vdm_exec *x, const char *vg,
+static int wait_sync(struct vdm_client *ops, struct vdm_transport *x, const char *vg,
 		     const char *lv)
 {
 	double pct = -1;
 	struct vdm_error err = { 0 };
 	int64_t deadline = vdm_now_ms() + 300000;
 	while (vdm_now_ms() < deadline) {
-		if (ops->sync_status(x, vg, lv, &pct, &err) < 0) {
+		if (vdm_client_sync_status(ops, vg, lv, &pct, &err) < 0) {
 			fprintf(stderr, "sync_status: %s\n", err.msg);
 			return -1;
 		}
@@ -101,7 +101,7 @@ static int wait_sync(const struct vdm_client_ops *ops, struct vdm_exec *x, const
 	return -1;
 }
 
-static bool verify(struct vdm_exec *x, const char *path, int seed, int mib)
+static bool verify(struct vdm_transport *x, const char *path, int seed, int mib)
 {
 	struct vdm_error err = { 0 };
 	json_t *r = agent(x, json_pack("{s:s, s:s, s:i, s:i}", "op", "verify", "path", path,
@@ -115,7 +115,7 @@ static bool verify(struct vdm_exec *x, const char *path, int seed, int mib)
 	return ok;
 }
 
-static void fill(struct vdm_exec *x, const char *path, int seed, int mib)
+static void fill(struct vdm_transport *x, const char *path, int seed, int mib)
 {
 	struct vdm_error err = { 0 };
 	json_t *r = agent(x, json_pack("{s:s, s:s, s:i, s:i}", "op", "fill", "path", path,
@@ -124,9 +124,11 @@ static void fill(struct vdm_exec *x, const char *path, int seed, int mib)
 	json_decref(r);
 }
 
-static void test_lvm(struct vdm_exec *x)
+static void test_lvm(struct vdm_transport *x)
 {
-	const struct vdm_client_ops *ops = vdm_client_find("linux-lvm");
+	struct vdm_client drv, *ops = &drv;
+	struct vdm_error oerr = { 0 };
+	REQUIRE(vdm_client_open("linux-lvm", x, &drv, &oerr) == 0, "open: %s", oerr.msg);
 	struct vdm_error err = { 0 };
 	REQUIRE(ops != NULL, "no linux-lvm driver");
 
@@ -150,12 +152,12 @@ static void test_lvm(struct vdm_exec *x)
 	fill(x, "/dev/rootvg/hd2", 42, 24);
 
 	/* the new disk, as the plan would name it */
-	CHECK(ops->wait_disk(x, "lpar1-06", 5000, &err) == 0, "wait_disk: %s", err.msg);
-	int rc = ops->wait_disk(x, "no-such-disk", 300, &err);
+	CHECK(vdm_client_wait_disk(ops, "lpar1-06", 5000, NULL, &err) == 0, "wait_disk: %s", err.msg);
+	int rc = vdm_client_wait_disk(ops, "no-such-disk", 300, NULL, &err);
 	CHECK(rc < 0 && strstr(err.msg, "no-such-disk") && strstr(err.msg, "300 ms"),
 	      "wait_disk of a missing disk: bounded, clear error: %s", err.msg);
-	REQUIRE(ops->add_pv(x, "rootvg", "lpar1-06", &err) == 0, "add_pv: %s", err.msg);
-	CHECK(ops->add_pv(x, "rootvg", "lpar1-06", &err) == 0, "add_pv again: %s", err.msg);
+	REQUIRE(vdm_client_add_pv(ops, "rootvg", "lpar1-06", &err) == 0, "add_pv: %s", err.msg);
+	CHECK(vdm_client_add_pv(ops, "rootvg", "lpar1-06", &err) == 0, "add_pv again: %s", err.msg);
 	part = discover(ops, x);
 	vg = find_named(json_object_get(part, "vgs"), "rootvg");
 	CHECK(json_array_size(json_object_get(vg, "pvs")) == 3, "3 PVs after add_pv");
@@ -165,10 +167,10 @@ static void test_lvm(struct vdm_exec *x)
 	struct vdm_plan_segment seg = { "lpar1-06", 7 };
 	struct vdm_plan_copy copy = { &seg, 1 };
 	int64_t t0 = vdm_now_ms();
-	REQUIRE(ops->add_copy(x, "rootvg", "hd2", 2, &copy, &err) == 0, "add_copy: %s", err.msg);
+	REQUIRE(vdm_client_add_copy(ops, "rootvg", "hd2", 2, &copy, &err) == 0, "add_copy: %s", err.msg);
 	CHECK(wait_sync(ops, x, "rootvg", "hd2") == 0, "hd2 reaches 100%%");
 	printf("hd2 (24 MiB): add_copy + sync took %lld ms\n", (long long)(vdm_now_ms() - t0));
-	CHECK(ops->add_copy(x, "rootvg", "hd2", 2, &copy, &err) == 0, "add_copy again: %s",
+	CHECK(vdm_client_add_copy(ops, "rootvg", "hd2", 2, &copy, &err) == 0, "add_copy again: %s",
 	      err.msg);
 	json_t *copies = lv_copies(ops, x, "rootvg", "hd2");
 	CHECK(json_array_size(copies) == 2, "hd2 has 2 copies");
@@ -181,7 +183,7 @@ static void test_lvm(struct vdm_exec *x)
 
 	/* hd4 sits on a full PV: raid1's rmeta has no room; the error must say why */
 	seg.extents = 5;
-	rc = ops->add_copy(x, "rootvg", "hd4", 2, &copy, &err);
+	rc = vdm_client_add_copy(ops, "rootvg", "hd4", 2, &copy, &err);
 	CHECK(rc < 0 && strstr(err.msg, "rootvg/hd4") && strstr(err.msg, "free space"),
 	      "add_copy on a full PV fails clearly: %s", err.msg);
 	copies = lv_copies(ops, x, "rootvg", "hd4");
@@ -189,25 +191,28 @@ static void test_lvm(struct vdm_exec *x)
 	json_decref(copies);
 
 	/* undo: copy and PV away, twice */
-	CHECK(ops->remove_copy(x, "rootvg", "hd2", &copy, &err) == 0, "remove_copy: %s", err.msg);
-	CHECK(ops->remove_copy(x, "rootvg", "hd2", &copy, &err) == 0, "remove_copy again: %s",
+	CHECK(vdm_client_remove_copy(ops, "rootvg", "hd2", &copy, &err) == 0, "remove_copy: %s", err.msg);
+	CHECK(vdm_client_remove_copy(ops, "rootvg", "hd2", &copy, &err) == 0, "remove_copy again: %s",
 	      err.msg);
 	copies = lv_copies(ops, x, "rootvg", "hd2");
 	CHECK(json_array_size(copies) == 1, "hd2 back to one copy");
 	json_decref(copies);
-	CHECK(ops->remove_pv(x, "rootvg", "lpar1-06", &err) == 0, "remove_pv: %s", err.msg);
-	CHECK(ops->remove_pv(x, "rootvg", "lpar1-06", &err) == 0, "remove_pv again: %s",
+	CHECK(vdm_client_remove_pv(ops, "rootvg", "lpar1-06", &err) == 0, "remove_pv: %s", err.msg);
+	CHECK(vdm_client_remove_pv(ops, "rootvg", "lpar1-06", &err) == 0, "remove_pv again: %s",
 	      err.msg);
 	part = discover(ops, x);
 	vg = find_named(json_object_get(part, "vgs"), "rootvg");
 	CHECK(json_array_size(json_object_get(vg, "pvs")) == 2, "2 PVs after remove_pv");
 	json_decref(part);
 	CHECK(verify(x, "/dev/rootvg/hd2", 42, 24), "hd2 data intact after the undo");
+	vdm_client_close(&drv);
 }
 
-static void test_md(struct vdm_exec *x)
+static void test_md(struct vdm_transport *x)
 {
-	const struct vdm_client_ops *ops = vdm_client_find("linux-md");
+	struct vdm_client drv, *ops = &drv;
+	struct vdm_error oerr = { 0 };
+	REQUIRE(vdm_client_open("linux-md", x, &drv, &oerr) == 0, "open: %s", oerr.msg);
 	struct vdm_error err = { 0 };
 	REQUIRE(ops != NULL, "no linux-md driver");
 	json_t *part = discover(ops, x);
@@ -223,21 +228,22 @@ static void test_md(struct vdm_exec *x)
 	fill(x, "/dev/md0", 7, 16);
 	struct vdm_plan_segment seg = { "lpar1-02", extents };
 	struct vdm_plan_copy copy = { &seg, 1 };
-	REQUIRE(ops->add_pv(x, "md0", "lpar1-02", &err) == 0, "add_pv: %s", err.msg);
-	REQUIRE(ops->add_copy(x, "md0", "md0", 2, &copy, &err) == 0, "add_copy: %s", err.msg);
+	REQUIRE(vdm_client_add_pv(ops, "md0", "lpar1-02", &err) == 0, "add_pv: %s", err.msg);
+	REQUIRE(vdm_client_add_copy(ops, "md0", "md0", 2, &copy, &err) == 0, "add_copy: %s", err.msg);
 	CHECK(wait_sync(ops, x, "md0", "md0") == 0, "md0 in sync");
-	CHECK(ops->add_copy(x, "md0", "md0", 2, &copy, &err) == 0, "add_copy again: %s", err.msg);
+	CHECK(vdm_client_add_copy(ops, "md0", "md0", 2, &copy, &err) == 0, "add_copy again: %s", err.msg);
 	json_t *copies = lv_copies(ops, x, "md0", "md0");
 	CHECK(json_array_size(copies) == 2, "md0 has 2 copies");
 	json_decref(copies);
 	CHECK(verify(x, "/dev/md0", 7, 16), "md0 data intact after the mirror");
-	CHECK(ops->remove_copy(x, "md0", "md0", &copy, &err) == 0, "remove_copy: %s", err.msg);
-	CHECK(ops->remove_copy(x, "md0", "md0", &copy, &err) == 0, "remove_copy again: %s",
+	CHECK(vdm_client_remove_copy(ops, "md0", "md0", &copy, &err) == 0, "remove_copy: %s", err.msg);
+	CHECK(vdm_client_remove_copy(ops, "md0", "md0", &copy, &err) == 0, "remove_copy again: %s",
 	      err.msg);
 	copies = lv_copies(ops, x, "md0", "md0");
 	CHECK(json_array_size(copies) == 1, "md0 back to one copy");
 	json_decref(copies);
 	CHECK(verify(x, "/dev/md0", 7, 16), "md0 data intact after the undo");
+	vdm_client_close(&drv);
 }
 
 int main(int argc, char **argv)
@@ -248,9 +254,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	char *addr = xasprintf("agent:unix:%s", argv[2]);
-	struct vdm_exec x;
+	struct vdm_transport x;
 	struct vdm_error err = { 0 };
-	REQUIRE(vdm_exec_open(addr, &x, &err) == 0, "open %s: %s", addr, err.msg);
+	REQUIRE(vdm_transport_open(addr, NULL, &x, &err) == 0, "open %s: %s", addr, err.msg);
 	free(addr);
 	/* the agent starts late in the guest's init: allow it some time to answer */
 	json_t *hello = NULL;
@@ -262,7 +268,7 @@ int main(int argc, char **argv)
 		test_lvm(&x);
 	else
 		test_md(&x);
-	vdm_exec_close(&x);
+	vdm_transport_close(&x);
 	printf("%d failure(s)\n", failures);
 	return failures ? 1 : 0;
 }

@@ -36,6 +36,23 @@ static char *slurp(const char *path)
 	return s;
 }
 
+/* A path in a fresh folder: the script transport creates its file, never reuses one. */
+static char *new_script_path(void)
+{
+	char tmpl[] = "/tmp/vdm-vios-scriptXXXXXX";
+	char *d = mkdtemp(tmpl);
+	assert_non_null(d);
+	return xasprintf("%s/mirror.sh", d);
+}
+
+static void drop_script(const char *path)
+{
+	unlink(path);
+	CLEANUP_FREE char *d = xstrdup(path);
+	*strrchr(d, '/') = '\0';
+	rmdir(d);
+}
+
 static json_t *find_named(json_t *arr, const char *name)
 {
 	size_t i;
@@ -106,16 +123,19 @@ static void discover_system1(void **state)
 
 	/* the client side fills the VGs and renames disks to what AIX calls them */
 	char *addr = NULL;
-	struct vdm_exec x;
+	struct vdm_transport x;
+	struct vdm_client aix;
 	assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
-	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
 	free(addr);
-	assert_int_equal(vdm_client_find("aix")->discover(&x, lpar1, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	assert_int_equal(vdm_client_discover(&aix, lpar1, &err), 0);
 	/* live wait: hdisk3-5 have no PVID and no VG, but were there at discovery: never taken
 	 * for the new disk (they come from vios2/data-sp, on the original copies' LUN) */
-	assert_int_equal(vdm_client_find("aix")->wait_disk(&x, "lpar1-rootvg-m1", 1, &err), -ETIMEDOUT);
+	assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-rootvg-m1", 1, NULL, &err), -ETIMEDOUT);
 	assert_non_null(strstr(err.msg, "did not appear"));
-	vdm_exec_close(&x);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
 	json_t *h0 = find_named(disks, "hdisk0");
 	assert_non_null(h0);
 	assert_string_equal(json_string_value(json_object_get(h0, "vios_name")), "lpar1_hd01");
@@ -142,40 +162,43 @@ static void discover_system1(void **state)
 static void mirror_script(void **state)
 {
 	CLEANUP_FREE char *dir = sys1();
-	char path[] = "/tmp/vdm-vios-scriptXXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	CLEANUP_FREE char *path = new_script_path();
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
 	struct vdm_backend b;
+	struct vdm_transport x;
+	struct vdm_client aix;
 	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
 	assert_int_equal(vdm_backend_open("vios", dir, &b, &err), 0);
-	assert_int_equal(vdm_backend_script_to(&b, path, &err), 0);
+	assert_int_equal(vdm_backend_script_to(&b, &x, &err), 0);
 	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1-rootvg-m1", 9600, &err), 0);
 	assert_int_equal(vdm_backend_map_disk(&b, "lpar1", "vios2/rootvg_sp", "lpar1-rootvg-m1", &err), 0);
 	/* idempotent: the disk that exists with its size, the mapping that exists */
 	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1_hd06", 20480, &err), 0);
 	assert_int_equal(vdm_backend_map_disk(&b, "lpar1", "vios2/rootvg_sp", "lpar1_hd06", &err), 0);
 
-	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
-	struct vdm_exec x;
-	const struct vdm_client_ops *aix = vdm_client_find("aix");
-	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
-	assert_int_equal(aix->wait_disk(&x, "lpar1-rootvg-m1", 60000, &err), 0);
-	assert_int_equal(aix->add_pv(&x, "rootvg", "lpar1-rootvg-m1", &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-rootvg-m1", 60000, NULL, &err), 0);
+	assert_int_equal(vdm_client_add_pv(&aix, "rootvg", "lpar1-rootvg-m1", &err), 0);
 	struct vdm_plan_segment seg5 = { (char *)"lpar1-rootvg-m1", 1 };
 	struct vdm_plan_copy c5 = { &seg5, 1 };
 	struct vdm_plan_segment seg4 = { (char *)"lpar1-rootvg-m1", 40 };
 	struct vdm_plan_copy c4 = { &seg4, 1 };
-	assert_int_equal(aix->add_copy(&x, "rootvg", "hd5", 2, &c5, &err), 0);
-	assert_int_equal(aix->add_copy(&x, "rootvg", "hd4", 2, &c4, &err), 0);
-	vdm_exec_close(&x);
+	assert_int_equal(vdm_client_add_copy(&aix, "rootvg", "hd5", 2, &c5, &err), 0);
+	assert_int_equal(vdm_client_add_copy(&aix, "rootvg", "hd4", 2, &c4, &err), 0);
+	vdm_client_close(&aix);
 	vdm_backend_close(&b);
+	vdm_transport_close(&x);
 
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
 	CLEANUP_FREE char *got = slurp(path);
-	unlink(path);
+	drop_script(path);
 	const char *want =
+		"#!/bin/sh\n"
+		"set -eu\n"
 		"# vdmirror: commands to review, then run with sh on the AIX partition as root; nothing has run yet\n"
-		"set -e\n"
 		"# vios vios2 - create lpar1-rootvg-m1 (9600 MiB) in pool vios2/rootvg_sp\n"
 		"ssh -p 22 padmin@vios2 'ioscli mkbdsp -sp rootvg_sp 9600M -bd lpar1-rootvg-m1'\n"
 		"# vios vios2 - map lpar1-rootvg-m1 to partition lpar1 (vhost0)\n"
@@ -202,23 +225,27 @@ static void mirror_script(void **state)
 	assert_string_equal(got, want);
 }
 
-/* A caller that writes add_pv without wait_disk still gets a script that finds the disk. */
+/* add_pv of a new disk in a script needs the line that finds the disk first: the engine
+ * writes the wait_disk step (the driver no longer writes it behind a caller's back). */
 static void script_without_wait(void **state)
 {
-	char path[] = "/tmp/vdm-vios-scriptXXXXXX";
-	int fd = mkstemp(path);
-	close(fd);
+	CLEANUP_FREE char *path = new_script_path();
 	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
-	struct vdm_exec x;
+	struct vdm_transport x;
+	struct vdm_client aix;
 	struct vdm_error err = {0};
-	const struct vdm_client_ops *aix = vdm_client_find("aix");
-	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
-	assert_int_equal(aix->add_pv(&x, "datavg", "lpar1-datavg-m1", &err), 0);
-	assert_int_equal(aix->add_pv(&x, "datavg", "lpar1-datavg-m1", &err), 0);
-	assert_int_equal(aix->add_pv(&x, "datavg", "x;y", &err), -EINVAL);
-	vdm_exec_close(&x);
+	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	assert_int_equal(vdm_client_add_pv(&aix, "datavg", "lpar1-datavg-m1", &err), -ENOENT);
+	assert_non_null(strstr(err.msg, "wait_disk"));
+	assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-datavg-m1", 1000, NULL, &err), 0);
+	assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-datavg-m1", 1000, NULL, &err), 0);
+	assert_int_equal(vdm_client_add_pv(&aix, "datavg", "lpar1-datavg-m1", &err), 0);
+	assert_int_equal(vdm_client_add_pv(&aix, "datavg", "x;y", &err), -EINVAL);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
 	CLEANUP_FREE char *got = slurp(path);
-	unlink(path);
+	drop_script(path);
 	const char *find = strstr(got, "HD_lpar1_datavg_m1=${HD_lpar1_datavg_m1:-$(");
 	const char *ext = strstr(got, "extendvg datavg \"${HD_lpar1_datavg_m1}\"");
 	assert_non_null(find);
@@ -248,11 +275,13 @@ static void failed_path(void **state)
 	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
 	json_t *lpar1 = json_array_get(json_object_get(inv, "partitions"), 0);
 	char *addr = NULL;
-	struct vdm_exec x;
+	struct vdm_transport x;
+	struct vdm_client aix;
 	assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
-	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
 	free(addr);
-	assert_int_equal(vdm_client_find("aix")->discover(&x, lpar1, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	assert_int_equal(vdm_client_discover(&aix, lpar1, &err), 0);
 	json_t *h6 = find_named(json_object_get(lpar1, "disks"), "hdisk6");
 	assert_int_equal(json_array_size(json_object_get(h6, "paths")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(h6, "paths"), 0)), "vios1");
@@ -265,7 +294,7 @@ static void failed_path(void **state)
 	json_t *dk, *m;
 	json_array_foreach(json_object_get(lpar1, "disks"), i, dk) {
 		size_t k;
-		json_array_foreach(json_object_get(dk, "vios_map"), k, m)
+		json_array_foreach(json_object_get(json_object_get(dk, "locator"), "paths"), k, m)
 			json_object_del(m, "client_slot");
 	}
 	/* lscfg LUNs alone are ambiguous here too, so only hdisk6 (found by PVID) matters:
@@ -279,9 +308,10 @@ static void failed_path(void **state)
 	f = fopen(lspv, "w");
 	fputs("hdisk6          00f6db0a44440007                    datavg          active\n", f);
 	fclose(f);
-	assert_int_equal(vdm_client_find("aix")->discover(&x, lpar1, &err), -ENOENT);
+	assert_int_equal(vdm_client_discover(&aix, lpar1, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "configure the HMC"));
-	vdm_exec_close(&x);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
 	json_decref(inv);
 	vdm_backend_close(&b);
 	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
@@ -348,22 +378,25 @@ static void refusals(void **state)
 static void script_delete_unmap(void **state)
 {
 	CLEANUP_FREE char *dir = sys1();
-	char path[] = "/tmp/vdm-vios-scriptXXXXXX";
-	int fd = mkstemp(path);
-	close(fd);
+	CLEANUP_FREE char *path = new_script_path();
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
 	struct vdm_backend b;
+	struct vdm_transport x;
 	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
 	assert_int_equal(vdm_backend_open("vios", dir, &b, &err), 0);
-	assert_int_equal(vdm_backend_script_to(&b, path, &err), 0);
+	assert_int_equal(vdm_backend_script_to(&b, &x, &err), 0);
 	assert_int_equal(vdm_backend_unmap_disk(&b, "lpar1", "lpar1_hd02", &err), 0);
 	assert_int_equal(vdm_backend_delete_disk(&b, "vios1/clientsp", "spare01", &err), 0);
 	assert_int_equal(vdm_backend_unmap_disk(&b, "lpar1", "notmapped", &err), 0);
 	vdm_backend_close(&b);
+	vdm_transport_close(&x);
 	CLEANUP_FREE char *got = slurp(path);
-	unlink(path);
+	drop_script(path);
 	assert_string_equal(got,
+		"#!/bin/sh\n"
+		"set -eu\n"
 		"# vdmirror: commands to review, then run with sh on the AIX partition as root; nothing has run yet\n"
-		"set -e\n"
 		"# vios vios1 - unmap lpar1_hd02 from partition lpar1 (vtscsi1)\n"
 		"ssh -p 22 padmin@vios1 'ioscli rmvdev -vtd vtscsi1'\n"
 		"# vios vios1 - delete spare01 from pool vios1/clientsp\n"
@@ -457,43 +490,48 @@ static void quoting_and_transports(void **state)
 	CLEANUP_FREE char *s = vdm_shell_join(argv);
 	assert_string_equal(s, "'a b' 'it'\\''s' 'x;y' ok-1:/ '$(id)' ''");
 
-	struct vdm_exec x;
+	struct vdm_transport x;
+	struct vdm_client c;
 	struct vdm_error err = {0};
 	CLEANUP_FREE char *dir = sys1();
 	CLEANUP_FREE char *addr = xasprintf("replay:%s/lpar1", dir);
-	assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
 	char *bad[] = { (char *)"rm", (char *)"-rf", (char *)"/", NULL };
 	char *out = NULL;
-	assert_int_equal(x.run(x.ctx, bad, 1000, &out, &err), -ENOENT);
+	assert_int_equal(vdm_transport_run(&x, bad, 1000, &out, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "nothing recorded for 'rm -rf /'"));
-	char *cmt[] = { (char *)VDM_EXEC_COMMENT, (char *)"x", NULL };
-	assert_int_equal(x.run(x.ctx, cmt, 1000, &out, &err), -EINVAL);   /* script-only form */
-	vdm_exec_close(&x);
-	assert_true(vdm_exec_open("nope:x", &x, &err) < 0);
-	assert_true(vdm_exec_open("ssh:nouser", &x, &err) < 0);
-	assert_true(vdm_exec_open("ssh:u@h:99999", &x, &err) < 0);
+	char *cmt[] = { (char *)VDM_SCRIPT_COMMENT, (char *)"x", NULL };
+	assert_int_equal(vdm_transport_run(&x, cmt, 1000, &out, &err), -EINVAL);   /* script-only form */
+	vdm_transport_close(&x);
+	assert_true(vdm_transport_open("nope:x", NULL, &x, &err) < 0);
+	assert_true(vdm_transport_open("ssh:nouser", NULL, &x, &err) < 0);
+	assert_true(vdm_transport_open("ssh:u@h:99999", NULL, &x, &err) < 0);
 
 	/* ibmi writes operator steps into a script, and refuses to pretend anything else */
-	char path[] = "/tmp/vdm-vios-ibmiXXXXXX";
-	int fd = mkstemp(path);
-	close(fd);
+	CLEANUP_FREE char *path = new_script_path();
 	CLEANUP_FREE char *sa = xasprintf("script:%s", path);
-	assert_int_equal(vdm_exec_open(sa, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(sa, NULL, &x, &err), 0);
 	const struct vdm_client_ops *ibmi = vdm_client_find("ibmi");
 	assert_int_equal(ibmi->caps, VDM_CLIENT_SCRIPT);
-	assert_int_equal(ibmi->add_copy(&x, "ASP1", "-", 2, NULL, &err), 0);
-	vdm_exec_close(&x);
+	assert_int_equal(vdm_client_open("ibmi", &x, &c, &err), 0);
+	assert_int_equal(vdm_client_add_copy(&c, "ASP1", "-", 2, NULL, &err), 0);
+	vdm_client_close(&c);
+	vdm_transport_close(&x);
 	CLEANUP_FREE char *got = slurp(path);
-	unlink(path);
+	drop_script(path);
 	assert_non_null(strstr(got, "# IBM i: start mirrored protection for ASP ASP1"));
 	addr[0] = 0;
 	CLEANUP_FREE char *ra = xasprintf("replay:%s/lpar1", dir);
-	assert_int_equal(vdm_exec_open(ra, &x, &err), 0);
-	assert_int_equal(ibmi->add_copy(&x, "ASP1", "-", 2, NULL, &err), -ENOTSUP);
+	assert_int_equal(vdm_transport_open(ra, NULL, &x, &err), 0);
+	assert_int_equal(vdm_client_open("ibmi", &x, &c, &err), 0);
+	assert_int_equal(vdm_client_add_copy(&c, "ASP1", "-", 2, NULL, &err), -ENOTSUP);
+	vdm_client_close(&c);
 	double pct;
-	assert_int_equal(vdm_client_find("aix")->sync_status(&x, "rootvg", "hd4", &pct, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &c, &err), 0);
+	assert_int_equal(vdm_client_sync_status(&c, "rootvg", "hd4", &pct, &err), 0);
 	assert_true(pct == 100.0);
-	vdm_exec_close(&x);
+	vdm_client_close(&c);
+	vdm_transport_close(&x);
 }
 
 int main(void)

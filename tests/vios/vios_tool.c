@@ -18,6 +18,24 @@
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
 
+/* The SSH options a front end takes from its environment (transports never read it):
+ * VDMIRROR_SSH_KEY, VDMIRROR_SSH_KNOWN_HOSTS, VDMIRROR_SSH_TIMEOUT (seconds). */
+static struct vdm_transport_opts tool_opts(void)
+{
+	struct vdm_transport_opts o = { 0 };
+	o.ssh_key = getenv("VDMIRROR_SSH_KEY");
+	o.ssh_known_hosts = getenv("VDMIRROR_SSH_KNOWN_HOSTS");
+	if (getenv("VDMIRROR_SSH_TIMEOUT"))
+		o.connect_timeout_ms = atoll(getenv("VDMIRROR_SSH_TIMEOUT")) * 1000;
+	return o;
+}
+
+static int tool_open(const char *addr, struct vdm_transport *x, struct vdm_error *err)
+{
+	struct vdm_transport_opts o = tool_opts();
+	return vdm_transport_open(addr, &o, x, err);
+}
+
 static int fail(const struct vdm_error *err)
 {
 	fprintf(stderr, "vios-tool: %s\n", err->msg);
@@ -35,17 +53,20 @@ static int partition_vgs(struct vdm_backend *b, json_t *inv, const char *name,
 		const struct vdm_client_ops *c =
 			vdm_client_find(json_string_value(json_object_get(p, "os")));
 		char *addr = NULL;
-		struct vdm_exec x;
+		struct vdm_transport x;
+		struct vdm_client drv;
 		if (!c)
 			return vdm_err(err, -ENOENT, "partition %s: no driver for its os", name);
 		int rc = vdm_backend_client_address(b, name, &addr, err);
 		if (rc == 0)
-			rc = vdm_exec_open(addr, &x, err);
+			rc = tool_open(addr, &x, err);
 		free(addr);
 		if (rc < 0)
 			return rc;
-		rc = c->discover(&x, p, err);
-		vdm_exec_close(&x);
+		if ((rc = vdm_client_open(c->name, &x, &drv, err)) == 0)
+			rc = vdm_client_discover(&drv, p, err);
+		vdm_client_close(&drv);
+		vdm_transport_close(&x);
 		return rc;
 	}
 	return vdm_err(err, -ENOENT, "partition %s: not served by these VIOS", name);
@@ -62,8 +83,14 @@ static int cmd_script(struct vdm_backend *b, const char *planfile, const char *o
 	const char *vg = json_string_value(json_object_get(plan, "vg"));
 	int copies = (int)json_integer_value(json_object_get(plan, "copies"));
 	int rc = part && vg ? 0 : vdm_err(err, -EINVAL, "%s: no partition or vg", planfile);
+	/* one script transport for the VIOS and the AIX lines, as the CLI does */
+	struct vdm_transport x = {0};
+	struct vdm_client drv = {0};
+	CLEANUP_FREE char *sa = xasprintf("script:%s", out);
 	if (rc == 0)
-		rc = vdm_backend_script_to(b, out, err);
+		rc = vdm_transport_open(sa, NULL, &x, err);
+	if (rc == 0)
+		rc = vdm_backend_script_to(b, &x, err);
 	size_t i;
 	json_t *d;
 	json_array_foreach(json_object_get(plan, "new_disks"), i, d) {
@@ -75,17 +102,14 @@ static int cmd_script(struct vdm_backend *b, const char *planfile, const char *o
 		if (rc == 0)
 			rc = vdm_backend_map_disk(b, part, pool, name, err);
 	}
-	struct vdm_exec x = {0};
-	CLEANUP_FREE char *sa = xasprintf("script:%s", out);
-	const struct vdm_client_ops *aix = vdm_client_find("aix");
 	if (rc == 0)
-		rc = vdm_exec_open(sa, &x, err);
+		rc = vdm_client_open("aix", &x, &drv, err);
 	json_array_foreach(json_object_get(plan, "new_disks"), i, d) {
 		const char *name = json_string_value(json_object_get(d, "name"));
 		if (rc == 0)
-			rc = aix->wait_disk(&x, name, 600000, err);
+			rc = vdm_client_wait_disk(&drv, name, 600000, NULL, err);
 		if (rc == 0)
-			rc = aix->add_pv(&x, vg, name, err);
+			rc = vdm_client_add_pv(&drv, vg, name, err);
 	}
 	json_t *lv;
 	json_array_foreach(json_object_get(plan, "lvs"), i, lv) {
@@ -102,12 +126,13 @@ static int cmd_script(struct vdm_backend *b, const char *planfile, const char *o
 						(char *)json_string_value(json_object_get(seg, "pv")),
 						json_integer_value(json_object_get(seg, "extents")) };
 			if (rc == 0)
-				rc = aix->add_copy(&x, vg, json_string_value(json_object_get(lv, "name")),
-						   copies, &copy, err);
+				rc = vdm_client_add_copy(&drv, vg,
+					json_string_value(json_object_get(lv, "name")), copies, &copy, err);
 		}
 	}
-	if (x.ctx)
-		vdm_exec_close(&x);
+	vdm_client_close(&drv);
+	vdm_backend_close(b);      /* it borrowed the script transport */
+	vdm_transport_close(&x);
 	json_decref(plan);
 	return rc;
 }
@@ -117,65 +142,71 @@ int main(int argc, char **argv)
 	struct vdm_error err = {0};
 	struct vdm_backend b;
 	if (argc >= 4 && !strcmp(argv[1], "run")) {
-		struct vdm_exec x;
-		if (vdm_exec_open(argv[2], &x, &err) < 0)
+		struct vdm_transport x;
+		if (tool_open(argv[2], &x, &err) < 0)
 			return fail(&err);
 		char *out = NULL;
-		int rc = x.run(x.ctx, argv + 4, atoll(argv[3]), &out, &err);
+		int rc = vdm_transport_run(&x, argv + 4, atoll(argv[3]), &out, &err);
 		if (out)
 			fputs(out, stdout);
-		const char *eo = x.last_stderr ? x.last_stderr(x.ctx) : NULL;
+		const char *eo = vdm_transport_last_stderr(&x);
 		if (eo)
 			fputs(eo, stderr);
 		free(out);
-		vdm_exec_close(&x);
+		vdm_transport_close(&x);
 		return rc < 0 ? fail(&err) : rc;
 	}
 	if (argc == 3 && !strcmp(argv[1], "after-timeout")) {
-		struct vdm_exec x;
-		if (vdm_exec_open(argv[2], &x, &err) < 0)
+		struct vdm_transport x;
+		if (tool_open(argv[2], &x, &err) < 0)
 			return fail(&err);
 		char *hang[] = { (char *)"ioscli", (char *)"hang", NULL };
 		char *echo[] = { (char *)"echo", (char *)"still here", NULL };
 		char *out = NULL;
-		int rc = x.run(x.ctx, hang, 1000, &out, &err);
+		int rc = vdm_transport_run(&x, hang, 1000, &out, &err);
 		free(out);
 		out = NULL;
 		if (rc != -ETIMEDOUT) {
-			vdm_exec_close(&x);
+			vdm_transport_close(&x);
 			fprintf(stderr, "vios-tool: hang gave %d, not a timeout\n", rc);
 			return 100;
 		}
-		rc = x.run(x.ctx, echo, 5000, &out, &err);
+		rc = vdm_transport_run(&x, echo, 5000, &out, &err);
 		if (rc == 0 && out)
 			fputs(out, stdout);
 		free(out);
-		vdm_exec_close(&x);
+		vdm_transport_close(&x);
 		return rc < 0 ? fail(&err) : rc;
 	}
 	if (argc >= 5 && !strcmp(argv[1], "aix")) {
-		struct vdm_exec x;
-		const struct vdm_client_ops *aix = vdm_client_find("aix");
-		if (vdm_exec_open(argv[2], &x, &err) < 0)
+		struct vdm_transport x;
+		struct vdm_client drv;
+		if (tool_open(argv[2], &x, &err) < 0)
 			return fail(&err);
+		if (vdm_client_open("aix", &x, &drv, &err) < 0) {
+			vdm_transport_close(&x);
+			return fail(&err);
+		}
+		struct vdm_client *aix = &drv;
 		int rc = -EINVAL;
 		if (!strcmp(argv[3], "add_pv") && argc == 6) {
-			rc = aix->add_pv(&x, argv[4], argv[5], &err);
+			rc = vdm_client_add_pv(aix, argv[4], argv[5], &err);
 		} else if (!strcmp(argv[3], "add_copy") && argc >= 8 && argc < 8 + 16) {
 			struct vdm_plan_segment segs[16];
 			struct vdm_plan_copy copy = { segs, 0 };
 			for (int i = 7; i < argc; i++)
 				segs[copy.n_segs++] = (struct vdm_plan_segment){ argv[i], 1 };
-			rc = aix->add_copy(&x, argv[4], argv[5], atoi(argv[6]), &copy, &err);
+			rc = vdm_client_add_copy(aix, argv[4], argv[5], atoi(argv[6]), &copy, &err);
 		} else if (!strcmp(argv[3], "sync") && argc == 6) {
 			double pct = 0;
-			rc = aix->sync_status(&x, argv[4], argv[5], &pct, &err);
+			rc = vdm_client_sync_status(aix, argv[4], argv[5], &pct, &err);
 			if (rc == 0)
 				printf("%.1f\n", pct);
 		} else {
 			vdm_err(&err, -EINVAL, "bad aix command line");
 		}
-		vdm_exec_close(&x);
+		vdm_client_close(&drv);
+		vdm_transport_close(&x);
 		return rc < 0 ? fail(&err) : 0;
 	}
 	if (argc < 3) {
@@ -204,7 +235,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "delete") && argc == 5) {
 		rc = vdm_backend_delete_disk(&b, argv[3], argv[4], &err);
 	} else if (!strcmp(argv[1], "script") && argc == 5) {
-		rc = cmd_script(&b, argv[3], argv[4], &err);
+		rc = cmd_script(&b, argv[3], argv[4], &err);   /* closes b */
+		return rc < 0 ? fail(&err) : 0;
 	} else {
 		vdm_err(&err, -EINVAL, "bad command line");
 	}

@@ -4,19 +4,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "vdmirror/model.h"
 #include "vios.h"
 
 #define VIOS_MAX_FIELDS 4096
 
-typedef VEC(char *) vios_fields;
-
-static void fields_free(vios_fields *f)
-{
-	for (size_t i = 0; i < f->n; i++)
-		free(f->v[i]);
-	free(f->v);
-	memset(f, 0, sizeof *f);
-}
+/* Fields of a line: util's word vector (text.c has the line iterator, the blank splitter and
+ * the checked integer parser every parser of outside text uses). */
+typedef vdm_words vios_fields;
+#define fields_free vdm_words_free
 
 static char *trim_dup(const char *s, size_t n)
 {
@@ -58,56 +54,20 @@ static int split_delim(const char *line, size_t len, char delim, vios_fields *ou
 /* Splits at runs of blanks. */
 static int split_ws(const char *line, size_t len, vios_fields *out)
 {
-	size_t i = 0;
-	while (i < len) {
-		while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
-			i++;
-		size_t s = i;
-		while (i < len && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
-			i++;
-		if (i > s) {
-			if (out->n >= VIOS_MAX_FIELDS)
-				return -E2BIG;
-			VEC_PUSH(out, trim_dup(line + s, i - s));
-		}
-	}
-	return 0;
+	return vdm_words_split(line, len, VIOS_MAX_FIELDS, out);
 }
 
+/* Decimal digits only: no sign, no blank, no overflow. */
 static int parse_i64(const char *s, int64_t *v)
 {
-	if (!*s)
-		return -1;
-	int64_t r = 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || r > (INT64_MAX - 9) / 10)
-			return -1;
-		r = r * 10 + (*s - '0');
-	}
-	*v = r;
-	return 0;
+	return vdm_parse_uint(s, 10, v) < 0 ? -1 : 0;
 }
 
 /* "0x00000003" (lsmap's default) or decimal (lsmap -dec) */
 static int parse_id(const char *s, int64_t *v)
 {
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-		if (!s[2] || strlen(s) > 18)
-			return -1;
-		int64_t r = 0;
-		for (s += 2; *s; s++) {
-			int d;
-			if (*s >= '0' && *s <= '9') d = *s - '0';
-			else if (*s >= 'a' && *s <= 'f') d = *s - 'a' + 10;
-			else if (*s >= 'A' && *s <= 'F') d = *s - 'A' + 10;
-			else return -1;
-			if (r > (INT64_MAX >> 4))
-				return -1;
-			r = r * 16 + d;
-		}
-		*v = r;
-		return 0;
-	}
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return strlen(s) > 18 || vdm_parse_uint(s + 2, 16, v) < 0 ? -1 : 0;
 	return parse_i64(s, v);
 }
 
@@ -116,25 +76,9 @@ static char *none_null(const char *s)
 	return (!*s || !strcasecmp(s, "none")) ? NULL : xstrdup(s);
 }
 
-/* Line iteration: calls fn for each non-empty line with its number. */
-struct line_it { const char *p; int no; };
-static int next_line(struct line_it *it, const char **line, size_t *len)
-{
-	while (*it->p) {
-		const char *e = strchr(it->p, '\n');
-		size_t n = e ? (size_t)(e - it->p) : strlen(it->p);
-		*line = it->p;
-		*len = n;
-		it->p += n + (e ? 1 : 0);
-		it->no++;
-		size_t k = 0;
-		while (k < n && ((*line)[k] == ' ' || (*line)[k] == '\t' || (*line)[k] == '\r'))
-			k++;
-		if (k < n)
-			return 1;
-	}
-	return 0;
-}
+/* Line iteration: util's, non-blank lines with their numbers. */
+#define line_it vdm_lines
+#define next_line vdm_lines_next
 
 static int is_header(const char *first, const char *word)
 {
@@ -457,16 +401,7 @@ void vios_hwress_free(vios_hwress *v)
 
 int vios_name_ok(const char *name)
 {
-	size_t n = strlen(name);
-	if (n == 0 || n > 15)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '-' && c != '.')))
-			return 0;
-	}
-	return 1;
+	return vdm_name_valid_short(name, 15);
 }
 
 /* First line of s, at most 300 characters, for a message. */

@@ -1,4 +1,4 @@
-/* exec_ssh.c: the "ssh:USER@HOST[:PORT]" transport (libssh): key-based login only, the host
+/* ssh.c: the "ssh:USER@HOST[:PORT]" transport (libssh): key-based login only, the host
  * key must already be in known_hosts, every command has a deadline and a capped output. Used
  * for VIOS (padmin's restricted shell) and for AIX partitions. */
 #include <errno.h>
@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libssh/libssh.h>
-#include "exec_priv.h"
-
-#define SSH_DEFAULT_MAX_OUTPUT (4u << 20)
+#include "transport_priv.h"
 
 struct ssh_ctx {
 	ssh_session s;
@@ -36,7 +34,7 @@ static int ssh_run(void *vctx, char *const argv[], int64_t timeout_ms, char **ou
 		*out = NULL;
 	free(c->last_err);
 	c->last_err = NULL;
-	if (!argv || !argv[0] || vdm_exec_script_only(argv))
+	if (!argv || !argv[0] || vdm_script_only(argv))
 		return vdm_err(err, -EINVAL, "ssh %s: not a command", c->who);
 	CLEANUP_FREE char *cmd = vdm_shell_join(argv);
 	ssh_channel ch = ssh_channel_new(c->s);
@@ -127,18 +125,15 @@ static void ssh_close_ctx(void *vctx)
 	free(c);
 }
 
-int vdm_exec_ssh_open_opts(const char *user, const char *host, int port,
-			   const struct vdm_ssh_opts *opts, struct vdm_exec *x,
+int vdm_transport_ssh_open(const char *user, const char *host, int port,
+			   const struct vdm_transport_opts *opts, struct vdm_transport *x,
 			   struct vdm_error *err)
 {
-	static const struct vdm_ssh_opts none;
+	const struct vdm_transport_opts none = { 0 };
 	if (!opts)
 		opts = &none;
-	const char *key = opts->key ? opts->key : getenv("VDMIRROR_SSH_KEY");
-	const char *kh = opts->known_hosts ? opts->known_hosts : getenv("VDMIRROR_SSH_KNOWN_HOSTS");
+	const char *key = opts->ssh_key, *kh = opts->ssh_known_hosts;
 	int64_t cto = opts->connect_timeout_ms;
-	if (cto <= 0 && getenv("VDMIRROR_SSH_TIMEOUT"))
-		cto = atoll(getenv("VDMIRROR_SSH_TIMEOUT")) * 1000;
 	if (cto <= 0)
 		cto = 10000;
 	if (port <= 0)
@@ -146,7 +141,7 @@ int vdm_exec_ssh_open_opts(const char *user, const char *host, int port,
 
 	struct ssh_ctx *c = xcalloc(1, sizeof *c);
 	c->who = xasprintf("%s@%s:%d", user, host, port);
-	c->max_output = opts->max_output ? opts->max_output : SSH_DEFAULT_MAX_OUTPUT;
+	c->max_output = opts->max_output ? opts->max_output : VDM_TRANSPORT_MAX_OUTPUT;
 	c->s = ssh_new();
 	if (!c->s) {
 		ssh_close_ctx(c);
@@ -201,6 +196,7 @@ int vdm_exec_ssh_open_opts(const char *user, const char *host, int port,
 	x->run = ssh_run;
 	x->close = ssh_close_ctx;
 	x->last_stderr = ssh_last_stderr;
+	x->scheme = "ssh";
 	return 0;
 fail:
 	ssh_close_ctx(c);
@@ -208,7 +204,8 @@ fail:
 }
 
 /* "USER@HOST[:PORT]" or "USER@[V6ADDR][:PORT]" */
-int vdm_exec_ssh_open(const char *rest, struct vdm_exec *x, struct vdm_error *err)
+int vdm_transport_ssh_addr_open(const char *rest, const struct vdm_transport_opts *opts,
+				struct vdm_transport *x, struct vdm_error *err)
 {
 	const char *at = strchr(rest, '@');
 	if (!at || at == rest || !at[1])
@@ -239,5 +236,5 @@ int vdm_exec_ssh_open(const char *rest, struct vdm_exec *x, struct vdm_error *er
 	}
 	if (!user || !host || !*host)
 		return vdm_err(err, -EINVAL, "ssh address %s: expected ssh:USER@HOST[:PORT]", rest);
-	return vdm_exec_ssh_open_opts(user, host, port, NULL, x, err);
+	return vdm_transport_ssh_open(user, host, port, opts, x, err);
 }

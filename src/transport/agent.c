@@ -1,4 +1,4 @@
-/* exec_agent.c: the "agent:unix:PATH" transport: JSON-lines requests to vdmirror-agent inside
+/* agent.c: the "agent:unix:PATH" transport: JSON-lines requests to vdmirror-agent inside
  * the partition, through the UNIX socket QEMU puts in front of its virtio-serial port.
  * Every wait has a deadline, every reply line a size cap, and replies are matched by id so a
  * late answer to a request that timed out is never taken for the next one. */
@@ -10,15 +10,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "vdmirror/client.h"
-#include "vdmirror/util.h"
+#include "transport_priv.h"
 
 #define AGENT_REQ_MAX (64 * 1024)           /* the agent refuses longer request lines */
 #define AGENT_REPLY_MAX (16u << 20)         /* a report or a command's output, escaped */
 #define AGENT_CONNECT_MS 10000
 #define AGENT_RUN_SLACK_MS 5000             /* transport time on top of a command's own */
-
-int vdm_exec_agent_open(const char *rest, struct vdm_exec *x, struct vdm_error *err);
 
 struct agent_conn {
 	int fd;
@@ -227,7 +224,8 @@ static int agent_run(void *ctx, char *const argv[], int64_t timeout_ms, char **o
 	return rc;
 }
 
-int vdm_exec_agent_open(const char *rest, struct vdm_exec *x, struct vdm_error *err)
+int vdm_transport_agent_open(const char *rest, const struct vdm_transport_opts *opts,
+			     struct vdm_transport *x, struct vdm_error *err)
 {
 	if (strncmp(rest, "unix:", 5))
 		return vdm_err(err, -EINVAL, "agent address agent:%s: want agent:unix:PATH", rest);
@@ -270,5 +268,6 @@ int vdm_exec_agent_open(const char *rest, struct vdm_exec *x, struct vdm_error *
 	x->request = agent_request;
 	x->scripting = 0;
 	x->close = agent_conn_free;
+	x->scheme = "agent";
 	return 0;
 }

@@ -1,9 +1,7 @@
-/* exec_quote.c: the one quoting function every transport and script uses, and the check for
- * the script-only argv forms of client.h. */
+/* quote.c: the one quoting function every transport and script uses, and the check for the
+ * script-only argv forms of transport.h. */
 #include <string.h>
-#include "vdmirror/client.h"
-#include "vdmirror/util.h"
-#include "exec_priv.h"
+#include "transport_priv.h"
 
 static int exec_word_safe(const char *s)
 {
@@ -42,7 +40,8 @@ char *vdm_shell_join(char *const argv[])
 	return strbuf_detach(&b);
 }
 
-int vdm_exec_script_only(char *const argv[])
+int vdm_script_only(char *const argv[])
 {
-	return argv[0] && (!strcmp(argv[0], VDM_EXEC_COMMENT) || !strcmp(argv[0], VDM_EXEC_CAPTURE));
+	return argv && argv[0] &&
+	       (!strcmp(argv[0], VDM_SCRIPT_COMMENT) || !strcmp(argv[0], VDM_SCRIPT_CAPTURE));
 }

@@ -1,11 +1,12 @@
-/* exec_script.c: the "script:PATH" transport. Nothing runs: every command is appended to PATH,
- * shell-quoted, one per line, for an admin to review and run by hand. */
+/* script.c: the "script:PATH" transport. Nothing runs: every command is written to PATH, a
+ * file it creates, shell-quoted, one per line, for an admin to review and run by hand. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
-#include "exec_priv.h"
+#include "transport_priv.h"
 
 struct script_ctx {
 	char *path;
@@ -56,7 +57,7 @@ static char *script_line(char *const argv[])
 {
 	struct strbuf b = STRBUF_INIT(0);
 	strbuf_adds(&b, "");
-	if (!strcmp(argv[0], VDM_EXEC_COMMENT)) {
+	if (!strcmp(argv[0], VDM_SCRIPT_COMMENT)) {
 		strbuf_adds(&b, "#");
 		for (size_t i = 1; argv[i]; i++) {
 			strbuf_adds(&b, " ");
@@ -64,7 +65,7 @@ static char *script_line(char *const argv[])
 			for (const char *p = argv[i]; *p; p++)
 				strbuf_add(&b, *p == '\n' || *p == '\r' ? " " : p, 1);
 		}
-	} else if (!strcmp(argv[0], VDM_EXEC_CAPTURE)) {
+	} else if (!strcmp(argv[0], VDM_SCRIPT_CAPTURE)) {
 		const char *var = argv[1];
 		char ref[160];
 		if (!var || !argv[2] || strlen(var) > 150 ||
@@ -87,6 +88,20 @@ bad:
 	return NULL;
 }
 
+static int script_write(struct script_ctx *c, const char *line, struct vdm_error *err)
+{
+	size_t len = strlen(line), done = 0;
+	while (done < len) {
+		ssize_t w = write(c->fd, line + done, len - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return vdm_err(err, -errno, "script %s: write: %s", c->path, strerror(errno));
+		done += (size_t)w;
+	}
+	return 0;
+}
+
 static int script_run(void *vctx, char *const argv[], int64_t timeout_ms, char **out,
 		      struct vdm_error *err)
 {
@@ -98,15 +113,9 @@ static int script_run(void *vctx, char *const argv[], int64_t timeout_ms, char *
 	CLEANUP_FREE char *line = script_line(argv);
 	if (!line)
 		return vdm_err(err, -EINVAL, "script %s: malformed %s line", c->path, argv[0]);
-	size_t len = strlen(line), done = 0;
-	while (done < len) {
-		ssize_t w = write(c->fd, line + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return vdm_err(err, -errno, "script %s: write: %s", c->path, strerror(errno));
-		done += (size_t)w;
-	}
+	int rc = script_write(c, line, err);
+	if (rc < 0)
+		return rc;
 	if (out)
 		*out = xstrdup("");
 	return 0;
@@ -121,14 +130,26 @@ static void script_close(void *vctx)
 	free(c);
 }
 
-int vdm_exec_script_open(const char *rest, struct vdm_exec *x, struct vdm_error *err)
+/* A new file only: O_EXCL refuses any existing name, a symlink planted in a shared folder
+ * included (the last component is never followed), so no run appends to, or writes through,
+ * a file vdmirror did not just create. */
+int vdm_transport_script_open(const char *rest, const struct vdm_transport_opts *opts,
+			      struct vdm_transport *x, struct vdm_error *err)
 {
 	if (!*rest)
 		return vdm_err(err, -EINVAL, "script transport: no file name (script:PATH)");
-	/* O_APPEND: the backend and the client driver write to the same file, in order */
-	int fd = open(rest, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return vdm_err(err, -errno, "script %s: open: %s", rest, strerror(errno));
+	int discard = !strcmp(rest, "/dev/null");
+	int fd = discard ? open(rest, O_WRONLY | O_CLOEXEC)
+			 : open(rest, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0700);
+	if (fd < 0) {
+		int e = errno;
+		struct stat sb;
+		if (e == EEXIST && lstat(rest, &sb) == 0)
+			return vdm_err(err, -EEXIST, "script %s: %s; vdmirror writes a new file only "
+				       "(remove it, or choose another name)", rest,
+				       S_ISLNK(sb.st_mode) ? "is a symbolic link" : "exists already");
+		return vdm_err(err, -e, "script %s: create: %s", rest, strerror(e));
+	}
 	struct script_ctx *c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(rest);
 	c->fd = fd;
@@ -136,5 +157,22 @@ int vdm_exec_script_open(const char *rest, struct vdm_exec *x, struct vdm_error 
 	x->run = script_run;
 	x->scripting = 1;
 	x->close = script_close;
-	return 0;
+	x->scheme = "script";
+	if (discard)
+		return 0;
+	/* the umask may have taken bits away: the admin runs it, nobody else reads it */
+	int rc = 0;
+	if (fchmod(fd, 0700) < 0)
+		rc = vdm_err(err, -errno, "script %s: chmod: %s", rest, strerror(errno));
+	/* stop at the first failure and at an unset variable (a value a step did not find) */
+	char *set[] = { (char *)"set", (char *)"-eu", NULL };
+	if (rc == 0)
+		rc = script_write(c, "#!/bin/sh\n", err);
+	if (rc == 0)
+		rc = script_run(c, set, -1, NULL, err);
+	if (rc < 0) {
+		vdm_transport_close(x);
+		unlink(rest);
+	}
+	return rc < 0 ? rc : 0;
 }

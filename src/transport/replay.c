@@ -1,11 +1,11 @@
-/* exec_replay.c: the "replay:DIR" transport: answers each command from outputs recorded in
+/* replay.c: the "replay:DIR" transport: answers each command from outputs recorded in
  * DIR (DIR/KEY.out, optional DIR/KEY.err and DIR/KEY.rc, KEY from vdm_replay_key()). It lets
  * the VIOS backend and the AIX driver run on a recorded system, where no Power hardware is. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "exec_priv.h"
+#include "transport_priv.h"
 
 #define REPLAY_MAX (4u << 20)
 
@@ -49,7 +49,7 @@ static int replay_run(void *vctx, char *const argv[], int64_t timeout_ms, char *
 		*out = NULL;
 	free(c->last_err);
 	c->last_err = NULL;
-	if (!argv || !argv[0] || vdm_exec_script_only(argv))
+	if (!argv || !argv[0] || vdm_script_only(argv))
 		return vdm_err(err, -EINVAL, "replay %s: not a command", c->dir);
 	CLEANUP_FREE char *line = vdm_shell_join(argv);
 	CLEANUP_FREE char *key = vdm_replay_key(line);
@@ -85,7 +85,8 @@ static void replay_close(void *vctx)
 	free(c);
 }
 
-int vdm_exec_replay_open(const char *rest, struct vdm_exec *x, struct vdm_error *err)
+int vdm_transport_replay_open(const char *rest, const struct vdm_transport_opts *opts,
+			      struct vdm_transport *x, struct vdm_error *err)
 {
 	if (!*rest)
 		return vdm_err(err, -EINVAL, "replay transport: no folder (replay:DIR)");
@@ -95,5 +96,6 @@ int vdm_exec_replay_open(const char *rest, struct vdm_exec *x, struct vdm_error 
 	x->run = replay_run;
 	x->close = replay_close;
 	x->last_stderr = replay_last_stderr;
+	x->scheme = "replay";
 	return 0;
 }
