@@ -31,4 +31,33 @@ for lv in $(jq -r '.partitions[0].vgs[] | select(.name == "rootvg") | .lvs[].nam
 done
 check "rootvg: bosboot and bootlist for the new disk" grep -q '^bootlist -m normal' "$script"
 check "output says nothing was changed" grep -q 'nothing was changed' "$tmp/out"
+
+# The script is a new file of vdmirror's own (issue 9): mode 0700, a set -eu header; a path
+# that exists, or is a symbolic link (a shared folder an attacker can write), is refused
+# without a byte written through it, and a second run never appends.
+check "the script starts with #!/bin/sh and set -eu" \
+	test "$(head -2 "$script" | tr '\n' '|')" = '#!/bin/sh|set -eu|'
+check "the script is mode 0700" test "$(stat -c %a "$script")" = 700
+mirror_to() {   # mirror_to PATH: exit status of a script run writing to PATH
+	set +e
+	VDMIRROR_STATE=$tmp/state "$vdm" mirror lpar1 rootvg --backend vios --config "$fx" \
+		--script "$1" --yes >"$tmp/out2" 2>&1
+	echo $?
+	set -e
+}
+lines=$(wc -l <"$script")
+check "a second run to the same script is refused" test "$(mirror_to "$script")" != 0
+check "... saying the file exists" grep -q 'exists already' "$tmp/out2"
+check "... and appends nothing" test "$(wc -l <"$script")" = "$lines"
+echo "first line of someone else" >"$tmp/theirs"
+check "a pre-existing file is refused" test "$(mirror_to "$tmp/theirs")" != 0
+check "... and left as it was" test "$(cat "$tmp/theirs")" = "first line of someone else"
+ln -s "$tmp/target" "$tmp/link"
+check "a symbolic link is refused" test "$(mirror_to "$tmp/link")" != 0
+check "... saying so" grep -q 'symbolic link' "$tmp/out2"
+check "... and nothing is written through it" test ! -e "$tmp/target"
+echo "victim" >"$tmp/victim"
+ln -s "$tmp/victim" "$tmp/link2"
+check "a symbolic link to an existing file is refused" test "$(mirror_to "$tmp/link2")" != 0
+check "... and its target is untouched" test "$(cat "$tmp/victim")" = victim
 [ "$fails" -eq 0 ]
