@@ -100,13 +100,20 @@ int lnx_wait_disk(void *h, const char *disk, int64_t timeout_ms, json_t *facts,
 	if (x->scripting) {
 		if (!lnx_name_ok(disk))
 			return vdm_err(err, -EINVAL, "disk \"%s\": invalid name", disk);
-		/* the script's reader runs the next command once the disk is there */
+		/* the script waits for the disk itself (up to timeout_ms), and stops (set -e)
+		 * when it does not come */
 		CLEANUP_FREE char *text = xasprintf("wait until /dev/disk/by-id/virtio-%.20s exists "
 						    "(new disk %s)", disk, disk);
+		CLEANUP_FREE char *byid = xasprintf("/dev/disk/by-id/virtio-%.20s", disk);
+		CLEANUP_FREE char *secs = xasprintf("%lld", (long long)(timeout_ms > 0 ?
+							(timeout_ms + 999) / 1000 : 60));
 		const char *argv[] = { VDM_SCRIPT_COMMENT, text, NULL };
-		char *out = NULL;
-		int rc = vdm_transport_run(x, (char *const *)argv, 1000, &out, err);
-		free(out);
+		const char *wait[] = { "sh", "-c", "i=0; while [ ! -e \"$0\" ]; do "
+				       "[ $i -lt \"$1\" ] || exit 1; i=$((i + 1)); sleep 1; done",
+				       byid, secs, NULL };
+		int rc = vdm_transport_run(x, (char *const *)argv, 1000, NULL, err);
+		if (rc == 0)
+			rc = vdm_transport_run(x, (char *const *)wait, 1000, NULL, err);
 		return rc < 0 ? rc : 0;
 	}
 	if (!x->request)
