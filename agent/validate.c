@@ -25,6 +25,8 @@ static bool has_dotdot(const char *s)
 	return false;
 }
 
+/* The model's name rule (vdm_name_valid, include/vdmirror/model.h), copied because the static
+ * agent links nothing of the library; tests/client/test_transport.c checks both on one table. */
 bool agent_name_valid(const char *s)
 {
 	if (!s || !alnum(s[0]))

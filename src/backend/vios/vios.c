@@ -950,10 +950,10 @@ static int vios_partition_id(struct vios_state *st, const char *partition, int64
 			     struct vdm_error *err)
 {
 	const char *v = kv_get(st->ids.v, st->ids.n, partition);
-	if (v) {
-		*id = atoll(v);
-		return 0;
-	}
+	if (v)
+		return vdm_parse_uint(v, 10, id) < 0
+			? vdm_err(err, -EINVAL, "vios: partition %s: id '%s' unusable", partition, v)
+			: 0;
 	json_t *names = json_object();
 	int rc = vios_hmc_names(st, names, err);
 	const char *k;
@@ -962,13 +962,15 @@ static int vios_partition_id(struct vios_state *st, const char *partition, int64
 	if (rc == 0)
 		json_object_foreach(names, k, n)
 			if (!strcmp(json_string_value(n), partition))
-				*id = atoll(k);
+				if (vdm_parse_uint(k, 10, id) < 0)
+					*id = -1;
 	json_decref(names);
 	if (rc < 0)
 		return rc;
 	if (*id < 0) {
-		long long lid;
-		if (sscanf(partition, "lpar-id-%lld", &lid) == 1 && lid > 0) {
+		int64_t lid;
+		if (!strncmp(partition, "lpar-id-", 8) && vdm_parse_uint(partition + 8, 10, &lid) == 0 &&
+		    lid > 0) {
 			*id = lid;
 			return 0;
 		}
