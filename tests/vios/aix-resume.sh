@@ -124,4 +124,25 @@ r=$(rc_of run "$c" undo lpar1 datavg); say "undo after add_copy (exit $r)" "$c"
 check "undo after a crash after add_copy succeeds in a new process" test "$r" = 0
 check "... the copy is gone" test "$(copies "$c/lpar1")" = 0
 check "... the disk is gone" bash -c "! grep -q lpar1-datavg-m1 '$c/vios2/ioscli_lssp_-bd_-sp_rootvg_sp_-field_bdname_size_vtd_svsa_-fmt__.out'"
+
+# 4. the journal keeps what wait_disk learned with the step, and an older journal (without the
+#    facts column) is upgraded when opened
+if command -v sqlite3 >/dev/null; then
+	check "the wait_disk step's facts name the hdisk" test "$(sqlite3 "$b.state/lpar1+datavg.journal" \
+		"SELECT facts FROM steps WHERE kind = 'wait_disk'")" = '{"hdisk":"hdisk7"}'
+	o=$tmp/old.state; mkdir "$o"
+	sqlite3 "$o/lpar1+datavg.journal" "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT,
+		partition TEXT NOT NULL, vg TEXT NOT NULL, plan TEXT NOT NULL, status TEXT NOT NULL,
+		created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+		CREATE TABLE steps (run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,
+		kind TEXT NOT NULL, args TEXT NOT NULL, state TEXT NOT NULL, error TEXT,
+		started_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (run_id, seq));"
+	set +e; VDMIRROR_STATE=$o "$vdm" undo lpar1 datavg --backend vios --config "$tmp/b" --yes \
+		>"$o.out" 2>&1; set -e
+	check "an older journal gets the facts column" bash -c \
+		"sqlite3 '$o/lpar1+datavg.journal' 'PRAGMA table_info(steps)' | grep -q '|facts|'"
+else
+	echo "ok - # SKIP sqlite3 not installed: journal checks"
+fi
 [ "$fails" -eq 0 ]
