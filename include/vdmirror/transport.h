@@ -51,9 +51,11 @@ struct vdm_transport_opts {
  *                            transport refuses a path that exists. "script:/dev/null" discards.
  *   "replay:DIR"             answers from outputs recorded in DIR (docs/internals/vios.md)
  *   "local:"                 runs commands on this machine (fork/exec, no shell)
- * opts may be NULL. */
-int vdm_transport_open(const char *address, const struct vdm_transport_opts *opts,
-		       struct vdm_transport *t, struct vdm_error *err);
+ * with the default options. */
+int vdm_transport_open(const char *address, struct vdm_transport *t, struct vdm_error *err);
+/* The same with options (NULL: the defaults above). */
+int vdm_transport_open_opts(const char *address, const struct vdm_transport_opts *opts,
+			    struct vdm_transport *t, struct vdm_error *err);
 /* The ssh transport without an address string (the VIOS backend's servers and HMC). */
 int vdm_transport_ssh_open(const char *user, const char *host, int port,
 			   const struct vdm_transport_opts *opts, struct vdm_transport *t,

@@ -82,7 +82,7 @@ static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_er
 	if (rc < 0)
 		return rc;
 	struct vdm_transport x;
-	if ((rc = vdm_transport_open(address, NULL, &x, err)) < 0)
+	if ((rc = vdm_transport_open(address, &x, err)) < 0)
 		return (vdm_err_prefix(err, "discover %s: open %s", name, address), rc);
 	if (!json_is_array(json_object_get(part, "vgs")))
 		json_object_set_new(part, "vgs", json_array());

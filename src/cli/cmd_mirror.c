@@ -73,7 +73,7 @@ int mirror_backend_open(struct mirror_env *e, struct vdm_error *err)
 	e->backend_open = true;
 	if (o->script) {
 		CLEANUP_FREE char *addr = xasprintf("script:%s", o->script);
-		rc = vdm_transport_open(addr, NULL, &e->script, err);
+		rc = vdm_transport_open(addr, &e->script, err);
 		if (rc < 0) {
 			err->exit_code = VDM_EXIT_INPUT;
 			return rc;
@@ -200,7 +200,7 @@ static int mirror_client_transport(struct mirror_env *e, const char *partition, 
 		err->exit_code = VDM_EXIT_BACKEND;
 		return rc;
 	}
-	rc = vdm_transport_open(addr, NULL, &e->exec, err);
+	rc = vdm_transport_open(addr, &e->exec, err);
 	if (rc < 0) {
 		vdm_err_prefix(err, "partition %s", partition);
 		err->exit_code = VDM_EXIT_BACKEND;

@@ -22,8 +22,13 @@ static const struct transport_scheme transport_schemes[] = {
 	{ NULL, NULL },
 };
 
-int vdm_transport_open(const char *address, const struct vdm_transport_opts *opts,
-		       struct vdm_transport *t, struct vdm_error *err)
+int vdm_transport_open(const char *address, struct vdm_transport *t, struct vdm_error *err)
+{
+	return vdm_transport_open_opts(address, NULL, t, err);
+}
+
+int vdm_transport_open_opts(const char *address, const struct vdm_transport_opts *opts,
+			    struct vdm_transport *t, struct vdm_error *err)
 {
 	const struct vdm_transport_opts none = { 0 };
 	memset(t, 0, sizeof *t);

@@ -51,7 +51,7 @@ static int setup(void **state)
 		usleep(20000);
 	struct vdm_error err = { 0 };
 	char *addr = xasprintf("agent:unix:%s", sock);
-	int rc = vdm_transport_open(addr, NULL, &x, &err);
+	int rc = vdm_transport_open(addr, &x, &err);
 	free(addr);
 	if (rc < 0) {
 		fprintf(stderr, "open: %s\n", err.msg);
@@ -178,7 +178,7 @@ static void test_oversized_line(void **state)
 	assert_non_null(strstr(buf, "\"id\":5,\"ok\":true"));
 	char *addr = xasprintf("agent:unix:%s", sock);
 	struct vdm_error err = { 0 };
-	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
 	free(addr);
 }
 
@@ -269,7 +269,7 @@ static void with_fake_peer(int mode, json_t **reply, struct vdm_error *err, int 
 	pthread_create(&t, NULL, fake_peer, &f);
 	struct vdm_transport y;
 	char *addr = xasprintf("agent:unix:%s", path);
-	assert_int_equal(vdm_transport_open(addr, NULL, &y, err), 0);
+	assert_int_equal(vdm_transport_open(addr, &y, err), 0);
 	free(addr);
 	json_t *req = json_pack("{s:s}", "op", "hello");
 	*rc = vdm_transport_request(&y, req, reply, 300, err);
@@ -307,9 +307,9 @@ static void test_connect_refused(void **state)
 {
 	struct vdm_transport y;
 	struct vdm_error err = { 0 };
-	assert_true(vdm_transport_open("agent:unix:/nonexistent/lpar3.agent", NULL, &y, &err) < 0);
+	assert_true(vdm_transport_open("agent:unix:/nonexistent/lpar3.agent", &y, &err) < 0);
 	assert_non_null(strstr(err.msg, "agent lpar3 (/nonexistent/lpar3.agent): connect"));
-	assert_true(vdm_transport_open("agent:tcp:1.2.3.4", NULL, &y, &err) < 0);
+	assert_true(vdm_transport_open("agent:tcp:1.2.3.4", &y, &err) < 0);
 	assert_non_null(strstr(err.msg, "want agent:unix:PATH"));
 }
 
@@ -425,7 +425,7 @@ static void test_script_mode(void **state)
 	char *addr = xasprintf("script:%s", path);
 	struct vdm_transport y;
 	struct vdm_error err = { 0 };
-	assert_int_equal(vdm_transport_open(addr, NULL, &y, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &y, &err), 0);
 	free(addr);
 	const struct vdm_client_ops *lvm = vdm_client_find("linux-lvm"), *md = vdm_client_find("linux-md");
 	assert_non_null(lvm);

@@ -256,7 +256,7 @@ int main(int argc, char **argv)
 	char *addr = xasprintf("agent:unix:%s", argv[2]);
 	struct vdm_transport x;
 	struct vdm_error err = { 0 };
-	REQUIRE(vdm_transport_open(addr, NULL, &x, &err) == 0, "open %s: %s", addr, err.msg);
+	REQUIRE(vdm_transport_open(addr, &x, &err) == 0, "open %s: %s", addr, err.msg);
 	free(addr);
 	/* the agent starts late in the guest's init: allow it some time to answer */
 	json_t *hello = NULL;

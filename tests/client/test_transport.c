@@ -61,7 +61,7 @@ static void local_runs(void **state)
 {
 	struct vdm_transport t;
 	struct vdm_error err = { 0 };
-	assert_int_equal(vdm_transport_open("local:", NULL, &t, &err), 0);
+	assert_int_equal(vdm_transport_open("local:", &t, &err), 0);
 	assert_string_equal(t.scheme, "local");
 	char *out = NULL;
 	char *echo[] = { (char *)"echo", (char *)"a b", (char *)"$(id)", NULL };
@@ -78,8 +78,8 @@ static void local_runs(void **state)
 	char *cmt[] = { (char *)VDM_SCRIPT_COMMENT, (char *)"x", NULL };
 	assert_int_equal(vdm_transport_run(&t, cmt, 5000, &out, &err), -EINVAL);
 	vdm_transport_close(&t);
-	assert_true(vdm_transport_open("local:x", NULL, &t, &err) < 0);
-	assert_true(vdm_transport_open("telnet:h", NULL, &t, &err) < 0);
+	assert_true(vdm_transport_open("local:x", &t, &err) < 0);
+	assert_true(vdm_transport_open("telnet:h", &t, &err) < 0);
 }
 
 /* A command past its deadline is killed, with what it started in the background. */
@@ -90,7 +90,7 @@ static void local_deadline(void **state)
 	CLEANUP_FREE char *script = xasprintf("sleep 30 & echo $! > %s; wait", pidf);
 	struct vdm_transport t;
 	struct vdm_error err = { 0 };
-	assert_int_equal(vdm_transport_open("local:", NULL, &t, &err), 0);
+	assert_int_equal(vdm_transport_open("local:", &t, &err), 0);
 	char *argv[] = { (char *)"sh", (char *)"-c", script, NULL };
 	char *out = NULL;
 	assert_int_equal(vdm_transport_run(&t, argv, 300, &out, &err), -ETIMEDOUT);
@@ -116,7 +116,7 @@ static void local_output_cap(void **state)
 	struct vdm_transport_opts o = { .max_output = 1000 };
 	struct vdm_transport t;
 	struct vdm_error err = { 0 };
-	assert_int_equal(vdm_transport_open("local:", &o, &t, &err), 0);
+	assert_int_equal(vdm_transport_open_opts("local:", &o, &t, &err), 0);
 	char *big[] = { (char *)"head", (char *)"-c", (char *)"100000", (char *)"/dev/zero", NULL };
 	char *out = NULL;
 	assert_int_equal(vdm_transport_run(&t, big, 5000, &out, &err), -E2BIG);
@@ -138,7 +138,7 @@ static void script_new_file_only(void **state)
 	struct vdm_transport t;
 	struct vdm_error err = { 0 };
 	mode_t old = umask(0277);     /* the transport sets 0700 whatever the umask */
-	assert_int_equal(vdm_transport_open(addr, NULL, &t, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &t, &err), 0);
 	umask(old);
 	assert_true(vdm_transport_scripting(&t));
 	char *cmd[] = { (char *)"echo", (char *)"hi there", NULL };
@@ -151,7 +151,7 @@ static void script_new_file_only(void **state)
 	assert_string_equal(got, "#!/bin/sh\nset -eu\necho 'hi there'\n");
 
 	/* a second open of the same name: refused, the file unchanged */
-	assert_int_equal(vdm_transport_open(addr, NULL, &t, &err), -EEXIST);
+	assert_int_equal(vdm_transport_open(addr, &t, &err), -EEXIST);
 	assert_non_null(strstr(err.msg, "exists already"));
 	CLEANUP_FREE char *again = slurp(path);
 	assert_string_equal(again, got);
@@ -161,18 +161,18 @@ static void script_new_file_only(void **state)
 	CLEANUP_FREE char *link = xasprintf("%s/link", d);
 	CLEANUP_FREE char *laddr = xasprintf("script:%s", link);
 	assert_int_equal(symlink(target, link), 0);
-	assert_int_equal(vdm_transport_open(laddr, NULL, &t, &err), -EEXIST);
+	assert_int_equal(vdm_transport_open(laddr, &t, &err), -EEXIST);
 	assert_non_null(strstr(err.msg, "symbolic link"));
 	assert_int_equal(access(target, F_OK), -1);
 	FILE *f = fopen(target, "w");
 	fputs("victim\n", f);
 	fclose(f);
-	assert_int_equal(vdm_transport_open(laddr, NULL, &t, &err), -EEXIST);
+	assert_int_equal(vdm_transport_open(laddr, &t, &err), -EEXIST);
 	CLEANUP_FREE char *victim = slurp(target);
 	assert_string_equal(victim, "victim\n");
 
 	/* /dev/null discards (the ibmi operator's notes when nothing is scripted) */
-	assert_int_equal(vdm_transport_open("script:/dev/null", NULL, &t, &err), 0);
+	assert_int_equal(vdm_transport_open("script:/dev/null", &t, &err), 0);
 	assert_int_equal(vdm_transport_run(&t, cmd, -1, NULL, &err), 0);
 	vdm_transport_close(&t);
 	rm_rf(d);

@@ -126,7 +126,7 @@ static void discover_system1(void **state)
 	struct vdm_transport x;
 	struct vdm_client aix;
 	assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
-	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
 	free(addr);
 	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
 	assert_int_equal(vdm_client_discover(&aix, lpar1, &err), 0);
@@ -168,7 +168,7 @@ static void mirror_script(void **state)
 	struct vdm_transport x;
 	struct vdm_client aix;
 	struct vdm_error err = {0};
-	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
 	assert_int_equal(vdm_backend_open("vios", dir, &b, &err), 0);
 	assert_int_equal(vdm_backend_script_to(&b, &x, &err), 0);
 	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1-rootvg-m1", 9600, &err), 0);
@@ -234,7 +234,7 @@ static void script_without_wait(void **state)
 	struct vdm_transport x;
 	struct vdm_client aix;
 	struct vdm_error err = {0};
-	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
 	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
 	assert_int_equal(vdm_client_add_pv(&aix, "datavg", "lpar1-datavg-m1", &err), -ENOENT);
 	assert_non_null(strstr(err.msg, "wait_disk"));
@@ -278,7 +278,7 @@ static void failed_path(void **state)
 	struct vdm_transport x;
 	struct vdm_client aix;
 	assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
-	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
 	free(addr);
 	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
 	assert_int_equal(vdm_client_discover(&aix, lpar1, &err), 0);
@@ -383,7 +383,7 @@ static void script_delete_unmap(void **state)
 	struct vdm_backend b;
 	struct vdm_transport x;
 	struct vdm_error err = {0};
-	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
 	assert_int_equal(vdm_backend_open("vios", dir, &b, &err), 0);
 	assert_int_equal(vdm_backend_script_to(&b, &x, &err), 0);
 	assert_int_equal(vdm_backend_unmap_disk(&b, "lpar1", "lpar1_hd02", &err), 0);
@@ -495,7 +495,7 @@ static void quoting_and_transports(void **state)
 	struct vdm_error err = {0};
 	CLEANUP_FREE char *dir = sys1();
 	CLEANUP_FREE char *addr = xasprintf("replay:%s/lpar1", dir);
-	assert_int_equal(vdm_transport_open(addr, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
 	char *bad[] = { (char *)"rm", (char *)"-rf", (char *)"/", NULL };
 	char *out = NULL;
 	assert_int_equal(vdm_transport_run(&x, bad, 1000, &out, &err), -ENOENT);
@@ -503,14 +503,14 @@ static void quoting_and_transports(void **state)
 	char *cmt[] = { (char *)VDM_SCRIPT_COMMENT, (char *)"x", NULL };
 	assert_int_equal(vdm_transport_run(&x, cmt, 1000, &out, &err), -EINVAL);   /* script-only form */
 	vdm_transport_close(&x);
-	assert_true(vdm_transport_open("nope:x", NULL, &x, &err) < 0);
-	assert_true(vdm_transport_open("ssh:nouser", NULL, &x, &err) < 0);
-	assert_true(vdm_transport_open("ssh:u@h:99999", NULL, &x, &err) < 0);
+	assert_true(vdm_transport_open("nope:x", &x, &err) < 0);
+	assert_true(vdm_transport_open("ssh:nouser", &x, &err) < 0);
+	assert_true(vdm_transport_open("ssh:u@h:99999", &x, &err) < 0);
 
 	/* ibmi writes operator steps into a script, and refuses to pretend anything else */
 	CLEANUP_FREE char *path = new_script_path();
 	CLEANUP_FREE char *sa = xasprintf("script:%s", path);
-	assert_int_equal(vdm_transport_open(sa, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(sa, &x, &err), 0);
 	const struct vdm_client_ops *ibmi = vdm_client_find("ibmi");
 	assert_int_equal(ibmi->caps, VDM_CLIENT_SCRIPT);
 	assert_int_equal(vdm_client_open("ibmi", &x, &c, &err), 0);
@@ -522,7 +522,7 @@ static void quoting_and_transports(void **state)
 	assert_non_null(strstr(got, "# IBM i: start mirrored protection for ASP ASP1"));
 	addr[0] = 0;
 	CLEANUP_FREE char *ra = xasprintf("replay:%s/lpar1", dir);
-	assert_int_equal(vdm_transport_open(ra, NULL, &x, &err), 0);
+	assert_int_equal(vdm_transport_open(ra, &x, &err), 0);
 	assert_int_equal(vdm_client_open("ibmi", &x, &c, &err), 0);
 	assert_int_equal(vdm_client_add_copy(&c, "ASP1", "-", 2, NULL, &err), -ENOTSUP);
 	vdm_client_close(&c);

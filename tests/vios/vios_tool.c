@@ -33,7 +33,7 @@ static struct vdm_transport_opts tool_opts(void)
 static int tool_open(const char *addr, struct vdm_transport *x, struct vdm_error *err)
 {
 	struct vdm_transport_opts o = tool_opts();
-	return vdm_transport_open(addr, &o, x, err);
+	return vdm_transport_open_opts(addr, &o, x, err);
 }
 
 static int fail(const struct vdm_error *err)
@@ -88,7 +88,7 @@ static int cmd_script(struct vdm_backend *b, const char *planfile, const char *o
 	struct vdm_client drv = {0};
 	CLEANUP_FREE char *sa = xasprintf("script:%s", out);
 	if (rc == 0)
-		rc = vdm_transport_open(sa, NULL, &x, err);
+		rc = vdm_transport_open(sa, &x, err);
 	if (rc == 0)
 		rc = vdm_backend_script_to(b, &x, err);
 	size_t i;

@@ -281,7 +281,7 @@ static int vios_exec_for(struct vios_state *st, const char *name, const char *ad
 	int rc;
 	if (st->dir) {
 		CLEANUP_FREE char *a = xasprintf("replay:%s/%s", st->dir, name);
-		rc = vdm_transport_open(a, NULL, x, err);
+		rc = vdm_transport_open(a, x, err);
 	} else {
 #ifdef VDM_HAVE_LIBSSH
 		struct vdm_transport_opts o = { .ssh_key = st->key, .ssh_known_hosts = st->known_hosts };
