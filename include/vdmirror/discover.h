@@ -9,7 +9,7 @@
 
 /* Discovers through backend b, then for each partition (only `partition` when not NULL; the
  * others are dropped from the result) opens its client transport (client_address, then
- * vdm_exec_open) and lets the drivers for its os fill "vgs" (Linux: linux-lvm and linux-md).
+ * vdm_transport_open) and lets the drivers for its os fill "vgs" (Linux: linux-lvm and linux-md).
  * Each VG object gets a "client" field beside the formats-v1 ones (a producer may add fields):
  * the name of the driver that reported it. The result is checked with vdm_inventory_parse_json
  * before it is returned: *inventory is a valid formats-v1 document (caller decrefs). Errors name

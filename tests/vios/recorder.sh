@@ -2,7 +2,7 @@
 # recorder.sh FIXTURES STATE: the sshd ForceCommand of the end-to-end test. It stands in for
 # the VIOS padmin shell, the HMC and the AIX partition (no Power hardware here: this is the
 # mock, and it says so): it logs every command it receives to STATE/received.log and answers
-# from the recorded outputs in FIXTURES/<host>/ (file names as in src/client/exec_replay.c).
+# from the recorded outputs in FIXTURES/<host>/ (file names as in src/transport/replay.c).
 # Which host it plays comes from the loopback address the client connected to.
 fx=$1 st=$2
 set -- $SSH_CONNECTION
