@@ -1,8 +1,8 @@
 /* apply.h: turning a plan into journaled steps (create disk, map, wait, add PV, add copy, wait
  * for sync, verify), running them with a crash-safe SQLite journal, resuming and undoing.
  *
- * One journal file per partition+VG in a state folder ($VDMIRROR_STATE, default
- * /var/lib/vdmirror). Every step is written "started" before it runs and "done" after, each in
+ * One journal file per partition+VG in a state folder (default /var/lib/vdmirror; the CLI
+ * takes $VDMIRROR_STATE). Every step is written "started" before it runs and "done" after, each in
  * its own transaction, so after a crash the journal says exactly which steps may have happened.
  * Steps are idempotent by name (backend and client contracts), so a step found "started" is
  * simply run again. */
@@ -63,7 +63,7 @@ bool vdm_run_unfinished(const struct vdm_run *run);
 /* ---- journal (journal.c) ---- */
 struct vdm_journal;
 
-/* The state folder: dir if not NULL, else $VDMIRROR_STATE, else /var/lib/vdmirror. */
+/* The state folder: dir if not NULL (the CLI passes $VDMIRROR_STATE), else /var/lib/vdmirror. */
 const char *vdm_state_dir(const char *dir);
 /* Path of the journal of partition+vg in state_dir (caller frees). */
 char *vdm_journal_path(const char *state_dir, const char *partition, const char *vg);
@@ -122,10 +122,15 @@ struct vdm_apply_ctx {
 	int64_t wait_disk_timeout_ms;   /* 0 = 60 s */
 	int64_t sync_stall_ms;          /* no sync progress for this long fails; 0 = 300 s */
 	int64_t sync_poll_ms;           /* 0 = 500 ms */
+	/* Crash point for tests, in the syntax of VDMIRROR_FAULT (the front end reads the
+	 * variable; the library reads no environment); NULL: none. */
+	const char *fault;
 };
 
-/* Runs the run's steps that are not done, in order, recording each before and after.
- * VDMIRROR_FAULT=KIND[:N][:ran|:done] (debugging and tests only) makes the process _exit(99)
+/* Runs the run's steps that are not done, in order, recording each before and after (j NULL:
+ * script mode, recorded in memory only; with a script transport the sync wait and the verify
+ * step are the script reader's and do nothing here).
+ * ctx->fault = "KIND[:N][:ran|:done]" (debugging and tests only) makes the process _exit(99)
  * right after the "started" record of the N-th step of KIND (default 1st); with ":ran" after
  * the step ran but before its "done" record; with ":done" after its "done" record. On a step failure the run becomes "failed", the step keeps
  * its error text, and the error is returned (resume retries that step). */
