@@ -100,13 +100,20 @@ enum vdm_event_type {
 	VDM_EV_STEP_START, VDM_EV_STEP_DONE, VDM_EV_STEP_SKIP, VDM_EV_STEP_FAIL,
 	VDM_EV_SYNC,              /* percent, mib_done, mib_total, mib_per_s, eta_s */
 	VDM_EV_UNDO_START, VDM_EV_UNDO_DONE,
+	/* the session's (session.h); step is NULL in these */
+	VDM_EV_PLAN,              /* plan and inventory: the plan about to be confirmed and run */
+	VDM_EV_RESUME,            /* run: an unfinished run that is continued as journaled */
+	VDM_EV_NOTE,              /* message: something the user should know, not an error */
 };
 struct vdm_event {
 	enum vdm_event_type type;
 	const struct vdm_step *step;
 	size_t n_steps;
-	const char *message;      /* failure text for STEP_FAIL */
+	const char *message;      /* failure text for STEP_FAIL, the text of NOTE */
 	double percent, mib_done, mib_total, mib_per_s, eta_s;   /* eta_s < 0: unknown */
+	const struct vdm_plan *plan;            /* PLAN */
+	const struct vdm_inventory *inventory;  /* PLAN: the inventory the plan was made from */
+	const struct vdm_run *run;              /* RESUME */
 };
 
 struct vdm_apply_ctx {
