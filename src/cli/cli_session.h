@@ -39,6 +39,9 @@ int cli_report_undo(struct cli_run *r, const char *partition, const char *vg,
 /* A failure before anything ran: the JSON result line (--json), the message, the exit code. */
 int cli_session_fail(struct cli_run *r, const struct vdm_error *err);
 
+/* The session's on_event for the progress display (cli_progress.c); arg is the cli_run. */
+void cli_on_event(void *arg, const struct vdm_event *ev);
+
 /* Prints a JSON event line (--json) and frees ev. */
 void cli_json_event(json_t *ev);
 
