@@ -24,8 +24,8 @@ struct vdm_plan;
  * before and after). inv is the inventory the plan was made from. */
 void cli_print_plan(const struct vdm_inventory *inv, const struct vdm_plan *plan);
 
-/* Prints "vdmirror <cmd>: <message>" on stderr once and returns the exit code that fits the
- * error (err->exit_code if set, else 1 for -EINVAL/-ENOENT, 2 for -ENOSPC, 4 otherwise). */
+/* Prints "vdmirror <cmd>: <message>" on stderr once and returns the exit code of the error's
+ * kind (vdm_err_exit_of: never chosen from the message text). */
 int cli_fail(const char *cmd, const struct vdm_error *err);
 
 /* ---- the storage-server options of inventory, mirror, apply, undo (cli_backend.c) ---- */
