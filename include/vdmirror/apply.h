@@ -9,6 +9,7 @@
 #ifndef VDMIRROR_APPLY_H
 #define VDMIRROR_APPLY_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -132,6 +133,10 @@ struct vdm_apply_ctx {
 	/* Crash point for tests, in the syntax of VDMIRROR_FAULT (the front end reads the
 	 * variable; the library reads no environment); NULL: none. */
 	const char *fault;
+	/* When not NULL and non-zero (a signal handler sets it), the run stops before its next
+	 * step: the step in flight finishes and is journaled, the run stays unfinished, the
+	 * error has kind VDM_ERR_STOPPED. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Runs the run's steps that are not done, in order, recording each before and after (j NULL:

@@ -28,6 +28,7 @@ enum vdm_err_kind {
 	VDM_ERR_STALE,         /* a saved plan the live system no longer allows      exit 2 */
 	VDM_ERR_UNPROTECTED,   /* verification found an LV below its level           exit 3 */
 	VDM_ERR_BACKEND,       /* a backend, client, agent or the journal failed     exit 4 */
+	VDM_ERR_STOPPED,       /* stopped on request between steps (resume goes on)  exit 4 */
 };
 
 struct vdm_error {

@@ -10,6 +10,7 @@
 #ifndef VDMIRROR_SESSION_H
 #define VDMIRROR_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -30,6 +31,9 @@ struct vdm_session_opts {
 	 * system. NULL: changes are made. */
 	const char *script;
 	const char *fault;            /* crash point for tests (apply.h, ctx.fault); NULL: none */
+	/* Set to non-zero (by a SIGTERM handler, say) to stop a run before its next step, the
+	 * journal keeping it unfinished (kind VDM_ERR_STOPPED); NULL: never. */
+	const volatile sig_atomic_t *stop;
 	int64_t wait_disk_timeout_ms; /* 0: the engine's default (60 s) */
 	int64_t sync_stall_ms;        /* 0: the engine's default (300 s) */
 	/* Progress: the engine's step events (apply.h) and the session's own (VDM_EV_PLAN ...). */

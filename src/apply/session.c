@@ -302,6 +302,7 @@ static void session_ctx(struct vdm_session *s, struct vdm_apply_ctx *ctx)
 	ctx->wait_disk_timeout_ms = s->o.wait_disk_timeout_ms;
 	ctx->sync_stall_ms = s->o.sync_stall_ms;
 	ctx->fault = s->o.fault;
+	ctx->stop = s->o.stop;
 }
 
 /* Runs s->run and fills the timing part of res (may be NULL). */

@@ -386,6 +386,10 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 		if (s->state == VDM_STEP_UNDONE)
 			return vdm_err(err, -EINVAL, "run %lld: step %d was undone; start a new run",
 				       (long long)run->id, s->seq);
+		if (ctx->stop && *ctx->stop)
+			return vdm_err_kind(err, -EINTR, VDM_ERR_STOPPED, "run %lld of %s/%s: stopped"
+					    " before step %d; resume continues it", (long long)run->id,
+					    run->partition, run->vg, s->seq);
 		rc = apply_record(j, run, s, VDM_STEP_STARTED, NULL, err);
 		if (rc < 0)
 			return rc;

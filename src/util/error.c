@@ -72,6 +72,7 @@ enum vdm_exit vdm_err_kind_exit(enum vdm_err_kind kind)
 	case VDM_ERR_UNPROTECTED:
 		return VDM_EXIT_UNPROTECTED;
 	case VDM_ERR_BACKEND:
+	case VDM_ERR_STOPPED:
 		return VDM_EXIT_BACKEND;
 	case VDM_ERR_UNSET:
 		break;
@@ -82,7 +83,8 @@ enum vdm_exit vdm_err_kind_exit(enum vdm_err_kind kind)
 const char *vdm_err_kind_name(enum vdm_err_kind kind)
 {
 	static const char *const names[] = { "unset", "input", "not_found", "busy", "declined",
-					     "noplan", "stale", "unprotected", "backend" };
+					     "noplan", "stale", "unprotected", "backend",
+					     "stopped" };
 	return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unset";
 }
 

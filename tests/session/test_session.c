@@ -3,7 +3,7 @@
  * here, so the replay is the mock, and it says so). Script mode: plan + run through the one
  * engine into a script, WAIT_DISK included, nothing journaled; live mode on a system that
  * cannot be changed: the failed run is journaled, resumed, refused to apply over, undone;
- * the error kinds of the refusals. */
+ * a stop request between steps; the error kinds of the refusals. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -218,6 +218,39 @@ static void run_fail_resume_undo(void **unused)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A stop request (watch's SIGTERM) ends the run between steps, the journal keeping it
+ * unfinished: the next session resumes it. */
+static void stop_between_steps(void **unused)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmp[] = "/tmp/vdm-session-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	CLEANUP_FREE char *state = xasprintf("%s/state", tmp);
+	struct seen seen = { .answer = true };
+	static volatile sig_atomic_t stop = 1;
+	struct vdm_session_opts o = opts_for(dir, state, NULL, &seen);
+	o.stop = &stop;
+	struct vdm_session *s;
+	struct vdm_error err = { 0 };
+	struct vdm_session_result res;
+	assert_int_equal(vdm_session_open(&o, &s, &err), 0);
+	assert_true(vdm_session_mirror(s, &req2, 0, &res, &err) < 0);
+	assert_int_equal(err.kind, VDM_ERR_STOPPED);
+	assert_int_equal(seen.starts[VDM_STEP_CREATE_DISK], 0);
+	assert_true(vdm_run_unfinished(res.run));
+	assert_int_equal(res.run->steps[0].state, VDM_STEP_PLANNED);
+	vdm_session_close(s);
+	stop = 0;
+	seen = (struct seen){ .answer = true };
+	assert_int_equal(vdm_session_open(&o, &s, &err), 0);
+	assert_true(vdm_session_mirror(s, &req2, 0, &res, &err) < 0);   /* read-only: fails */
+	assert_int_equal(seen.resumes, 1);
+	assert_int_equal(seen.starts[VDM_STEP_CREATE_DISK], 1);
+	vdm_session_close(s);
+	CLEANUP_FREE char *cmd = xasprintf("rm -rf %s", tmp);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void refusals(void **unused)
 {
 	CLEANUP_FREE char *dir = sys1();
@@ -273,7 +306,7 @@ static void kinds(void **unused)
 	static const struct { enum vdm_err_kind k; enum vdm_exit x; } t[] = {
 		{ VDM_ERR_INPUT, 1 }, { VDM_ERR_NOT_FOUND, 1 }, { VDM_ERR_BUSY, 1 },
 		{ VDM_ERR_DECLINED, 1 }, { VDM_ERR_NOPLAN, 2 }, { VDM_ERR_STALE, 2 },
-		{ VDM_ERR_UNPROTECTED, 3 }, { VDM_ERR_BACKEND, 4 },
+		{ VDM_ERR_UNPROTECTED, 3 }, { VDM_ERR_BACKEND, 4 }, { VDM_ERR_STOPPED, 4 },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		vdm_err_kind(&err, -EIO, t[i].k, "x");
@@ -299,6 +332,7 @@ int main(void)
 		cmocka_unit_test(script_mode),
 		cmocka_unit_test(dry_run_and_decline),
 		cmocka_unit_test(run_fail_resume_undo),
+		cmocka_unit_test(stop_between_steps),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(kinds),
 	};
