@@ -1,14 +1,15 @@
 /* apply.h: turning a plan into journaled steps (create disk, map, wait, add PV, add copy, wait
  * for sync, verify), running them with a crash-safe SQLite journal, resuming and undoing.
  *
- * One journal file per partition+VG in a state folder ($VDMIRROR_STATE, default
- * /var/lib/vdmirror). Every step is written "started" before it runs and "done" after, each in
+ * One journal file per partition+VG in a state folder (default /var/lib/vdmirror; the CLI
+ * takes $VDMIRROR_STATE). Every step is written "started" before it runs and "done" after, each in
  * its own transaction, so after a crash the journal says exactly which steps may have happened.
  * Steps are idempotent by name (backend and client contracts), so a step found "started" is
  * simply run again. */
 #ifndef VDMIRROR_APPLY_H
 #define VDMIRROR_APPLY_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -64,7 +65,7 @@ bool vdm_run_unfinished(const struct vdm_run *run);
 /* ---- journal (journal.c) ---- */
 struct vdm_journal;
 
-/* The state folder: dir if not NULL, else $VDMIRROR_STATE, else /var/lib/vdmirror. */
+/* The state folder: dir if not NULL (the CLI passes $VDMIRROR_STATE), else /var/lib/vdmirror. */
 const char *vdm_state_dir(const char *dir);
 /* Path of the journal of partition+vg in state_dir (caller frees). */
 char *vdm_journal_path(const char *state_dir, const char *partition, const char *vg);
@@ -102,18 +103,26 @@ enum vdm_event_type {
 	VDM_EV_STEP_START, VDM_EV_STEP_DONE, VDM_EV_STEP_SKIP, VDM_EV_STEP_FAIL,
 	VDM_EV_SYNC,              /* percent, mib_done, mib_total, mib_per_s, eta_s */
 	VDM_EV_UNDO_START, VDM_EV_UNDO_DONE,
+	/* the session's (session.h); step is NULL in these */
+	VDM_EV_PLAN,              /* plan and inventory: the plan about to be confirmed and run */
+	VDM_EV_RESUME,            /* run: an unfinished run that is continued as journaled */
+	VDM_EV_NOTE,              /* message: something the user should know, not an error */
 };
 struct vdm_event {
 	enum vdm_event_type type;
 	const struct vdm_step *step;
 	size_t n_steps;
-	const char *message;      /* failure text for STEP_FAIL */
+	const char *message;      /* failure text for STEP_FAIL, the text of NOTE */
 	double percent, mib_done, mib_total, mib_per_s, eta_s;   /* eta_s < 0: unknown */
+	const struct vdm_plan *plan;            /* PLAN */
+	const struct vdm_inventory *inventory;  /* PLAN: the inventory the plan was made from */
+	const struct vdm_run *run;              /* RESUME */
 };
 
 struct vdm_apply_ctx {
 	struct vdm_backend *backend;
 	struct vdm_client *client;      /* the partition's driver, open on its transport */
+	bool script;                    /* client and backend write a script: nothing runs */
 	/* The verify step: fresh discovery, then the protection rules on every LV of the plan.
 	 * Returns 0, or an error with exit_code VDM_EXIT_UNPROTECTED / VDM_EXIT_BACKEND. */
 	int (*verify)(void *arg, const json_t *plan, struct vdm_error *err);
@@ -123,10 +132,19 @@ struct vdm_apply_ctx {
 	int64_t wait_disk_timeout_ms;   /* 0 = 60 s */
 	int64_t sync_stall_ms;          /* no sync progress for this long fails; 0 = 300 s */
 	int64_t sync_poll_ms;           /* 0 = 500 ms */
+	/* Crash point for tests, in the syntax of VDMIRROR_FAULT (the front end reads the
+	 * variable; the library reads no environment); NULL: none. */
+	const char *fault;
+	/* When not NULL and non-zero (a signal handler sets it), the run stops before its next
+	 * step: the step in flight finishes and is journaled, the run stays unfinished, the
+	 * error has kind VDM_ERR_STOPPED. */
+	const volatile sig_atomic_t *stop;
 };
 
-/* Runs the run's steps that are not done, in order, recording each before and after.
- * VDMIRROR_FAULT=KIND[:N][:ran|:done] (debugging and tests only) makes the process _exit(99)
+/* Runs the run's steps that are not done, in order, recording each before and after (j NULL:
+ * script mode, recorded in memory only; with a script transport the sync wait and the verify
+ * step are the script reader's and do nothing here).
+ * ctx->fault = "KIND[:N][:ran|:done]" (debugging and tests only) makes the process _exit(99)
  * right after the "started" record of the N-th step of KIND (default 1st); with ":ran" after
  * the step ran but before its "done" record; with ":done" after its "done" record. On a step failure the run becomes "failed", the step keeps
  * its error text, and the error is returned (resume retries that step). */

@@ -10,6 +10,7 @@
 #ifndef VDMIRROR_BACKEND_H
 #define VDMIRROR_BACKEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 #include "vdmirror/error.h"
@@ -22,12 +23,74 @@ enum vdm_backend_caps {
 	VDM_BACKEND_SCRIPT    = 1 << 3,   /* can write the commands instead of running them */
 };
 
+/* ---- configuration: key=value pairs, declared by each backend (nbdkit's .config) ----
+ *
+ * A backend's configuration is one string of entries separated by ';' ("vios1,vios2;user=padmin;
+ * lpar1=3"), or lines of a file. Each entry is key=value; an entry without '=' is the value of
+ * the backend's bare key (config_bare: the qemu lab folder, the vios host list). Every backend
+ * lists the keys it takes in config_keys, each with one line of help that `vdmirror COMMAND
+ * --help` prints; the parser refuses an unknown key, an empty value and a key given twice (unless
+ * VDM_CONFIG_MULTI), so a backend's open() only checks values. One key is known to every
+ * backend: include=FILE reads more entries from FILE, one per line ('#' comments), a regular
+ * file of at most 64 KiB; errors about an entry read from a file name the file and line, never
+ * its text. */
+
+enum vdm_config_flags {
+	VDM_CONFIG_MULTI = 1 << 0,        /* may be given more than once (values add up) */
+};
+
+struct vdm_config_key {
+	/* "user"; or a pattern whose last part, in capitals, stands for any valid name
+	 * (vdm_name_valid): "host.SERVER" matches host.vios1, "PARTITION" matches lpar1. Exact
+	 * keys win over patterns, "x.NAME" patterns over a bare "NAME". */
+	const char *key;
+	const char *value;                /* placeholder in the help: "NAME", "N", "FILE" */
+	const char *help;                 /* one line */
+	unsigned flags;
+};
+
+struct vdm_config_pair {
+	char *key, *value;
+	const struct vdm_config_key *def; /* the declaration it matched */
+	char *file;                       /* read from this file (include=, a folder's config);
+					   * NULL: given directly */
+	int line;
+};
+
+struct vdm_config {
+	struct vdm_config_pair *v;
+	size_t n;
+};
+
+struct vdm_backend_ops;
+
+/* Parses text (entries separated by ';') and appends its pairs to *cfg (zero it first).
+ * Returns 0, or -EINVAL (kind VDM_ERR_INPUT) naming the entry; on error *cfg keeps the pairs
+ * added before. */
+int vdm_config_parse(const struct vdm_backend_ops *ops, const char *text, struct vdm_config *cfg,
+		     struct vdm_error *err);
+/* Appends one pair after the same checks (a front end adding a value it got elsewhere). */
+int vdm_config_add(const struct vdm_backend_ops *ops, struct vdm_config *cfg, const char *key,
+		   const char *value, struct vdm_error *err);
+/* Appends the entries of the file at path, one per line (include=FILE does this). */
+int vdm_config_read_file(const struct vdm_backend_ops *ops, struct vdm_config *cfg,
+			 const char *path, struct vdm_error *err);
+/* The value of the last pair whose key is exactly key; NULL when none. */
+const char *vdm_config_get(const struct vdm_config *cfg, const char *key);
+/* Fills *err (-EINVAL, kind VDM_ERR_INPUT) about pair p: "<backend> config: key=value: why"
+ * for a pair given directly, "<backend> config: FILE:LINE: key: why" for one read from a file
+ * (its value is not repeated: the file may be anything). */
+int vdm_config_bad(struct vdm_error *err, const char *backend, const struct vdm_config_pair *p,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void vdm_config_free(struct vdm_config *cfg);
+
 struct vdm_backend_ops {
 	const char *name;                 /* "qemu", "vios" */
 	unsigned caps;
 
-	/* config: backend-specific (a lab config file, a list of VIOS hosts, ...). */
-	int (*open)(const char *config, void **state, struct vdm_error *err);
+	/* The parsed configuration (only keys of config_keys, see above); the backend checks the
+	 * values and says which one is wrong with vdm_config_bad. */
+	int (*open)(const struct vdm_config *config, void **state, struct vdm_error *err);
 	void (*close)(void *state);
 
 	/* A formats-v1 inventory document of what the storage side knows: sites, frames, servers,
@@ -52,6 +115,11 @@ struct vdm_backend_ops {
 	 * open until the backend closes) instead of running them, for an admin to review;
 	 * discovery still reads the live system. */
 	int (*script_to)(void *state, struct vdm_transport *t, struct vdm_error *err);
+
+	/* The keys open() takes, ended by { NULL }; config_bare: the key an entry without '='
+	 * stands for (NULL: such an entry is an error). */
+	const struct vdm_config_key *config_keys;
+	const char *config_bare;
 };
 
 struct vdm_backend {
@@ -61,9 +129,16 @@ struct vdm_backend {
 
 /* Compiled-in backends by name; NULL when unknown. */
 const struct vdm_backend_ops *vdm_backend_find(const char *name);
+/* The i-th compiled-in backend (0..), NULL past the last: for help listings. */
+const struct vdm_backend_ops *vdm_backend_at(size_t i);
 
+/* Parses config (vdm_config_parse) and opens backend name with it. An unknown name is -ENOENT
+ * with kind VDM_ERR_NOT_FOUND; a bad config -EINVAL with kind VDM_ERR_INPUT. */
 int vdm_backend_open(const char *name, const char *config, struct vdm_backend *b,
 		     struct vdm_error *err);
+/* Same with pairs already parsed for this backend. */
+int vdm_backend_open_config(const char *name, const struct vdm_config *config,
+			    struct vdm_backend *b, struct vdm_error *err);
 void vdm_backend_close(struct vdm_backend *b);
 int vdm_backend_discover(struct vdm_backend *b, json_t **inventory, struct vdm_error *err);
 int vdm_backend_create_disk(struct vdm_backend *b, const char *pool, const char *disk,

@@ -17,7 +17,7 @@ static int stale(struct vdm_error *err, const struct vdm_plan *plan, const char 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return vdm_err_exit(err, -ESTALE, VDM_EXIT_NOPLAN,
+	return vdm_err_kind(err, -ESTALE, VDM_ERR_STALE,
 			    "plan for %s/%s is no longer valid: %s; make a new plan",
 			    plan->partition, plan->vg, msg);
 }

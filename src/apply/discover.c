@@ -35,7 +35,8 @@ static int discover_filter(json_t *inv, const char *name, struct vdm_error *err)
 			json_array_remove(parts, i);
 	}
 	if (json_array_size(parts) == 0)
-		return vdm_err(err, -ENOENT, "discover: no partition %s", name);
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "discover: no partition %s",
+				    name);
 	return 0;
 }
 

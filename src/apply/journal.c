@@ -62,10 +62,7 @@ static int64_t journal_now_ms(void)
 
 const char *vdm_state_dir(const char *dir)
 {
-	if (dir && *dir)
-		return dir;
-	const char *env = getenv("VDMIRROR_STATE");
-	return env && *env ? env : "/var/lib/vdmirror";
+	return dir && *dir ? dir : "/var/lib/vdmirror";
 }
 
 /* Names may hold '/' and ':' (formats.md): '/' cannot be in a file name, and '%' is not a

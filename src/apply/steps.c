@@ -117,10 +117,9 @@ struct apply_fault {
 	int nth;
 };
 
-static void apply_fault_parse(struct apply_fault *f)
+static void apply_fault_parse(struct apply_fault *f, const char *env)
 {
 	memset(f, 0, sizeof *f);
-	const char *env = getenv("VDMIRROR_FAULT");
 	if (!env || !*env)
 		return;
 	char buf[64];
@@ -278,10 +277,35 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 	}
 }
 
+/* Records a step's new state; without a journal (script mode: nothing happened that a resume
+ * or an undo would need to know) only in memory. */
+static int apply_record(struct vdm_journal *j, struct vdm_run *run, struct vdm_step *s,
+			enum vdm_step_state state, const char *error, struct vdm_error *err)
+{
+	if (j)
+		return vdm_journal_step(j, run->id, s, state, error, err);
+	s->state = state;
+	return 0;
+}
+
+static int apply_record_run(struct vdm_journal *j, struct vdm_run *run, const char *status,
+			    struct vdm_error *err)
+{
+	if (j)
+		return vdm_journal_run_status(j, run, status, err);
+	free(run->status);
+	run->status = xstrdup(status);
+	return 0;
+}
+
 static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 		      struct vdm_step *s, struct vdm_error *err)
 {
 	const char *disk = arg_str(s, "disk"), *pool = arg_str(s, "pool");
+	/* a script's reader waits for the sync and checks the result: nothing here to wait on */
+	if (ctx->script &&
+	    (s->kind == VDM_STEP_WAIT_SYNC || s->kind == VDM_STEP_VERIFY))
+		return 0;
 	switch (s->kind) {
 	case VDM_STEP_CREATE_DISK:
 		return vdm_backend_create_disk(ctx->backend, pool, disk,
@@ -338,8 +362,8 @@ static void apply_step_fail(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 	struct vdm_error jerr = { 0 };
 	/* The step stays "started": it may have half happened; resume re-runs it, undo reverses
 	 * it. Only the error text is added. */
-	vdm_journal_step(j, run->id, &run->steps[i], VDM_STEP_STARTED, err->msg, &jerr);
-	vdm_journal_run_status(j, run, "failed", &jerr);
+	apply_record(j, run, &run->steps[i], VDM_STEP_STARTED, err->msg, &jerr);
+	apply_record_run(j, run, "failed", &jerr);
 	struct vdm_event ev = { .type = VDM_EV_STEP_FAIL, .step = &run->steps[i],
 				.n_steps = run->n_steps, .message = err->msg };
 	apply_emit(ctx, &ev);
@@ -367,13 +391,13 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 		  struct vdm_error *err)
 {
 	struct apply_fault fault;
-	apply_fault_parse(&fault);
+	apply_fault_parse(&fault, ctx->fault);
 	int rc;
 
 	if ((rc = apply_recall(ctx, run, err)) < 0)
 		return rc;
 	if (strcmp(run->status, "running")) {
-		rc = vdm_journal_run_status(j, run, "running", err);
+		rc = apply_record_run(j, run, "running", err);
 		if (rc < 0)
 			return rc;
 	}
@@ -388,7 +412,11 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 		if (s->state == VDM_STEP_UNDONE)
 			return vdm_err(err, -EINVAL, "run %lld: step %d was undone; start a new run",
 				       (long long)run->id, s->seq);
-		rc = vdm_journal_step(j, run->id, s, VDM_STEP_STARTED, NULL, err);
+		if (ctx->stop && *ctx->stop)
+			return vdm_err_kind(err, -EINTR, VDM_ERR_STOPPED, "run %lld of %s/%s: stopped"
+					    " before step %d; resume continues it", (long long)run->id,
+					    run->partition, run->vg, s->seq);
+		rc = apply_record(j, run, s, VDM_STEP_STARTED, NULL, err);
 		if (rc < 0)
 			return rc;
 		apply_fault_point(&fault, run, i, FAULT_STARTED);
@@ -405,14 +433,14 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 			return rc;
 		}
 		apply_fault_point(&fault, run, i, FAULT_RAN);
-		rc = vdm_journal_step(j, run->id, s, VDM_STEP_DONE, NULL, err);
+		rc = apply_record(j, run, s, VDM_STEP_DONE, NULL, err);
 		if (rc < 0)
 			return rc;
 		apply_fault_point(&fault, run, i, FAULT_DONE);
 		ev.type = VDM_EV_STEP_DONE;
 		apply_emit(ctx, &ev);
 	}
-	return vdm_journal_run_status(j, run, "done", err);
+	return apply_record_run(j, run, "done", err);
 }
 
 /* ---- undo ---- */

@@ -23,6 +23,11 @@ const struct vdm_backend_ops *vdm_backend_find(const char *name)
 	return NULL;
 }
 
+const struct vdm_backend_ops *vdm_backend_at(size_t i)
+{
+	return i < sizeof backend_registry / sizeof backend_registry[0] ? backend_registry[i] : NULL;
+}
+
 /* A backend that fails without saying why gets a message that at least names the call. */
 static int backend_checked(const struct vdm_backend *b, const char *call, int rc,
 			   struct vdm_error *err)
@@ -38,16 +43,34 @@ static int backend_checked(const struct vdm_backend *b, const char *call, int rc
 	((b)->ops->slot ? backend_checked((b), #slot, (b)->ops->slot((b)->state, __VA_ARGS__, (err)), (err)) \
 			: vdm_err((err), -ENOTSUP, "backend %s cannot %s", (b)->ops->name, #slot))
 
-int vdm_backend_open(const char *name, const char *config, struct vdm_backend *b,
-		     struct vdm_error *err)
+int vdm_backend_open_config(const char *name, const struct vdm_config *config,
+			    struct vdm_backend *b, struct vdm_error *err)
 {
 	memset(b, 0, sizeof *b);
 	b->ops = vdm_backend_find(name);
 	if (!b->ops)
-		return vdm_err(err, -ENOENT, "no backend named %s", name);
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no backend named %s", name);
 	if (err)
 		err->msg[0] = '\0';
 	return backend_checked(b, "open", b->ops->open(config, &b->state, err), err);
+}
+
+int vdm_backend_open(const char *name, const char *config, struct vdm_backend *b,
+		     struct vdm_error *err)
+{
+	const struct vdm_backend_ops *ops = vdm_backend_find(name);
+	if (!ops) {
+		memset(b, 0, sizeof *b);
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no backend named %s", name);
+	}
+	struct vdm_config cfg = { 0 };
+	int rc = vdm_config_parse(ops, config, &cfg, err);
+	if (rc == 0)
+		rc = vdm_backend_open_config(name, &cfg, b, err);
+	else
+		memset(b, 0, sizeof *b);
+	vdm_config_free(&cfg);
+	return rc;
 }
 
 void vdm_backend_close(struct vdm_backend *b)

@@ -1,5 +1,4 @@
 /* cli_util.c: error printing and exit codes shared by the sub-commands. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include "cli.h"
@@ -7,17 +6,7 @@
 int cli_fail(const char *cmd, const struct vdm_error *err)
 {
 	fprintf(stderr, "vdmirror %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
-	if (err->exit_code)
-		return err->exit_code;
-	switch (err->code) {
-	case -EINVAL:
-	case -ENOENT:
-		return VDM_EXIT_INPUT;
-	case -ENOSPC:
-		return VDM_EXIT_NOPLAN;
-	default:
-		return VDM_EXIT_BACKEND;
-	}
+	return (int)vdm_err_exit_of(err);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)

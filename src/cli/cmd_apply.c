@@ -1,11 +1,13 @@
 /* cmd_apply.c: vdmirror apply PLAN.json: applies a saved plan after checking it against a
- * fresh discovery (refused, with nothing changed, when the world moved under it). */
+ * fresh discovery (refused, with nothing changed, when the world moved under it); the sequence
+ * is the library's (session.h, vdm_session_apply). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include "vdmirror/util.h"
 #include "cli.h"
-#include "mirror.h"
+#include "cli_session.h"
 
 static void apply_usage(FILE *f)
 {
@@ -18,31 +20,35 @@ static void apply_usage(FILE *f)
 	      "steps, sync, verify; resume with vdmirror mirror PARTITION VG --resume.\n\n"
 	      "exit codes: 0 every LV at the level, 1 bad input, 2 the plan is no longer valid,\n"
 	      "3 verify found an LV below the level, 4 a backend, client or agent failed\n", f);
+	cli_backend_help(f);
 }
 
 int cmd_apply(int argc, char **argv)
 {
-	struct mirror_opts o = { .cmd = "apply" };
-	struct mirror_env e = { .o = &o };
-	const char *file = NULL;
-	for (int i = 1; i < argc; i++) {
-		int c = mirror_common_opt(&o, argc, argv, &i);
-		if (c > 1)
-			return c - 1;
-		if (c == 1)
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common o = { .cmd = "apply" };
+	struct cli_run r = { .o = &o };
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
+		if (cli_common_opt(&o, c, optarg))
 			continue;
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		if (c == 'h') {
 			apply_usage(stdout);
 			return 0;
 		}
-		if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("apply", "unknown option %s", argv[i]);
-		if (file)
-			return cli_usage_error("apply", "unexpected argument %s", argv[i]);
-		file = argv[i];
+		return cli_getopt_error("apply", c, argv);
 	}
-	if (!file)
+	if (argc - optind > 1)
+		return cli_usage_error("apply", "unexpected argument %s", argv[optind + 1]);
+	if (argc - optind < 1)
 		return cli_usage_error("apply", "PLAN.json is required");
+	const char *file = argv[optind];
 
 	struct vdm_error err = { 0 };
 	json_error_t je;
@@ -52,68 +58,18 @@ int cmd_apply(int argc, char **argv)
 		return cli_fail("apply", &err);
 	}
 	struct vdm_plan *plan = NULL;
-	struct vdm_inventory *inv = NULL;
-	struct vdm_run *run = NULL;
 	int rc = vdm_plan_from_json(doc, file, &plan, &err), code;
 	json_decref(doc);
 	if (rc < 0)
 		return cli_fail("apply", &err);
 
-	if ((rc = mirror_backend_open(&e, &err)) < 0)
-		goto fail;
-	if ((rc = vdm_journal_open(o.state_dir, plan->partition, plan->vg, &e.journal, &err)) < 0) {
-		err.exit_code = VDM_EXIT_BACKEND;
-		goto fail;
-	}
-	if ((rc = vdm_journal_latest(e.journal, &run, &err)) < 0)
-		goto fail;
-	if (run && (vdm_run_unfinished(run) || !strcmp(run->status, "undoing"))) {
-		rc = vdm_err_exit(&err, -EBUSY, VDM_EXIT_INPUT, "run %lld of %s/%s is unfinished:"
-				  " continue it (vdmirror mirror %s %s --resume) or undo it first",
-				  (long long)run->id, plan->partition, plan->vg, plan->partition,
-				  plan->vg);
-		goto fail;
-	}
-	vdm_run_free(run);
-	run = NULL;
-	if ((rc = mirror_discover(&e, plan->partition, &inv, &err)) < 0)
-		goto fail;
-	if ((rc = vdm_plan_check_live(inv, plan, &err)) < 0)
-		goto fail;
-	mirror_print_plan(&e, inv, plan);
-	if ((code = mirror_confirm(&e, "Apply this plan?")) != 0)
-		goto out;
-	if ((rc = mirror_client_ready(&e, inv, plan->partition, plan->vg, &err)) < 0)
-		goto fail;
-	struct vdm_step *steps;
-	size_t n;
-	int64_t id;
-	json_t *pj = vdm_plan_to_json(plan);
-	rc = vdm_steps_from_plan(plan, &steps, &n, &err);
-	if (rc == 0) {
-		rc = vdm_journal_begin(e.journal, pj, steps, n, &id, &err);
-		vdm_steps_free(steps, n);
-	}
-	json_decref(pj);
-	if (rc < 0 || (rc = vdm_journal_latest(e.journal, &run, &err)) < 0)
-		goto fail;
-	vdm_inventory_free(inv);
-	inv = NULL;
-	code = mirror_run(&e, run);
-out:
-	vdm_run_free(run);
+	struct vdm_session *s = NULL;
+	struct vdm_session_result res = { 0 };
+	if ((rc = cli_session_open(&r, plan->partition, plan->vg, &s, &err)) < 0)
+		code = cli_session_fail(&r, &err);
+	else
+		code = cli_report_run(&r, &res, vdm_session_apply(s, plan, &res, &err), &err);
+	vdm_session_close(s);
 	vdm_plan_free(plan);
-	vdm_inventory_free(inv);
-	mirror_env_close(&e);
-	return code;
-fail:
-	if (o.json)
-		mirror_json_event(json_pack("{s:s, s:b, s:s}", "event", "result", "ok", 0,
-					    "error", err.msg));
-	code = cli_fail("apply", &err);
-	vdm_run_free(run);
-	vdm_plan_free(plan);
-	vdm_inventory_free(inv);
-	mirror_env_close(&e);
 	return code;
 }

@@ -8,7 +8,6 @@
 #include "vdmirror/discover.h"
 #include "vdmirror/util.h"
 #include "cli.h"
-#include "cli_lab.h"
 
 static void inventory_usage(FILE *f)
 {
@@ -25,59 +24,43 @@ static void inventory_usage(FILE *f)
 	      "  --partition P     only partition P\n"
 	      "  --storage-only    do not ask the partitions (vgs stay empty)\n\n"
 	      "exit codes: 0 ok, 1 bad input, 4 a backend, client or agent failed\n", f);
+	cli_backend_help(f);
 }
+
+enum { INVENTORY_PARTITION = 300, INVENTORY_STORAGE_ONLY };
 
 int cmd_inventory(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "lab", no_argument, NULL, 'l' },
-		{ "state", required_argument, NULL, 's' },
-		{ "backend", required_argument, NULL, 'b' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "vios", required_argument, NULL, 'v' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "storage-only", no_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
+		CLI_COMMON_OPTIONS,
+		{ "partition", required_argument, NULL, INVENTORY_PARTITION },
+		{ "storage-only", no_argument, NULL, INVENTORY_STORAGE_ONLY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *backend = NULL, *config = NULL, *state = NULL, *partition = NULL;
-	int lab = 0, storage_only = 0, c;
+	struct cli_common o = { .cmd = "inventory" };
+	const char *partition = NULL;
+	int storage_only = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
+		if (cli_common_opt(&o, c, optarg))
+			continue;
 		switch (c) {
-		case 'l': lab = 1; break;
-		case 's': state = optarg; break;
-		case 'b': backend = optarg; break;
-		case 'c': config = optarg; break;
-		case 'v': backend = "vios"; config = optarg; break;
-		case 'p': partition = optarg; break;
-		case 'S': storage_only = 1; break;
-		case 'j': break;
+		case INVENTORY_PARTITION: partition = optarg; break;
+		case INVENTORY_STORAGE_ONLY: storage_only = 1; break;
 		case 'h': inventory_usage(stdout); return 0;
-		default: return cli_usage_error("inventory", "bad option");
+		default: return cli_getopt_error("inventory", c, argv);
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("inventory", "unexpected argument '%s'", argv[optind]);
-	CLEANUP_FREE char *dflt = NULL;
-	if (lab) {
-		if (backend)
-			return cli_usage_error("inventory", "--lab and --backend/--vios exclude each other");
-		backend = "qemu";
-		if (state)
-			config = state;
-		else if (!config && !(config = dflt = cli_lab_default_state()))
-			return cli_usage_error("inventory", "no lab state folder found: give --state DIR");
-	} else if (state) {
-		return cli_usage_error("inventory", "--state goes with --lab");
-	}
-	if (!backend)
-		return cli_usage_error("inventory", "give --lab, --backend NAME or --vios HOSTS");
-	if (!config)
-		return cli_usage_error("inventory", "--backend %s needs --config", backend);
-
+	const char *backend;
+	CLEANUP_FREE char *config = NULL;
 	struct vdm_error err = {0};
+	if (cli_backend_resolve(&o, &backend, &config, &err) < 0)
+		return cli_usage_error("inventory", "%s", err.msg);
+
 	struct vdm_backend b;
 	if (vdm_backend_open(backend, config, &b, &err) < 0)
 		return cli_fail("inventory", &err);
@@ -86,8 +69,8 @@ int cmd_inventory(int argc, char **argv)
 			      : vdm_discover(&b, partition, &inv, &err);
 	vdm_backend_close(&b);
 	if (rc < 0) {
-		if (!err.exit_code && rc != -ENOENT)
-			err.exit_code = VDM_EXIT_BACKEND;
+		if (err.kind == VDM_ERR_UNSET && rc != -ENOENT)
+			vdm_err_set_kind(&err, VDM_ERR_BACKEND);
 		return cli_fail("inventory", &err);
 	}
 	char *s = json_dumps(inv, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -1,6 +1,7 @@
 /* cmd_lab.c: vdmirror lab up|down|status: runs lab/labctl (the lab's orchestration script,
  * see docs/internals/lab.md) from the checkout this binary was built in. */
 #include <errno.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -54,6 +55,25 @@ char *cli_lab_default_state(void)
 
 int cmd_lab(int argc, char **argv)
 {
+	/* options before the lab command: only --help (labctl's own usage); everything from the
+	 * lab command on is labctl's to parse ("+": stop at the first non-option) */
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char help_arg[] = "--help";
+	char *help_argv[] = { argv[0], help_arg, NULL };
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c != 'h')
+			return cli_getopt_error("lab", c, argv);
+		argc = 2;
+		argv = help_argv;
+		optind = 1;
+		break;
+	}
 	if (argc < 2) {
 		return cli_usage_error("lab", "which lab command: up, down or status");
 	}

@@ -1,4 +1,5 @@
 /* error.c: filling and prefixing struct vdm_error. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "vdmirror/error.h"
@@ -8,6 +9,7 @@ int vdm_verr(struct vdm_error *err, int code, const char *fmt, va_list ap)
 	if (err) {
 		err->code = code;
 		err->exit_code = 0;
+		err->kind = VDM_ERR_UNSET;
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	}
 	return code;
@@ -28,9 +30,79 @@ int vdm_err_exit(struct vdm_error *err, int code, enum vdm_exit exit_code, const
 	va_start(ap, fmt);
 	vdm_verr(err, code, fmt, ap);
 	va_end(ap);
-	if (err)
+	if (err) {
 		err->exit_code = exit_code;
+		err->kind = exit_code == VDM_EXIT_INPUT ? VDM_ERR_INPUT
+			  : exit_code == VDM_EXIT_NOPLAN ? VDM_ERR_NOPLAN
+			  : exit_code == VDM_EXIT_UNPROTECTED ? VDM_ERR_UNPROTECTED
+			  : exit_code == VDM_EXIT_BACKEND ? VDM_ERR_BACKEND : VDM_ERR_UNSET;
+	}
 	return code;
+}
+
+int vdm_err_kind(struct vdm_error *err, int code, enum vdm_err_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vdm_verr(err, code, fmt, ap);
+	va_end(ap);
+	vdm_err_set_kind(err, kind);
+	return code;
+}
+
+void vdm_err_set_kind(struct vdm_error *err, enum vdm_err_kind kind)
+{
+	if (!err)
+		return;
+	err->kind = kind;
+	err->exit_code = vdm_err_kind_exit(kind);
+}
+
+enum vdm_exit vdm_err_kind_exit(enum vdm_err_kind kind)
+{
+	switch (kind) {
+	case VDM_ERR_INPUT:
+	case VDM_ERR_NOT_FOUND:
+	case VDM_ERR_BUSY:
+	case VDM_ERR_DECLINED:
+		return VDM_EXIT_INPUT;
+	case VDM_ERR_NOPLAN:
+	case VDM_ERR_STALE:
+		return VDM_EXIT_NOPLAN;
+	case VDM_ERR_UNPROTECTED:
+		return VDM_EXIT_UNPROTECTED;
+	case VDM_ERR_BACKEND:
+	case VDM_ERR_STOPPED:
+		return VDM_EXIT_BACKEND;
+	case VDM_ERR_UNSET:
+		break;
+	}
+	return VDM_EXIT_OK;
+}
+
+const char *vdm_err_kind_name(enum vdm_err_kind kind)
+{
+	static const char *const names[] = { "unset", "input", "not_found", "busy", "declined",
+					     "noplan", "stale", "unprotected", "backend",
+					     "stopped" };
+	return (unsigned)kind < sizeof names / sizeof names[0] ? names[kind] : "unset";
+}
+
+enum vdm_exit vdm_err_exit_of(const struct vdm_error *err)
+{
+	if (err->kind != VDM_ERR_UNSET)
+		return vdm_err_kind_exit(err->kind);
+	if (err->exit_code)
+		return (enum vdm_exit)err->exit_code;
+	switch (err->code) {
+	case -EINVAL:
+	case -ENOENT:
+		return VDM_EXIT_INPUT;
+	case -ENOSPC:
+		return VDM_EXIT_NOPLAN;
+	default:
+		return VDM_EXIT_BACKEND;
+	}
 }
 
 void vdm_err_prefix(struct vdm_error *err, const char *fmt, ...)

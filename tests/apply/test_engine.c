@@ -339,8 +339,9 @@ static void test_journal_path(void **unused)
 {
 	CLEANUP_FREE char *p = vdm_journal_path("/st", "lpar/1", "root+vg");
 	assert_string_equal(p, "/st/lpar%2F1+root%2Bvg.journal");
+	/* the library reads no environment: $VDMIRROR_STATE is the CLI's to pass */
 	setenv("VDMIRROR_STATE", "/elsewhere", 1);
-	assert_string_equal(vdm_state_dir(NULL), "/elsewhere");
+	assert_string_equal(vdm_state_dir(NULL), "/var/lib/vdmirror");
 	assert_string_equal(vdm_state_dir("/given"), "/given");
 	unsetenv("VDMIRROR_STATE");
 	assert_string_equal(vdm_state_dir(NULL), "/var/lib/vdmirror");
@@ -499,7 +500,7 @@ static int run_child_with_fault(const char *fault)
 			_exit(2);
 		struct vdm_run *run = begin_run(j);
 		struct vdm_apply_ctx ctx = make_ctx();
-		setenv("VDMIRROR_FAULT", fault, 1);
+		ctx.fault = fault;
 		int rc = vdm_apply_run(&ctx, j, run, &err);
 		_exit(rc < 0 ? 3 : 0);
 	}

@@ -53,7 +53,18 @@ int main(int argc, char **argv)
 	}
 	struct vdm_error err = {0};
 	struct vdm_backend b;
-	if (vdm_backend_open(name, argv[i], &b, &err) < 0) {
+	/* the library reads no environment: the qemu deadlines the tests shorten become keys */
+	CLEANUP_FREE char *config = xstrdup(argv[i]);
+	const char *qmp = getenv("VDM_QMP_TIMEOUT_MS"), *unplug = getenv("VDM_UNPLUG_TIMEOUT_MS");
+	if (!strcmp(name, "qemu") && qmp && *qmp) {
+		char *c = xasprintf("%s;qmp_timeout_ms=%s", config, qmp);
+		free(config), config = c;
+	}
+	if (!strcmp(name, "qemu") && unplug && *unplug) {
+		char *c = xasprintf("%s;unplug_timeout_ms=%s", config, unplug);
+		free(config), config = c;
+	}
+	if (vdm_backend_open(name, config, &b, &err) < 0) {
 		fprintf(stderr, "backend-tool: %s\n", err.msg);
 		return 4;
 	}

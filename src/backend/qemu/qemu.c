@@ -1,8 +1,9 @@
 /* qemu.c: the "qemu" storage backend: the local lab's qemu-storage-daemon servers (pools are
- * folders of disk images) and its TCG partitions, driven over QMP. config = the lab's state
- * folder, or its config file (then the state is <config dir>/state/<config name>). */
+ * folders of disk images) and its TCG partitions, driven over QMP. Configuration (qemu_keys):
+ * the lab's state folder, or its config file (then the state is <config dir>/state/<name>). */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -31,21 +32,36 @@ struct qemu_lab {
 	char *state;                /* state folder */
 	json_t *config;             /* the config `lab up` copied into the state folder */
 	VEC(struct qemu_conn) conns;
-	int64_t timeout_ms;
+	int64_t timeout_ms, unplug_timeout_ms;
 };
 
-static int64_t qemu_env_ms(const char *var, int64_t dflt)
-{
-	const char *v = getenv(var);
-	return v && *v ? strtoll(v, NULL, 10) : dflt;
-}
+static const struct vdm_config_key qemu_keys[] = {
+	{ "lab", "DIR|FILE", "the lab's state folder, or its config file (the bare entry)", 0 },
+	{ "qmp_timeout_ms", "MS", "deadline of each QMP reply (default 10000)", 0 },
+	{ "unplug_timeout_ms", "MS", "deadline of the guest's answer to a hot-unplug (default"
+	  " 30000)", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
 
-static int qemu_open(const char *config, void **statep, struct vdm_error *err)
+static int qemu_open(const struct vdm_config *cfg, void **statep, struct vdm_error *err)
 {
 	struct stat st;
 	CLEANUP_FREE char *state = NULL;
+	const char *config = vdm_config_get(cfg, "lab");
+	int64_t timeout_ms = QEMU_CMD_TIMEOUT_MS, unplug_ms = QEMU_UNPLUG_TIMEOUT_MS;
+	for (size_t i = 0; i < cfg->n; i++) {
+		bool qmp = !strcmp(cfg->v[i].key, "qmp_timeout_ms");
+		if (!qmp && strcmp(cfg->v[i].key, "unplug_timeout_ms"))
+			continue;
+		char *end;
+		long long v = strtoll(cfg->v[i].value, &end, 10);
+		if (*end || v <= 0 || v > 86400000)
+			return vdm_config_bad(err, "qemu", &cfg->v[i], "not a number of milliseconds");
+		*(qmp ? &timeout_ms : &unplug_ms) = v;
+	}
 	if (!config || !*config)
-		return vdm_err(err, -EINVAL, "qemu: open: no lab state folder or config given");
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "qemu: open: no lab state folder"
+				    " or config given");
 	if (stat(config, &st) < 0)
 		return vdm_err(err, -errno, "qemu: lab %s: %s", config, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
@@ -89,7 +105,8 @@ static int qemu_open(const char *config, void **statep, struct vdm_error *err)
 	lab->state = state;
 	state = NULL;
 	lab->config = c;
-	lab->timeout_ms = qemu_env_ms("VDM_QMP_TIMEOUT_MS", QEMU_CMD_TIMEOUT_MS);
+	lab->timeout_ms = timeout_ms;
+	lab->unplug_timeout_ms = unplug_ms;
 	*statep = lab;
 	return 0;
 }
@@ -687,7 +704,7 @@ static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
 		/* two DEVICE_DELETED come (the virtio backend first, without "device"): ours is
 		 * the one naming our id; only then is the node free */
 		rc = qmp_wait_event(q, "DEVICE_DELETED", "device", node,
-				    qemu_env_ms("VDM_UNPLUG_TIMEOUT_MS", QEMU_UNPLUG_TIMEOUT_MS), NULL, err);
+				    lab->unplug_timeout_ms, NULL, err);
 		if (rc < 0)
 			goto fail;
 		blocknode = 1;
@@ -717,6 +734,8 @@ const struct vdm_backend_ops vdm_backend_qemu = {
 	.name = "qemu",
 	.caps = VDM_BACKEND_DISCOVER | VDM_BACKEND_PROVISION | VDM_BACKEND_MAP,
 	.open = qemu_open,
+	.config_keys = qemu_keys,
+	.config_bare = "lab",
 	.close = qemu_close,
 	.discover = qemu_discover,
 	.create_disk = qemu_create_disk,

@@ -1,8 +1,9 @@
 /* vios.c: the "vios" backend: dual (or more) Virtual I/O Servers reached over SSH as padmin
  * (or a folder of recorded outputs), discovery into a formats-v1 inventory, provisioning of
  * backing devices with mkbdsp, mapping to the partition's vhost adapter, and a script mode.
- * Config syntax and the commands used: docs/internals/vios.md. */
+ * Configuration keys (vios_keys) and the commands used: docs/internals/vios.md. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,6 @@ struct vios_state {
 	VEC(struct vios_kv) oses;   /* partition name -> os */
 	struct vdm_transport *script;   /* script mode: borrowed from the caller */
 	int scripting;
-	int include_depth;
 };
 
 static void kv_free(struct vios_kv *v, size_t n)
@@ -94,53 +94,70 @@ static int host_ok(const char *s)
 	return s[0] != '-';
 }
 
-static int vios_config_entry(struct vios_state *st, char *e, struct vdm_error *err);
-
-/* include=FILE: more entries, one per line ('#' comments), e.g. a partition name -> id map. */
-static int vios_config_include(struct vios_state *st, const char *path, struct vdm_error *err)
+static struct vios_server *vios_server_find(struct vios_state *st, const char *name)
 {
-	if (st->include_depth >= 4)
-		return vdm_err(err, -ELOOP, "vios config: include=%s: nested too deep", path);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return vdm_err(err, -errno, "vios config: include=%s: %s", path, strerror(errno));
-	char line[4096];
-	int rc = 0, no = 0;
-	st->include_depth++;
-	while (rc == 0 && fgets(line, sizeof line, f)) {
-		no++;
-		line[strcspn(line, "\r\n")] = '\0';
-		char *l = line;
-		while (*l == ' ' || *l == '\t')
-			l++;
-		if (*l && *l != '#' && (rc = vios_config_entry(st, l, err)) < 0)
-			vdm_err_prefix(err, "%s:%d", path, no);
-	}
-	st->include_depth--;
-	fclose(f);
-	return rc;
+	for (size_t i = 0; i < st->servers.n; i++)
+		if (!strcmp(st->servers.v[i].name, name))
+			return &st->servers.v[i];
+	return NULL;
 }
 
-/* One "key=value" or host-list entry of the config string. */
-static int vios_config_entry(struct vios_state *st, char *e, struct vdm_error *err)
+/* (defined at the end of this file) */
+extern const struct vdm_backend_ops vdm_backend_vios;
+
+/* The keys of the vios backend (backend.h: one mechanism for every backend). The bare entry
+ * is the host list, or the folder of a recorded system whose DIR/config holds more entries. */
+static const struct vdm_config_key vios_keys[] = {
+	{ "servers", "VIOS,VIOS", "the VIOS names (the bare entry), or a folder of recorded"
+	  " outputs", VDM_CONFIG_MULTI },
+	{ "user", "NAME", "SSH user on the VIOS (default padmin)", 0 },
+	{ "key", "FILE", "SSH private key", 0 },
+	{ "known_hosts", "FILE", "SSH known_hosts file checked for every host", 0 },
+	{ "port", "N", "SSH port (default 22)", 0 },
+	{ "timeout", "S", "deadline of each command in seconds (default 60)", 0 },
+	{ "frame", "NAME", "the frame (managed system) the VIOS and partitions are on", 0 },
+	{ "hmc", "HOST", "HMC to read the partitions' virtual slots from (needs system=)", 0 },
+	{ "hmc_user", "NAME", "HMC user (default hscroot)", 0 },
+	{ "system", "NAME", "managed system name for lshwres -m", 0 },
+	{ "host.SERVER", "HOST", "address of VIOS SERVER (default: its name)", 0 },
+	{ "addr.PARTITION", "ADDR", "client address of PARTITION (ssh:USER@HOST, agent:unix:PATH)", 0 },
+	{ "os.PARTITION", "OS", "os of PARTITION (aix, linux, ibmi; default aix)", 0 },
+	{ "PARTITION", "ID", "the partition's id as the HMC shows it (lpar1=3)", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
+static int vios_cfg_name(const struct vdm_config_pair *p, struct vdm_error *err)
 {
-	char *eq = strchr(e, '=');
-	if (!eq) {
-		/* the host list: vios1,vios2 */
-		for (char *save = NULL, *h = strtok_r(e, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+	return partname_ok(p->value) ? 0 : vdm_config_bad(err, "vios", p, "invalid name");
+}
+
+/* One pair, already known to be one of vios_keys. */
+static int vios_config_pair(struct vios_state *st, const struct vdm_config_pair *p,
+			    struct vdm_error *err)
+{
+	const char *k = p->def->key, *v = p->value;
+	char **slot = NULL;
+	if (!strcmp(k, "servers")) {
+		CLEANUP_FREE char *list = xstrdup(v);
+		for (char *save = NULL, *h = strtok_r(list, ",", &save); h;
+		     h = strtok_r(NULL, ",", &save)) {
 			if (!vios_name_ok(h) || !partname_ok(h))
-				return vdm_err(err, -EINVAL, "vios config: server name '%s' invalid", h);
-			for (size_t i = 0; i < st->servers.n; i++)
-				if (!strcmp(st->servers.v[i].name, h))
-					return vdm_err(err, -EINVAL, "vios config: server %s listed twice", h);
+				return vdm_config_bad(err, "vios", p, "invalid server name");
+			if (vios_server_find(st, h))
+				return vdm_config_bad(err, "vios", p, "server %s listed twice", h);
 			struct vios_server s = { xstrdup(h), xstrdup(h), {0}, 0 };
 			VEC_PUSH(&st->servers, s);
 		}
 		return 0;
 	}
-	*eq = '\0';
-	const char *k = e, *v = eq + 1;
-	char **slot = NULL;
+	if (!strcmp(k, "user") || !strcmp(k, "hmc_user") || !strcmp(k, "frame") ||
+	    !strcmp(k, "system")) {
+		int rc = vios_cfg_name(p, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (!strcmp(k, "hmc") && !host_ok(v))
+		return vdm_config_bad(err, "vios", p, "invalid host");
 	if (!strcmp(k, "user")) slot = &st->user;
 	else if (!strcmp(k, "key")) slot = &st->key;
 	else if (!strcmp(k, "known_hosts")) slot = &st->known_hosts;
@@ -149,111 +166,92 @@ static int vios_config_entry(struct vios_state *st, char *e, struct vdm_error *e
 	else if (!strcmp(k, "hmc_user")) slot = &st->hmc_user;
 	else if (!strcmp(k, "system")) slot = &st->system;
 	if (slot) {
-		if (!*v)
-			return vdm_err(err, -EINVAL, "vios config: %s= is empty", k);
-		if ((!strcmp(k, "user") || !strcmp(k, "hmc_user") || !strcmp(k, "frame") ||
-		     !strcmp(k, "system")) && !partname_ok(v))
-			return vdm_err(err, -EINVAL, "vios config: %s=%s: invalid name", k, v);
-		if (!strcmp(k, "hmc") && !host_ok(v))
-			return vdm_err(err, -EINVAL, "vios config: hmc=%s: invalid host", v);
 		free(*slot);
 		*slot = xstrdup(v);
 		return 0;
 	}
-	if (!strcmp(k, "include"))
-		return vios_config_include(st, v, err);
 	if (!strcmp(k, "port") || !strcmp(k, "timeout")) {
 		char *end;
 		long n = strtol(v, &end, 10);
 		if (*end || n <= 0 || n > (!strcmp(k, "port") ? 65535 : 86400))
-			return vdm_err(err, -EINVAL, "vios config: %s=%s: not a valid number", k, v);
+			return vdm_config_bad(err, "vios", p, "not a valid number");
 		if (!strcmp(k, "port"))
 			st->port = (int)n;
 		else
 			st->timeout_ms = n * 1000;
 		return 0;
 	}
-	if (!strncmp(k, "host.", 5)) {
-		for (size_t i = 0; i < st->servers.n; i++)
-			if (!strcmp(st->servers.v[i].name, k + 5)) {
-				if (!host_ok(v))
-					return vdm_err(err, -EINVAL, "vios config: %s=%s: invalid host", k, v);
-				free(st->servers.v[i].addr);
-				st->servers.v[i].addr = xstrdup(v);
-				return 0;
-			}
-		return vdm_err(err, -EINVAL, "vios config: %s: no server %s in the host list "
-			       "(list the hosts first)", k, k + 5);
+	if (!strcmp(k, "host.SERVER")) {
+		struct vios_server *srv = vios_server_find(st, p->key + 5);
+		if (!srv)
+			return vdm_config_bad(err, "vios", p, "no server %s in the host list",
+					      p->key + 5);
+		if (!host_ok(v))
+			return vdm_config_bad(err, "vios", p, "invalid host");
+		free(srv->addr);
+		srv->addr = xstrdup(v);
+		return 0;
 	}
-	if (!strncmp(k, "addr.", 5) || !strncmp(k, "os.", 3)) {
-		const char *p = strchr(k, '.') + 1;
-		if (!partname_ok(p))
-			return vdm_err(err, -EINVAL, "vios config: %s: invalid partition name", k);
-		struct vios_kv kv = { xstrdup(p), xstrdup(v) };
+	if (!strcmp(k, "addr.PARTITION") || !strcmp(k, "os.PARTITION")) {
+		struct vios_kv kv = { xstrdup(strchr(p->key, '.') + 1), xstrdup(v) };
 		if (k[0] == 'a')
 			VEC_PUSH(&st->addrs, kv);
 		else
 			VEC_PUSH(&st->oses, kv);
 		return 0;
 	}
-	/* lpar1=3: the partition's id (decimal, as the HMC shows it) */
+	/* lpar1=3: the partition's id (decimal, as the HMC shows it; 0x.. accepted) */
 	char *end;
 	long id = strtol(v, &end, 0);
-	if (*v && !*end && id > 0 && partname_ok(k)) {
-		struct vios_kv kv = { xstrdup(k), xasprintf("%ld", id) };
-		VEC_PUSH(&st->ids, kv);
-		return 0;
-	}
-	return vdm_err(err, -EINVAL, "vios config: unknown setting '%s=%s' (see docs/internals/vios.md)",
-		       k, v);
+	if (*end || id <= 0)
+		return vdm_config_bad(err, "vios", p, "not a partition id (a number > 0)");
+	struct vios_kv kv = { xstrdup(p->key), xasprintf("%ld", id) };
+	VEC_PUSH(&st->ids, kv);
+	return 0;
 }
 
-static int vios_open(const char *config, void **out, struct vdm_error *err)
+static bool vios_is_dir(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int vios_open(const struct vdm_config *cfg, void **out, struct vdm_error *err)
 {
 	struct vios_state *st = xcalloc(1, sizeof *st);
 	st->timeout_ms = VIOS_DEFAULT_TIMEOUT_MS;
-	CLEANUP_FREE char *text = NULL;
-	struct stat sb;
+	/* all: the given pairs, a recorded system's folder replaced by its DIR/config entries */
+	struct vdm_config all = { 0 };
 	int rc = 0;
-	if (!config || !*config) {
-		rc = vdm_err(err, -EINVAL, "vios: no config (expected \"vios1,vios2[;key=...]\" or "
-			     "a folder of recorded outputs)");
+	for (size_t i = 0; i < cfg->n && rc == 0; i++) {
+		const struct vdm_config_pair *p = &cfg->v[i];
+		if (!strcmp(p->def->key, "servers") && !p->file && vios_is_dir(p->value)) {
+			if (st->dir) {
+				rc = vdm_config_bad(err, "vios", p, "a second recorded system");
+				break;
+			}
+			st->dir = xstrdup(p->value);
+			CLEANUP_FREE char *cf = xasprintf("%s/config", p->value);
+			rc = vdm_config_read_file(&vdm_backend_vios, &all, cf, err);
+		} else {
+			rc = vdm_config_add(&vdm_backend_vios, &all, p->key, p->value, err);
+			if (rc == 0 && p->file) {
+				all.v[all.n - 1].file = xstrdup(p->file);
+				all.v[all.n - 1].line = p->line;
+			}
+		}
+	}
+	/* the host list first, so that host.SERVER finds its server wherever it stands */
+	for (size_t pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < all.n && rc == 0; i++)
+			if ((pass == 0) == !strcmp(all.v[i].def->key, "servers"))
+				rc = vios_config_pair(st, &all.v[i], err);
+	vdm_config_free(&all);
+	if (rc < 0)
 		goto fail;
-	}
-	if (stat(config, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		/* a recorded system: DIR/config holds the settings, DIR/<server>/ the outputs */
-		st->dir = xstrdup(config);
-		CLEANUP_FREE char *cf = xasprintf("%s/config", config);
-		FILE *f = fopen(cf, "re");
-		if (!f) {
-			rc = vdm_err(err, -errno, "vios: %s: %s", cf, strerror(errno));
-			goto fail;
-		}
-		struct strbuf b = STRBUF_INIT(65536);
-		char line[4096];
-		strbuf_adds(&b, "");
-		while (fgets(line, sizeof line, f)) {
-			line[strcspn(line, "\r\n")] = '\0';
-			if (line[0] == '#' || !line[0])
-				continue;
-			if (b.len)
-				strbuf_adds(&b, ";");
-			strbuf_adds(&b, line);
-		}
-		fclose(f);
-		text = strbuf_detach(&b);
-		strbuf_free(&b);
-	} else {
-		text = xstrdup(config);
-	}
-	for (char *save = NULL, *e = strtok_r(text, ";", &save); e; e = strtok_r(NULL, ";", &save)) {
-		while (*e == ' ')
-			e++;
-		if (*e && (rc = vios_config_entry(st, e, err)) < 0)
-			goto fail;
-	}
 	if (st->servers.n == 0) {
-		rc = vdm_err(err, -EINVAL, "vios config: no VIOS host listed (\"vios1,vios2\")");
+		rc = vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "vios config: no VIOS host listed"
+				  " (\"vios1,vios2\" or a folder of recorded outputs)");
 		goto fail;
 	}
 	if (!st->user)
@@ -261,8 +259,8 @@ static int vios_open(const char *config, void **out, struct vdm_error *err)
 	if (!st->hmc_user)
 		st->hmc_user = xstrdup("hscroot");
 	if (st->hmc && !st->system) {
-		rc = vdm_err(err, -EINVAL, "vios config: hmc= needs system= (the managed system "
-			     "name for lshwres -m)");
+		rc = vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "vios config: hmc= needs system= (the"
+				  " managed system name for lshwres -m)");
 		goto fail;
 	}
 	*out = st;
@@ -293,14 +291,6 @@ static int vios_exec_for(struct vios_state *st, const char *name, const char *ad
 	if (rc == 0)
 		*is_open = 1;
 	return rc;
-}
-
-static struct vios_server *vios_server_find(struct vios_state *st, const char *name)
-{
-	for (size_t i = 0; i < st->servers.n; i++)
-		if (!strcmp(st->servers.v[i].name, name))
-			return &st->servers.v[i];
-	return NULL;
 }
 
 /* "ioscli" + args as one vector (the padmin commands all go through ioscli); -E2BIG with *err
@@ -1158,6 +1148,8 @@ const struct vdm_backend_ops vdm_backend_vios = {
 	.name = "vios",
 	.caps = VDM_BACKEND_DISCOVER | VDM_BACKEND_PROVISION | VDM_BACKEND_MAP | VDM_BACKEND_SCRIPT,
 	.open = vios_open,
+	.config_keys = vios_keys,
+	.config_bare = "servers",
 	.close = vios_close,
 	.discover = vios_discover,
 	.create_disk = vios_create_disk,

@@ -1,0 +1,526 @@
+/* session.c: the one mirror sequence (session.h): backend, client driver and journal of one
+ * partition+VG; discover, plan or re-check, journal, run or resume, undo, verify. The front
+ * ends (cli/cmd_mirror.c, cmd_apply.c, cmd_undo.c; later repair and watch) only wire options,
+ * answer the confirmation and show the events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "vdmirror/discover.h"
+#include "vdmirror/session.h"
+#include "vdmirror/util.h"
+
+struct vdm_session {
+	struct vdm_session_opts o;
+	struct vdm_backend backend;
+	bool backend_open;
+	struct vdm_transport exec;        /* the partition's live transport */
+	struct vdm_transport script;      /* script mode: the backend and the driver write here */
+	struct vdm_client client;         /* the driver that reported the VG, open on a transport */
+	char *vg_client;                  /* driver that reported the VG in the last discovery */
+	struct vdm_journal *journal;
+	struct vdm_inventory *inv;        /* last discovery */
+	struct vdm_run *run;              /* begun, resumed or loaded */
+	json_t *plan_json;                /* the plan of a verify-only session */
+	int64_t t_sync_start, t_sync_end;
+};
+
+static void session_emit(struct vdm_session *s, const struct vdm_event *ev)
+{
+	if (s->o.on_event)
+		s->o.on_event(s->o.event_arg, ev);
+}
+
+int vdm_session_open(const struct vdm_session_opts *opts, struct vdm_session **out,
+		     struct vdm_error *err)
+{
+	if (!opts->backend)
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "which storage servers? give a"
+				    " backend and its configuration");
+	if (!vdm_name_valid(opts->partition) || !vdm_name_valid(opts->vg))
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "'%s %s': not valid names",
+				    opts->partition ? opts->partition : "",
+				    opts->vg ? opts->vg : "");
+	struct vdm_session *s = xcalloc(1, sizeof *s);
+	s->o = *opts;
+	int rc = vdm_backend_open(opts->backend, opts->config ? opts->config : "", &s->backend,
+				  err);
+	if (rc == 0) {
+		s->backend_open = true;
+		if (opts->script) {
+			CLEANUP_FREE char *addr = xasprintf("script:%s", opts->script);
+			rc = vdm_transport_open(addr, &s->script, err);
+			if (rc < 0)
+				vdm_err_set_kind(err, VDM_ERR_INPUT);
+			else
+				rc = vdm_backend_script_to(&s->backend, &s->script, err);
+		}
+	}
+	if (rc < 0) {
+		vdm_session_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+/* The driver first (it borrows a transport), then the partition's transport. */
+static void session_exec_close(struct vdm_session *s)
+{
+	vdm_client_close(&s->client);
+	vdm_transport_close(&s->exec);
+}
+
+void vdm_session_close(struct vdm_session *s)
+{
+	if (!s)
+		return;
+	session_exec_close(s);
+	if (s->backend_open)
+		vdm_backend_close(&s->backend);
+	vdm_transport_close(&s->script);   /* after the backend that borrowed it */
+	vdm_journal_close(s->journal);
+	vdm_inventory_free(s->inv);
+	vdm_run_free(s->run);
+	json_decref(s->plan_json);
+	free(s->vg_client);
+	free(s);
+}
+
+/* Any failure of something outside (backend, client, agent, journal) that its code did not
+ * classify is a backend failure (exit 4). */
+static int session_backend_fail(struct vdm_error *err, int rc)
+{
+	if (err->kind == VDM_ERR_UNSET)
+		vdm_err_set_kind(err, VDM_ERR_BACKEND);
+	return rc;
+}
+
+static int session_journal(struct vdm_session *s, struct vdm_error *err)
+{
+	if (s->journal)
+		return 0;
+	int rc = vdm_journal_open(s->o.state_dir, s->o.partition, s->o.vg, &s->journal, err);
+	return rc < 0 ? session_backend_fail(err, rc) : 0;
+}
+
+/* ---- discovery ---- */
+
+/* The driver vdm_discover named for the session's VG ("client" field beside formats v1). */
+static void session_keep_client(struct vdm_session *s, json_t *doc)
+{
+	free(s->vg_client);
+	s->vg_client = NULL;
+	size_t i, v;
+	json_t *part, *vg;
+	json_array_foreach(json_object_get(doc, "partitions"), i, part) {
+		const char *name = json_string_value(json_object_get(part, "name"));
+		if (!name || strcmp(name, s->o.partition))
+			continue;
+		json_array_foreach(json_object_get(part, "vgs"), v, vg) {
+			const char *vname = json_string_value(json_object_get(vg, "name"));
+			const char *client = json_string_value(json_object_get(vg, "client"));
+			if (vname && client && !strcmp(vname, s->o.vg))
+				s->vg_client = xstrdup(client);
+		}
+	}
+}
+
+int vdm_session_discover(struct vdm_session *s, const struct vdm_inventory **inv,
+			 struct vdm_error *err)
+{
+	json_t *doc = NULL;
+	/* the partition's transport takes one client at a time: discovery opens its own */
+	session_exec_close(s);
+	vdm_inventory_free(s->inv);
+	s->inv = NULL;
+	int rc = vdm_discover(&s->backend, s->o.partition, &doc, err);
+	if (rc < 0 && err->kind == VDM_ERR_NOT_FOUND)
+		return vdm_err_kind(err, rc, VDM_ERR_NOT_FOUND, "partition %s: not found by the"
+				    " discovery; nothing changed", s->o.partition);
+	if (rc < 0) {
+		vdm_err_prefix(err, "discovery");
+		return session_backend_fail(err, rc);
+	}
+	session_keep_client(s, doc);
+	rc = vdm_inventory_parse_json(doc, "discovered inventory", &s->inv, err);
+	json_decref(doc);
+	if (rc < 0) {
+		/* our own discovery wrote it: not the user's input */
+		vdm_err_set_kind(err, VDM_ERR_BACKEND);
+		return rc;
+	}
+	if (vdm_find_partition(s->inv, s->o.partition) < 0)
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "partition %s: not found by"
+				    " the discovery", s->o.partition);
+	if (inv)
+		*inv = s->inv;
+	return 0;
+}
+
+/* The partition's transport for the run: the live one its backend names, or in script mode
+ * the script; the driver is the one the last discovery says reported the VG. */
+static int session_client_ready(struct vdm_session *s, struct vdm_error *err)
+{
+	int rc;
+	if (!s->inv && (rc = vdm_session_discover(s, NULL, err)) < 0)
+		return rc;
+	session_exec_close(s);
+	if (!s->vg_client || !vdm_client_find(s->vg_client))
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_BACKEND, "partition %s: no client driver"
+				    " reports VG %s", s->o.partition, s->o.vg);
+	struct vdm_transport *t = &s->script;
+	if (!s->o.script) {
+		CLEANUP_FREE char *addr = NULL;
+		if ((rc = vdm_backend_client_address(&s->backend, s->o.partition, &addr, err)) < 0)
+			return session_backend_fail(err, rc);
+		if ((rc = vdm_transport_open(addr, &s->exec, err)) < 0) {
+			vdm_err_prefix(err, "partition %s", s->o.partition);
+			vdm_err_set_kind(err, VDM_ERR_BACKEND);
+			return rc;
+		}
+		t = &s->exec;
+	}
+	if ((rc = vdm_client_open(s->vg_client, t, &s->client, err)) < 0) {
+		vdm_err_prefix(err, "partition %s", s->o.partition);
+		vdm_err_set_kind(err, VDM_ERR_BACKEND);
+		return rc;
+	}
+	return 0;
+}
+
+/* ---- plans ---- */
+
+int vdm_session_plan(struct vdm_session *s, const struct vdm_request *req,
+		     struct vdm_plan **plan, struct vdm_noplan *np, struct vdm_error *err)
+{
+	int rc;
+	if (!s->inv && (rc = vdm_session_discover(s, NULL, err)) < 0)
+		return rc;
+	struct vdm_request r = *req;
+	r.partition = s->o.partition;
+	r.vg = s->o.vg;
+	return vdm_plan_make(s->inv, &r, plan, np, err);
+}
+
+int vdm_session_check_plan(struct vdm_session *s, const struct vdm_plan *plan,
+			   struct vdm_error *err)
+{
+	if (strcmp(plan->partition, s->o.partition) || strcmp(plan->vg, s->o.vg))
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "the plan is for %s/%s, the session"
+				    " for %s/%s", plan->partition, plan->vg, s->o.partition,
+				    s->o.vg);
+	int rc;
+	if (!s->inv && (rc = vdm_session_discover(s, NULL, err)) < 0)
+		return rc;
+	return vdm_plan_check_live(s->inv, plan, err);
+}
+
+/* ---- runs ---- */
+
+int vdm_session_latest(struct vdm_session *s, const struct vdm_run **run, struct vdm_error *err)
+{
+	if (s->o.script)
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "script mode keeps no journal");
+	int rc = session_journal(s, err);
+	if (rc < 0)
+		return rc;
+	vdm_run_free(s->run);
+	s->run = NULL;
+	rc = vdm_journal_latest(s->journal, &s->run, err);
+	if (rc < 0)
+		return session_backend_fail(err, rc);
+	*run = s->run;
+	return 0;
+}
+
+int vdm_session_begin(struct vdm_session *s, const struct vdm_plan *plan, struct vdm_error *err)
+{
+	struct vdm_step *steps;
+	size_t n;
+	int rc = vdm_steps_from_plan(plan, &steps, &n, err);
+	if (rc < 0)
+		return rc;
+	vdm_run_free(s->run);
+	s->run = NULL;
+	if (s->o.script) {
+		/* nothing happens, so nothing is journaled: the run lives in memory */
+		struct vdm_run *run = xcalloc(1, sizeof *run);
+		run->partition = xstrdup(plan->partition);
+		run->vg = xstrdup(plan->vg);
+		run->plan = vdm_plan_to_json(plan);
+		run->status = xstrdup("running");
+		run->steps = steps;
+		run->n_steps = n;
+		s->run = run;
+		return 0;
+	}
+	if ((rc = session_journal(s, err)) < 0) {
+		vdm_steps_free(steps, n);
+		return rc;
+	}
+	json_t *pj = vdm_plan_to_json(plan);
+	int64_t id;
+	rc = vdm_journal_begin(s->journal, pj, steps, n, &id, err);
+	vdm_steps_free(steps, n);
+	json_decref(pj);
+	if (rc == 0)
+		rc = vdm_journal_latest(s->journal, &s->run, err);
+	return rc < 0 ? session_backend_fail(err, rc) : 0;
+}
+
+int vdm_session_verify(struct vdm_session *s, const json_t *plan_json, struct vdm_error *err)
+{
+	struct vdm_plan *plan = NULL;
+	int rc = vdm_plan_from_json(plan_json, "journal", &plan, err);
+	if (rc < 0)
+		return session_backend_fail(err, rc);
+	if ((rc = vdm_session_discover(s, NULL, err)) == 0)
+		rc = vdm_plan_verify_inventory(s->inv, plan, err);
+	vdm_plan_free(plan);
+	return rc;
+}
+
+static int session_verify_cb(void *arg, const json_t *plan, struct vdm_error *err)
+{
+	return vdm_session_verify(arg, plan, err);
+}
+
+static void session_engine_event(void *arg, const struct vdm_event *ev)
+{
+	struct vdm_session *s = arg;
+	if (ev->step && ev->step->kind == VDM_STEP_WAIT_SYNC) {
+		int64_t now = vdm_now_ms();
+		if (ev->type == VDM_EV_STEP_START && !s->t_sync_start)
+			s->t_sync_start = now;
+		if (ev->type == VDM_EV_STEP_DONE)
+			s->t_sync_end = now;
+	}
+	session_emit(s, ev);
+}
+
+static void session_ctx(struct vdm_session *s, struct vdm_apply_ctx *ctx)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->backend = &s->backend;
+	ctx->client = &s->client;
+	ctx->script = s->o.script != NULL;
+	ctx->verify = session_verify_cb;
+	ctx->verify_arg = s;
+	ctx->on_event = session_engine_event;
+	ctx->event_arg = s;
+	ctx->wait_disk_timeout_ms = s->o.wait_disk_timeout_ms;
+	ctx->sync_stall_ms = s->o.sync_stall_ms;
+	ctx->fault = s->o.fault;
+	ctx->stop = s->o.stop;
+}
+
+/* Runs s->run and fills the timing part of res (may be NULL). */
+static int session_run(struct vdm_session *s, struct vdm_session_result *res,
+		       struct vdm_error *err)
+{
+	if (!s->run)
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "%s/%s: no run to go on with",
+				    s->o.partition, s->o.vg);
+	int rc = session_client_ready(s, err);
+	if (rc < 0)
+		return rc;
+	struct vdm_apply_ctx ctx;
+	session_ctx(s, &ctx);
+	s->t_sync_start = s->t_sync_end = 0;
+	int64_t t0 = vdm_now_ms();
+	if (res)
+		res->ran = true;
+	rc = vdm_apply_run(&ctx, s->o.script ? NULL : s->journal, s->run, err);
+	if (res) {
+		res->run = s->run;
+		res->plan = s->run->plan;
+		res->seconds = (double)(vdm_now_ms() - t0) / 1000.0;
+		res->sync_seconds = s->t_sync_end > s->t_sync_start
+			? (double)(s->t_sync_end - s->t_sync_start) / 1000.0 : 0;
+		res->outcome = s->o.script ? VDM_SESSION_SCRIPTED : VDM_SESSION_DONE;
+	}
+	return rc < 0 ? session_backend_fail(err, rc) : 0;
+}
+
+int vdm_session_run(struct vdm_session *s, struct vdm_error *err)
+{
+	return session_run(s, NULL, err);
+}
+
+/* Does undoing run need the partition's client (a client step started or done)? */
+static bool session_undo_needs_client(const struct vdm_run *run)
+{
+	for (size_t i = 0; i < run->n_steps; i++) {
+		const struct vdm_step *st = &run->steps[i];
+		if ((st->kind == VDM_STEP_ADD_PV || st->kind == VDM_STEP_ADD_COPY) &&
+		    (st->state == VDM_STEP_DONE || st->state == VDM_STEP_STARTED))
+			return true;
+	}
+	return false;
+}
+
+int vdm_session_undo(struct vdm_session *s, struct vdm_error *err)
+{
+	int rc;
+	const struct vdm_run *latest;
+	if (s->o.script)
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "undo cannot be written as a script");
+	if (!s->run && (rc = vdm_session_latest(s, &latest, err)) < 0)
+		return rc;
+	if (!s->run)
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "%s/%s: no run to undo",
+				    s->o.partition, s->o.vg);
+	if ((rc = session_journal(s, err)) < 0)
+		return rc;
+	if (session_undo_needs_client(s->run)) {
+		if ((rc = vdm_session_discover(s, NULL, err)) < 0 ||
+		    (rc = session_client_ready(s, err)) < 0)
+			return rc;
+	}
+	struct vdm_apply_ctx ctx;
+	session_ctx(s, &ctx);
+	rc = vdm_apply_undo(&ctx, s->journal, s->run, err);
+	return rc < 0 ? session_backend_fail(err, rc) : 0;
+}
+
+/* ---- whole sequences ---- */
+
+static int session_confirm(struct vdm_session *s, const char *question, struct vdm_error *err)
+{
+	if (!s->o.confirm || s->o.confirm(s->o.confirm_arg, question))
+		return 0;
+	return vdm_err_kind(err, -ECANCELED, VDM_ERR_DECLINED, "not confirmed; nothing changed");
+}
+
+static void session_show_plan(struct vdm_session *s, const struct vdm_plan *plan)
+{
+	struct vdm_event ev = { .type = VDM_EV_PLAN, .plan = plan, .inventory = s->inv };
+	session_emit(s, &ev);
+}
+
+/* Resumes the unfinished s->run as journaled. */
+static int session_resume(struct vdm_session *s, const struct vdm_request *req,
+			  struct vdm_session_result *res, struct vdm_error *err)
+{
+	struct vdm_event ev = { .type = VDM_EV_RESUME, .run = s->run };
+	session_emit(s, &ev);
+	const char *jl = json_string_value(json_object_get(s->run->plan, "level"));
+	int jc = (int)json_integer_value(json_object_get(s->run->plan, "copies"));
+	if ((jl && strcmp(jl, vdm_level_name(req->level))) || jc != req->copies) {
+		char note[256];
+		snprintf(note, sizeof note, "the unfinished run was planned for %d copies at level"
+			 " %s; it is finished as planned (undo it to plan anew)", jc, jl ? jl : "?");
+		struct vdm_event nev = { .type = VDM_EV_NOTE, .message = note };
+		session_emit(s, &nev);
+	}
+	res->resumed = true;
+	return session_run(s, res, err);
+}
+
+/* A plan that adds nothing (every LV has its copies): its only step would be the verify. */
+static bool session_plan_empty(const struct vdm_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_lvs; i++)
+		if (plan->lvs[i].n_new_copies)
+			return false;
+	return plan->n_new_disks == 0;
+}
+
+int vdm_session_mirror(struct vdm_session *s, const struct vdm_request *req, unsigned flags,
+		       struct vdm_session_result *res, struct vdm_error *err)
+{
+	memset(res, 0, sizeof *res);
+	const struct vdm_run *run = NULL;
+	int rc;
+	if (!s->o.script && !(flags & VDM_MIRROR_DRY_RUN) &&
+	    (rc = vdm_session_latest(s, &run, err)) < 0)
+		return rc;
+	if (run && !strcmp(run->status, "undoing"))
+		return vdm_err_kind(err, -EBUSY, VDM_ERR_BUSY, "run %lld of %s/%s is half undone;"
+				    " finish it with vdmirror undo %s %s", (long long)run->id,
+				    s->o.partition, s->o.vg, s->o.partition, s->o.vg);
+	bool resuming = vdm_run_unfinished(run);
+	if ((flags & VDM_MIRROR_RESUME_ONLY) && !resuming)
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no unfinished run of %s/%s to"
+				    " resume", s->o.partition, s->o.vg);
+	/* a discovery first in every case: it finds unknown names and a dead agent before
+	 * anything changes */
+	if ((rc = vdm_session_discover(s, NULL, err)) < 0)
+		return rc;
+	int pi = vdm_find_partition(s->inv, s->o.partition);
+	if (vdm_find_vg(&s->inv->partitions[pi], s->o.vg) < 0)
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "partition %s has no volume"
+				    " group %s", s->o.partition, s->o.vg);
+	if (resuming)
+		return session_resume(s, req, res, err);
+
+	struct vdm_plan *plan = NULL;
+	rc = vdm_session_plan(s, req, &plan, &res->noplan, err);
+	if (rc < 0)
+		return rc;
+	session_show_plan(s, plan);
+	if (flags & VDM_MIRROR_DRY_RUN) {
+		res->outcome = VDM_SESSION_DRY_RUN;
+		vdm_plan_free(plan);
+		return 0;
+	}
+	if ((rc = session_confirm(s, "Create these disks and mirror onto them?", err)) < 0) {
+		vdm_plan_free(plan);
+		return rc;
+	}
+	if (!s->o.script && session_plan_empty(plan)) {
+		/* nothing to create: only the check, not journaled, so that undo still finds the
+		 * run that made the mirror */
+		json_decref(s->plan_json);
+		s->plan_json = vdm_plan_to_json(plan);
+		vdm_plan_free(plan);
+		res->outcome = VDM_SESSION_VERIFIED;
+		res->plan = s->plan_json;
+		return vdm_session_verify(s, s->plan_json, err);
+	}
+	rc = vdm_session_begin(s, plan, err);
+	vdm_plan_free(plan);
+	return rc < 0 ? rc : session_run(s, res, err);
+}
+
+int vdm_session_apply(struct vdm_session *s, const struct vdm_plan *plan,
+		      struct vdm_session_result *res, struct vdm_error *err)
+{
+	memset(res, 0, sizeof *res);
+	const struct vdm_run *run = NULL;
+	int rc;
+	if (!s->o.script && (rc = vdm_session_latest(s, &run, err)) < 0)
+		return rc;
+	if (run && (vdm_run_unfinished(run) || !strcmp(run->status, "undoing")))
+		return vdm_err_kind(err, -EBUSY, VDM_ERR_BUSY, "run %lld of %s/%s is unfinished:"
+				    " continue it (vdmirror mirror %s %s --resume) or undo it first",
+				    (long long)run->id, s->o.partition, s->o.vg, s->o.partition,
+				    s->o.vg);
+	if ((rc = vdm_session_discover(s, NULL, err)) < 0 ||
+	    (rc = vdm_session_check_plan(s, plan, err)) < 0)
+		return rc;
+	session_show_plan(s, plan);
+	if ((rc = session_confirm(s, "Apply this plan?", err)) < 0 ||
+	    (rc = vdm_session_begin(s, plan, err)) < 0)
+		return rc;
+	return session_run(s, res, err);
+}
+
+int vdm_session_undo_latest(struct vdm_session *s, struct vdm_session_result *res,
+			    struct vdm_error *err)
+{
+	memset(res, 0, sizeof *res);
+	const struct vdm_run *run;
+	int rc = vdm_session_latest(s, &run, err);
+	if (rc < 0)
+		return rc;
+	res->run = run;
+	if (!run || !strcmp(run->status, "undone")) {
+		res->outcome = VDM_SESSION_NOTHING_TO_UNDO;
+		return 0;
+	}
+	res->outcome = VDM_SESSION_UNDONE;
+	res->ran = true;
+	return vdm_session_undo(s, err);
+}

@@ -1,0 +1,48 @@
+/* cli_session.h: what vdmirror mirror, apply and undo share on top of the session API
+ * (cli_session.c): opening the session from the options and the environment, the confirmation
+ * question, the progress display (bar on a terminal, plain lines otherwise, JSON events with
+ * --json) and the result and exit code of a run or an undo. */
+#ifndef VDMIRROR_CLI_SESSION_H
+#define VDMIRROR_CLI_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include "vdmirror/session.h"
+#include "cli.h"
+
+struct cli_run {
+	struct cli_common *o;
+	const char *script;           /* --script FILE (mirror) */
+	bool bar_shown;
+	int64_t last_line_ms;
+	double last_pct;
+};
+
+/* Opens the session of partition+vg with the options' backend; the journal folder from
+ * $VDMIRROR_STATE, the crash point from $VDMIRROR_FAULT, the sync stall from
+ * $VDMIRROR_SYNC_STALL_S (the only place these are read). */
+int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
+		     struct vdm_session **s, struct vdm_error *err);
+
+/* The journal folder the session uses ($VDMIRROR_STATE or NULL for the default). */
+const char *cli_state_dir(void);
+
+/* The end of vdmirror mirror or apply: prints what happened (the result of a run, a dry run,
+ * a script, a verification, no valid plan, a failure) and returns the exit code. rc and err
+ * are what vdm_session_mirror/apply returned. */
+int cli_report_run(struct cli_run *r, const struct vdm_session_result *res, int rc,
+		   const struct vdm_error *err);
+/* The same for vdmirror undo of partition/vg. */
+int cli_report_undo(struct cli_run *r, const char *partition, const char *vg,
+		    const struct vdm_session_result *res, int rc, const struct vdm_error *err);
+/* A failure before anything ran: the JSON result line (--json), the message, the exit code. */
+int cli_session_fail(struct cli_run *r, const struct vdm_error *err);
+
+/* The session's on_event for the progress display (cli_progress.c); arg is the cli_run. */
+void cli_on_event(void *arg, const struct vdm_event *ev);
+
+/* Prints a JSON event line (--json) and frees ev. */
+void cli_json_event(json_t *ev);
+
+#endif
