@@ -101,15 +101,15 @@ static void plan_ex_rec(struct plan_ex *x, size_t s)
 			continue;
 		if (tg.kind == PLAN_TARGET_PV) {
 			x->pv_free[tg.index] -= need;
-		} else {
-			int p = tg.index;
-			x->pool_used[p] = (x->pool_used[p] > 0 ? x->pool_used[p] : 0) + need;
-		}
-		plan_ex_rec(x, s + 1);
-		if (tg.kind == PLAN_TARGET_PV)
+			plan_ex_rec(x, s + 1);
 			x->pv_free[tg.index] += need;
-		else
-			x->pool_used[tg.index] -= need;
+		} else {
+			/* restored exactly: -1 (no disk) must stay -1 */
+			int64_t before = x->pool_used[tg.index];
+			x->pool_used[tg.index] = (before > 0 ? before : 0) + need;
+			plan_ex_rec(x, s + 1);
+			x->pool_used[tg.index] = before;
+		}
 	}
 }
 

@@ -263,10 +263,6 @@ bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, size_t 
 		if (plan_exhaustive(c, &x, PLAN_EX_BUDGET / 8)) {
 			struct plan_score sc;
 			plan_try_score(c, &x, &sc);
-			/* TEMPORARY, to prove the split byte-identical: the old code counted no disk
-			 * for the exhaustive placement here (its pools' used extents went back to 0,
-			 * not -1, during the search); the next commit removes this */
-			sc.disks = 0;
 			if (plan_score_better(&sc, &b)) {
 				*best = x;
 				return true;
