@@ -40,8 +40,11 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->lvs);
 	free(c->requested);
 	plan_reset_level(c);
+	plan_try_spare_free(c);
 	free(c->groups.v);
+	free(c->valids.v);
 	free(c->keybuf.v);
+	free(c->prof_class);
 	free(c->diverse);
 	free(c->pool_private);
 	if (c->f)
@@ -177,6 +180,53 @@ static void plan_build_diverse(struct plan_ctx *c)
 	free(server_seen);
 }
 
+/* Numbers the failure profiles of every placement id (disks, then pools' new disks): equal
+ * profiles, equal class. Validity is computed once per layout of classes (plan_group.c). */
+static void plan_profile_classes(struct plan_ctx *c)
+{
+	size_t n = (size_t)c->n_disks + c->n_pools;
+	struct plan_intern t = { 0 };
+	VEC(int) k = { 0 };
+	c->prof_class = xmalloc((n + 1) * sizeof *c->prof_class);
+	for (size_t id = 0; id < n; id++) {
+		const struct vdm_profile *p = plan_profile(c, (int)id);
+		k.n = 0;
+		VEC_PUSH(&k, (int)p->n_devices);
+		for (size_t i = 0; i < p->n_devices; i++)
+			VEC_PUSH(&k, p->devices[i]);
+		VEC_PUSH(&k, p->pool);
+		for (size_t i = 0; i < p->n_servers; i++)
+			VEC_PUSH(&k, p->servers[i]);
+		bool is_new;
+		c->prof_class[id] = plan_intern(&t, k.v, k.n, &is_new);
+	}
+	free(k.v);
+	plan_intern_free(&t);
+}
+
+/* formats.md: sizes are 64-bit, and a sum or product that does not fit is bad input. The
+ * new copies' sizes are checked here once: every sum the placement makes later (reuse,
+ * demand, a new disk's size) is bounded by them or by a pool's free_mib. */
+static int plan_check_sizes(const struct plan_ctx *c, struct vdm_error *err)
+{
+	int64_t total = 0;
+	for (size_t l = 0; l < c->n_lvs; l++) {
+		const struct plan_lv *pl = &c->lvs[l];
+		const struct vdm_lv *lv = &c->vg->lvs[pl->lv];
+		int64_t need, mib, disk, all;
+		if (vdm_add_overflows(lv->extents, c->meta, &need) ||
+		    vdm_mul_overflows(need, c->ext_mib, &mib) ||
+		    vdm_add_overflows(mib, c->ovh_mib, &disk) ||
+		    vdm_mul_overflows(mib, pl->m, &all) || vdm_add_overflows(total, all, &total))
+			return vdm_err_exit(err, -EOVERFLOW, VDM_EXIT_INPUT, "plan: lv %s of volume "
+					    "group %s: %lld extents (+%lld of metadata) of %lld MiB, %d "
+					    "new copies: the sizes do not fit in 64 bits", lv->name,
+					    c->vg->name, (long long)lv->extents, (long long)c->meta,
+					    (long long)c->ext_mib, pl->m);
+	}
+	return 0;
+}
+
 static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 		      const struct vdm_request *req, struct vdm_error *err)
 {
@@ -228,7 +278,8 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 		int srv = pool->server;
 		vdm_faults_profile(c->f, (int)p, NULL, 0, &srv, 1, &c->pool_prof[p]);
 		/* free_after * 100 >= size * reserve_pct, free_after >= 0 */
-		int64_t keep = (pool->size_mib * pool->reserve_pct + 99) / 100;
+		/* reserve_pct <= 100: the kept part fits, the product may not (2^62 MiB pools) */
+		int64_t keep = (int64_t)(((__int128)pool->size_mib * pool->reserve_pct + 99) / 100);
 		int64_t max = pool->free_mib - keep;
 		c->pool_max[p] = max > 0 ? plan_round_down(max, pool->alloc_mib > 0 ? pool->alloc_mib : 1) : 0;
 		c->tier[p] = tier_rank(pool->tier);
@@ -237,6 +288,7 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 	for (size_t v = 0; v < c->vg->n_pvs; v++)
 		c->pv_free0[v] = c->vg->pvs[v].free_extents;
 	plan_build_diverse(c);
+	plan_profile_classes(c);
 	c->lvs = xcalloc(c->vg->n_lvs + 1, sizeof *c->lvs);
 	for (size_t i = 0; i < c->vg->n_lvs; i++) {
 		const struct vdm_lv *lv = &c->vg->lvs[i];
@@ -265,7 +317,7 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 		pl->base_ids = k.v;
 		pl->n_base = k.n;
 	}
-	return 0;
+	return plan_check_sizes(c, err);
 }
 
 int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req,
@@ -292,10 +344,10 @@ int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req
 	struct plan_try t;
 	c.level = req->level;
 	if (plan_at_level(&c, &t, msg, sizeof msg)) {
-		*out = plan_build(&c, &t);
+		rc = plan_build(&c, &t, out, err);
 		plan_try_free(&c, &t);
 		plan_ctx_free(&c);
-		return 0;
+		return rc;
 	}
 	enum vdm_level best = VDM_LEVEL_NONE;
 	for (int l = (int)req->level - 1; l >= VDM_LEVEL_DEVICE; l--) {

@@ -1,5 +1,6 @@
 /* plan_build.c: the plan document (struct vdm_plan) from the chosen try: new disks named
  * and sized, each LV's new copies, protection after, the pools' free space. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "plan_int.h"
@@ -16,8 +17,10 @@ static bool plan_name_used(const struct vdm_partition *part, const char *name)
 	return vdm_find_disk(part, name) >= 0;
 }
 
-struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
+int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **result,
+	       struct vdm_error *err)
 {
+	*result = NULL;
 	const struct vdm_inventory *inv = c->inv;
 	struct vdm_plan *plan = xcalloc(1, sizeof *plan);
 	plan->partition = xstrdup(c->part->name);
@@ -52,7 +55,15 @@ struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 		d->paths = xcalloc(1, sizeof *d->paths);
 		d->paths[0] = xstrdup(inv->servers[inv->pools[p].server].name);
 		d->n_paths = 1;
-		plan->new_mib += d->size_mib;
+		if (vdm_add_overflows(plan->new_mib, d->size_mib, &plan->new_mib)) {
+			int rc = vdm_err_exit(err, -EOVERFLOW, VDM_EXIT_INPUT, "plan: the new disks "
+					      "add up to more than 2^63 MiB (pool %s: %lld MiB)",
+					      inv->pools[p].name, (long long)d->size_mib);
+			free(disk_name);
+			free(pools.v);
+			vdm_plan_free(plan);
+			return rc;
+		}
 		struct vdm_plan_pool *pp = &plan->pools[plan->n_pools++];
 		pp->name = xstrdup(inv->pools[p].name);
 		pp->free_mib_before = inv->pools[p].free_mib;
@@ -88,6 +99,7 @@ struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 				pc->segs[s].pv = xstrdup(!plan_id_is_pool(c, id) ? c->part->disks[id].name
 								      : disk_name[plan_id_pool(c, id)]);
 				pc->segs[s].extents = sv->v[s].ext;
+				/* bounded: plan_check_sizes() checked every new copy's MiB */
 				plan->required_mib += sv->v[s].ext * c->ext_mib;
 				if (!plan_id_is_pool(c, id))
 					plan->reused_mib += sv->v[s].ext * c->ext_mib;
@@ -100,7 +112,8 @@ struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t)
 	}
 	free(disk_name);
 	free(pools.v);
-	return plan;
+	*result = plan;
+	return 0;
 }
 
 void vdm_plan_free(struct vdm_plan *plan)

@@ -50,42 +50,53 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 	size_t ng = c->groups.n;
 	int64_t *grem = xcalloc(ng + 1, sizeof *grem);
 	VEC(int) active = { 0 };
+	size_t *left = xmalloc((n + 1) * sizeof *left), n_left = 0;   /* in order, remaining > 0 */
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t l = order[oi];
 		if (t->remaining[l] <= 0)
 			continue;
+		left[n_left++] = l;
 		int g = t->lv_group[l];
 		if (grem[g] == 0)
 			VEC_PUSH(&active, g);
 		grem[g] += t->remaining[l];
 	}
+	/* demand each pool could take: delta[p] + everywhere. Kept up to date as groups are
+	 * served (only the groups a disk took from are applied again), not recomputed over every
+	 * group's pool list for every disk */
+	int64_t *delta = xcalloc(c->n_pools + 1, sizeof *delta);
 	int64_t *absorb = xcalloc(c->n_pools + 1, sizeof *absorb);
+	int64_t *applied = xcalloc(ng + 1, sizeof *applied);   /* grem last applied per group */
+	int64_t everywhere = 0;  /* demand of groups counted by the pools they cannot use */
+	int64_t total = 0;
+	for (size_t i = 0; i < active.n; i++)
+		total += grem[active.v[i]];
+	VEC(int) touched = { 0 };
+	for (size_t i = 0; i < active.n; i++)
+		VEC_PUSH(&touched, active.v[i]);
 	bool ok = true;
 	for (;;) {
-		int64_t total = 0;
-		for (size_t i = 0; i < active.n; i++)
-			total += grem[active.v[i]];
-		if (total == 0)
-			break;
-		/* demand each pool could take */
-		memset(absorb, 0, c->n_pools * sizeof *absorb);
-		int64_t everywhere = 0;  /* demand of groups counted by the pools they cannot use */
-		for (size_t i = 0; i < active.n; i++) {
-			struct plan_group *g = c->groups.v[active.v[i]];
-			int64_t gr = grem[active.v[i]];
-			if (!gr)
+		for (size_t i = 0; i < touched.n; i++) {
+			int gi = touched.v[i];
+			struct plan_group *g = c->groups.v[gi];
+			int64_t d = grem[gi] - applied[gi];
+			if (!d)
 				continue;
+			applied[gi] = grem[gi];
 			if (g->n_invalid_pools < g->n_valid_pools) {
-				everywhere += gr;
+				everywhere += d;
 				for (size_t k = 0; k < g->n_invalid_pools; k++)
-					absorb[g->invalid_pools[k]] -= gr;
+					delta[g->invalid_pools[k]] -= d;
 			} else {
 				for (size_t k = 0; k < g->n_valid_pools; k++)
-					absorb[g->valid_pools[k]] += gr;
+					delta[g->valid_pools[k]] += d;
 			}
 		}
+		touched.n = 0;
+		if (total == 0)
+			break;
 		for (size_t p = 0; p < c->n_pools; p++)
-			absorb[p] += everywhere;
+			absorb[p] = delta[p] + everywhere;
 		int best = -1, best_open = -1;
 		struct plan_cand bc = { 0, 0 }, boc = { 0, 0 };
 		for (size_t p = 0; p < c->n_pools; p++) {
@@ -112,8 +123,8 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 		int p = best_open >= 0 ? best_open : best;
 		if (p < 0) {
 			/* something is left that no pool can take: report the first such LV */
-			for (size_t oi = 0; oi < n; oi++) {
-				size_t l = order[oi];
+			for (size_t oi = 0; oi < n_left; oi++) {
+				size_t l = left[oi];
 				if (t->remaining[l] > 0) {
 					t->failed = true;
 					t->fail_lv = (int)l;
@@ -125,15 +136,15 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 			ok = false;
 			break;
 		}
-		if (t->pool_used[p] < 0) {
+		if (t->pool_used[p] < 0)
 			t->pool_used[p] = 0;
-		}
 		int64_t room = t->pool_cap[p] - t->pool_used[p];
 		int id = plan_pool_id(c, p);
-		/* whole copies first, then split to fill the disk */
+		/* whole copies first, then split to fill the disk; LVs done are dropped from the
+		 * list, so that each disk scans only what is left (not every LV again) */
 		for (int pass = 0; pass < 2 && room > 0; pass++) {
-			for (size_t oi = 0; oi < n && room > 0; oi++) {
-				size_t l = order[oi];
+			for (size_t oi = 0; oi < n_left && room > 0; oi++) {
+				size_t l = left[oi];
 				int64_t rem = t->remaining[l];
 				if (rem <= 0 || !c->groups.v[t->lv_group[l]]->pool_ok[p])
 					continue;
@@ -142,12 +153,24 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 				int64_t take = rem < room ? rem : room;
 				plan_add_seg(plan_new_copy(t, l, r - 1), id, take);
 				t->remaining[l] -= take;
+				if (grem[t->lv_group[l]] == applied[t->lv_group[l]])
+					VEC_PUSH(&touched, t->lv_group[l]);
 				grem[t->lv_group[l]] -= take;
+				total -= take;
 				t->pool_used[p] += take;
 				room -= take;
 			}
 		}
+		size_t w = 0;
+		for (size_t oi = 0; oi < n_left; oi++)
+			if (t->remaining[left[oi]] > 0)
+				left[w++] = left[oi];
+		n_left = w;
 	}
+	free(left);
+	free(touched.v);
+	free(applied);
+	free(delta);
 	free(absorb);
 	free(active.v);
 	free(grem);

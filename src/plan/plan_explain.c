@@ -100,14 +100,18 @@ void plan_fail_message(struct plan_ctx *c, struct plan_try *t, char *buf, size_t
 	for (size_t i = 0; i < g->n_valid_pools; i++) {
 		int p = g->valid_pools[i];
 		int64_t used = t->pool_used[p] > 0 ? t->pool_used[p] : 0;
-		if (t->pool_cap[p] > used)
-			usable += (t->pool_cap[p] - used) * c->ext_mib;
+		if (t->pool_cap[p] > used)   /* (cap - used) * ext_mib <= the pool's free_mib */
+			usable = vdm_add_sat(usable, (t->pool_cap[p] - used) * c->ext_mib);
 	}
-	for (size_t i = 0; i < g->n_valid_pvs; i++)
-		usable += t->pv_free[g->valid_pvs[i]] * c->ext_mib;
+	for (size_t i = 0; i < g->n_valid_pvs; i++) {
+		int64_t mib;
+		if (vdm_mul_overflows(t->pv_free[g->valid_pvs[i]], c->ext_mib, &mib))
+			mib = INT64_MAX;
+		usable = vdm_add_sat(usable, mib);
+	}
 	/* what this copy already got in the domain counts as usable: the message compares the
 	 * whole copy with the whole room left for it */
-	usable += (pl->need - t->fail_remaining) * c->ext_mib;
+	usable = vdm_add_sat(usable, (pl->need - t->fail_remaining) * c->ext_mib);
 	int64_t needed = pl->need * c->ext_mib + c->ovh_mib;
 	const char *what = c->req->copies == 3 && g->n_copies > 1 && lv->n_copies == 1 ?
 			   " for its third copy" : "";

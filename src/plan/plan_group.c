@@ -13,6 +13,52 @@ static uint64_t plan_hash(const int *k, size_t n)
 	return h;
 }
 
+int plan_intern(struct plan_intern *t, const int *key, size_t n, bool *is_new)
+{
+	size_t count = t->start.n ? t->start.n - 1 : 0;
+	if (!t->start.n)
+		VEC_PUSH(&t->start, 0);
+	if (t->cap == 0 || count * 2 >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 64;
+		int *nt = xcalloc(ncap, sizeof *nt);
+		for (size_t id = 0; id < count; id++) {
+			size_t j = plan_hash(t->keys.v + t->start.v[id], t->start.v[id + 1] - t->start.v[id])
+				   & (ncap - 1);
+			while (nt[j])
+				j = (j + 1) & (ncap - 1);
+			nt[j] = (int)id + 1;
+		}
+		free(t->tab);
+		t->tab = nt;
+		t->cap = ncap;
+	}
+	size_t j = plan_hash(key, n) & (t->cap - 1);
+	while (t->tab[j]) {
+		size_t id = (size_t)t->tab[j] - 1, len = t->start.v[id + 1] - t->start.v[id];
+		if (len == n && !memcmp(t->keys.v + t->start.v[id], key, n * sizeof *key)) {
+			*is_new = false;
+			return (int)id;
+		}
+		j = (j + 1) & (t->cap - 1);
+	}
+	VEC_RESERVE(&t->keys, t->keys.n + n);
+	if (n)
+		memcpy(t->keys.v + t->keys.n, key, n * sizeof *key);
+	t->keys.n += n;
+	VEC_PUSH(&t->start, t->keys.n);
+	t->tab[j] = (int)count + 1;
+	*is_new = true;
+	return (int)count;
+}
+
+void plan_intern_free(struct plan_intern *t)
+{
+	free(t->keys.v);
+	free(t->start.v);
+	free(t->tab);
+	memset(t, 0, sizeof *t);
+}
+
 /* Key: final flag, then per copy: count, sorted ids. Copies keep their order (existing first,
  * then new copies in round order): the same LVs of the same layout always build the same key. */
 static int plan_group_find(struct plan_ctx *c, const int *key, size_t n)
@@ -173,11 +219,50 @@ static size_t relation_slot(const struct vdm_inventory *inv, int sv, const unsig
  * that maps one onto the other leaves the group unchanged), so protect.c is asked once per relation
  * instead of once per pool (2400 pools, a few relations). Pools that share a device or the
  * pool itself with the group are judged one by one. */
+static void plan_valid_compute(struct plan_ctx *c, struct plan_group *g, struct plan_valid *out);
+
 void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 {
 	if (g->valid_done)
 		return;
 	g->valid_done = true;
+	/* the same layout by profile classes: stage, then per copy count and sorted classes */
+	VEC(int) vk = { 0 };
+	VEC_PUSH(&vk, g->key[0]);
+	for (size_t pos = 1; pos < g->nkey;) {
+		size_t cnt = (size_t)g->key[pos++], at = vk.n;
+		VEC_PUSH(&vk, 0);
+		for (size_t i = 0; i < cnt; i++)
+			VEC_PUSH(&vk, c->prof_class[g->key[pos++]]);
+		qsort(vk.v + at + 1, cnt, sizeof(int), plan_cmp_int);
+		size_t w = at + 1;
+		for (size_t i = at + 1; i < vk.n; i++)
+			if (w == at + 1 || vk.v[w - 1] != vk.v[i])
+				vk.v[w++] = vk.v[i];
+		vk.n = w;
+		vk.v[at] = (int)(w - at - 1);
+	}
+	bool is_new;
+	int vi = plan_intern(&c->valid_keys, vk.v, vk.n, &is_new);
+	free(vk.v);
+	if (is_new) {
+		struct plan_valid nv = { 0 };
+		VEC_PUSH(&c->valids, nv);
+		plan_valid_compute(c, g, &c->valids.v[vi]);
+	}
+	const struct plan_valid *v = &c->valids.v[vi];
+	g->pool_ok = v->pool_ok;
+	g->valid_pools = v->valid_pools;
+	g->n_valid_pools = v->n_valid_pools;
+	g->invalid_pools = v->invalid_pools;
+	g->n_invalid_pools = v->n_invalid_pools;
+	g->valid_pvs = v->valid_pvs;
+	g->n_valid_pvs = v->n_valid_pvs;
+}
+
+/* Computes the validity of group g's layout into *out. */
+static void plan_valid_compute(struct plan_ctx *c, struct plan_group *g, struct plan_valid *out)
+{
 	const struct vdm_inventory *inv = c->inv;
 	/* the group's components as protect.c numbers them (devices, pools) and its servers,
 	 * frames and sites as inventory indices (frame/site -1 = unnamed: own slot) */
@@ -218,8 +303,8 @@ void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 	/* per relation: is a disk of that relation valid, and does it leave room (3 copies) */
 	unsigned char *memo = xcalloc(2 * (ns + nf + nt + 2), 1);   /* enum plan_memo */
 	unsigned char *room = memo + ns + nf + nt + 2;
-	g->pool_ok = xcalloc(c->n_pools ? c->n_pools : 1, 1);
-	g->valid_pools = xmalloc((c->n_pools ? c->n_pools : 1) * sizeof(int));
+	out->pool_ok = xcalloc(c->n_pools ? c->n_pools : 1, 1);
+	out->valid_pools = xmalloc((c->n_pools ? c->n_pools : 1) * sizeof(int));
 	for (size_t p = 0; p < c->n_pools; p++) {
 		if (c->pool_max[p] < c->ovh_mib + c->ext_mib)
 			continue;  /* cannot hold one extent: never a candidate */
@@ -245,17 +330,19 @@ void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 			}
 		}
 		if (ok) {
-			g->pool_ok[p] = 1;
-			g->valid_pools[g->n_valid_pools++] = (int)p;
+			out->pool_ok[p] = 1;
+			out->valid_pools[out->n_valid_pools++] = (int)p;
 		}
 	}
-	g->invalid_pools = xmalloc((c->n_pools - g->n_valid_pools + 1) * sizeof(int));
+	out->invalid_pools = xmalloc((c->n_pools - out->n_valid_pools + 1) * sizeof(int));
+	/* pools that cannot hold one extent are never a candidate for anyone: left out, or
+	 * every group would list the same full pools (a tenth of a fleet's) again */
 	for (size_t p = 0; p < c->n_pools; p++)
-		if (!g->pool_ok[p])
-			g->invalid_pools[g->n_invalid_pools++] = (int)p;
+		if (!out->pool_ok[p] && c->pool_max[p] >= c->ovh_mib + c->ext_mib)
+			out->invalid_pools[out->n_invalid_pools++] = (int)p;
 	/* PVs: a disk with one path whose devices and pool are its own relates to the group
 	 * like a new disk on that server does (its private components act as one) */
-	g->valid_pvs = xmalloc((c->vg->n_pvs ? c->vg->n_pvs : 1) * sizeof(int));
+	out->valid_pvs = xmalloc((c->vg->n_pvs ? c->vg->n_pvs : 1) * sizeof(int));
 	for (size_t v = 0; v < c->vg->n_pvs; v++) {
 		if (c->pv_free0[v] <= 0)
 			continue;
@@ -275,7 +362,7 @@ void plan_group_validity(struct plan_ctx *c, struct plan_group *g)
 			ok = memo[slot] == MEMO_YES && (g->final || plan_group_leaves_room(c, g, pp));
 		}
 		if (ok)
-			g->valid_pvs[g->n_valid_pvs++] = (int)v;
+			out->valid_pvs[out->n_valid_pvs++] = (int)v;
 	}
 	free(memo);
 	free(gs);
@@ -289,10 +376,6 @@ static void plan_group_free(struct plan_group *g)
 	free(g->copies);
 	free(g->ncopy);
 	free(g->key);
-	free(g->pool_ok);
-	free(g->valid_pools);
-	free(g->invalid_pools);
-	free(g->valid_pvs);
 	free(g);
 }
 
@@ -344,6 +427,14 @@ void plan_groups_clear(struct plan_ctx *c)
 	for (size_t i = 0; i < c->groups.n; i++)
 		plan_group_free(c->groups.v[i]);
 	c->groups.n = 0;
+	for (size_t i = 0; i < c->valids.n; i++) {
+		free(c->valids.v[i].pool_ok);
+		free(c->valids.v[i].valid_pools);
+		free(c->valids.v[i].invalid_pools);
+		free(c->valids.v[i].valid_pvs);
+	}
+	c->valids.n = 0;
+	plan_intern_free(&c->valid_keys);
 	free(c->gtab);
 	c->gtab = NULL;
 	c->gtab_cap = 0;

@@ -14,14 +14,17 @@
 #define PLAN_PPM 1000000
 
 /* formats.md: 2 or 3 copies. An LV being planned has at least one, so at most two are new;
- * per LV a try keeps PLAN_MAX_COPIES slots, slot k holding the copy of round k + 1. */
+ * per LV a try keeps copies - 1 slots, slot k holding the copy of round k + 1. */
 #define PLAN_MAX_COPIES 3
 
 /* Where extents go: a placement id is either a disk index of the partition (an existing PV)
  * or n_disks + pool index (the new disk of that pool: all new disks of a pool are alike for
  * validity, so one id stands for it). */
 struct plan_seg { int id; int64_t ext; };
-typedef VEC(struct plan_seg) seg_vec;
+/* The segments of one new copy. Most copies have one: it is kept inline (v == &one), so that
+ * a try over 200 000 LVs does not make 200 000 small allocations. Never moved once used
+ * (v may point into the struct); plan_add_seg() adds, plan_seg_free() frees. */
+typedef struct { struct plan_seg *v; size_t n, cap; struct plan_seg one; } seg_vec;
 
 /* Which rounds may reuse free extents of existing PVs. With 3 copies and 1 existing, the
  * second copy reusing a PV can take what the third needed, so "only the last round" is tried
@@ -41,6 +44,28 @@ enum plan_stage {
 	PLAN_STAGE_DONE = 2,      /* every copy placed: the key is the final layout */
 };
 
+/* Interns int-array keys as dense ids 0, 1, ... (an open-addressing hash table). */
+struct plan_intern {
+	VEC(int) keys;                          /* every key, back to back */
+	VEC(size_t) start;                      /* id -> offset in keys; start.v[n] = end */
+	int *tab; size_t cap;                   /* id + 1, 0 = empty */
+};
+/* Returns the key's id; *is_new tells whether it was added now. */
+int plan_intern(struct plan_intern *t, const int *key, size_t n, bool *is_new);
+void plan_intern_free(struct plan_intern *t);
+
+/* Which pools and PVs are valid for a layout. Depends only on the failure profiles of the
+ * layout's disks (and the stage), so groups whose disks differ but whose profiles are the
+ * same (every disk of one pool on one server) share one: a fleet has thousands of PV layouts
+ * but a handful of profiles, and a validity costs a pass over every pool. */
+struct plan_valid {
+	unsigned char *pool_ok;                 /* n_pools */
+	int *valid_pools; size_t n_valid_pools;
+	int *invalid_pools; size_t n_invalid_pools;   /* the others that can hold an extent:
+						 shorter when most are valid */
+	int *valid_pvs; size_t n_valid_pvs;
+};
+
 /* Copies of LVs that share the same disks, copy by copy, are judged once: a group. */
 struct plan_group {
 	int *key; size_t nkey;                  /* stage, then per copy: count, sorted ids */
@@ -54,10 +79,11 @@ struct plan_group {
 	size_t n_copies;
 	bool final;                             /* the LV reaches its copy count in this round */
 	bool valid_done;
-	unsigned char *pool_ok;                 /* n_pools */
-	int *valid_pools; size_t n_valid_pools;
-	int *invalid_pools; size_t n_invalid_pools;   /* the others: shorter when most are valid */
-	int *valid_pvs; size_t n_valid_pvs;
+	/* from the plan_valid of its profiles (owned there) */
+	const unsigned char *pool_ok;
+	const int *valid_pools; size_t n_valid_pools;
+	const int *invalid_pools; size_t n_invalid_pools;
+	const int *valid_pvs; size_t n_valid_pvs;
 };
 
 struct plan_lv {
@@ -93,6 +119,9 @@ struct plan_ctx {
 	VEC(struct plan_group *) groups;
 	struct plan_group **gtab; size_t gtab_cap;
 	VEC(int) keybuf;
+	int *prof_class;          /* per placement id: equal failure profiles, equal class */
+	struct plan_intern valid_keys;           /* layouts by profile class -> valids index */
+	VEC(struct plan_valid) valids;
 	/* round 1 does not depend on the try: its groups and LV order are kept */
 	int *r1_group;
 	size_t *r1_order, r1_n;
@@ -107,6 +136,10 @@ struct plan_ctx {
 	int *diverse;
 	size_t n_diverse;
 	unsigned char *pool_private;  /* devices shared with no other pool, no disk in the pool */
+	/* per-LV arrays of the last freed try, for the next (plan_search.c) */
+	seg_vec *spare_copies;
+	int64_t *spare_remaining;
+	int *spare_lv_group;
 };
 
 /* One attempt at a level, reuse mode and utilization cap. */
@@ -116,7 +149,8 @@ struct plan_try {
 	int64_t *pv_free;
 	int64_t *pool_used;       /* extents placed on the new disk of each pool, -1 = no disk */
 	int64_t *pool_cap;        /* extents a new disk in the pool may hold under this try */
-	seg_vec *copies;          /* per plan_lv: PLAN_MAX_COPIES slots, see plan_new_copy() */
+	seg_vec *copies;          /* per plan_lv: n_slots slots, see plan_new_copy() */
+	size_t n_slots;           /* new copies an LV may get: copies - 1 */
 	int64_t *remaining;       /* per plan_lv, current round */
 	int *lv_group;
 	/* failure */
@@ -157,7 +191,7 @@ static inline const struct vdm_profile *plan_profile(const struct plan_ctx *c, i
 /* The new copy of plan LV l placed in round k + 1. */
 static inline seg_vec *plan_new_copy(const struct plan_try *t, size_t l, int k)
 {
-	return &t->copies[l * PLAN_MAX_COPIES + (size_t)k];
+	return &t->copies[l * t->n_slots + (size_t)k];
 }
 
 int plan_cmp_int(const void *a, const void *b);
@@ -198,11 +232,16 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 /* Size in MiB of a new disk holding n extents in pool p. */
 int64_t plan_disk_size(const struct plan_ctx *c, int p, int64_t n);
 void plan_add_seg(seg_vec *sv, int id, int64_t ext);
+void plan_seg_free(seg_vec *sv);
+/* dst becomes a copy of src (dst's segments are freed first). */
+void plan_seg_copy(seg_vec *dst, const seg_vec *src);
 
 /* ---- tries and the search at one level (plan_search.c) ------------------------------ */
 
 void plan_try_init(struct plan_ctx *c, struct plan_try *t, enum plan_reuse mode, int64_t cap_ppm);
+/* Frees a try; its per-LV arrays are kept in the context for the next plan_try_init(). */
 void plan_try_free(struct plan_ctx *c, struct plan_try *t);
+void plan_try_spare_free(struct plan_ctx *c);
 void plan_try_score(const struct plan_ctx *c, const struct plan_try *t, struct plan_score *s);
 /* The score of a placement given by its PVs' free extents and its pools' used extents. */
 void plan_score_of(const struct plan_ctx *c, const int64_t *pv_free, const int64_t *pool_used,
@@ -224,6 +263,8 @@ void plan_fail_message(struct plan_ctx *c, struct plan_try *t, char *buf, size_t
 
 /* ---- the plan document (plan_build.c) ----------------------------------------------- */
 
-struct vdm_plan *plan_build(struct plan_ctx *c, struct plan_try *t);
+/* Returns 0 and *out, or -EOVERFLOW (exit 1) when the plan's totals do not fit in 64 bits. */
+int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **out,
+	       struct vdm_error *err);
 
 #endif

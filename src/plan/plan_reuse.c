@@ -23,6 +23,83 @@ static bool reuses(const struct plan_try *t, int r, const struct plan_lv *pl)
 	return t->reuse_mode == PLAN_REUSE_ALL || (t->reuse_mode == PLAN_REUSE_LAST_ROUND && r == pl->m);
 }
 
+/* An ordered set of shares (a treap keyed by share, then PV index), nodes in one array. */
+struct share_node { int64_t share; int v; uint32_t prio; int l, r; };
+struct share_set { struct share_node *node; size_t n; };
+
+static bool share_less(const struct share_node *a, int64_t share, int v)
+{
+	return a->share < share || (a->share == share && a->v < v);
+}
+
+/* Splits tree t into keys < (share, v) and the others. */
+static void share_split(struct share_set *s, int t, int64_t share, int v, int *lo, int *hi)
+{
+	if (t < 0) {
+		*lo = *hi = -1;
+		return;
+	}
+	if (share_less(&s->node[t], share, v)) {
+		share_split(s, s->node[t].r, share, v, &s->node[t].r, hi);
+		*lo = t;
+	} else {
+		share_split(s, s->node[t].l, share, v, lo, &s->node[t].l);
+		*hi = t;
+	}
+}
+
+static int share_merge(struct share_set *s, int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	if (s->node[a].prio > s->node[b].prio) {
+		s->node[a].r = share_merge(s, s->node[a].r, b);
+		return a;
+	}
+	s->node[b].l = share_merge(s, a, s->node[b].l);
+	return b;
+}
+
+static void share_insert(struct share_set *s, int *root, int x)
+{
+	int lo, hi;
+	s->node[x].l = s->node[x].r = -1;
+	share_split(s, *root, s->node[x].share, s->node[x].v, &lo, &hi);
+	*root = share_merge(s, share_merge(s, lo, x), hi);
+}
+
+static void share_erase(struct share_set *s, int *root, int x)
+{
+	int lo, mid, hi;
+	share_split(s, *root, s->node[x].share, s->node[x].v, &lo, &mid);
+	share_split(s, mid, s->node[x].share, s->node[x].v + 1, &mid, &hi);
+	*root = share_merge(s, lo, hi);
+}
+
+/* The smallest node with share >= want (lowest PV among equals), or -1. */
+static int share_lower_bound(const struct share_set *s, int t, int64_t want)
+{
+	int found = -1;
+	while (t >= 0) {
+		if (s->node[t].share >= want) {
+			found = t;
+			t = s->node[t].l;
+		} else {
+			t = s->node[t].r;
+		}
+	}
+	return found;
+}
+
+static int share_max(const struct share_set *s, int t)
+{
+	while (s->node[t].r >= 0)
+		t = s->node[t].r;
+	return t;
+}
+
 /* Reuse: as many extents as possible on free extents of existing PVs valid for each LV.
  * Groups that may use the same PVs and pools form a class; a max flow (Dinic) from classes (demand)
  * to PVs (free extents) gives each class its share per PV. Within a class the biggest
@@ -117,7 +194,7 @@ void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *ord
 			VEC_PUSH(&pcls, p);
 			VEC_PUSH(&pcap, 0);
 		}
-		pcap.v[k] += room;
+		pcap.v[k] = vdm_add_sat(pcap.v[k], room);   /* a capacity: more than demand is all */
 	}
 	if (pcls.n) {
 		int base = plan_flow_grow(&fl, (int)pcls.n);
@@ -133,10 +210,29 @@ void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *ord
 	free(pcls.v);
 	free(pcap.v);
 	free(sig);
-	/* each class's share per PV: the reverse capacity of its edge */
-	int64_t *share = xcalloc(nc * npv + 1, sizeof *share);
+	/* each class's share per PV (the reverse capacity of its edge), in an ordered set per
+	 * class, so that handing shares to LVs costs a logarithm, not a scan of every PV */
+	struct share_set ss = { 0 };
+	ss.n = 0;
+	size_t nedges = 0;
 	for (size_t i = 0; i < nc * npv; i++)
-		share[i] = cedge[i] >= 0 ? fl.e.v[cedge[i] ^ 1].cap : 0;
+		nedges += cedge[i] >= 0 && fl.e.v[cedge[i] ^ 1].cap > 0;
+	ss.node = xmalloc((nedges + 1) * sizeof *ss.node);
+	int *root = xmalloc((nc + 1) * sizeof *root);
+	for (size_t i = 0; i < nc; i++) {
+		root[i] = -1;
+		for (size_t v = 0; v < npv; v++) {
+			int e = cedge[i * npv + v];
+			if (e < 0 || fl.e.v[e ^ 1].cap <= 0)
+				continue;
+			int x = (int)ss.n++;
+			ss.node[x].share = fl.e.v[e ^ 1].cap;
+			ss.node[x].v = (int)v;
+			/* a fixed pseudo-random priority: the same tree on every run */
+			ss.node[x].prio = (uint32_t)((uint64_t)(x + 1) * 2654435761u >> 7);
+			share_insert(&ss, &root[i], x);
+		}
+	}
 	/* the LVs of each class, biggest first */
 	struct plan_want *w = xmalloc((n + 1) * sizeof *w);
 	size_t nw = 0;
@@ -154,33 +250,29 @@ void plan_reuse(struct plan_ctx *c, struct plan_try *t, int r, const size_t *ord
 	}
 	qsort(w, nw, sizeof *w, cmp_want);
 	for (size_t i = 0; i < nw; i++) {
-		int64_t *sh = share + (size_t)w[i].cls * npv;
+		int *rt = &root[w[i].cls];
 		size_t l = w[i].l;
 		seg_vec *sv = plan_new_copy(t, l, r - 1);
-		while (t->remaining[l] > 0) {
-			/* the smallest share that holds the whole rest, else the largest */
-			int best = -1, fit = -1;
-			for (size_t v = 0; v < npv; v++) {
-				if (sh[v] <= 0)
-					continue;
-				if (best < 0 || sh[v] > sh[best])
-					best = (int)v;
-				if (sh[v] >= t->remaining[l] && (fit < 0 || sh[v] < sh[fit]))
-					fit = (int)v;
-			}
-			if (fit >= 0)
-				best = fit;
-			if (best < 0)
-				break;
-			int64_t take = sh[best] < t->remaining[l] ? sh[best] : t->remaining[l];
-			sh[best] -= take;
+		while (t->remaining[l] > 0 && *rt >= 0) {
+			/* the smallest share that holds the whole rest, else the largest; the
+			 * lowest PV among equal shares */
+			int x = share_lower_bound(&ss, *rt, t->remaining[l]);
+			if (x < 0)
+				x = share_lower_bound(&ss, *rt, ss.node[share_max(&ss, *rt)].share);
+			int best = ss.node[x].v;
+			int64_t take = ss.node[x].share < t->remaining[l] ? ss.node[x].share : t->remaining[l];
+			share_erase(&ss, rt, x);
+			ss.node[x].share -= take;
+			if (ss.node[x].share > 0)
+				share_insert(&ss, rt, x);
 			t->pv_free[best] -= take;
 			t->remaining[l] -= take;
 			plan_add_seg(sv, c->vg->pvs[best].disk, take);
 		}
 	}
+	free(root);
+	free(ss.node);
 	free(w);
-	free(share);
 	free(cedge);
 	plan_flow_free(&fl);
 	free(rep.v);

@@ -27,9 +27,31 @@ void plan_try_init(struct plan_ctx *c, struct plan_try *t, enum plan_reuse mode,
 		}
 		t->pool_cap[p] = max >= c->ovh_mib + c->ext_mib ? (max - c->ovh_mib) / c->ext_mib : 0;
 	}
-	t->copies = xcalloc(c->n_lvs * PLAN_MAX_COPIES + 1, sizeof *t->copies);
-	t->remaining = xcalloc(c->n_lvs + 1, sizeof *t->remaining);
-	t->lv_group = xcalloc(c->n_lvs + 1, sizeof *t->lv_group);
+	t->n_slots = (size_t)c->req->copies - 1;
+	size_t nc = c->n_lvs * t->n_slots + 1;
+	if (c->spare_copies) {
+		/* the balance search makes a dozen tries of the same size: reusing the last one's
+		 * arrays saves the kernel mapping and zeroing fresh pages each time */
+		t->copies = c->spare_copies;
+		t->remaining = c->spare_remaining;
+		t->lv_group = c->spare_lv_group;
+		c->spare_copies = NULL;
+		memset(t->copies, 0, nc * sizeof *t->copies);
+		memset(t->remaining, 0, (c->n_lvs + 1) * sizeof *t->remaining);
+		memset(t->lv_group, 0, (c->n_lvs + 1) * sizeof *t->lv_group);
+	} else {
+		t->copies = xcalloc(nc, sizeof *t->copies);
+		t->remaining = xcalloc(c->n_lvs + 1, sizeof *t->remaining);
+		t->lv_group = xcalloc(c->n_lvs + 1, sizeof *t->lv_group);
+	}
+}
+
+void plan_try_spare_free(struct plan_ctx *c)
+{
+	free(c->spare_copies);
+	free(c->spare_remaining);
+	free(c->spare_lv_group);
+	c->spare_copies = NULL;
 }
 
 void plan_try_free(struct plan_ctx *c, struct plan_try *t)
@@ -38,11 +60,17 @@ void plan_try_free(struct plan_ctx *c, struct plan_try *t)
 	free(t->pool_used);
 	free(t->pool_cap);
 	if (t->copies)
-		for (size_t i = 0; i < c->n_lvs * PLAN_MAX_COPIES; i++)
-			free(t->copies[i].v);
-	free(t->copies);
-	free(t->remaining);
-	free(t->lv_group);
+		for (size_t i = 0; i < c->n_lvs * t->n_slots; i++)
+			plan_seg_free(&t->copies[i]);
+	if (t->copies && !c->spare_copies) {
+		c->spare_copies = t->copies;
+		c->spare_remaining = t->remaining;
+		c->spare_lv_group = t->lv_group;
+	} else {
+		free(t->copies);
+		free(t->remaining);
+		free(t->lv_group);
+	}
 	memset(t, 0, sizeof *t);
 }
 
@@ -54,19 +82,48 @@ void plan_add_seg(seg_vec *sv, int id, int64_t ext)
 			return;
 		}
 	struct plan_seg s = { id, ext };
-	if (sv->n == sv->cap) {
-		/* most copies have one or two segments: grow from 2, not VEC's 8 (20 000 LVs) */
-		sv->cap = sv->cap ? sv->cap * 2 : 2;
-		sv->v = xrealloc(sv->v, sv->cap * sizeof *sv->v);
+	if (sv->cap == 0) {
+		sv->v = &sv->one;
+		sv->cap = 1;
+	} else if (sv->n == sv->cap) {
+		struct plan_seg *nv = xmalloc(sv->cap * 2 * sizeof *nv);
+		memcpy(nv, sv->v, sv->n * sizeof *nv);
+		if (sv->v != &sv->one)
+			free(sv->v);
+		sv->v = nv;
+		sv->cap *= 2;
 	}
 	sv->v[sv->n++] = s;
+}
+
+void plan_seg_copy(seg_vec *dst, const seg_vec *src)
+{
+	plan_seg_free(dst);
+	if (src->n <= 1) {
+		dst->one = src->n ? src->v[0] : dst->one;
+		dst->v = &dst->one;
+		dst->cap = 1;
+	} else {
+		dst->v = xmalloc(src->n * sizeof *dst->v);
+		dst->cap = src->n;
+	}
+	if (src->n > 1)
+		memcpy(dst->v, src->v, src->n * sizeof *dst->v);
+	dst->n = src->n;
+}
+
+void plan_seg_free(seg_vec *sv)
+{
+	if (sv->v != &sv->one)
+		free(sv->v);
+	memset(sv, 0, sizeof *sv);
 }
 
 static void plan_drop_r1(struct plan_ctx *c)
 {
 	if (c->r1_segs)
 		for (size_t l = 0; l < c->n_lvs; l++)
-			free(c->r1_segs[l].v);
+			plan_seg_free(&c->r1_segs[l]);
 	free(c->r1_segs);
 	free(c->r1_pv_free);
 	free(c->r1_remaining);
@@ -87,9 +144,7 @@ static void plan_keep_r1(struct plan_ctx *c, const struct plan_try *t)
 	memcpy(c->r1_remaining, t->remaining, c->n_lvs * sizeof *t->remaining);
 	c->r1_segs = xcalloc(c->n_lvs + 1, sizeof *c->r1_segs);
 	for (size_t l = 0; l < c->n_lvs; l++)
-		for (size_t i = 0; i < plan_new_copy(t, l, 0)->n; i++)
-			plan_add_seg(&c->r1_segs[l], plan_new_copy(t, l, 0)->v[i].id,
-				     plan_new_copy(t, l, 0)->v[i].ext);
+		plan_seg_copy(&c->r1_segs[l], plan_new_copy(t, l, 0));
 }
 
 struct plan_ord { size_t l; size_t nvalid; };
@@ -123,9 +178,7 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 				memcpy(t->pv_free, c->r1_pv_free, c->vg->n_pvs * sizeof *t->pv_free);
 				memcpy(t->remaining, c->r1_remaining, c->n_lvs * sizeof *t->remaining);
 				for (size_t l = 0; l < c->n_lvs; l++)
-					for (size_t i = 0; i < c->r1_segs[l].n; i++)
-						plan_add_seg(plan_new_copy(t, l, 0), c->r1_segs[l].v[i].id,
-							     c->r1_segs[l].v[i].ext);
+					plan_seg_copy(plan_new_copy(t, l, 0), &c->r1_segs[l]);
 			} else {
 				plan_reuse(c, t, r, c->r1_order, c->r1_n);
 				if (t->cap_ppm == PLAN_PPM)
@@ -186,7 +239,8 @@ void plan_score_of(const struct plan_ctx *c, const int64_t *pv_free, const int64
 	for (size_t p = 0; p < c->n_pools; p++)
 		if (pool_used[p] > 0) {
 			s->disks++;
-			s->new_mib += plan_disk_size(c, (int)p, pool_used[p]);
+			/* compared only; plan_build() checks the real total */
+			s->new_mib = vdm_add_sat(s->new_mib, plan_disk_size(c, (int)p, pool_used[p]));
 		}
 }
 
