@@ -66,6 +66,11 @@ void vdm_plan_free(struct vdm_plan *plan);
 json_t *vdm_plan_to_json(const struct vdm_plan *plan);
 int vdm_plan_from_json(const json_t *root, const char *source, struct vdm_plan **out,
 		       struct vdm_error *err);
+/* Parses a plan document (text, or a file; path "-" is stdin). Rejects a key given twice in an
+ * object, and sizes whose sums do not fit in 64 bits. -EINVAL with a path-named message. */
+int vdm_plan_parse_string(const char *text, size_t len, const char *source, struct vdm_plan **out,
+			  struct vdm_error *err);
+int vdm_plan_parse_file(const char *path, struct vdm_plan **out, struct vdm_error *err);
 
 /* Writes the same document as vdm_plan_to_json() straight to f, without building the tree
  * (memory: a plan for 20 000 LVs). Returns 0 or -EIO. */

@@ -45,6 +45,27 @@ void strbuf_free(struct strbuf *b);
 /* Hands the string over to the caller (who frees it) and resets the buffer. */
 char *strbuf_detach(struct strbuf *b);
 
+/* Checked size arithmetic, the one helper of the project (formats.md: sizes are 64-bit; a sum
+ * or product that does not fit is bad input, never a wrapped number). vdm_add_overflows and
+ * vdm_mul_overflows store the exact result in *out and return false, or return true when it
+ * does not fit in int64_t. vdm_add_sat clamps to INT64_MIN/INT64_MAX instead, for running
+ * totals that are only compared and whose real value is checked elsewhere. */
+static inline bool vdm_add_overflows(int64_t a, int64_t b, int64_t *out)
+{
+	return __builtin_add_overflow(a, b, out);
+}
+static inline bool vdm_mul_overflows(int64_t a, int64_t b, int64_t *out)
+{
+	return __builtin_mul_overflow(a, b, out);
+}
+static inline int64_t vdm_add_sat(int64_t a, int64_t b)
+{
+	int64_t s;
+	if (!__builtin_add_overflow(a, b, &s))
+		return s;
+	return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 /* cleanup helpers for locals */
 static inline void vdm_freep(void *p) { free(*(void **)p); }
 #define CLEANUP_FREE __attribute__((cleanup(vdm_freep)))

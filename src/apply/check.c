@@ -30,7 +30,8 @@ static const struct vdm_plan_disk *check_new_disk(const struct vdm_plan *plan, c
 	return NULL;
 }
 
-/* Extents the plan takes from the disk called name (an existing PV or a new disk). */
+/* Extents the plan takes from the disk called name (an existing PV or a new disk); INT64_MAX
+ * when they add up to more than 64 bits hold (more than any disk has). */
 static int64_t check_taken(const struct vdm_plan *plan, const char *name)
 {
 	int64_t t = 0;
@@ -38,8 +39,15 @@ static int64_t check_taken(const struct vdm_plan *plan, const char *name)
 		for (size_t c = 0; c < plan->lvs[l].n_new_copies; c++)
 			for (size_t s = 0; s < plan->lvs[l].new_copies[c].n_segs; s++)
 				if (!strcmp(plan->lvs[l].new_copies[c].segs[s].pv, name))
-					t += plan->lvs[l].new_copies[c].segs[s].extents;
+					t = vdm_add_sat(t, plan->lvs[l].new_copies[c].segs[s].extents);
 	return t;
+}
+
+/* A plan whose sizes do not add up in 64 bits is bad input, not a stale plan. */
+static int check_overflow(struct vdm_error *err, const struct vdm_plan *plan, const char *what)
+{
+	return vdm_err_exit(err, -EOVERFLOW, VDM_EXIT_INPUT, "plan for %s/%s: %s add up to more "
+			    "than 64 bits hold", plan->partition, plan->vg, what);
 }
 
 static int check_pv_index(const struct vdm_partition *p, const struct vdm_vg *vg, const char *name)
@@ -78,7 +86,8 @@ int vdm_plan_check_live(const struct vdm_inventory *inv, const struct vdm_plan *
 		for (size_t c = 0; c < pl->n_new_copies; c++) {
 			int64_t sum = 0;
 			for (size_t s = 0; s < pl->new_copies[c].n_segs; s++)
-				sum += pl->new_copies[c].segs[s].extents;
+				if (vdm_add_overflows(sum, pl->new_copies[c].segs[s].extents, &sum))
+					return check_overflow(err, plan, "a new copy's extents");
 			if (sum != lv->extents + vg->copy_meta_extents)
 				return stale(err, plan, "LV %s/%s has %lld extents now, the plan's new copy"
 					     " holds %lld (with %lld of metadata)", vg->name, lv->name,
@@ -132,9 +141,11 @@ int vdm_plan_check_live(const struct vdm_inventory *inv, const struct vdm_plan *
 		const struct vdm_pool *po = &inv->pools[pidx];
 		int64_t need = 0;
 		for (size_t k = i; k < plan->n_new_disks; k++)
-			if (!strcmp(plan->new_disks[k].pool, pool))
-				need += plan->new_disks[k].size_mib;
-		int64_t reserve = (po->size_mib * po->reserve_pct + 99) / 100;
+			if (!strcmp(plan->new_disks[k].pool, pool) &&
+			    vdm_add_overflows(need, plan->new_disks[k].size_mib, &need))
+				return check_overflow(err, plan, "the new disks of a pool");
+		/* reserve_pct <= 100: the kept part fits, the product may not */
+		int64_t reserve = (int64_t)(((__int128)po->size_mib * po->reserve_pct + 99) / 100);
 		if (po->free_mib - reserve < need)
 			return stale(err, plan, "pool %s has %lld MiB free now (%lld kept in reserve),"
 				     " the plan creates %lld MiB there", pool, (long long)po->free_mib,

@@ -51,15 +51,8 @@ int cmd_apply(int argc, char **argv)
 	const char *file = argv[optind];
 
 	struct vdm_error err = { 0 };
-	json_error_t je;
-	json_t *doc = !strcmp(file, "-") ? json_loadf(stdin, 0, &je) : json_load_file(file, 0, &je);
-	if (!doc) {
-		vdm_err(&err, -EINVAL, "%s: line %d: %s", file, je.line, je.text);
-		return cli_fail("apply", &err);
-	}
 	struct vdm_plan *plan = NULL;
-	int rc = vdm_plan_from_json(doc, file, &plan, &err), code;
-	json_decref(doc);
+	int rc = vdm_plan_parse_file(file, &plan, &err), code;
 	if (rc < 0)
 		return cli_fail("apply", &err);
 

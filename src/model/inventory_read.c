@@ -31,18 +31,38 @@ static int rd_fail(struct rd *rd, const char *path, const char *fmt, ...)
 
 /* Paths longer than RD_PATH are cut (the start names the object); JSON nesting of the
  * inventory is bounded, so only absurd names of keys could get there. */
+/* Paths are built for every element read, error or not: by hand, not snprintf, which was a
+ * tenth of the reading time of a 200 000-LV inventory. Truncated at RD_PATH - 1 like before. */
+static void rd_path_cat(char *out, size_t *len, const char *s, size_t n)
+{
+	if (*len + n > RD_PATH - 1)
+		n = RD_PATH - 1 - *len;
+	memcpy(out + *len, s, n);
+	*len += n;
+	out[*len] = '\0';
+}
+
 static void rd_key(char *out, const char *base, const char *key)
 {
-	int n = snprintf(out, RD_PATH, "%s%s%s", base, base[0] ? "." : "", key);
-	if (n < 0 || n >= RD_PATH)
-		out[RD_PATH - 1] = '\0';
+	size_t len = 0;
+	rd_path_cat(out, &len, base, strnlen(base, RD_PATH));
+	if (base[0])
+		rd_path_cat(out, &len, ".", 1);
+	rd_path_cat(out, &len, key, strnlen(key, RD_PATH));
 }
 
 static void rd_idx(char *out, const char *base, size_t i)
 {
-	int n = snprintf(out, RD_PATH, "%s[%zu]", base, i);
-	if (n < 0 || n >= RD_PATH)
-		out[RD_PATH - 1] = '\0';
+	char num[24];
+	size_t n = sizeof num;
+	num[--n] = ']';
+	do
+		num[--n] = (char)('0' + i % 10);
+	while ((i /= 10) != 0);
+	num[--n] = '[';
+	size_t len = 0;
+	rd_path_cat(out, &len, base, strnlen(base, RD_PATH));
+	rd_path_cat(out, &len, num + n, sizeof num - n);
 }
 
 /* A name quoted in a message: bounded and printable, since a bad name may be anything. */
@@ -417,6 +437,14 @@ static int64_t rd_sat_add(int64_t a, int64_t b)
 	return __builtin_add_overflow(a, b, &s) ? INT64_MAX : s;
 }
 
+static int rd_cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+/* lv_use: per PV of the VG, -1 for every PV on entry and on a successful return (an error
+ * ends the reading). */
 static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 		 const char *path, struct vdm_lv *lv, int64_t *lv_use, int64_t *vg_use)
 {
@@ -436,7 +464,9 @@ static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 		return rd_fail(rd, cpath, "must list at least one copy");
 	lv->copies = xcalloc(nc, sizeof *lv->copies);
 	lv->n_copies = nc;
-	memset(lv_use, 0, vg->n_pvs * sizeof *lv_use);
+	/* only the PVs this LV touches are reset and checked: a pass over every PV of the VG
+	 * per LV made the reader quadratic (200 000 LVs on 1 250 PVs) */
+	VEC(int) used = { 0 };
 	for (size_t ci = 0; ci < nc; ci++) {
 		struct vdm_copy *cp = &lv->copies[ci];
 		json_t *segs = json_array_get(copies, ci);
@@ -469,20 +499,36 @@ static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 					&sg->extents)) < 0)
 				return r;
 			sum = rd_sat_add(sum, sg->extents);
+			if (lv_use[sg->pv] < 0) {
+				VEC_PUSH(&used, sg->pv);
+				lv_use[sg->pv] = 0;
+			}
 			lv_use[sg->pv] = rd_sat_add(lv_use[sg->pv], sg->extents);
 		}
-		if (sum != lv->extents)
-			return rd_fail(rd, kpath, "segments add up to %" PRId64
-				       " extents, but the LV has %" PRId64 " extents", sum, lv->extents);
+		if (sum != lv->extents) {
+			r = rd_fail(rd, kpath, "segments add up to %" PRId64
+				    " extents, but the LV has %" PRId64 " extents", sum, lv->extents);
+			goto out;
+		}
 	}
-	for (size_t k = 0; k < vg->n_pvs; k++) {
-		if (lv_use[k] > vg->pvs[k].total_extents)
-			return rd_fail(rd, cpath, "the copies put %" PRId64 " extents on PV %s,"
-				       " which has only %" PRId64 " total_extents", lv_use[k],
-				       pp->p->disks[vg->pvs[k].disk].name, vg->pvs[k].total_extents);
+	/* in PV order, so that the first PV named is the same as a pass over every PV */
+	qsort(used.v, used.n, sizeof *used.v, rd_cmp_int);
+	for (size_t i = 0; i < used.n; i++) {
+		int k = used.v[i];
+		if (lv_use[k] > vg->pvs[k].total_extents) {
+			r = rd_fail(rd, cpath, "the copies put %" PRId64 " extents on PV %s,"
+				    " which has only %" PRId64 " total_extents", lv_use[k],
+				    pp->p->disks[vg->pvs[k].disk].name, vg->pvs[k].total_extents);
+			goto out;
+		}
 		vg_use[k] = rd_sat_add(vg_use[k], lv_use[k]);
 	}
-	return 0;
+	r = 0;
+out:
+	for (size_t i = 0; i < used.n; i++)
+		lv_use[used.v[i]] = -1;   /* untouched again, for the next LV */
+	free(used.v);
+	return r;
 }
 
 static int rd_vg(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
@@ -548,7 +594,9 @@ static int rd_vg(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 			       &vg->n_lvs, &a, &lvnames)) < 0)
 		goto out;
 	rd_key(apath, path, "lvs");
-	lv_use = xcalloc(vg->n_pvs + 1, sizeof *lv_use);
+	lv_use = xmalloc((vg->n_pvs + 1) * sizeof *lv_use);
+	for (size_t k = 0; k < vg->n_pvs; k++)
+		lv_use[k] = -1;
 	vg_use = xcalloc(vg->n_pvs + 1, sizeof *vg_use);
 	for (size_t i = 0; i < vg->n_lvs; i++) {
 		rd_idx(epath, apath, i);

@@ -356,12 +356,20 @@ static int pj_read(struct pj *r, const json_t *root, struct vdm_plan *plan)
 		p->free_mib_after = json_integer_value(fa);
 		pj_pop(r, at);
 	}
-	/* every new disk named by a segment must exist, and sizes must add up */
+	/* sizes must add up, without wrapping (four 2^62 MiB disks are not new_mib 0) */
 	int64_t sum = 0;
 	for (size_t i = 0; i < plan->n_new_disks; i++)
-		sum += plan->new_disks[i].size_mib;
+		if (vdm_add_overflows(sum, plan->new_disks[i].size_mib, &sum))
+			return pj_fail(r, "new_disks", "sizes add up to more than 2^63 MiB");
 	if (sum != plan->new_mib)
 		return pj_fail(r, "new_mib", "is not the sum of new_disks[].size_mib");
+	for (size_t i = 0; i < plan->n_lvs; i++)
+		for (size_t k = 0; k < plan->lvs[i].n_new_copies; k++) {
+			int64_t ext = 0;
+			for (size_t s = 0; s < plan->lvs[i].new_copies[k].n_segs; s++)
+				if (vdm_add_overflows(ext, plan->lvs[i].new_copies[k].segs[s].extents, &ext))
+					return pj_fail(r, "lvs", "a new copy's extents add up to more than 2^63");
+		}
 	if (plan->reused_mib > plan->required_mib)
 		return pj_fail(r, "reused_mib", "is larger than required_mib");
 	return 0;
@@ -380,4 +388,40 @@ int vdm_plan_from_json(const json_t *root, const char *source, struct vdm_plan *
 	}
 	*out = plan;
 	return 0;
+}
+
+/* A key given twice in one object is ambiguous (which one did the producer mean?): rejected,
+ * as the inventory reader does. */
+#define PJ_JSON_FLAGS JSON_REJECT_DUPLICATES
+
+int vdm_plan_parse_string(const char *text, size_t len, const char *source, struct vdm_plan **out,
+			  struct vdm_error *err)
+{
+	json_error_t je;
+	*out = NULL;
+	if (!source)
+		source = "plan";
+	json_t *root = json_loadb(text, len, PJ_JSON_FLAGS, &je);
+	if (!root)
+		return vdm_err(err, -EINVAL, "%s: line %d column %d: %s", source, je.line, je.column,
+			       je.text);
+	int rc = vdm_plan_from_json(root, source, out, err);
+	json_decref(root);
+	return rc;
+}
+
+int vdm_plan_parse_file(const char *path, struct vdm_plan **out, struct vdm_error *err)
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *source = is_stdin ? "stdin" : path;
+	json_error_t je;
+	*out = NULL;
+	json_t *root = is_stdin ? json_loadf(stdin, PJ_JSON_FLAGS, &je)
+				: json_load_file(path, PJ_JSON_FLAGS, &je);
+	if (!root)
+		return vdm_err(err, -EINVAL, "%s: line %d column %d: %s", source, je.line, je.column,
+			       je.text);
+	int rc = vdm_plan_from_json(root, source, out, err);
+	json_decref(root);
+	return rc;
 }

@@ -1,0 +1,149 @@
+/* plan_build.c: the plan document (struct vdm_plan) from the chosen try: new disks named
+ * and sized, each LV's new copies, protection after, the pools' free space. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "plan_int.h"
+
+static int cmp_pool_name(const void *a, const void *b, void *arg)
+{
+	const struct vdm_inventory *inv = arg;
+	int x = *(const int *)a, y = *(const int *)b;
+	return strcmp(inv->pools[x].name, inv->pools[y].name);
+}
+
+static bool plan_name_used(const struct vdm_partition *part, const char *name)
+{
+	return vdm_find_disk(part, name) >= 0;
+}
+
+int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **result,
+	       struct vdm_error *err)
+{
+	*result = NULL;
+	const struct vdm_inventory *inv = c->inv;
+	struct vdm_plan *plan = xcalloc(1, sizeof *plan);
+	plan->partition = xstrdup(c->part->name);
+	plan->vg = xstrdup(c->vg->name);
+	plan->copies = c->req->copies;
+	plan->level = c->level;
+	/* new disks: pools sorted by name, names m1, m2, ... skipping names in use */
+	VEC(int) pools = { 0 };
+	for (size_t p = 0; p < c->n_pools; p++)
+		if (t->pool_used[p] > 0)
+			VEC_PUSH(&pools, (int)p);
+	if (pools.n)
+		qsort_r(pools.v, pools.n, sizeof(int), cmp_pool_name, (void *)inv);
+	char **disk_name = xcalloc(c->n_pools + 1, sizeof *disk_name);
+	plan->new_disks = xcalloc(pools.n + 1, sizeof *plan->new_disks);
+	plan->pools = xcalloc(pools.n + 1, sizeof *plan->pools);
+	int next = 1;
+	for (size_t i = 0; i < pools.n; i++) {
+		int p = pools.v[i];
+		char *name = NULL;
+		for (;;) {
+			name = xasprintf("%s-%s-m%d", c->part->name, c->vg->name, next++);
+			if (!plan_name_used(c->part, name))
+				break;
+			free(name);
+		}
+		struct vdm_plan_disk *d = &plan->new_disks[plan->n_new_disks++];
+		d->name = name;
+		disk_name[p] = name;
+		d->pool = xstrdup(inv->pools[p].name);
+		d->size_mib = plan_disk_size(c, p, t->pool_used[p]);
+		d->paths = xcalloc(1, sizeof *d->paths);
+		d->paths[0] = xstrdup(inv->servers[inv->pools[p].server].name);
+		d->n_paths = 1;
+		if (vdm_add_overflows(plan->new_mib, d->size_mib, &plan->new_mib)) {
+			int rc = vdm_err_exit(err, -EOVERFLOW, VDM_EXIT_INPUT, "plan: the new disks "
+					      "add up to more than 2^63 MiB (pool %s: %lld MiB)",
+					      inv->pools[p].name, (long long)d->size_mib);
+			free(disk_name);
+			free(pools.v);
+			vdm_plan_free(plan);
+			return rc;
+		}
+		struct vdm_plan_pool *pp = &plan->pools[plan->n_pools++];
+		pp->name = xstrdup(inv->pools[p].name);
+		pp->free_mib_before = inv->pools[p].free_mib;
+		pp->free_mib_after = inv->pools[p].free_mib - d->size_mib;
+	}
+	/* LVs: every requested one, in VG order */
+	size_t nreq = 0;
+	for (size_t i = 0; i < c->vg->n_lvs; i++)
+		nreq += c->requested[i];
+	plan->lvs = xcalloc(nreq + 1, sizeof *plan->lvs);
+	size_t li = 0;
+	for (size_t i = 0; i < c->vg->n_lvs; i++) {
+		if (!c->requested[i])
+			continue;
+		const struct vdm_lv *lv = &c->vg->lvs[i];
+		struct vdm_plan_lv *out = &plan->lvs[plan->n_lvs++];
+		out->name = xstrdup(lv->name);
+		while (li < c->n_lvs && c->lvs[li].lv < (int)i)
+			li++;
+		if (li >= c->n_lvs || c->lvs[li].lv != (int)i) {
+			out->protection = vdm_lv_protection(c->f, c->pi, c->gi, (int)i, NULL);
+			continue;
+		}
+		struct plan_lv *pl = &c->lvs[li];
+		out->n_new_copies = (size_t)pl->m;
+		out->new_copies = xcalloc((size_t)pl->m, sizeof *out->new_copies);
+		for (int k = 0; k < pl->m; k++) {
+			seg_vec *sv = plan_new_copy(t, li, k);
+			struct vdm_plan_copy *pc = &out->new_copies[k];
+			pc->segs = xcalloc(sv->n + 1, sizeof *pc->segs);
+			for (size_t s = 0; s < sv->n; s++) {
+				int id = sv->v[s].id;
+				pc->segs[s].pv = xstrdup(!plan_id_is_pool(c, id) ? c->part->disks[id].name
+								      : disk_name[plan_id_pool(c, id)]);
+				pc->segs[s].extents = sv->v[s].ext;
+				/* bounded: plan_check_sizes() checked every new copy's MiB */
+				plan->required_mib += sv->v[s].ext * c->ext_mib;
+				if (!plan_id_is_pool(c, id))
+					plan->reused_mib += sv->v[s].ext * c->ext_mib;
+			}
+			pc->n_segs = sv->n;
+		}
+		/* protection after: existing copies plus the new ones, judged once per layout */
+		int gid = plan_lv_group(c, t, li, pl->m + 1);  /* may grow c->groups */
+		out->protection = plan_group_protection(c, c->groups.v[gid]);
+	}
+	free(disk_name);
+	free(pools.v);
+	*result = plan;
+	return 0;
+}
+
+void vdm_plan_free(struct vdm_plan *plan)
+{
+	if (!plan)
+		return;
+	free(plan->partition);
+	free(plan->vg);
+	for (size_t i = 0; i < plan->n_new_disks; i++) {
+		struct vdm_plan_disk *d = &plan->new_disks[i];
+		free(d->name);
+		free(d->pool);
+		for (size_t k = 0; k < d->n_paths; k++)
+			free(d->paths[k]);
+		free(d->paths);
+	}
+	free(plan->new_disks);
+	for (size_t i = 0; i < plan->n_lvs; i++) {
+		struct vdm_plan_lv *l = &plan->lvs[i];
+		free(l->name);
+		for (size_t k = 0; k < l->n_new_copies; k++) {
+			for (size_t s = 0; s < l->new_copies[k].n_segs; s++)
+				free(l->new_copies[k].segs[s].pv);
+			free(l->new_copies[k].segs);
+		}
+		free(l->new_copies);
+	}
+	free(plan->lvs);
+	for (size_t i = 0; i < plan->n_pools; i++)
+		free(plan->pools[i].name);
+	free(plan->pools);
+	free(plan);
+}

@@ -1,0 +1,167 @@
+/* test_plan_input.c: the planner and the plan reader against hostile sizes and documents
+ * (issue 9): sums and products that do not fit in 64 bits are bad input, never wrapped
+ * numbers; a plan document with a key given twice is refused. Inventories are written with
+ * ' for " to keep them readable here. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "vdmirror/apply.h"
+#include "vdmirror/model.h"
+#include "vdmirror/plan.h"
+
+static char *unquote(const char *s)
+{
+	char *t = strdup(s);
+	for (char *p = t; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	return t;
+}
+
+static struct vdm_inventory *load(const char *text)
+{
+	char *t = unquote(text);
+	struct vdm_inventory *inv = NULL;
+	struct vdm_error err = { 0 };
+	if (vdm_inventory_parse_string(t, strlen(t), "test", &inv, &err) != 0)
+		fail_msg("test inventory rejected: %s", err.msg);
+	free(t);
+	return inv;
+}
+
+#define SERVERS "'servers':[{'name':'s1'},{'name':'s2'}],"
+#define P62 "4611686018427387904"    /* 2^62 */
+
+/* A 2^62 MiB pool with a 50 % reserve and 1 000 MiB free: nothing may go there. The old code
+ * wrapped size * reserve_pct and planned a 2 000 MiB disk, free_mib_after -1000. */
+static void test_reserve_of_huge_pool(void **state)
+{
+	struct vdm_inventory *inv = load("{'version':1," SERVERS
+		"'pools':[{'name':'s1/a','server':'s1','size_mib':10000,'free_mib':5000},"
+		"{'name':'s2/big','server':'s2','size_mib':" P62 ",'free_mib':1000,'reserve_pct':50}],"
+		"'partitions':[{'name':'p1','disks':[{'name':'d1','size_mib':3000,'pool':'s1/a','paths':['s1']}],"
+		"'vgs':[{'name':'vg','extent_mib':10,'pvs':[{'disk':'d1','total_extents':300,'free_extents':100}],"
+		"'lvs':[{'name':'lv1','extents':200,'copies':[[{'pv':'d1','extents':200}]]}]}]}]}");
+	struct vdm_request req = { .partition = "p1", .vg = "vg", .copies = 2, .level = VDM_LEVEL_SERVER };
+	struct vdm_plan *plan = NULL;
+	struct vdm_noplan np;
+	struct vdm_error err = { 0 };
+	int rc = vdm_plan_make(inv, &req, &plan, &np, &err);
+	if (rc == 0)
+		fail_msg("planned %lld MiB in s2/big, free after %lld", (long long)plan->new_mib,
+			 (long long)plan->pools[0].free_mib_after);
+	assert_int_equal(rc, -ENOSPC);
+	vdm_inventory_free(inv);
+}
+
+/* Three LVs of 2^62 MiB each: each fits, their new copies' total (required_mib) does not. */
+static void test_required_total_overflows(void **state)
+{
+	struct vdm_inventory *inv = load("{'version':1," SERVERS
+		"'pools':[{'name':'s1/a','server':'s1','size_mib':9000000000000000000,'free_mib':0},"
+		"{'name':'s2/b','server':'s2','size_mib':9000000000000000000,'free_mib':9000000000000000000}],"
+		"'partitions':[{'name':'p1','disks':["
+		"{'name':'d1','size_mib':4611686018427387912,'pool':'s1/a','paths':['s1']},"
+		"{'name':'d2','size_mib':4611686018427387912,'pool':'s1/a','paths':['s1']},"
+		"{'name':'d3','size_mib':4611686018427387912,'pool':'s1/a','paths':['s1']}],"
+		"'vgs':[{'name':'vg','extent_mib':4,'pvs':["
+		"{'disk':'d1','total_extents':1152921504606846976,'free_extents':0},"
+		"{'disk':'d2','total_extents':1152921504606846976,'free_extents':0},"
+		"{'disk':'d3','total_extents':1152921504606846976,'free_extents':0}],"
+		"'lvs':[{'name':'lv1','extents':1152921504606846976,'copies':[[{'pv':'d1','extents':1152921504606846976}]]},"
+		"{'name':'lv2','extents':1152921504606846976,'copies':[[{'pv':'d2','extents':1152921504606846976}]]},"
+		"{'name':'lv3','extents':1152921504606846976,'copies':[[{'pv':'d3','extents':1152921504606846976}]]}]}]}]}");
+	struct vdm_request req = { .partition = "p1", .vg = "vg", .copies = 2, .level = VDM_LEVEL_SERVER };
+	struct vdm_plan *plan = NULL;
+	struct vdm_noplan np;
+	struct vdm_error err = { 0 };
+	int rc = vdm_plan_make(inv, &req, &plan, &np, &err);
+	if (rc == 0)
+		fail_msg("planned required_mib %lld new_mib %lld", (long long)plan->required_mib,
+			 (long long)plan->new_mib);
+	assert_int_equal(rc, -EOVERFLOW);
+	assert_int_equal(err.exit_code, VDM_EXIT_INPUT);
+	assert_non_null(strstr(err.msg, "64 bits"));
+	vdm_inventory_free(inv);
+}
+
+#define PLAN_HEAD "{'version':1,'partition':'p1','vg':'vg','copies':2,'level':'server'," \
+	"'required_mib':0,'reused_mib':0,"
+#define FOUR_DISKS "'new_disks':[" \
+	"{'name':'n1','pool':'s2/b','size_mib':" P62 ",'paths':['s2']}," \
+	"{'name':'n2','pool':'s2/b','size_mib':" P62 ",'paths':['s2']}," \
+	"{'name':'n3','pool':'s2/b','size_mib':" P62 ",'paths':['s2']}," \
+	"{'name':'n4','pool':'s2/b','size_mib':" P62 ",'paths':['s2']}],"
+
+/* Four 2^62 MiB disks and new_mib 0: the sum wraps to 0 in 64 bits. */
+static void test_plan_reader_sums(void **state)
+{
+	char *t = unquote(PLAN_HEAD "'new_mib':0," FOUR_DISKS "'lvs':[],'pools':[]}");
+	struct vdm_plan *plan = NULL;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_plan_parse_string(t, strlen(t), "plan.json", &plan, &err), -EINVAL);
+	assert_null(plan);
+	assert_non_null(strstr(err.msg, "plan.json"));
+	free(t);
+}
+
+static void test_plan_reader_duplicate_keys(void **state)
+{
+	char *t = unquote(PLAN_HEAD "'new_mib':0,'new_mib':5,'new_disks':[],'lvs':[],'pools':[]}");
+	struct vdm_plan *plan = NULL;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_plan_parse_string(t, strlen(t), "plan.json", &plan, &err), -EINVAL);
+	assert_null(plan);
+	assert_non_null(strstr(err.msg, "new_mib"));
+	free(t);
+	/* the same document without the duplicate reads */
+	t = unquote(PLAN_HEAD "'new_mib':0,'new_disks':[],'lvs':[],'pools':[]}");
+	assert_int_equal(vdm_plan_parse_string(t, strlen(t), "plan.json", &plan, &err), 0);
+	vdm_plan_free(plan);
+	free(t);
+}
+
+/* The stale-plan check holds a plan (here made in memory, as a journal could hold one) against
+ * the live inventory: four 2^62 MiB disks in one pool do not fit a pool of 2^63 - 1. */
+static void test_stale_check_sums(void **state)
+{
+	struct vdm_inventory *inv = load("{'version':1," SERVERS
+		"'pools':[{'name':'s1/a','server':'s1','size_mib':10000,'free_mib':5000},"
+		"{'name':'s2/b','server':'s2','size_mib':9223372036854775807,'free_mib':9223372036854775807}],"
+		"'partitions':[{'name':'p1','disks':[{'name':'d1','size_mib':3000,'pool':'s1/a','paths':['s1']}],"
+		"'vgs':[{'name':'vg','extent_mib':10,'pvs':[{'disk':'d1','total_extents':300,'free_extents':100}],"
+		"'lvs':[{'name':'lv1','extents':200,'copies':[[{'pv':'d1','extents':200}]]}]}]}]}");
+	struct vdm_plan plan = { .partition = "p1", .vg = "vg", .copies = 2,
+				 .level = VDM_LEVEL_SERVER };
+	struct vdm_plan_disk disks[4];
+	char *paths[1] = { "s2" };
+	char *names[4] = { "n1", "n2", "n3", "n4" };
+	for (int i = 0; i < 4; i++)
+		disks[i] = (struct vdm_plan_disk){ .name = names[i], .pool = "s2/b",
+						   .size_mib = 4611686018427387904ll,
+						   .paths = paths, .n_paths = 1 };
+	plan.new_disks = disks;
+	plan.n_new_disks = 4;
+	struct vdm_error err = { 0 };
+	int rc = vdm_plan_check_live(inv, &plan, &err);
+	assert_int_equal(rc, -EOVERFLOW);
+	assert_int_equal(err.exit_code, VDM_EXIT_INPUT);
+	vdm_inventory_free(inv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reserve_of_huge_pool),
+		cmocka_unit_test(test_required_total_overflows),
+		cmocka_unit_test(test_plan_reader_sums),
+		cmocka_unit_test(test_plan_reader_duplicate_keys),
+		cmocka_unit_test(test_stale_check_sums),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
