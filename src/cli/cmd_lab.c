@@ -1,5 +1,5 @@
-/* cmd_lab.c: vdmirror lab up|down|status: runs lab/labctl (the lab's orchestration script,
- * see docs/internals/lab.md) from the checkout this binary was built in. */
+/* cmd_lab.c: vdmirror lab up|down|status|fail|restore: runs lab/labctl (the lab's
+ * orchestration script, see docs/internals/lab.md) from the checkout this binary was built in. */
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -55,7 +55,7 @@ char *cli_lab_default_state(void)
 int cmd_lab(int argc, char **argv)
 {
 	if (argc < 2) {
-		return cli_usage_error("lab", "which lab command: up, down or status");
+		return cli_usage_error("lab", "which lab command: up, down, status, fail SERVER or restore SERVER");
 	}
 	CLEANUP_FREE char *root = cli_lab_source_root();
 	if (!root) {
