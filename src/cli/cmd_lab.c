@@ -1,5 +1,5 @@
-/* cmd_lab.c: vdmirror lab up|down|status: runs lab/labctl (the lab's orchestration script,
- * see docs/internals/lab.md) from the checkout this binary was built in. */
+/* cmd_lab.c: vdmirror lab up|down|status|fail|restore: runs lab/labctl (the lab's
+ * orchestration script, see docs/internals/lab.md) from the checkout this binary was built in. */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -75,7 +75,7 @@ int cmd_lab(int argc, char **argv)
 		break;
 	}
 	if (argc < 2) {
-		return cli_usage_error("lab", "which lab command: up, down or status");
+		return cli_usage_error("lab", "which lab command: up, down, status, fail SERVER or restore SERVER");
 	}
 	CLEANUP_FREE char *root = cli_lab_source_root();
 	if (!root) {
