@@ -2,9 +2,11 @@
  * of storage server (qemu lab, VIOS, later libvirt), compiled in and found by name.
  *
  * Contract for every slot: return 0 or a negative code with *err set to a message naming the
- * operation and the object ("qmp vios2: blockdev-add lpar1-rootvg-m1: ..."). Every call is
- * idempotent by name: creating a disk that exists with the same size succeeds and creates
- * nothing; deleting or unmapping a missing disk succeeds. A backend never plans.
+ * operation and the object ("qmp vios2: blockdev-add lpar1-rootvg-m1: ..."). Creating a disk
+ * whose name exists on the server (any size, mapped or not) fails with -EEXIST, unless the disk
+ * carries the owner tag set by set_owner (proof that this run made it): vdmirror never adopts
+ * a disk it did not create. Deleting or unmapping a missing disk succeeds; deleting a disk
+ * still mapped to a partition fails with -EBUSY. A backend never plans.
  * Fields are only ever appended. The core calls backends only through the vdm_backend_*
  * wrappers below, which check that contract. */
 #ifndef VDMIRROR_BACKEND_H
@@ -50,6 +52,13 @@ struct vdm_backend_ops {
 	 * something appends the exact commands to the file at path instead of running them, for an
 	 * admin to review; discovery still reads the live system. */
 	int (*script_to)(void *state, const char *path, struct vdm_error *err);
+
+	/* Ownership tags, where the server can keep one (NULL slots: it cannot). set_owner: every
+	 * disk created from now on carries owner (NULL: none). disk_owned: 1 when the disk exists
+	 * and carries owner, 0 when it does not exist or carries another tag or none. */
+	void (*set_owner)(void *state, const char *owner);
+	int (*disk_owned)(void *state, const char *pool, const char *disk, const char *owner,
+			  struct vdm_error *err);
 };
 
 struct vdm_backend {
@@ -75,5 +84,10 @@ int vdm_backend_unmap_disk(struct vdm_backend *b, const char *partition, const c
 int vdm_backend_client_address(struct vdm_backend *b, const char *partition, char **address,
 			       struct vdm_error *err);
 int vdm_backend_script_to(struct vdm_backend *b, const char *path, struct vdm_error *err);
+/* No-op for a backend without tags. */
+void vdm_backend_set_owner(struct vdm_backend *b, const char *owner);
+/* -ENOTSUP (no message) for a backend without tags: it cannot prove who made a disk. */
+int vdm_backend_disk_owned(struct vdm_backend *b, const char *pool, const char *disk,
+			   const char *owner, struct vdm_error *err);
 
 #endif

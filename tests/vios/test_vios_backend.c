@@ -152,8 +152,10 @@ static void mirror_script(void **state)
 	assert_int_equal(vdm_backend_script_to(&b, path, &err), 0);
 	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1-rootvg-m1", 9600, &err), 0);
 	assert_int_equal(vdm_backend_map_disk(&b, "lpar1", "vios2/rootvg_sp", "lpar1-rootvg-m1", &err), 0);
-	/* idempotent: the disk that exists with its size, the mapping that exists */
-	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1_hd06", 20480, &err), 0);
+	/* a disk that exists with the very size asked for is someone else's: never adopted (issue
+	 * 9); the mapping that exists is still idempotent */
+	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1_hd06", 20480, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "already exists"));
 	assert_int_equal(vdm_backend_map_disk(&b, "lpar1", "vios2/rootvg_sp", "lpar1_hd06", &err), 0);
 
 	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
@@ -226,6 +228,47 @@ static void script_without_wait(void **state)
 	assert_true(find < ext);
 	assert_null(strstr(find + 1, "HD_lpar1_datavg_m1=${"));   /* detected once */
 	assert_null(strstr(got, "x;y"));
+}
+
+/* Issue 9, finding 1: an unmapped backing device of the planned name and size, in the target
+ * pool or in another pool of the same VIOS, makes create fail: nothing is written to the
+ * script. */
+static void foreign_unmapped_bd(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-bdXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	CLEANUP_FREE char *bd = xasprintf("%s/vios2/ioscli_lssp_-bd_-sp_rootvg_sp_-field_bdname_size_"
+					  "vtd_svsa_-fmt__.out", d);
+	FILE *f = fopen(bd, "a");
+	fputs("lpar1-rootvg-m1:9600:none:none\n", f);
+	fclose(f);
+	CLEANUP_FREE char *bd2 = xasprintf("%s/vios2/ioscli_lssp_-bd_-sp_data-sp_-field_bdname_size_"
+					   "vtd_svsa_-fmt__.out", d);
+	f = fopen(bd2, "a");
+	fputs("lpar2-datavg-m1:100:none:none\n", f);
+	fclose(f);
+	char path[] = "/tmp/vdm-vios-scriptXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct vdm_backend b;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+	assert_int_equal(vdm_backend_script_to(&b, path, &err), 0);
+	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1-rootvg-m1", 9600, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "lpar1-rootvg-m1"));
+	assert_non_null(strstr(err.msg, "not mapped"));
+	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar2-datavg-m1", 100, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "data-sp"));
+	vdm_backend_close(&b);
+	CLEANUP_FREE char *got = slurp(path);
+	unlink(path);
+	assert_null(strstr(got, "mkbdsp"));
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
 }
 
 /* A LUN behind both VIOS whose path through vios2 has failed is, for now, a disk of vios1
@@ -502,6 +545,7 @@ int main(void)
 		cmocka_unit_test(discover_system1),
 		cmocka_unit_test(mirror_script),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(foreign_unmapped_bd),
 		cmocka_unit_test(failed_path),
 		cmocka_unit_test(script_without_wait),
 		cmocka_unit_test(script_delete_unmap),
