@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "vdmirror/backend.h"
 #include "vdmirror/client.h"
+#include "vdmirror/model.h"
 #include "vdmirror/util.h"
 
 static char *sys1(void)
@@ -267,6 +268,60 @@ static void foreign_unmapped_bd(void **state)
 	CLEANUP_FREE char *got = slurp(path);
 	unlink(path);
 	assert_null(strstr(got, "mkbdsp"));
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
+}
+
+/* Issue 9, finding 3 on AIX: the partition says its 10240 MiB hdisk0 (size from the VIOS) has
+ * 99 999 999 PPs of 32 MiB. The discovered inventory must be refused by the reader, naming
+ * partition, disk and both sizes; the honest one is accepted. */
+static void aix_lying_pps(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-lieXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	for (int lie = 0; lie <= 1; lie++) {
+		if (lie) {
+			CLEANUP_FREE char *lp = xasprintf("%s/lpar1/lsvg_-p_rootvg.out", d);
+			CLEANUP_FREE char *txt = slurp(lp);
+			char *at = strstr(txt, "319         171");
+			assert_non_null(at);
+			FILE *f = fopen(lp, "w");
+			fprintf(f, "%.*s99999999    171%s", (int)(at - txt), txt, at + 15);
+			fclose(f);
+		}
+		struct vdm_backend b;
+		struct vdm_error err = {0};
+		json_t *inv = NULL;
+		assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+		assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+		json_t *lpar1 = json_array_get(json_object_get(inv, "partitions"), 0);
+		char *addr = NULL;
+		struct vdm_exec x;
+		assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
+		assert_int_equal(vdm_exec_open(addr, &x, &err), 0);
+		free(addr);
+		assert_int_equal(vdm_client_find("aix")->discover(&x, lpar1, &err), 0);
+		vdm_exec_close(&x);
+		json_object_set_new(json_array_get(json_object_get(inv, "partitions"), 1), "vgs",
+				    json_array());
+		struct vdm_inventory *parsed = NULL;
+		int rc = vdm_inventory_parse_json(inv, "discovered", &parsed, &err);
+		if (!lie) {
+			if (rc != 0)
+				fail_msg("the honest inventory was refused: %s", err.msg);
+		} else {
+			assert_int_equal(rc, -EINVAL);
+			assert_non_null(strstr(err.msg, "partition lpar1, disk hdisk0"));
+			assert_non_null(strstr(err.msg, "99999999 extents of 32 MiB (3199999968 MiB)"));
+			assert_non_null(strstr(err.msg, "10240 MiB"));
+		}
+		vdm_inventory_free(parsed);
+		json_decref(inv);
+		vdm_backend_close(&b);
+	}
 	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
 	assert_int_equal(system(rm), 0);
 }
@@ -546,6 +601,7 @@ int main(void)
 		cmocka_unit_test(mirror_script),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(foreign_unmapped_bd),
+		cmocka_unit_test(aix_lying_pps),
 		cmocka_unit_test(failed_path),
 		cmocka_unit_test(script_without_wait),
 		cmocka_unit_test(script_delete_unmap),
