@@ -779,6 +779,27 @@ static void test_crash_window_foreign(void **unused)
 	crash_window_case(false);
 }
 
+/* Issue 9, item 9: a damaged journal blocked mirror and undo with no way out named; the
+ * message must say which file to move aside. */
+static void test_damaged_journal_hint(void **unused)
+{
+	world_reset();
+	CLEANUP_FREE char *sd = state_dir();
+	struct vdm_journal *j;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_journal_open(sd, "lpar1", "rootvg", &j, &err), 0);
+	vdm_journal_close(j);
+	CLEANUP_FREE char *path = vdm_journal_path(sd, "lpar1", "rootvg");
+	FILE *f = fopen(path, "r+");
+	assert_non_null(f);
+	fputs("this is no longer an SQLite file, whatever it was", f);
+	fclose(f);
+	assert_true(vdm_journal_open(sd, "lpar1", "rootvg", &j, &err) < 0);
+	CLEANUP_FREE char *mv = xasprintf("mv '%s' '%s.damaged'", path, path);
+	if (!strstr(err.msg, mv))
+		fail_msg("no recovery hint in: %s", err.msg);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/vdm-test-engine.%d", (int)getpid());
@@ -796,6 +817,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_disk_mapped),
 		cmocka_unit_test(test_crash_window_ours),
 		cmocka_unit_test(test_crash_window_foreign),
+		cmocka_unit_test(test_damaged_journal_hint),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rm_rf(tmpdir);
