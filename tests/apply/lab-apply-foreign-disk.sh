@@ -44,6 +44,11 @@ ok "undo deleted nothing: $NAME, its export and its bytes are still there"
 
 "$TOOL" "$STATE" delete "$POOL" "$NAME" || fail "delete the foreign disk"
 expect_rc 0 "$VDM" mirror $P $VG --yes "${L[@]}"
+# the backend never deletes a disk a partition has plugged in (undo unmaps first)
+expect_rc 4 "$TOOL" "$STATE" delete "$POOL" "$NAME"
+grep -q "mapped to partition $P" "$STATE/out" || fail "delete of a mapped disk: $(cat "$STATE/out")"
+[ -f "$IMG" ] || fail "the refused delete removed the image"
+ok "the qemu backend refuses to delete $NAME while $P has it plugged in"
 expect_rc 0 "$VDM" undo $P $VG "${L[@]}"
 [ -z "$(find -L "$STATE/pools" -name "$NAME.img")" ] || fail "undo left the disk this run created"
 ok "with the name free: mirror, then undo deletes the disk it created"
