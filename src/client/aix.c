@@ -402,16 +402,12 @@ static int aix_do(struct vdm_exec *x, char *const argv[], char **out, struct vdm
 
 /* hdisks the partition had when it was discovered in this process: a disk that appears after
  * the mapping is one that is not among them. */
-static VEC(char *) aix_seen;
+static json_t *aix_seen;          /* hdisk name -> true; a hash: lspv may list very many */
 
 static int aix_was_seen(const char *hdisk)
 {
-	for (size_t i = 0; i < aix_seen.n; i++)
-		if (!strcmp(aix_seen.v[i], hdisk))
-			return 1;
-	return 0;
+	return aix_seen && json_object_get(aix_seen, hdisk) != NULL;
 }
-
 
 static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *pvid,
 				 int64_t slot, const char *lun, int *ambiguous)
@@ -548,8 +544,8 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 	free(out);
 	json_t *vgs = json_array();
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++)
-		if (!aix_was_seen(pvs.v[i].name))
-			VEC_PUSH(&aix_seen, xstrdup(pvs.v[i].name));
+		json_object_set_new_nocheck(aix_seen ? aix_seen : (aix_seen = json_object()),
+					    pvs.v[i].name, json_true());
 	json_t *renamed = json_object();   /* hdisk -> disk object */
 
 	/* which backend disk is which hdisk: PVID for whole LUNs, else slot + LUN */
