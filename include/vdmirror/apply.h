@@ -89,6 +89,19 @@ int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *ste
 int vdm_journal_run_status(struct vdm_journal *j, struct vdm_run *run, const char *status,
 			   struct vdm_error *err);
 
+/* Ownership of new disks (issue 9): the engine records a disk as "creating" BEFORE it asks the
+ * backend to create it, "created" once the backend said yes, "foreign" when the name was taken
+ * by a disk this run did not make. Undo and repair delete only what is recorded as this run's.
+ * VDM_DISK_NONE: no record. */
+enum vdm_disk_own { VDM_DISK_NONE, VDM_DISK_CREATING, VDM_DISK_CREATED, VDM_DISK_FOREIGN };
+int vdm_journal_disk_get(struct vdm_journal *j, int64_t run_id, const char *disk,
+			 enum vdm_disk_own *own, struct vdm_error *err);
+int vdm_journal_disk_set(struct vdm_journal *j, int64_t run_id, const char *pool,
+			 const char *disk, enum vdm_disk_own own, struct vdm_error *err);
+/* The tag a run puts on the disks it creates, where the server keeps one (the qemu backend: an
+ * extended attribute of the image): unique per run, also across deleted journals. Caller frees. */
+char *vdm_run_owner_tag(const struct vdm_run *run);
+
 /* ---- steps and engine (steps.c) ---- */
 
 /* The steps that apply plan, in order: per new disk create, map, wait, add PV; per LV per new
@@ -112,7 +125,8 @@ struct vdm_event {
 	enum vdm_event_type type;
 	const struct vdm_step *step;
 	size_t n_steps;
-	const char *message;      /* failure text for STEP_FAIL, the text of NOTE */
+	const char *message;      /* failure text for STEP_FAIL, the text of NOTE; for UNDO_DONE,
+				   * why a disk was kept */
 	double percent, mib_done, mib_total, mib_per_s, eta_s;   /* eta_s < 0: unknown */
 	const struct vdm_plan *plan;            /* PLAN */
 	const struct vdm_inventory *inventory;  /* PLAN: the inventory the plan was made from */
@@ -153,7 +167,9 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 
 /* Reverses every step of run that is done or started, last first (remove copy, remove PV,
  * unmap, delete disk), each recorded as "undone"; the run ends "undone". Safe to repeat after
- * a crash. */
+ * a crash. A disk is deleted only when the journal records it as this run's (or, after a crash
+ * between the create and its record, when the server shows this run's owner tag on it); any
+ * other one is kept and the step's error text says so. */
 int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		   struct vdm_error *err);
 

@@ -2,9 +2,11 @@
  * of storage server (qemu lab, VIOS, later libvirt), compiled in and found by name.
  *
  * Contract for every slot: return 0 or a negative code with *err set to a message naming the
- * operation and the object ("qmp vios2: blockdev-add lpar1-rootvg-m1: ..."). Every call is
- * idempotent by name: creating a disk that exists with the same size succeeds and creates
- * nothing; deleting or unmapping a missing disk succeeds. A backend never plans.
+ * operation and the object ("qmp vios2: blockdev-add lpar1-rootvg-m1: ..."). Creating a disk
+ * whose name exists on the server (any size, mapped or not) fails with -EEXIST, unless the disk
+ * carries the owner tag set by set_owner (proof that this run made it): vdmirror never adopts
+ * a disk it did not create. Deleting or unmapping a missing disk succeeds; deleting a disk
+ * still mapped to a partition fails with -EBUSY. A backend never plans.
  * Fields are only ever appended. The core calls backends only through the vdm_backend_*
  * wrappers below, which check that contract. */
 #ifndef VDMIRROR_BACKEND_H
@@ -120,6 +122,13 @@ struct vdm_backend_ops {
 	 * stands for (NULL: such an entry is an error). */
 	const struct vdm_config_key *config_keys;
 	const char *config_bare;
+
+	/* Ownership tags, where the server can keep one (NULL slots: it cannot). set_owner: every
+	 * disk created from now on carries owner (NULL: none). disk_owned: 1 when the disk exists
+	 * and carries owner, 0 when it does not exist or carries another tag or none. */
+	void (*set_owner)(void *state, const char *owner);
+	int (*disk_owned)(void *state, const char *pool, const char *disk, const char *owner,
+			  struct vdm_error *err);
 };
 
 struct vdm_backend {
@@ -152,5 +161,10 @@ int vdm_backend_unmap_disk(struct vdm_backend *b, const char *partition, const c
 int vdm_backend_client_address(struct vdm_backend *b, const char *partition, char **address,
 			       struct vdm_error *err);
 int vdm_backend_script_to(struct vdm_backend *b, struct vdm_transport *t, struct vdm_error *err);
+/* No-op for a backend without tags. */
+void vdm_backend_set_owner(struct vdm_backend *b, const char *owner);
+/* -ENOTSUP (no message) for a backend without tags: it cannot prove who made a disk. */
+int vdm_backend_disk_owned(struct vdm_backend *b, const char *pool, const char *disk,
+			   const char *owner, struct vdm_error *err);
 
 #endif

@@ -70,6 +70,13 @@ static inline int64_t vdm_add_sat(int64_t a, int64_t b)
 static inline void vdm_freep(void *p) { free(*(void **)p); }
 #define CLEANUP_FREE __attribute__((cleanup(vdm_freep)))
 
+/* Copies src into dst (size bytes, always NUL-terminated, cut before a whole escape) with
+ * every control character shown as an escape: C0 and DEL as \xHH, UTF-8 C1 as \u00HH. The
+ * output holds no control character, so escaping twice changes nothing. Returns its length.
+ * Every error message passes through it (error.c); use it for any other text from outside
+ * that reaches a terminal. */
+size_t vdm_escape_ctl(char *dst, size_t size, const char *src);
+
 /* Monotonic milliseconds, for timeouts and progress. */
 int64_t vdm_now_ms(void);
 

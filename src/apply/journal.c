@@ -109,6 +109,15 @@ static int journal_sqlerr(struct vdm_journal *j, const char *what, struct vdm_er
 	return vdm_err(err, -EIO, "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
 }
 
+/* A journal that cannot be read blocks mirror and undo of its VG alike: say how out. */
+static int journal_damaged(struct vdm_journal *j, struct vdm_error *err)
+{
+	vdm_err_prefix(err, "journal %s is damaged; to start afresh move it aside (mv '%s' '%s.damaged'),"
+		       " then check the storage server for disks the interrupted run may have left"
+		       " (named as in its plan)", j->path, j->path, j->path);
+	return err ? err->code : -EIO;
+}
+
 static int journal_exec(struct vdm_journal *j, const char *sql, struct vdm_error *err)
 {
 	char *msg = NULL;
@@ -131,7 +140,11 @@ static const char journal_schema[] =
 	" run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
 	" kind TEXT NOT NULL, args TEXT NOT NULL, state TEXT NOT NULL, error TEXT,"
 	" started_at INTEGER NOT NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0,"
-	" PRIMARY KEY (run_id, seq));";
+	" PRIMARY KEY (run_id, seq));"
+	/* which new disks a run made: written before the create call (issue 9) */
+	"CREATE TABLE IF NOT EXISTS disks ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id), disk TEXT NOT NULL, pool TEXT NOT NULL,"
+	" state TEXT NOT NULL, PRIMARY KEY (run_id, disk));";
 
 /* steps.facts (JSON, what a step learned for later steps: client.h): added to journals
  * written before the column existed. */
@@ -182,8 +195,11 @@ int vdm_journal_open(const char *state_dir, const char *partition, const char *v
 	rc = journal_exec(j, journal_schema, err);
 	if (rc == 0)
 		rc = journal_add_facts(j, err);
-	if (rc < 0)
+	if (rc < 0) {
+		if (sqlite3_errcode(j->db) == SQLITE_NOTADB || sqlite3_errcode(j->db) == SQLITE_CORRUPT)
+			journal_damaged(j, err);
 		goto fail;
+	}
 	*out = j;
 	return 0;
 fail:
@@ -315,8 +331,8 @@ int vdm_journal_latest(struct vdm_journal *j, struct vdm_run **out, struct vdm_e
 	sqlite3_finalize(st);
 	st = NULL;
 	if (!run->plan || !run->partition || !run->vg || !run->status) {
-		rc = vdm_err(err, -EIO, "journal %s: run %lld: damaged record", j->path,
-			     (long long)run->id);
+		vdm_err(err, -EIO, "run %lld: damaged record", (long long)run->id);
+		rc = journal_damaged(j, err);
 		vdm_run_free(run);
 		return rc;
 	}
@@ -346,8 +362,9 @@ int vdm_journal_latest(struct vdm_journal *j, struct vdm_run **out, struct vdm_e
 			free(s.error);
 			run->steps = steps.v;
 			run->n_steps = steps.n;
-			rc = vdm_err(err, -EIO, "journal %s: run %lld step %d: damaged record",
-				     j->path, (long long)run->id, s.seq);
+			vdm_err(err, -EIO, "run %lld step %d: damaged record", (long long)run->id,
+				s.seq);
+			rc = journal_damaged(j, err);
 			sqlite3_finalize(st);
 			vdm_run_free(run);
 			return rc;
@@ -453,4 +470,68 @@ int vdm_journal_run_status(struct vdm_journal *j, struct vdm_run *run, const cha
 sqlfail:
 	sqlite3_finalize(st);
 	return journal_sqlerr(j, "record the run status", err);
+}
+
+/* ---- ownership of new disks ---- */
+
+static const char *const disk_own_names[] = { "none", "creating", "created", "foreign" };
+
+int vdm_journal_disk_get(struct vdm_journal *j, int64_t run_id, const char *disk,
+			 enum vdm_disk_own *own, struct vdm_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	*own = VDM_DISK_NONE;
+	if (sqlite3_prepare_v2(j->db, "SELECT state FROM disks WHERE run_id = ? AND disk = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, disk, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		for (int i = VDM_DISK_CREATING; t && i <= VDM_DISK_FOREIGN; i++)
+			if (!strcmp(t, disk_own_names[i]))
+				*own = (enum vdm_disk_own)i;
+		if (*own == VDM_DISK_NONE) {
+			sqlite3_finalize(st);
+			return vdm_err(err, -EIO, "journal %s: run %lld disk %s: damaged record",
+				       j->path, (long long)run_id, disk);
+		}
+	} else if (rc != SQLITE_DONE) {
+		goto sqlfail;
+	}
+	sqlite3_finalize(st);
+	return 0;
+sqlfail:
+	sqlite3_finalize(st);
+	return journal_sqlerr(j, "read the owner of a disk", err);
+}
+
+int vdm_journal_disk_set(struct vdm_journal *j, int64_t run_id, const char *pool,
+			 const char *disk, enum vdm_disk_own own, struct vdm_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	if ((unsigned)own > VDM_DISK_FOREIGN || own == VDM_DISK_NONE)
+		return vdm_err(err, -EINVAL, "journal %s: disk %s: bad owner state", j->path, disk);
+	/* one statement: its own transaction, durable (synchronous=FULL) before the caller goes on */
+	if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO disks (run_id, disk, pool, state)"
+			       " VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_text(st, 2, disk, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, pool ? pool : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, disk_own_names[own], -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto sqlfail;
+	sqlite3_finalize(st);
+	return 0;
+sqlfail:
+	sqlite3_finalize(st);
+	return journal_sqlerr(j, "record the owner of a disk", err);
+}
+
+char *vdm_run_owner_tag(const struct vdm_run *run)
+{
+	return xasprintf("vdmirror:%s+%s:run%lld:%lld", run->partition, run->vg,
+			 (long long)run->id, (long long)run->created_at);
 }

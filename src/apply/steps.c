@@ -298,7 +298,48 @@ static int apply_record_run(struct vdm_journal *j, struct vdm_run *run, const ch
 	return 0;
 }
 
-static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
+/* Creates a new disk as this run's own: recorded "creating" before the backend call, "created"
+ * after it; a name the server already has is adopted only when this run made it (recorded
+ * "created" by an earlier attempt, or after a crash in between: the server shows this run's
+ * tag), otherwise recorded "foreign" and refused with -EEXIST. */
+static int apply_create(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
+			const struct vdm_run *run, const struct vdm_step *s, struct vdm_error *err)
+{
+	const char *disk = arg_str(s, "disk"), *pool = arg_str(s, "pool");
+	int64_t size_mib = json_integer_value(json_object_get(s->args, "size_mib"));
+	if (!j)         /* script mode: the script's reader runs it; nothing to record */
+		return vdm_backend_create_disk(ctx->backend, pool, disk, size_mib, err);
+	enum vdm_disk_own own;
+	int rc = vdm_journal_disk_get(j, run->id, disk, &own, err);
+	if (rc == 0 && own != VDM_DISK_CREATED)
+		rc = vdm_journal_disk_set(j, run->id, pool, disk, VDM_DISK_CREATING, err);
+	if (rc < 0)
+		return rc;
+	CLEANUP_FREE char *tag = vdm_run_owner_tag(run);
+	vdm_backend_set_owner(ctx->backend, tag);
+	rc = vdm_backend_create_disk(ctx->backend, pool, disk, size_mib, err);
+	if (rc == -EEXIST && own == VDM_DISK_CREATED)
+		rc = 0;
+	else if (rc == -EEXIST && own == VDM_DISK_CREATING) {
+		struct vdm_error e2 = { 0 };
+		if (vdm_backend_disk_owned(ctx->backend, pool, disk, tag, &e2) == 1)
+			rc = 0;
+	}
+	if (rc == 0)
+		return vdm_journal_disk_set(j, run->id, pool, disk, VDM_DISK_CREATED, err);
+	if (rc == -EEXIST) {
+		char cause[sizeof err->msg];
+		snprintf(cause, sizeof cause, "%s", err->msg);
+		vdm_journal_disk_set(j, run->id, pool, disk, VDM_DISK_FOREIGN, NULL);
+		return vdm_err_exit(err, -EEXIST, VDM_EXIT_BACKEND, "create disk %s in pool %s: the "
+				    "name is taken by a disk this run did not create (%s); vdmirror "
+				    "never adopts a foreign disk: undo this run (it deletes only what it "
+				    "made) and plan again", disk, pool, cause);
+	}
+	return rc;
+}
+
+static int apply_step(struct vdm_apply_ctx *ctx, struct vdm_journal *j, const struct vdm_run *run,
 		      struct vdm_step *s, struct vdm_error *err)
 {
 	const char *disk = arg_str(s, "disk"), *pool = arg_str(s, "pool");
@@ -308,8 +349,7 @@ static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 		return 0;
 	switch (s->kind) {
 	case VDM_STEP_CREATE_DISK:
-		return vdm_backend_create_disk(ctx->backend, pool, disk,
-				json_integer_value(json_object_get(s->args, "size_mib")), err);
+		return apply_create(ctx, j, run, s, err);
 	case VDM_STEP_MAP_DISK:
 		return vdm_backend_map_disk(ctx->backend, run->partition, pool, disk, err);
 	case VDM_STEP_WAIT_DISK: {
@@ -357,12 +397,15 @@ static int apply_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 }
 
 static void apply_step_fail(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
-			    struct vdm_run *run, size_t i, struct vdm_error *err)
+			    struct vdm_run *run, size_t i, int rc, struct vdm_error *err)
 {
 	struct vdm_error jerr = { 0 };
 	/* The step stays "started": it may have half happened; resume re-runs it, undo reverses
-	 * it. Only the error text is added. */
-	apply_record(j, run, &run->steps[i], VDM_STEP_STARTED, err->msg, &jerr);
+	 * it. Only the error text is added. A create refused because the name is someone else's
+	 * did nothing: back to "planned", so that undo never touches that disk. */
+	enum vdm_step_state st = run->steps[i].kind == VDM_STEP_CREATE_DISK && rc == -EEXIST
+				 ? VDM_STEP_PLANNED : VDM_STEP_STARTED;
+	apply_record(j, run, &run->steps[i], st, err->msg, &jerr);
 	apply_record_run(j, run, "failed", &jerr);
 	struct vdm_event ev = { .type = VDM_EV_STEP_FAIL, .step = &run->steps[i],
 				.n_steps = run->n_steps, .message = err->msg };
@@ -424,12 +467,12 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 		apply_emit(ctx, &ev);
 
 		vdm_err_clear(err);
-		rc = apply_step(ctx, run, s, err);
+		rc = apply_step(ctx, j, run, s, err);
 		if (rc < 0) {
 			if (!err->msg[0])
 				vdm_err(err, rc, "step %d %s failed: %s", s->seq,
 					vdm_step_kind_name(s->kind), strerror(-rc));
-			apply_step_fail(ctx, j, run, i, err);
+			apply_step_fail(ctx, j, run, i, rc, err);
 			return rc;
 		}
 		apply_fault_point(&fault, run, i, FAULT_RAN);
@@ -445,14 +488,44 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 
 /* ---- undo ---- */
 
-static int apply_unstep(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
-			const struct vdm_step *s, struct vdm_error *err)
+/* Deletes a new disk only when it is this run's (apply_create); *kept says why not. */
+static int apply_uncreate(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
+			  const struct vdm_run *run, const struct vdm_step *s, char **kept,
+			  struct vdm_error *err)
 {
 	const char *disk = arg_str(s, "disk"), *pool = arg_str(s, "pool");
+	enum vdm_disk_own own;
+	int rc = vdm_journal_disk_get(j, run->id, disk, &own, err);
+	if (rc < 0)
+		return rc;
+	if (own == VDM_DISK_CREATING) {
+		/* cut off between the create call and its answer: the server's tag decides */
+		CLEANUP_FREE char *tag = vdm_run_owner_tag(run);
+		rc = vdm_backend_disk_owned(ctx->backend, pool, disk, tag, err);
+		if (rc < 0 && rc != -ENOTSUP)
+			return rc;
+		if (rc == 1)
+			own = VDM_DISK_CREATED;
+	}
+	if (own != VDM_DISK_CREATED) {
+		*kept = xasprintf("disk %s in pool %s kept: the journal does not show this run "
+				  "created it%s", disk, pool, own == VDM_DISK_CREATING ?
+				  " (a crash came between the create and its record, and the server "
+				  "keeps no owner tag: check it and delete it by hand if it is new)" : "");
+		return 0;
+	}
+	return vdm_backend_delete_disk(ctx->backend, pool, disk, err);
+}
+
+static int apply_unstep(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
+			const struct vdm_run *run, const struct vdm_step *s, char **kept,
+			struct vdm_error *err)
+{
+	const char *disk = arg_str(s, "disk");
 	int rc = 0;
 	switch (s->kind) {
 	case VDM_STEP_CREATE_DISK:
-		return vdm_backend_delete_disk(ctx->backend, pool, disk, err);
+		return apply_uncreate(ctx, j, run, s, kept, err);
 	case VDM_STEP_MAP_DISK:
 		return vdm_backend_unmap_disk(ctx->backend, run->partition, disk, err);
 	case VDM_STEP_ADD_PV:
@@ -496,7 +569,8 @@ int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_
 					.n_steps = run->n_steps };
 		apply_emit(ctx, &ev);
 		vdm_err_clear(err);
-		rc = apply_unstep(ctx, run, s, err);
+		CLEANUP_FREE char *kept = NULL;
+		rc = apply_unstep(ctx, j, run, s, &kept, err);
 		if (rc < 0) {
 			if (!err->msg[0])
 				vdm_err(err, rc, "undo of step %d %s failed: %s", s->seq,
@@ -505,10 +579,11 @@ int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_
 				       vdm_step_kind_name(s->kind));
 			return rc;
 		}
-		rc = vdm_journal_step(j, run->id, s, VDM_STEP_UNDONE, NULL, err);
+		rc = vdm_journal_step(j, run->id, s, VDM_STEP_UNDONE, kept, err);
 		if (rc < 0)
 			return rc;
 		ev.type = VDM_EV_UNDO_DONE;
+		ev.message = kept;
 		apply_emit(ctx, &ev);
 	}
 	return vdm_journal_run_status(j, run, "undone", err);

@@ -135,3 +135,20 @@ int vdm_backend_script_to(struct vdm_backend *b, struct vdm_transport *t, struct
 		return vdm_err(err, -ENOTSUP, "backend %s cannot write scripts", b->ops->name);
 	return BACKEND_CALL(b, script_to, err, t);
 }
+
+void vdm_backend_set_owner(struct vdm_backend *b, const char *owner)
+{
+	if (b->ops->set_owner)
+		b->ops->set_owner(b->state, owner);
+}
+
+int vdm_backend_disk_owned(struct vdm_backend *b, const char *pool, const char *disk,
+			   const char *owner, struct vdm_error *err)
+{
+	if (err)
+		err->msg[0] = '\0';
+	if (!b->ops->disk_owned)
+		return -ENOTSUP;
+	return backend_checked(b, "disk_owned", b->ops->disk_owned(b->state, pool, disk, owner,
+								   err), err);
+}

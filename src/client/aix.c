@@ -177,9 +177,11 @@ int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *er
 		    (int)((w.n - 1) / 2) > m->copies || lp > 10000000)
 			goto bad;
 		m->lps = lp;
-		/* the row exists (all NULL) before it is filled, so a bad row frees cleanly */
+		/* the row exists (all NULL) before it is filled, so a bad row frees cleanly; LPs
+		 * come 1, 2, 3...: the rows double at each power of two, linear overall */
 		for (int c = 0; c < m->copies; c++) {
-			m->pv[c] = xrealloc(m->pv[c], (size_t)lp * sizeof(char *));
+			if ((lp & (lp - 1)) == 0)
+				m->pv[c] = xrealloc(m->pv[c], 2 * (size_t)lp * sizeof(char *));
 			m->pv[c][lp - 1] = NULL;
 		}
 		for (int c = 0; c < m->copies; c++) {
@@ -597,14 +599,12 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	}
 
 	/* one formats-v1 VG per volume group that lspv names */
+	json_t *vg_seen = json_object();
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
 		const char *vg = pvs.v[i].vg;
-		int seen = 0;
-		for (size_t k = 0; vg && k < i; k++)
-			if (pvs.v[k].vg && !strcmp(pvs.v[k].vg, vg))
-				seen = 1;
-		if (!vg || seen)
+		if (!vg || json_object_get(vg_seen, vg))
 			continue;
+		json_object_set_new_nocheck(vg_seen, vg, json_true());
 		if (!aix_name_ok(vg)) {
 			rc = vdm_err(err, -EPROTO, "aix: volume group name '%s' unusable", vg);
 			break;
@@ -636,11 +636,19 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 					     pname, vpv.v[k].name, vg);
 				break;
 			}
-			int64_t size = json_integer_value(json_object_get(d, "size_mib"));
+			int64_t size = json_integer_value(json_object_get(d, "size_mib")), pv_mib;
+			/* the PP counts are the partition's word; the size, the VIOS's: the inventory
+			 * reader rejects a PV larger than its disk, here it must not wrap first */
+			if (__builtin_mul_overflow(vpv.v[k].total, pp, &pv_mib)) {
+				rc = vdm_err(err, -EPROTO, "aix %s: %s of %s: %lld PPs of %lld MiB is "
+					     "beyond any disk", pname, vpv.v[k].name, vg,
+					     (long long)vpv.v[k].total, (long long)pp);
+				break;
+			}
 			if (size <= 0)   /* a whole LUN: the VIOS did not say its size */
-				json_object_set_new(d, "size_mib", json_integer(vpv.v[k].total * pp));
-			else if (size - vpv.v[k].total * pp > overhead)
-				overhead = size - vpv.v[k].total * pp;
+				json_object_set_new(d, "size_mib", json_integer(pv_mib));
+			else if (size - pv_mib > overhead)
+				overhead = size - pv_mib;
 			json_array_append_new(jpvs, json_pack("{s:s,s:I,s:I}", "disk", vpv.v[k].name,
 				"total_extents", (json_int_t)vpv.v[k].total,
 				"free_extents", (json_int_t)vpv.v[k].free));
@@ -669,26 +677,26 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			}
 			json_t *copies = json_array();
 			for (int c = 0; rc == 0 && c < m.copies; c++) {
-				json_t *segs = json_array();
+				json_t *segs = json_array(), *by_pv = json_object();
 				int64_t have = 0;
 				for (int64_t lp = 0; lp < m.lps; lp++) {
 					const char *pv = m.pv[c][lp];
 					if (!pv)
 						continue;
 					have++;
-					/* one segment per PV, in order of first use */
-					size_t si;
-					json_t *s, *hit = NULL;
-					json_array_foreach(segs, si, s)
-						if (!strcmp(json_string_value(json_object_get(s, "pv")), pv))
-							hit = s;
-					if (hit)
+					/* one segment per PV, in order of first use; found by hash, so a
+					 * copy spread over many PVs stays linear */
+					json_t *hit = json_object_get(by_pv, pv);
+					if (hit) {
 						json_object_set_new(hit, "extents", json_integer(
 							json_integer_value(json_object_get(hit, "extents")) + 1));
-					else
-						json_array_append_new(segs, json_pack("{s:s,s:I}", "pv", pv,
-									  "extents", (json_int_t)1));
+					} else {
+						hit = json_pack("{s:s,s:I}", "pv", pv, "extents", (json_int_t)1);
+						json_object_set_nocheck(by_pv, pv, hit);
+						json_array_append_new(segs, hit);
+					}
 				}
+				json_decref(by_pv);
 				if (have == 0) {
 					json_decref(segs);
 					continue;
@@ -718,6 +726,7 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	if (rc == 0)
 		json_object_set(partition, "vgs", vgs);
 	json_decref(vgs);
+	json_decref(vg_seen);
 	json_decref(renamed);
 	aix_pvs_free(&pvs);
 	return rc;

@@ -134,16 +134,30 @@ int lnx_report(struct vdm_transport *x, json_t **report, struct vdm_error *err)
 	return rc;
 }
 
-const char *lnx_serial_of(const json_t *report, const char *name)
+json_t *lnx_disk_serials(const json_t *report)
 {
+	json_t *idx = json_object();
 	size_t i;
 	json_t *d;
-	json_array_foreach(json_object_get(report, "disks"), i, d)
-		if (!strcmp(json_string_value(json_object_get(d, "name")) ?: "", name)) {
-			const char *s = json_string_value(json_object_get(d, "serial"));
-			return s && *s ? s : NULL;
-		}
-	return NULL;
+	json_array_foreach(json_object_get(report, "disks"), i, d) {
+		const char *name = json_string_value(json_object_get(d, "name"));
+		json_t *serial = json_object_get(d, "serial");
+		if (name && json_is_string(serial) && !json_object_get(idx, name))
+			json_object_set_nocheck(idx, name, serial);
+	}
+	return idx;
+}
+
+int64_t lnx_count(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	int64_t v = 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, *s - '0', &v))
+			return -1;
+	return v;
 }
 
 void lnx_append_vgs(json_t *partition, json_t *vgs)

@@ -37,8 +37,12 @@ int lnx_disk_dev(struct vdm_transport *x, const char *disk, int64_t timeout_ms, 
 /* The agent's "report" (disks, lvm rows, md arrays); -ENOTSUP when x has no agent. */
 int lnx_report(struct vdm_transport *x, json_t **report, struct vdm_error *err);
 
-/* In a report's "disks": the serial of kernel disk `name` ("vdb"); NULL when unknown. */
-const char *lnx_serial_of(const json_t *report, const char *name);
+/* In a report's "disks": an object kernel disk name ("vdb") -> its serial (the first entry of
+ * a name wins), built once so that a report is read in linear time. Caller decrefs. */
+json_t *lnx_disk_serials(const json_t *report);
+/* A report's number: plain decimal digits that fit in int64_t, else (absent, sign, junk,
+ * overflow) -1. The report is written by the guest: never trust it to be in range. */
+int64_t lnx_count(const char *s);
 
 /* Appends the VGs of `vgs` (stolen) to the partition's "vgs" array, creating it: both Linux
  * drivers run on the same partition, one after the other, each adding its own. */

@@ -12,30 +12,27 @@
 
 #define MIB (1024 * 1024LL)
 
+/* The report's numbers are the guest's word: digits only, in range (lnx_count), else -1. */
 static int64_t md_num(const json_t *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-	return s && *s ? strtoll(s, NULL, 10) : -1;
+	return lnx_count(json_string_value(json_object_get(o, key)));
 }
 
-static int64_t md_disk_bytes(const json_t *report, const char *name)
-{
-	size_t i;
-	json_t *d;
-	json_array_foreach(json_object_get(report, "disks"), i, d)
-		if (!strcmp(json_string_value(json_object_get(d, "name")) ?: "", name))
-			return json_integer_value(json_object_get(d, "size_bytes"));
-	return -1;
-}
-
-/* The formats-v1 "vgs" array for the md arrays of an agent report (RAID1 only). */
+/* The formats-v1 "vgs" array for the md arrays of an agent report (RAID1 only). Linear in the
+ * report's size: disks are looked up through one index, not a scan per member (issue 9). */
 int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
 int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err)
 {
 	*vgs_out = NULL;
-	json_t *vgs = json_array();
+	json_t *vgs = json_array(), *disks = json_object();
 	size_t i;
-	json_t *md;
+	json_t *md, *d;
+	int rc = 0;
+	json_array_foreach(json_object_get(report, "disks"), i, d) {
+		const char *dn = json_string_value(json_object_get(d, "name"));
+		if (dn && !json_object_get(disks, dn))
+			json_object_set_nocheck(disks, dn, d);
+	}
 	json_array_foreach(json_object_get(report, "md"), i, md) {
 		const char *name = json_string_value(json_object_get(md, "name")) ?: "";
 		const char *level = json_string_value(json_object_get(md, "level")) ?: "";
@@ -43,8 +40,8 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 			continue;   /* other levels are not mirrors vdmirror can extend */
 		int64_t comp_kib = md_num(md, "component_size");
 		if (comp_kib <= 0) {
-			json_decref(vgs);
-			return vdm_err(err, -EPROTO, "md %s: no component size in the report", name);
+			rc = vdm_err(err, -EPROTO, "md %s: no component size in the report", name);
+			break;
 		}
 		int64_t extents = comp_kib / 1024, overhead = 0;
 		json_t *pvs = json_array(), *copies = json_array();
@@ -55,18 +52,28 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 			const char *state = json_string_value(json_object_get(m, "state")) ?: "";
 			if (strstr(state, "faulty"))
 				continue;
-			const char *serial = lnx_serial_of(report, dev);
-			int64_t bytes = md_disk_bytes(report, dev), off = md_num(m, "offset");
-			if (!serial || bytes < 0 || off < 0) {
-				json_decref(pvs), json_decref(copies), json_decref(vgs);
-				return vdm_err(err, -ENOENT, "md %s: member %s is not a whole disk with "
-					       "a serial", name, dev);
+			json_t *disk = json_object_get(disks, dev);
+			const char *serial = json_string_value(json_object_get(disk, "serial"));
+			json_t *jbytes = json_object_get(disk, "size_bytes");
+			int64_t bytes = json_is_integer(jbytes) ? json_integer_value(jbytes) : -1;
+			int64_t off = md_num(m, "offset");
+			if (!serial || !*serial || bytes < 0 || off < 0) {
+				rc = vdm_err(err, -ENOENT, "md %s: member %s is not a whole disk with "
+					     "a serial", name, dev);
+				break;
 			}
 			/* the data starts after the superblock area: a new member loses as much */
-			int64_t ov = (off * 512 + MIB - 1) / MIB;
+			int64_t off_bytes;
+			if (__builtin_mul_overflow(off, 512, &off_bytes) || off_bytes > bytes) {
+				rc = vdm_err(err, -EPROTO, "md %s: member %s: data offset %lld sectors "
+					     "beyond the disk's %lld bytes", name, dev, (long long)off,
+					     (long long)bytes);
+				break;
+			}
+			int64_t ov = off_bytes / MIB + (off_bytes % MIB != 0);
 			if (ov > overhead)
 				overhead = ov;
-			int64_t total = (bytes - off * 512) / MIB;
+			int64_t total = (bytes - off_bytes) / MIB;
 			json_array_append_new(pvs, json_pack("{s:s, s:I, s:I}", "disk", serial,
 				"total_extents", (json_int_t)total, "free_extents",
 				(json_int_t)(total > extents ? total - extents : 0)));
@@ -75,11 +82,20 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 				json_array_append_new(copies, json_pack("[{s:s, s:I}]", "pv", serial,
 									"extents", (json_int_t)extents));
 		}
+		if (rc < 0) {
+			json_decref(pvs), json_decref(copies);
+			break;
+		}
 		json_t *lv = json_pack("{s:s, s:I, s:o}", "name", name, "extents",
 				       (json_int_t)extents, "copies", copies);
 		json_array_append_new(vgs, json_pack("{s:s, s:i, s:I, s:i, s:o, s:[o]}", "name", name,
 			"extent_mib", 1, "pv_overhead_mib", (json_int_t)overhead,
 			"copy_meta_extents", 0, "pvs", pvs, "lvs", lv));
+	}
+	json_decref(disks);
+	if (rc < 0) {
+		json_decref(vgs);
+		return rc;
 	}
 	*vgs_out = vgs;
 	return 0;

@@ -588,6 +588,22 @@ static int rd_vg(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 			return rd_fail(rd, fpath, "%" PRId64 " is more than total_extents %" PRId64,
 				       pv->free_extents, pv->total_extents);
 		}
+		/* The partition reports its PVs, the storage server the disk's size: a PV larger
+		 * than its disk is a lie (or a mix-up) that would make the planner ask a pool for
+		 * space that does not exist. */
+		int64_t pv_mib;
+		const struct vdm_disk *dk = &pp->p->disks[d];
+		bool wrapped = __builtin_mul_overflow(pv->total_extents, vg->extent_mib, &pv_mib);
+		if (wrapped || pv_mib > dk->size_mib) {
+			char mib[40];
+			snprintf(mib, sizeof mib, wrapped ? "more than %" PRId64 : "%" PRId64,
+				 wrapped ? INT64_MAX : pv_mib);
+			rd_key(fpath, epath, "total_extents");
+			return rd_fail(rd, fpath, "partition %s, disk %s: the PV claims %" PRId64
+				       " extents of %" PRId64 " MiB (%s MiB), but the storage server"
+				       " reports the disk as %" PRId64 " MiB", pp->p->name, dk->name,
+				       pv->total_extents, vg->extent_mib, mib, dk->size_mib);
+		}
 	}
 
 	if ((r = rd_named_list(rd, o, path, &lv_kind, true, sizeof *vg->lvs, (void **)&vg->lvs,

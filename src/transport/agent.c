@@ -215,7 +215,7 @@ static int agent_run(void *ctx, char *const argv[], int64_t timeout_ms, char **o
 	if (rc != 0 && err) {
 		const char *e = json_string_value(json_object_get(reply, "stderr"));
 		err->code = 0;
-		snprintf(err->msg, sizeof err->msg, "%s", e ? e : "");
+		vdm_escape_ctl(err->msg, sizeof err->msg, e ? e : "");   /* the guest's words */
 		size_t l = strlen(err->msg);
 		while (l > 0 && (err->msg[l - 1] == '\n' || err->msg[l - 1] == ' '))
 			err->msg[--l] = '\0';

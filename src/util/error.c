@@ -1,16 +1,21 @@
-/* error.c: filling and prefixing struct vdm_error. */
+/* error.c: filling and prefixing struct vdm_error. A message often quotes outside text (a
+ * guest's stderr, a VIOS's output, a file's name): it is stored with control characters
+ * escaped, so that whoever prints it prints nothing a terminal would act on. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "vdmirror/error.h"
+#include "vdmirror/util.h"
 
 int vdm_verr(struct vdm_error *err, int code, const char *fmt, va_list ap)
 {
 	if (err) {
+		char raw[sizeof err->msg];
 		err->code = code;
 		err->exit_code = 0;
 		err->kind = VDM_ERR_UNSET;
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		vsnprintf(raw, sizeof raw, fmt, ap);
+		vdm_escape_ctl(err->msg, sizeof err->msg, raw);
 	}
 	return code;
 }
@@ -116,11 +121,12 @@ void vdm_err_prefix(struct vdm_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	/* truncation of an over-long message is accepted: the start names the object */
-	int n = snprintf(err->msg, sizeof err->msg, "%s: ", prefix);
-	if (n > 0 && (size_t)n < sizeof err->msg)
-		memcpy(err->msg + n, old, strnlen(old, sizeof err->msg - (size_t)n - 1) + 1),
-		err->msg[sizeof err->msg - 1] = '\0';
+	old[sizeof old - 1] = '\0';
+	/* truncation of an over-long message is accepted: the start names the object; the old
+	 * message may have been written without vdm_err, so all of it is escaped (idempotent) */
+	char raw[sizeof prefix + sizeof old + 2];
+	snprintf(raw, sizeof raw, "%s: %s", prefix, old);
+	vdm_escape_ctl(err->msg, sizeof err->msg, raw);
 }
 
 void vdm_err_clear(struct vdm_error *err)

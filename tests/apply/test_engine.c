@@ -120,7 +120,7 @@ static void world_reset(void)
 	rm_rf(tmpdir);
 	mkdir(tmpdir, 0700);
 	const char *dirs[] = { "world", "world/disks", "world/maps", "world/pvs", "world/copies",
-			       "world/sync" };
+			       "world/sync", "world/owner" };
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		CLEANUP_FREE char *p = xasprintf("%s/%s", tmpdir, dirs[i]);
 		mkdir(p, 0700);
@@ -128,16 +128,54 @@ static void world_reset(void)
 	wput("pool_free", NULL, 10000);
 }
 
-/* ---- fake backend ---- */
+/* ---- fake backend (the backend.h contract: create is exclusive unless the owner tag matches) */
+
+static char fb_owner_tag[256];
+
+/* The owner tag a disk carries ("" when none). */
+static void fb_tag_of(const char *disk, char *out, size_t size)
+{
+	CLEANUP_FREE char *p = wpath("owner", disk);
+	FILE *f = fopen(p, "r");
+	out[0] = '\0';
+	if (f) {
+		if (!fgets(out, (int)size, f))
+			out[0] = '\0';
+		fclose(f);
+	}
+}
+
+static void fb_set_tag(const char *disk, const char *tag)
+{
+	CLEANUP_FREE char *p = wpath("owner", disk);
+	FILE *f = fopen(p, "w");
+	fputs(tag, f);
+	fclose(f);
+}
+
+static void fb_set_owner(void *st, const char *owner)
+{
+	snprintf(fb_owner_tag, sizeof fb_owner_tag, "%s", owner ? owner : "");
+}
+
+static int fb_disk_owned(void *st, const char *pool, const char *disk, const char *owner,
+			 struct vdm_error *err)
+{
+	char tag[256];
+	fb_tag_of(disk, tag, sizeof tag);
+	return wexists("disks", disk) && tag[0] && !strcmp(tag, owner);
+}
 
 static int fb_create(void *st, const char *pool, const char *disk, int64_t size,
 		     struct vdm_error *err)
 {
 	wlog("create %s", disk);
 	if (wexists("disks", disk))
-		return wget("disks", disk) == size ? 0
-			: vdm_err(err, -EEXIST, "fake: disk %s exists with another size", disk);
+		return fb_disk_owned(st, pool, disk, fb_owner_tag, err) == 1 ? 0
+			: vdm_err(err, -EEXIST, "fake: disk %s already exists", disk);
 	wput("disks", disk, (long)size);
+	if (fb_owner_tag[0])
+		fb_set_tag(disk, fb_owner_tag);
 	wput("pool_free", NULL, wget("pool_free", NULL) - (long)size);
 	return 0;
 }
@@ -151,6 +189,7 @@ static int fb_delete(void *st, const char *pool, const char *disk, struct vdm_er
 		return 0;
 	wput("pool_free", NULL, wget("pool_free", NULL) + wget("disks", disk));
 	wdel("disks", disk);
+	wdel("owner", disk);
 	return 0;
 }
 
@@ -177,6 +216,7 @@ static const struct vdm_backend_ops fake_backend_ops = {
 	.name = "fake", .caps = VDM_BACKEND_PROVISION | VDM_BACKEND_MAP,
 	.create_disk = fb_create, .delete_disk = fb_delete,
 	.map_disk = fb_map, .unmap_disk = fb_unmap,
+	.set_owner = fb_set_owner, .disk_owned = fb_disk_owned,
 };
 
 /* ---- fake client ---- */
@@ -656,6 +696,110 @@ static void test_verify_failure_exit3(void **unused)
 	vdm_journal_close(j);
 }
 
+/* Issue 9, findings 1 and 2: a disk of the planned name and size already on the server,
+ * unmapped and mapped (to another partition), must not be adopted by mirror nor deleted by
+ * undo; the refused create leaves no step that undo would reverse. */
+static void foreign_disk_case(bool mapped)
+{
+	world_reset();
+	wput("disks", "lpar1-rootvg-m1", 1700);       /* exactly what the plan wants */
+	fb_set_tag("lpar1-rootvg-m1", "someone-else");
+	if (mapped)
+		wput("maps", "lpar1-rootvg-m1", 2);
+	CLEANUP_FREE char *sd = state_dir();
+	struct vdm_journal *j;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_journal_open(sd, "lpar1", "rootvg", &j, &err), 0);
+	struct vdm_run *run = begin_run(j);
+	struct vdm_apply_ctx ctx = make_ctx();
+	assert_int_equal(vdm_apply_run(&ctx, j, run, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "lpar1-rootvg-m1"));
+	assert_non_null(strstr(err.msg, "did not create"));
+	assert_int_equal(run->steps[0].state, VDM_STEP_PLANNED);
+	assert_int_equal(wlog_count("map lpar1-rootvg-m1"), 0);
+	enum vdm_disk_own own;
+	assert_int_equal(vdm_journal_disk_get(j, run->id, "lpar1-rootvg-m1", &own, &err), 0);
+	assert_int_equal(own, VDM_DISK_FOREIGN);
+	/* resume refuses again, the same way */
+	assert_int_equal(vdm_apply_run(&ctx, j, run, &err), -EEXIST);
+	assert_int_equal(vdm_apply_undo(&ctx, j, run, &err), 0);
+	assert_int_equal(wlog_count("delete"), 0);
+	assert_int_equal(wlog_count("unmap"), 0);
+	assert_int_equal(wget("disks", "lpar1-rootvg-m1"), 1700);
+	assert_int_equal(wexists("maps", "lpar1-rootvg-m1"), mapped);
+	vdm_run_free(run);
+	vdm_journal_close(j);
+}
+
+static void test_foreign_disk_unmapped(void **unused)
+{
+	foreign_disk_case(false);
+}
+
+static void test_foreign_disk_mapped(void **unused)
+{
+	foreign_disk_case(true);
+}
+
+/* A crash between the create call and its "created" record (simulated: the record put back to
+ * "creating"): undo deletes the disk only if the server shows this run's tag on it. */
+static void crash_window_case(bool ours)
+{
+	world_reset();
+	assert_int_equal(run_child_with_fault("create_disk:1:ran"), 99);
+	if (!ours)
+		fb_set_tag("lpar1-rootvg-m1", "someone-else");
+	CLEANUP_FREE char *sd = state_dir();
+	struct vdm_journal *j;
+	struct vdm_run *run;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_journal_open(sd, "lpar1", "rootvg", &j, &err), 0);
+	assert_int_equal(vdm_journal_latest(j, &run, &err), 0);
+	enum vdm_disk_own own;
+	assert_int_equal(vdm_journal_disk_get(j, run->id, "lpar1-rootvg-m1", &own, &err), 0);
+	assert_int_equal(own, VDM_DISK_CREATED);
+	assert_int_equal(vdm_journal_disk_set(j, run->id, "s2/pool", "lpar1-rootvg-m1",
+					      VDM_DISK_CREATING, &err), 0);
+	struct vdm_apply_ctx ctx = make_ctx();
+	assert_int_equal(vdm_apply_undo(&ctx, j, run, &err), 0);
+	assert_int_equal(wexists("disks", "lpar1-rootvg-m1"), !ours);
+	if (!ours)
+		assert_non_null(strstr(run->steps[0].error, "kept"));
+	vdm_run_free(run);
+	vdm_journal_close(j);
+}
+
+static void test_crash_window_ours(void **unused)
+{
+	crash_window_case(true);
+}
+
+static void test_crash_window_foreign(void **unused)
+{
+	crash_window_case(false);
+}
+
+/* Issue 9, item 9: a damaged journal blocked mirror and undo with no way out named; the
+ * message must say which file to move aside. */
+static void test_damaged_journal_hint(void **unused)
+{
+	world_reset();
+	CLEANUP_FREE char *sd = state_dir();
+	struct vdm_journal *j;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_journal_open(sd, "lpar1", "rootvg", &j, &err), 0);
+	vdm_journal_close(j);
+	CLEANUP_FREE char *path = vdm_journal_path(sd, "lpar1", "rootvg");
+	FILE *f = fopen(path, "r+");
+	assert_non_null(f);
+	fputs("this is no longer an SQLite file, whatever it was", f);
+	fclose(f);
+	assert_true(vdm_journal_open(sd, "lpar1", "rootvg", &j, &err) < 0);
+	CLEANUP_FREE char *mv = xasprintf("mv '%s' '%s.damaged'", path, path);
+	if (!strstr(err.msg, mv))
+		fail_msg("no recovery hint in: %s", err.msg);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/vdm-test-engine.%d", (int)getpid());
@@ -669,6 +813,11 @@ int main(void)
 		cmocka_unit_test(test_step_failure_then_resume),
 		cmocka_unit_test(test_sync_failure_reported),
 		cmocka_unit_test(test_verify_failure_exit3),
+		cmocka_unit_test(test_foreign_disk_unmapped),
+		cmocka_unit_test(test_foreign_disk_mapped),
+		cmocka_unit_test(test_crash_window_ours),
+		cmocka_unit_test(test_crash_window_foreign),
+		cmocka_unit_test(test_damaged_journal_hint),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rm_rf(tmpdir);

@@ -249,6 +249,23 @@ static void *fake_peer(void *arg)
 			 "{\"id\":%lld,\"ok\":true,\"x\":42}\n", id - 1, id);
 		if (write(c, r, strlen(r)) < 0)
 			perror("fake write");
+	} else if (n > 0 && f->mode >= 2) {
+		/* a hostile guest: terminal escapes (OSC title, C1 CSI) in an error, or in the
+		 * stderr of a failed command */
+		buf[n] = '\0';
+		json_t *req = json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL);
+		json_int_t id = json_integer_value(json_object_get(req, "id"));
+		json_decref(req);
+		const char *evil = "\033]0;pwned\007 \302\2332J done";
+		json_t *rep = f->mode == 2
+			? json_pack("{s:I, s:b, s:s}", "id", id, "ok", 0, "error", evil)
+			: json_pack("{s:I, s:b, s:i, s:s, s:s}", "id", id, "ok", 1, "status", 1,
+				    "stdout", "", "stderr", evil);
+		char *line = json_dumps(rep, JSON_COMPACT);
+		json_decref(rep);
+		if (write(c, line, strlen(line)) < 0 || write(c, "\n", 1) < 0)
+			perror("fake write");
+		free(line);
 	}
 	usleep(600000);
 	close(c);
@@ -271,9 +288,16 @@ static void with_fake_peer(int mode, json_t **reply, struct vdm_error *err, int 
 	char *addr = xasprintf("agent:unix:%s", path);
 	assert_int_equal(vdm_transport_open(addr, &y, err), 0);
 	free(addr);
-	json_t *req = json_pack("{s:s}", "op", "hello");
-	*rc = vdm_transport_request(&y, req, reply, 300, err);
-	json_decref(req);
+	if (mode == 3) {
+		char *argv[] = { (char *)"lvs", NULL };
+		char *out = NULL;
+		*rc = vdm_transport_run(&y, argv, 300, &out, err);
+		free(out);
+	} else {
+		json_t *req = json_pack("{s:s}", "op", "hello");
+		*rc = vdm_transport_request(&y, req, reply, 300, err);
+		json_decref(req);
+	}
 	vdm_transport_close(&y);
 	pthread_join(t, NULL);
 	close(f.lfd);
@@ -301,6 +325,44 @@ static void test_transport_id_matching(void **state)
 	assert_int_equal(json_integer_value(json_object_get(reply, "x")), 42);
 	assert_null(json_object_get(reply, "stale"));
 	json_decref(reply);
+}
+
+/* Issue 9, finding 7: what a guest writes reaches the admin's terminal through error
+ * messages; no control character may survive into one. */
+static void assert_no_ctl(const char *msg)
+{
+	for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			fail_msg("control character 0x%02x in \"%s\"", *p, msg);
+}
+
+static void test_escapes_in_agent_errors(void **state)
+{
+	json_t *reply = NULL;
+	struct vdm_error err = { 0 };
+	int rc;
+	with_fake_peer(2, &reply, &err, &rc);
+	assert_int_equal(rc, -EIO);
+	assert_no_ctl(err.msg);
+	assert_non_null(strstr(err.msg, "\\x1b]0;pwned\\x07 \\u009b2J done"));
+	/* a failed command's stderr, and the message the driver builds around it */
+	memset(&err, 0, sizeof err);
+	with_fake_peer(3, &reply, &err, &rc);
+	assert_int_equal(rc, 1);
+	assert_no_ctl(err.msg);
+	assert_non_null(strstr(err.msg, "\\x1b]0;pwned"));
+	vdm_err_prefix(&err, "partition lpar7: %s", "lvs");
+	assert_no_ctl(err.msg);
+	/* the one function behind it: cut before a whole escape, idempotent */
+	char small[5], twice[64], once[64];
+	assert_int_equal(vdm_escape_ctl(small, sizeof small, "ab\033cd"), 2);
+	assert_string_equal(small, "ab");
+	vdm_escape_ctl(once, sizeof once, "x\ty\177z\\");
+	assert_string_equal(once, "x\\x09y\\x7fz\\");
+	vdm_escape_ctl(twice, sizeof twice, once);
+	assert_string_equal(twice, once);
+	vdm_err(&err, -EINVAL, "file %s: bad", "\033[2Jx");
+	assert_string_equal(err.msg, "file \\x1b[2Jx: bad");
 }
 
 static void test_connect_refused(void **state)
@@ -480,6 +542,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_fill_verify),
 		cmocka_unit_test(test_transport_timeout),
 		cmocka_unit_test(test_transport_id_matching),
+		cmocka_unit_test(test_escapes_in_agent_errors),
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_lvm_report),
 		cmocka_unit_test(test_lvm_missing_pv),

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# create + map a disk: the guest sees it with the right size and serial; create and map are
-# idempotent by name; unmap + delete: gone from the guest, the server and the pool, free space
+# create + map a disk: the guest sees it with the right size and serial; map is idempotent by
+# name, create is not: a name that exists (any size) is refused, never adopted (issue 9: only
+# the journal's record or the run's owner tag makes it ours); unmap + delete: gone from the
+# guest, the server and the pool, free space
 # back. Guest view: the agent's disk list when the agent is in the initramfs, and the guest
 # init's disk watcher on the serial console.
 . "$(dirname "$0")/functions.sh"
@@ -9,11 +11,12 @@ lab_up
 POOL=vios2/sp1 DISK=lpar1-n1
 free0=$(pool_free $POOL)
 "$TOOL" "$STATE" create $POOL $DISK 24 || fail "create"
-"$TOOL" "$STATE" create $POOL $DISK 24 || fail "create again (idempotent)"
+"$TOOL" "$STATE" create $POOL $DISK 24 2>"$STATE/err" && fail "create of an existing name must fail"
+grep -q "already exists (24 MiB)" "$STATE/err" || fail "unclear error: $(cat "$STATE/err")"
 "$TOOL" "$STATE" create $POOL $DISK 25 2>"$STATE/err" && fail "create with another size must fail"
-grep -q "exists with 24 MiB" "$STATE/err" || fail "unclear error: $(cat "$STATE/err")"
+grep -q "already exists (24 MiB)" "$STATE/err" || fail "unclear error: $(cat "$STATE/err")"
 [ "$(pool_free $POOL)" = $((free0 - 24)) ] || fail "pool free $(pool_free $POOL), want $((free0 - 24))"
-ok "create idempotent, pool free down by 24"
+ok "create of an existing name refused, pool free down by 24"
 "$TOOL" "$STATE" map lpar1 $POOL $DISK || fail "map"
 "$TOOL" "$STATE" map lpar1 $POOL $DISK || fail "map again (idempotent)"
 wait_console lpar1 "^vdm-disk \+ $DISK vd[a-z]+ $((24 << 20))\$" 30

@@ -244,6 +244,19 @@ static const struct reject rejects[] = {
 	  " [{\"pv\": \"hdisk0\", \"extents\": 400}]]}",
 	  "partitions[0].vgs[0].lvs[1].copies: the copies put 800 extents on PV hdisk0, which has"
 	  " only 639 total_extents" },
+	/* issue 9, finding 3: a guest that lies about its PVs. The storage server says hdisk0 has
+	 * 20480 MiB: 10 000 000 extents of 32 MiB, or 641 (20512 MiB), are more than that */
+	{ "partitions.0.vgs.0.pvs.0.total_extents", "10000000",
+	  "partitions[0].vgs[0].pvs[0].total_extents: partition lpar1, disk hdisk0: the PV claims"
+	  " 10000000 extents of 32 MiB (320000000 MiB), but the storage server reports the disk as"
+	  " 20480 MiB" },
+	{ "partitions.0.vgs.0.pvs.0.total_extents", "641",
+	  "partitions[0].vgs[0].pvs[0].total_extents: partition lpar1, disk hdisk0: the PV claims"
+	  " 641 extents of 32 MiB (20512 MiB)" },
+	/* finding 4: extents x extent size wraps */
+	{ "partitions.0.vgs.0.pvs.0.total_extents", "288230376151711744",
+	  "partitions[0].vgs[0].pvs[0].total_extents: partition lpar1, disk hdisk0: the PV claims"
+	  " 288230376151711744 extents of 32 MiB (more than 9223372036854775807 MiB)" },
 	/* all LVs together on one PV beyond its size */
 	{ "partitions.0.vgs.0.lvs.1",
 	  "{\"name\": \"hd2\", \"extents\": 600, \"copies\": [[{\"pv\": \"hdisk0\", \"extents\": 600}]]}",

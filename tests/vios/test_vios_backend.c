@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "vdmirror/backend.h"
 #include "vdmirror/client.h"
+#include "vdmirror/model.h"
 #include "vdmirror/util.h"
 
 static char *sys1(void)
@@ -173,8 +174,10 @@ static void mirror_script(void **state)
 	assert_int_equal(vdm_backend_script_to(&b, &x, &err), 0);
 	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1-rootvg-m1", 9600, &err), 0);
 	assert_int_equal(vdm_backend_map_disk(&b, "lpar1", "vios2/rootvg_sp", "lpar1-rootvg-m1", &err), 0);
-	/* idempotent: the disk that exists with its size, the mapping that exists */
-	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1_hd06", 20480, &err), 0);
+	/* a disk that exists with the very size asked for is someone else's: never adopted (issue
+	 * 9); the mapping that exists is still idempotent */
+	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1_hd06", 20480, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "already exists"));
 	assert_int_equal(vdm_backend_map_disk(&b, "lpar1", "vios2/rootvg_sp", "lpar1_hd06", &err), 0);
 
 	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
@@ -253,6 +256,105 @@ static void script_without_wait(void **state)
 	assert_true(find < ext);
 	assert_null(strstr(find + 1, "HD_lpar1_datavg_m1=${"));   /* detected once */
 	assert_null(strstr(got, "x;y"));
+}
+
+/* Issue 9, finding 1: an unmapped backing device of the planned name and size, in the target
+ * pool or in another pool of the same VIOS, makes create fail: nothing is written to the
+ * script. */
+static void foreign_unmapped_bd(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-bdXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	CLEANUP_FREE char *bd = xasprintf("%s/vios2/ioscli_lssp_-bd_-sp_rootvg_sp_-field_bdname_size_"
+					  "vtd_svsa_-fmt__.out", d);
+	FILE *f = fopen(bd, "a");
+	fputs("lpar1-rootvg-m1:9600:none:none\n", f);
+	fclose(f);
+	CLEANUP_FREE char *bd2 = xasprintf("%s/vios2/ioscli_lssp_-bd_-sp_data-sp_-field_bdname_size_"
+					   "vtd_svsa_-fmt__.out", d);
+	f = fopen(bd2, "a");
+	fputs("lpar2-datavg-m1:100:none:none\n", f);
+	fclose(f);
+	CLEANUP_FREE char *path = new_script_path();
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+	struct vdm_backend b;
+	struct vdm_transport x;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+	assert_int_equal(vdm_backend_script_to(&b, &x, &err), 0);
+	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar1-rootvg-m1", 9600, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "lpar1-rootvg-m1"));
+	assert_non_null(strstr(err.msg, "not mapped"));
+	assert_int_equal(vdm_backend_create_disk(&b, "vios2/rootvg_sp", "lpar2-datavg-m1", 100, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "data-sp"));
+	vdm_backend_close(&b);
+	vdm_transport_close(&x);
+	CLEANUP_FREE char *got = slurp(path);
+	unlink(path);
+	assert_null(strstr(got, "mkbdsp"));
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
+}
+
+/* Issue 9, finding 3 on AIX: the partition says its 10240 MiB hdisk0 (size from the VIOS) has
+ * 99 999 999 PPs of 32 MiB. The discovered inventory must be refused by the reader, naming
+ * partition, disk and both sizes; the honest one is accepted. */
+static void aix_lying_pps(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-lieXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	for (int lie = 0; lie <= 1; lie++) {
+		if (lie) {
+			CLEANUP_FREE char *lp = xasprintf("%s/lpar1/lsvg_-p_rootvg.out", d);
+			CLEANUP_FREE char *txt = slurp(lp);
+			char *at = strstr(txt, "319         171");
+			assert_non_null(at);
+			FILE *f = fopen(lp, "w");
+			fprintf(f, "%.*s99999999    171%s", (int)(at - txt), txt, at + 15);
+			fclose(f);
+		}
+		struct vdm_backend b;
+		struct vdm_error err = {0};
+		json_t *inv = NULL;
+		assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+		assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+		json_t *lpar1 = json_array_get(json_object_get(inv, "partitions"), 0);
+		char *addr = NULL;
+		struct vdm_transport x;
+		struct vdm_client aix;
+		assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
+		assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+		free(addr);
+		assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+		assert_int_equal(vdm_client_discover(&aix, lpar1, &err), 0);
+		vdm_client_close(&aix);
+		vdm_transport_close(&x);
+		json_object_set_new(json_array_get(json_object_get(inv, "partitions"), 1), "vgs",
+				    json_array());
+		struct vdm_inventory *parsed = NULL;
+		int rc = vdm_inventory_parse_json(inv, "discovered", &parsed, &err);
+		if (!lie) {
+			if (rc != 0)
+				fail_msg("the honest inventory was refused: %s", err.msg);
+		} else {
+			assert_int_equal(rc, -EINVAL);
+			assert_non_null(strstr(err.msg, "partition lpar1, disk hdisk0"));
+			assert_non_null(strstr(err.msg, "99999999 extents of 32 MiB (3199999968 MiB)"));
+			assert_non_null(strstr(err.msg, "10240 MiB"));
+		}
+		vdm_inventory_free(parsed);
+		json_decref(inv);
+		vdm_backend_close(&b);
+	}
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
 }
 
 /* A LUN behind both VIOS whose path through vios2 has failed is, for now, a disk of vios1
@@ -540,6 +642,8 @@ int main(void)
 		cmocka_unit_test(discover_system1),
 		cmocka_unit_test(mirror_script),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(foreign_unmapped_bd),
+		cmocka_unit_test(aix_lying_pps),
 		cmocka_unit_test(failed_path),
 		cmocka_unit_test(script_without_wait),
 		cmocka_unit_test(script_delete_unmap),

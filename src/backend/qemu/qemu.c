@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include "vdmirror/backend.h"
 #include "vdmirror/model.h"
@@ -33,7 +34,12 @@ struct qemu_lab {
 	json_t *config;             /* the config `lab up` copied into the state folder */
 	VEC(struct qemu_conn) conns;
 	int64_t timeout_ms, unplug_timeout_ms;
+	char *owner;                /* tag of the disks this run creates (set_owner), or NULL */
 };
+
+/* Where a disk image carries its owner tag: set on the fd right after the O_EXCL create, so a
+ * file with this run's tag was made by this run (backend.h, ownership). */
+#define QEMU_OWNER_XATTR "user.vdmirror.owner"
 
 static const struct vdm_config_key qemu_keys[] = {
 	{ "lab", "DIR|FILE", "the lab's state folder, or its config file (the bare entry)", 0 },
@@ -121,6 +127,7 @@ static void qemu_close(void *state)
 	free(lab->conns.v);
 	json_decref(lab->config);
 	free(lab->state);
+	free(lab->owner);
 	free(lab);
 }
 
@@ -479,6 +486,70 @@ static int qemu_export(struct qemu_lab *lab, const char *server, const char *dis
 		"type", "nbd", "id", disk, "node-name", node, "name", disk, "writable", 1), NULL, err);
 }
 
+/* 1: file exists and carries owner; 0: missing, no tag or another one. */
+static int qemu_file_owned(const char *file, const char *owner)
+{
+	char tag[512];
+	if (!owner)
+		return 0;
+	ssize_t n = lgetxattr(file, QEMU_OWNER_XATTR, tag, sizeof tag);
+	return n >= 0 && (size_t)n == strlen(owner) && !memcmp(tag, owner, (size_t)n);
+}
+
+static void qemu_set_owner(void *state, const char *owner)
+{
+	struct qemu_lab *lab = state;
+	free(lab->owner);
+	lab->owner = owner ? xstrdup(owner) : NULL;
+}
+
+static int qemu_disk_owned(void *state, const char *pool, const char *disk, const char *owner,
+			   struct vdm_error *err)
+{
+	struct qemu_lab *lab = state;
+	if (!qemu_pool_cfg(lab, pool, NULL))
+		return vdm_err(err, -ENOENT, "qemu: disk %s: no pool %s in the lab", disk, pool);
+	if (!vdm_name_valid(disk) || strchr(disk, '/'))
+		return vdm_err(err, -EINVAL, "qemu: disk name '%s' is not valid", disk);
+	CLEANUP_FREE char *dir = qemu_pool_dir(lab, pool);
+	CLEANUP_FREE char *file = xasprintf("%s/%s.img", dir, disk);
+	return qemu_file_owned(file, owner);
+}
+
+/* The partition (of the lab config) whose VM has disk `disk` of server `server` plugged in:
+ * *who = its name (borrowed), or NULL. */
+static int qemu_mapped_to(struct qemu_lab *lab, const char *server, const char *disk,
+			  const char **who, struct vdm_error *err)
+{
+	size_t i, j;
+	json_t *p, *b;
+	*who = NULL;
+	CLEANUP_FREE char *want = xasprintf("nbd+unix:///%s?socket=%s/%s.nbd", disk, lab->state,
+					    server);
+	json_array_foreach(json_object_get(lab->config, "partitions"), i, p) {
+		const char *pn = json_string_value(json_object_get(p, "name"));
+		json_t *blocks;
+		struct qmp *q;
+		struct vdm_error e2 = { 0 };
+		/* a partition whose VM is not running has nothing plugged in */
+		if (!pn || qemu_conn(lab, pn, &q, &e2) < 0)
+			continue;
+		int rc = qemu_cmd(lab, pn, "query-block", NULL, &blocks, err);
+		if (rc < 0)
+			return rc;
+		json_array_foreach(blocks, j, b) {
+			const char *f = json_string_value(json_object_get(json_object_get(b, "inserted"),
+									   "file"));
+			if (f && !strcmp(f, want))
+				*who = pn;
+		}
+		json_decref(blocks);
+		if (*who)
+			return 0;
+	}
+	return 0;
+}
+
 static int qemu_create_disk(void *state, const char *pool, const char *disk, int64_t size_mib,
 			    struct vdm_error *err)
 {
@@ -499,13 +570,14 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 		return (vdm_err_prefix(err, "qemu: create %s in %s", disk, pool), rc);
 
 	struct stat st;
-	if (stat(file, &st) == 0) {
-		/* idempotent by name: same size = done (re-export if the server lost it) */
+	if (lstat(file, &st) == 0) {
+		/* a file of that name is adopted only with this run's tag on it, whatever its size
+		 * (re-exported if the server lost it): anything else belongs to someone else */
 		json_decref(info);
-		if (st.st_size != size_mib << 20)
-			return vdm_err(err, -EEXIST, "qemu: create %s in %s: it exists with %lld MiB, not "
-				       "%lld MiB", disk, pool, (long long)(st.st_size >> 20),
-				       (long long)size_mib);
+		if (qemu_file_owned(file, lab->owner) != 1 || st.st_size != size_mib << 20)
+			return vdm_err(err, -EEXIST, "qemu: create %s in %s: %s already exists (%lld MiB)"
+				       " and this run did not create it", disk, pool, file,
+				       (long long)(st.st_size >> 20));
 		if (info)
 			return 0;
 		rc = qemu_export(lab, server, disk, file, err);
@@ -528,9 +600,13 @@ static int qemu_create_disk(void *state, const char *pool, const char *disk, int
 				    (long long)free_mib, (long long)cap, (long long)size_mib);
 	/* Host side, O_EXCL: never blockdev-create on a name that may exist (it truncates and
 	 * zeroes a live image: lab-notes). */
-	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return vdm_err(err, -errno, "qemu: create %s: %s: %s", disk, file, strerror(errno));
+	/* without the tag a crash before the journal's record leaves the disk unproven (undo
+	 * keeps it): worse, but not wrong, so a file system without user xattrs is no error */
+	if (lab->owner)
+		(void)fsetxattr(fd, QEMU_OWNER_XATTR, lab->owner, strlen(lab->owner), 0);
 	rc = posix_fallocate(fd, 0, size_mib << 20);
 	close(fd);
 	if (rc != 0) {
@@ -573,6 +649,15 @@ static int qemu_delete_disk(void *state, const char *pool, const char *disk,
 		goto fail;
 	if (info) {
 		json_decref(info);
+		/* never cut a partition off a disk it still has plugged in (undo unmaps first, so
+		 * this is another partition's, or an unmap that did not happen) */
+		const char *who;
+		if ((rc = qemu_mapped_to(lab, server, disk, &who, err)) < 0)
+			goto fail;
+		if (who) {
+			rc = vdm_err(err, -EBUSY, "disk %s is mapped to partition %s", disk, who);
+			goto fail;
+		}
 		rc = qemu_cmd(lab, server, "block-export-del", json_pack("{s:s}", "id", disk), NULL, err);
 		if (rc == -EIO)   /* still in use by a client: cut it */
 			rc = qemu_cmd(lab, server, "block-export-del", json_pack("{s:s, s:s}", "id", disk,
@@ -743,4 +828,6 @@ const struct vdm_backend_ops vdm_backend_qemu = {
 	.map_disk = qemu_map_disk,
 	.unmap_disk = qemu_unmap_disk,
 	.client_address = qemu_client_address,
+	.set_owner = qemu_set_owner,
+	.disk_owned = qemu_disk_owned,
 };

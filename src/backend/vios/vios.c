@@ -875,23 +875,31 @@ static int vios_create_disk(void *vst, const char *pool, const char *disk, int64
 			       "(1-15 of [A-Za-z0-9._-], starting alphanumeric)", disk);
 	if (size_mib <= 0)
 		return vdm_err(err, -EINVAL, "vios: disk %s: size %lld MiB", disk, (long long)size_mib);
-	vios_bds bds = {0};
+	/* A backing device of that name anywhere on this VIOS (its names are LV or file names,
+	 * one namespace per VIOS), mapped or not, belongs to someone else: a VIOS keeps no owner
+	 * tag, so only the journal can say this run made it (backend.h, ownership). */
+	struct vios_view v = {0};
 	struct vios_pool info = {0};
-	rc = vios_pool_state(st, srv, pname, &bds, &info, err);
-	for (size_t i = 0; rc == 0 && i < bds.n; i++)
-		if (!strcmp(bds.v[i].name, disk)) {
-			/* the pool rounds up to its allocation unit */
-			int64_t unit = info.alloc_mib > 0 ? info.alloc_mib : 1;
-			if (bds.v[i].size_mib >= size_mib && bds.v[i].size_mib < size_mib + unit)
-				rc = 1;
-			else
-				rc = vdm_err(err, -EEXIST, "disk %s in pool %s exists with %lld MiB, "
-					     "not %lld", disk, pool, (long long)bds.v[i].size_mib,
-					     (long long)size_mib);
+	int found = 0;
+	rc = view_read_pools(st, srv, &v, err);
+	for (size_t p = 0; rc == 0 && p < v.pools.n; p++) {
+		if (!strcmp(v.pools.v[p].name, pname)) {
+			info = v.pools.v[p];
+			found = 1;
 		}
-	vios_bds_free(&bds);
-	if (rc != 0)
-		return rc > 0 ? 0 : rc;
+		for (size_t i = 0; rc == 0 && i < v.pool_bds[p].n; i++)
+			if (!strcmp(v.pool_bds[p].v[i].name, disk))
+				rc = vdm_err(err, -EEXIST, "vios %s: backing device %s already exists in "
+					     "pool %s (%lld MiB, %s%s)", srv->name, disk,
+					     v.pools.v[p].name, (long long)v.pool_bds[p].v[i].size_mib,
+					     v.pool_bds[p].v[i].vtd ? "mapped on " : "not mapped",
+					     v.pool_bds[p].v[i].svsa ? v.pool_bds[p].v[i].svsa : "");
+	}
+	view_free(&v);
+	if (rc < 0)
+		return rc;
+	if (!found)
+		return vdm_err(err, -ENOENT, "pool %s/%s: not found on the VIOS", srv->name, pname);
 	if (info.free_mib < size_mib)
 		return vdm_err(err, -ENOSPC, "pool %s full: %lld MiB free, %lld MiB needed for %s",
 			       pool, (long long)info.free_mib, (long long)size_mib, disk);

@@ -1,0 +1,82 @@
+/* fuzz_aix_discover.c: the aix driver's discovery of a partition's volume groups, end to end
+ * on the host side: the input is what the partition's commands print (a compromised AIX
+ * controls all of it), in sections "@@ NAME" (lspv, lsvg, lsvg-p, lsvg-l, lslv-m, lslv,
+ * lspath); the partition has four hdisks whose sizes come from the "VIOS". The result goes on
+ * through the inventory reader. No crash, leak or undefined behaviour (UBSan halts). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "vdmirror/client.h"
+#include "vdmirror/model.h"
+#include "vdmirror/util.h"
+
+struct fz { const char *text; size_t size; };
+
+/* The section "@@ name\n" of the input, up to the next "@@ " line (borrowed, length in *n). */
+static const char *fz_section(const struct fz *f, const char *name, size_t *n)
+{
+	size_t nl = strlen(name);
+	for (size_t i = 0; i + 3 + nl <= f->size; i++) {
+		if ((i && f->text[i - 1] != '\n') || memcmp(f->text + i, "@@ ", 3) ||
+		    memcmp(f->text + i + 3, name, nl) || (i + 3 + nl < f->size &&
+							  f->text[i + 3 + nl] != '\n'))
+			continue;
+		size_t s = i + 3 + nl + (i + 3 + nl < f->size), e = s;
+		while (e < f->size && !(f->text[e] == '@' && (e == s || f->text[e - 1] == '\n')))
+			e++;
+		*n = e - s;
+		return f->text + s;
+	}
+	return NULL;
+}
+
+static int fz_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
+		  struct vdm_error *err)
+{
+	const struct fz *f = ctx;
+	const char *key = argv[0];
+	if (!strcmp(argv[0], "lsvg") && argv[1] && !strcmp(argv[1], "-p"))
+		key = "lsvg-p";
+	else if (!strcmp(argv[0], "lsvg") && argv[1] && !strcmp(argv[1], "-l"))
+		key = "lsvg-l";
+	else if (!strcmp(argv[0], "lslv") && argv[1] && !strcmp(argv[1], "-m"))
+		key = "lslv-m";
+	size_t n;
+	const char *s = fz_section(f, key, &n);
+	if (!s)
+		return 1;        /* the command "failed" */
+	if (out) {
+		*out = xmalloc(n + 1);
+		memcpy(*out, s, n);
+		(*out)[n] = '\0';
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz f = { (const char *)data, size };
+	struct vdm_exec x = { .ctx = &f, .run = fz_run };
+	json_t *inv = json_pack("{s:i, s:[{s:s}], s:[{s:s, s:s, s:i, s:i}], s:[{s:s, s:[{s:s, s:i, s:[s]},"
+		" {s:s, s:i, s:[s]}, {s:s, s:i, s:[s]}, {s:s, s:i, s:[s]}]}]}",
+		"version", 1, "servers", "name", "vios1", "pools", "name", "vios1/sp", "server", "vios1",
+		"size_mib", 100000, "free_mib", 1000, "partitions", "name", "lpar1", "disks",
+		"name", "hdisk0", "size_mib", 10240, "paths", "vios1",
+		"name", "hdisk1", "size_mib", 10240, "paths", "vios1",
+		"name", "hdisk2", "size_mib", 0, "paths", "vios1",
+		"name", "hdisk3", "size_mib", 20480, "paths", "vios1");
+	json_t *part = json_array_get(json_object_get(inv, "partitions"), 0);
+	struct vdm_error err = { 0 };
+	if (vdm_client_find("aix")->discover(&x, part, &err) == 0) {
+		struct vdm_inventory *parsed = NULL;
+		if (vdm_inventory_parse_json(inv, "fuzz", &parsed, &err) == 0)
+			vdm_inventory_free(parsed);
+	} else if (!err.msg[0]) {
+		abort();   /* a refusal always says why */
+	}
+	json_decref(inv);
+	return 0;
+}
