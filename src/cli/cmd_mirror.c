@@ -254,8 +254,13 @@ void mirror_env_close(struct mirror_env *e)
 		vdm_transport_close(&e->exec);
 	if (e->backend_open)
 		vdm_backend_close(&e->backend);
-	if (e->script_open)
+	if (e->script_open) {
 		vdm_transport_close(&e->script);   /* after the backend that borrowed it */
+		/* a script this run created but did not finish (dry run, no plan, a failure) is
+		 * not left behind to be run, nor to block the next run's name */
+		if (!e->script_done)
+			unlink(e->o->script);
+	}
 	e->script_open = false;
 	vdm_journal_close(e->journal);
 	json_decref(e->vg_clients);
@@ -684,6 +689,7 @@ static int mirror_script(struct mirror_env *e, const struct vdm_plan *plan)
 	if (rc < 0)
 		return mirror_fail(e, &err);
 	printf("commands written to %s; nothing was changed\n", e->o->script);
+	e->script_done = true;
 	mirror_env_close(e);
 	return VDM_EXIT_OK;
 }

@@ -28,7 +28,7 @@ struct mirror_env {
 	struct vdm_transport exec;    /* the partition's live transport */
 	bool exec_open;
 	struct vdm_transport script;  /* --script: the one script transport, backend and driver */
-	bool script_open;
+	bool script_open, script_done;  /* script_done: complete, keep it */
 	const struct vdm_client_ops *client;
 	struct vdm_client drv;        /* client open on exec (or on script) */
 	json_t *vg_clients;           /* {vg: driver} of the last discovered partition */
