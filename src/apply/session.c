@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "vdmirror/discover.h"
 #include "vdmirror/session.h"
 #include "vdmirror/util.h"
@@ -16,6 +17,7 @@ struct vdm_session {
 	bool backend_open;
 	struct vdm_transport exec;        /* the partition's live transport */
 	struct vdm_transport script;      /* script mode: the backend and the driver write here */
+	bool script_done;                 /* the scripted run completed: keep the script */
 	struct vdm_client client;         /* the driver that reported the VG, open on a transport */
 	char *vg_client;                  /* driver that reported the VG in the last discovery */
 	struct vdm_journal *journal;
@@ -78,7 +80,13 @@ void vdm_session_close(struct vdm_session *s)
 	session_exec_close(s);
 	if (s->backend_open)
 		vdm_backend_close(&s->backend);
-	vdm_transport_close(&s->script);   /* after the backend that borrowed it */
+	if (s->script.ctx) {
+		vdm_transport_close(&s->script);   /* after the backend that borrowed it */
+		/* a script this session created but did not finish (dry run, no plan, a failure)
+		 * is not left behind to be run, nor to block the next run's name */
+		if (!s->script_done)
+			unlink(s->o.script);
+	}
 	vdm_journal_close(s->journal);
 	vdm_inventory_free(s->inv);
 	vdm_run_free(s->run);
@@ -332,6 +340,8 @@ static int session_run(struct vdm_session *s, struct vdm_session_result *res,
 	if (res)
 		res->ran = true;
 	rc = vdm_apply_run(&ctx, s->o.script ? NULL : s->journal, s->run, err);
+	if (rc == 0 && s->o.script)
+		s->script_done = true;
 	if (res) {
 		res->run = s->run;
 		res->plan = s->run->plan;

@@ -60,4 +60,7 @@ echo "victim" >"$tmp/victim"
 ln -s "$tmp/victim" "$tmp/link2"
 check "a symbolic link to an existing file is refused" test "$(mirror_to "$tmp/link2")" != 0
 check "... and its target is untouched" test "$(cat "$tmp/victim")" = victim
+# a run that writes nothing to review (a dry run) leaves no script behind
+check "a dry run leaves no script" bash -c "VDMIRROR_STATE='$tmp/state' '$vdm' mirror lpar1 rootvg \
+	--backend vios --config '$fx' --script '$tmp/dry.sh' --dry-run >/dev/null 2>&1 && test ! -e '$tmp/dry.sh'"
 [ "$fails" -eq 0 ]
