@@ -32,7 +32,11 @@ int vdm_level_parse(const char *name, enum vdm_level *level);
 
 struct vdm_site { char *name; };
 struct vdm_frame { char *name; int site; };          /* site: index, -1 = the unnamed site */
-struct vdm_server { char *name; int frame; };        /* frame: index, -1 = the unnamed frame */
+struct vdm_server {
+	char *name;
+	int frame;                /* index, -1 = the unnamed frame */
+	int max_name;             /* longest disk name the server accepts; 0 = no limit given */
+};
 
 struct vdm_pool {
 	char *name;

@@ -720,6 +720,12 @@ static int rd_inventory(struct rd_ctx *c, const json_t *root)
 		if ((r = rd_ref(rd, json_array_get(a, i), epath, "frame", false, &c->frames, "frame",
 				NULL, &inv->servers[i].frame)) < 0)
 			return r;
+		/* formats.md: servers[].max_name, optional (a VIOS: 15) */
+		int64_t mn;
+		if ((r = rd_int(rd, json_array_get(a, i), epath, "max_name", false, 0, 1, 2147483647,
+				&mn)) < 0)
+			return r;
+		inv->servers[i].max_name = (int)mn;
 	}
 
 	if ((r = rd_named_list(rd, root, "", &pool_kind, true, sizeof *inv->pools,

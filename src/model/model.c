@@ -237,6 +237,8 @@ json_t *vdm_inventory_to_json(const struct vdm_inventory *inv)
 		model_set_str(o, "name", inv->servers[i].name);
 		if (inv->servers[i].frame >= 0)
 			model_set_str(o, "frame", inv->frames[inv->servers[i].frame].name);
+		if (inv->servers[i].max_name > 0)
+			json_object_set_new(o, "max_name", json_integer(inv->servers[i].max_name));
 		json_array_append_new(servers, o);
 	}
 	for (size_t i = 0; i < inv->n_pools; i++) {

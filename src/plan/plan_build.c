@@ -12,11 +12,6 @@ static int cmp_pool_name(const void *a, const void *b, void *arg)
 	return strcmp(inv->pools[x].name, inv->pools[y].name);
 }
 
-static bool plan_name_used(const struct vdm_partition *part, const char *name)
-{
-	return vdm_find_disk(part, name) >= 0;
-}
-
 int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **result,
 	       struct vdm_error *err)
 {
@@ -27,7 +22,7 @@ int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **result,
 	plan->vg = xstrdup(c->vg->name);
 	plan->copies = c->req->copies;
 	plan->level = c->level;
-	/* new disks: pools sorted by name, names m1, m2, ... skipping names in use */
+	/* new disks: pools sorted by name, named by plan_names.c */
 	VEC(int) pools = { 0 };
 	for (size_t p = 0; p < c->n_pools; p++)
 		if (t->pool_used[p] > 0)
@@ -37,16 +32,19 @@ int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **result,
 	char **disk_name = xcalloc(c->n_pools + 1, sizeof *disk_name);
 	plan->new_disks = xcalloc(pools.n + 1, sizeof *plan->new_disks);
 	plan->pools = xcalloc(pools.n + 1, sizeof *plan->pools);
-	int next = 1;
+	char **names = xcalloc(pools.n + 1, sizeof *names);
+	int rc = plan_name_new_disks(inv, c->pi, c->vg->name, pools.v, pools.n, names, err);
+	if (rc < 0) {
+		free(names);
+		free(disk_name);
+		free(pools.v);
+		vdm_plan_free(plan);
+		return rc;
+	}
 	for (size_t i = 0; i < pools.n; i++) {
 		int p = pools.v[i];
-		char *name = NULL;
-		for (;;) {
-			name = xasprintf("%s-%s-m%d", c->part->name, c->vg->name, next++);
-			if (!plan_name_used(c->part, name))
-				break;
-			free(name);
-		}
+		char *name = names[i];
+		names[i] = NULL;
 		struct vdm_plan_disk *d = &plan->new_disks[plan->n_new_disks++];
 		d->name = name;
 		disk_name[p] = name;
@@ -56,9 +54,12 @@ int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **result,
 		d->paths[0] = xstrdup(inv->servers[inv->pools[p].server].name);
 		d->n_paths = 1;
 		if (vdm_add_overflows(plan->new_mib, d->size_mib, &plan->new_mib)) {
-			int rc = vdm_err_exit(err, -EOVERFLOW, VDM_EXIT_INPUT, "plan: the new disks "
-					      "add up to more than 2^63 MiB (pool %s: %lld MiB)",
-					      inv->pools[p].name, (long long)d->size_mib);
+			rc = vdm_err_exit(err, -EOVERFLOW, VDM_EXIT_INPUT, "plan: the new disks "
+					  "add up to more than 2^63 MiB (pool %s: %lld MiB)",
+					  inv->pools[p].name, (long long)d->size_mib);
+			for (size_t k = i + 1; k < pools.n; k++)
+				free(names[k]);
+			free(names);
 			free(disk_name);
 			free(pools.v);
 			vdm_plan_free(plan);
@@ -69,6 +70,7 @@ int plan_build(struct plan_ctx *c, struct plan_try *t, struct vdm_plan **result,
 		pp->free_mib_before = inv->pools[p].free_mib;
 		pp->free_mib_after = inv->pools[p].free_mib - d->size_mib;
 	}
+	free(names);
 	/* LVs: every requested one, in VG order */
 	size_t nreq = 0;
 	for (size_t i = 0; i < c->vg->n_lvs; i++)

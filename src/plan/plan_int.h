@@ -261,6 +261,14 @@ bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t, long budget);
 
 void plan_fail_message(struct plan_ctx *c, struct plan_try *t, char *buf, size_t size);
 
+/* ---- new-disk names (plan_names.c) ------------------------------------------------ */
+
+/* Names the new disks of partition pi's VG vg, one per pools[i] (in that order), as
+ * plan_names.c describes: names[i] are the caller's to free. Returns 0, or -EINVAL (exit 1)
+ * when a server's max_name leaves no room for a name. */
+int plan_name_new_disks(const struct vdm_inventory *inv, int pi, const char *vg,
+			const int *pools, size_t n, char **names, struct vdm_error *err);
+
 /* ---- the plan document (plan_build.c) ----------------------------------------------- */
 
 /* Returns 0 and *out, or -EOVERFLOW (exit 1) when the plan's totals do not fit in 64 bits. */

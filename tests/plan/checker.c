@@ -375,12 +375,13 @@ char *chk_plan(const json_t *inv, const json_t *plan, const struct chk_request *
 		long long size = cint(d, "size_mib", -1);
 		if (!name || !pool || size <= 0)
 			return cfail("new_disks[%zu]: name, pool or size_mib missing", i);
-		char prefix[300];
-		snprintf(prefix, sizeof prefix, "%s-%s-m", req->partition, req->vg);
-		if (strncmp(name, prefix, strlen(prefix)) || atoi(name + strlen(prefix)) < 1)
-			return cfail("new disk %s: not named %sN", name, prefix);
-		if (cfind(json_object_get(w.part, "disks"), "name", name))
-			return cfail("new disk %s: name already used by a disk of the partition", name);
+		/* formats.md: unique across every partition's disks, within the server's max_name */
+		size_t pi;
+		const json_t *op;
+		json_array_foreach(json_object_get(w.inv, "partitions"), pi, op)
+			if (cfind(json_object_get(op, "disks"), "name", name))
+				return cfail("new disk %s: name already used by a disk of partition %s",
+					     name, cstr(op, "name"));
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(cstr(json_array_get(nd, k), "name"), name))
 				return cfail("new disk %s listed twice", name);
@@ -389,6 +390,11 @@ char *chk_plan(const json_t *inv, const json_t *plan, const struct chk_request *
 			return cfail("new disk %s: unknown pool %s", name, pool);
 		if (size % cint(po, "alloc_mib", 1))
 			return cfail("new disk %s: %lld MiB is not a multiple of alloc_mib", name, size);
+		const json_t *srv = cfind(json_object_get(w.inv, "servers"), "name", cstr(po, "server"));
+		long long max_name = srv ? cint(srv, "max_name", 0) : 0;
+		if (max_name > 0 && (long long)strlen(name) > max_name)
+			return cfail("new disk %s: longer than max_name %lld of server %s", name, max_name,
+				     cstr(po, "server"));
 		const json_t *paths = json_object_get(d, "paths");
 		if (json_array_size(paths) != 1 ||
 		    strcmp(json_string_value(json_array_get(paths, 0)), cstr(po, "server")))
