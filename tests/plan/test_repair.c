@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "vdmirror/apply.h"
 #include "vdmirror/model.h"
 #include "vdmirror/plan.h"
 #include "vdmirror/protect.h"
@@ -124,6 +125,9 @@ static void test_lost_server(void **state)
 	assert_string_equal(rc.plan->remove_pvs[1], "d4");
 	assert_int_equal(rc.plan->n_delete_later, 2);
 	assert_string_equal(rc.plan->delete_later[0].server, "vios1");
+	/* the stale-plan check of apply takes the repair plan on the same inventory */
+	if (vdm_plan_check_live(rc.inv, rc.plan, &rc.err) != 0)
+		fail_msg("check_live: %s", rc.err.msg);
 	/* vdmirror check sees the same: a lost copy protects nothing */
 	struct vdm_faults *f = vdm_faults_new(rc.inv);
 	assert_int_equal(vdm_lv_protection(f, 0, 0, 0, NULL), VDM_LEVEL_NONE);
