@@ -32,7 +32,12 @@ int vdm_level_parse(const char *name, enum vdm_level *level);
 
 struct vdm_site { char *name; };
 struct vdm_frame { char *name; int site; };          /* site: index, -1 = the unnamed site */
-struct vdm_server { char *name; int frame; };        /* frame: index, -1 = the unnamed frame */
+struct vdm_server {
+	char *name;
+	int frame;                /* index, -1 = the unnamed frame */
+	int max_name;             /* longest disk name the server accepts; 0 = no limit given */
+	bool unreachable;         /* state "unreachable": discovery could not reach it */
+};
 
 struct vdm_pool {
 	char *name;
@@ -43,6 +48,7 @@ struct vdm_pool {
 	int reserve_pct;          /* default 0 */
 	int64_t alloc_mib;        /* default 1 */
 	char *tier;               /* NULL when absent */
+	bool unreachable;         /* state "unreachable" (its server is): no new disk here */
 };
 
 struct vdm_disk {
@@ -53,6 +59,8 @@ struct vdm_disk {
 	size_t n_devices;
 	int *paths;               /* server indices, at least one */
 	size_t n_paths;
+	bool missing;             /* state "missing": the partition has lost the disk */
+	int64_t missing_since;    /* Unix seconds (missing_since, RFC 3339 UTC); <= 0: not given */
 };
 
 struct vdm_segment { int pv; int64_t extents; };     /* pv: index into the VG's pvs */
@@ -63,6 +71,7 @@ struct vdm_lv {
 	int64_t extents;
 	struct vdm_copy *copies;  /* at least one */
 	size_t n_copies;
+	bool *stale;              /* per copy (lvs[].stale): out of date; NULL when none is */
 };
 
 struct vdm_pv {

@@ -76,7 +76,21 @@ bool vdm_disk_survives(const struct vdm_faults *f, const struct vdm_profile *p,
 enum vdm_level vdm_protection(const struct vdm_faults *f, const struct vdm_copy_disks *copies,
 			      size_t n_copies, struct vdm_failset *why);
 
-/* Protection of an existing LV of a partition's VG, as the inventory says it is today. */
+/* formats.md, "Failed, stale and unreachable parts": a copy with an extent on a missing disk
+ * is lost (even if also listed as stale); a copy listed in lvs[].stale otherwise is stale;
+ * either protects nothing. */
+enum vdm_copy_state { VDM_COPY_IN_SYNC, VDM_COPY_STALE, VDM_COPY_LOST };
+/* State of copy c of an LV; for a lost copy, *disk (if not NULL) receives its first missing
+ * disk (index into the partition's disks), else -1. */
+enum vdm_copy_state vdm_copy_state(const struct vdm_inventory *inv, int partition, int vg,
+				   int lv, size_t c, int *disk);
+/* Why a copy does not count, in words: "lost: disk hdisk1 is missing (server vios1
+ * unreachable)", "stale: out of date, resync needed"; "" for a copy in sync. Returns buf. */
+const char *vdm_copy_state_text(const struct vdm_inventory *inv, int partition, int vg, int lv,
+				size_t c, char *buf, size_t size);
+
+/* Protection of an existing LV of a partition's VG, as the inventory says it is today:
+ * only copies in sync count. */
 enum vdm_level vdm_lv_protection(const struct vdm_faults *f, int partition, int vg, int lv,
 				 struct vdm_failset *why);
 

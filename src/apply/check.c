@@ -77,9 +77,18 @@ int vdm_plan_check_live(const struct vdm_inventory *inv, const struct vdm_plan *
 		if (li < 0)
 			return stale(err, plan, "LV %s/%s is gone", vg->name, pl->name);
 		const struct vdm_lv *lv = &vg->lvs[li];
+		const int *idx[] = { pl->resync, pl->drop, pl->waiting };
+		size_t nidx[] = { pl->n_resync, pl->n_drop, pl->n_waiting };
+		for (int k = 0; k < 3; k++)
+			for (size_t j = 0; j < nidx[k]; j++)
+				if (idx[k][j] < 0 || (size_t)idx[k][j] >= lv->n_copies)
+					return stale(err, plan, "LV %s/%s has %zu copies now, the plan names"
+						     " copy %d", vg->name, lv->name, lv->n_copies,
+						     idx[k][j] + 1);
 		if (pl->n_new_copies == 0)
 			continue;
-		int want_now = plan->copies - (int)pl->n_new_copies;
+		/* a repair plan drops lost copies beside adding new ones */
+		int want_now = plan->copies - (int)pl->n_new_copies + (int)pl->n_drop;
 		if ((int)lv->n_copies != want_now)
 			return stale(err, plan, "LV %s/%s has %zu copies now, the plan was made when it"
 				     " had %d", vg->name, lv->name, lv->n_copies, want_now);
@@ -106,6 +115,8 @@ int vdm_plan_check_live(const struct vdm_inventory *inv, const struct vdm_plan *
 				int k = check_pv_index(p, vg, pv);
 				if (k < 0)
 					return stale(err, plan, "PV %s is no longer in VG %s", pv, vg->name);
+				if (p->disks[vg->pvs[k].disk].missing)
+					return stale(err, plan, "PV %s is missing now", pv);
 				int64_t taken = check_taken(plan, pv);
 				if (vg->pvs[k].free_extents < taken)
 					return stale(err, plan, "PV %s has %lld free extents now, the plan"
@@ -139,6 +150,8 @@ int vdm_plan_check_live(const struct vdm_inventory *inv, const struct vdm_plan *
 		if (pidx < 0)
 			return stale(err, plan, "pool %s is gone", pool);
 		const struct vdm_pool *po = &inv->pools[pidx];
+		if (po->unreachable || inv->servers[po->server].unreachable)
+			return stale(err, plan, "pool %s is unreachable now", pool);
 		int64_t need = 0;
 		for (size_t k = i; k < plan->n_new_disks; k++)
 			if (!strcmp(plan->new_disks[k].pool, pool) &&

@@ -113,10 +113,16 @@ static void check_lv(const struct vdm_inventory *inv, const struct vdm_faults *f
 	if (__builtin_mul_overflow(lv->extents, vg->extent_mib, &row->size_mib))
 		row->size_mib = INT64_MAX;
 	row->copies = lv->n_copies;
+	struct strbuf broken = STRBUF_INIT(16 * 1024);   /* copies that count for nothing */
 	for (size_t c = 0; c < lv->n_copies; c++) {
+		char st[512];
 		if (lv->n_copies > 1)
 			strbuf_addf(&sb, "%s%zu: ", c ? " | " : "", c + 1);
 		check_where_copy(inv, p, vg, &lv->copies[c], &sb);
+		if (vdm_copy_state_text(inv, pi, vi, li, c, st, sizeof st)[0]) {
+			strbuf_addf(&sb, " [%s]", st);
+			strbuf_addf(&broken, "%scopy %zu %s", broken.len ? "; " : "", c + 1, st);
+		}
 	}
 	row->where = strbuf_detach(&sb);
 	if (!row->where)
@@ -126,6 +132,13 @@ static void check_lv(const struct vdm_inventory *inv, const struct vdm_faults *f
 	if (lv->n_copies < 2) {
 		row->status = CHECK_UNMIRRORED;
 		row->reason = xstrdup("a single copy: any failure of its disks loses the LV");
+	} else if (broken.len && (row->protection == VDM_LEVEL_NONE || row->protection < want)) {
+		/* lost or stale copies protect nothing: say which and why */
+		row->status = CHECK_BELOW;
+		row->reason = xasprintf("protected at %s only, %s wanted: %s",
+					row->protection == VDM_LEVEL_NONE ? "no level"
+					: vdm_level_name(row->protection), vdm_level_name(want),
+					broken.s);
 	} else if (row->protection == VDM_LEVEL_NONE) {
 		row->status = CHECK_INVALID;
 		row->reason = check_why(f, &why);
@@ -139,6 +152,7 @@ static void check_lv(const struct vdm_inventory *inv, const struct vdm_faults *f
 		row->status = CHECK_OK;
 		row->reason = NULL;
 	}
+	strbuf_free(&broken);
 }
 
 static void check_print_json(const struct check_row *rows, size_t n, enum vdm_level want,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -14,7 +15,8 @@
 static void plan_usage(FILE *f)
 {
 	fputs("usage: vdmirror plan --inventory FILE|- --partition P --vg V [--lv L]...\n"
-	      "                     [--copies 2|3] [--level LEVEL] [--no-reuse] [--json]\n\n"
+	      "                     [--copies 2|3] [--level LEVEL] [--no-reuse] [--json]\n"
+	      "                     [--repair [--wait-for-return D]]\n\n"
 	      "Plans where the new mirror copies of volume group V of partition P go, so that\n"
 	      "every LV reaches LEVEL (device, pool, server, frame or site; default server)\n"
 	      "with COPIES copies (default 2). Free extents of disks already in the VG are\n"
@@ -27,10 +29,59 @@ static void plan_usage(FILE *f)
 	      "  --copies N        copies each LV must have: 2 or 3 (default 2)\n"
 	      "  --level LEVEL     protection to reach (default server)\n"
 	      "  --no-reuse        never place a new copy on an existing disk\n"
+	      "  --repair          after a failure: resync stale copies, drop lost ones and\n"
+	      "                    place their replacements (missing disks and unreachable\n"
+	      "                    servers and pools are never used)\n"
+	      "  --wait-for-return D  with --repair: wait for a lost copy whose disks have\n"
+	      "                    been missing for less than D (seconds, or 30s, 10m, 2h,\n"
+	      "                    1d; default 10m) instead of replacing it\n"
 	      "  --json            print the plan as JSON (formats.md)\n"
 	      "  --help            this text\n\n"
 	      "exit codes: 0 plan printed, 1 bad input, 2 no valid plan (the message says\n"
 	      "why and which level could be reached)\n", f);
+}
+
+/* "600", "30s", "10m", "2h", "1d" -> seconds. */
+static int plan_duration(const char *s, int64_t *out)
+{
+	char *end;
+	long long n = strtoll(s, &end, 10);
+	int64_t unit = 1;
+	if (end == s || n < 0)
+		return -EINVAL;
+	if (*end == 's')
+		end++;
+	else if (*end == 'm')
+		unit = 60, end++;
+	else if (*end == 'h')
+		unit = 3600, end++;
+	else if (*end == 'd')
+		unit = 86400, end++;
+	if (*end || __builtin_mul_overflow((int64_t)n, unit, out))
+		return -EINVAL;
+	return 0;
+}
+
+/* The repair part of a plan, after the table: what happens to the copies that do not count. */
+static void plan_print_repair(const struct vdm_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_lvs; i++) {
+		const struct vdm_plan_lv *l = &plan->lvs[i];
+		static const char *const what[] = { "resync", "drop", "wait for" };
+		const int *v[] = { l->resync, l->drop, l->waiting };
+		size_t n[] = { l->n_resync, l->n_drop, l->n_waiting };
+		for (int k = 0; k < 3; k++)
+			for (size_t j = 0; j < n[k]; j++)
+				printf("lv %s: %s copy %d\n", l->name, what[k], v[k][j] + 1);
+	}
+	for (size_t i = 0; i < plan->n_remove_pvs; i++)
+		printf("remove missing PV %s from the volume group\n", plan->remove_pvs[i]);
+	for (size_t i = 0; i < plan->n_delete_later; i++)
+		printf("delete disk %s on %s once it is reachable again and empty\n",
+		       plan->delete_later[i].name, plan->delete_later[i].server);
+	if (plan->wait_s > 0)
+		printf("lost copies are waited for: %lld s more before they are replaced\n",
+		       (long long)plan->wait_s);
 }
 
 static const char *lvl(enum vdm_level l)
@@ -222,14 +273,17 @@ int cmd_plan(int argc, char **argv)
 		{ "copies", required_argument, NULL, 'c' },
 		{ "level", required_argument, NULL, 'L' },
 		{ "no-reuse", no_argument, NULL, 'n' },
+		{ "repair", no_argument, NULL, 'r' },
+		{ "wait-for-return", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *inv_path = NULL;
-	struct vdm_request req = { .copies = 2, .level = VDM_LEVEL_SERVER };
+	struct vdm_request req = { .copies = 2, .level = VDM_LEVEL_SERVER,
+				   .wait_for_return_s = 600 };
 	VEC(const char *) lvs = { 0 };
-	bool json = false;
+	bool json = false, repair = false;
 	int c;
 	optind = 1;
 	opterr = 0;
@@ -257,6 +311,14 @@ int cmd_plan(int argc, char **argv)
 			}
 			break;
 		case 'n': req.no_reuse = true; break;
+		case 'r': repair = true; break;
+		case 'w':
+			if (plan_duration(optarg, &req.wait_for_return_s) < 0) {
+				free(lvs.v);
+				return cli_usage_error("plan", "--wait-for-return must be a duration "
+						       "(600, 30s, 10m, 2h, 1d), not '%s'", optarg);
+			}
+			break;
 		case 'j': json = true; break;
 		case 'h':
 			plan_usage(stdout);
@@ -289,7 +351,8 @@ int cmd_plan(int argc, char **argv)
 	}
 	struct vdm_plan *plan = NULL;
 	struct vdm_noplan noplan = { .best_level = VDM_LEVEL_NONE };
-	rc = vdm_plan_make(inv, &req, &plan, &noplan, &err);
+	rc = repair ? vdm_plan_repair(inv, &req, (int64_t)time(NULL), &plan, &noplan, &err)
+		    : vdm_plan_make(inv, &req, &plan, &noplan, &err);
 	int exit_code = 0;
 	if (rc == -ENOSPC) {
 		exit_code = cli_fail("plan", &err);
@@ -314,6 +377,7 @@ int cmd_plan(int argc, char **argv)
 			exit_code = VDM_EXIT_BACKEND;
 	} else {
 		cli_print_plan(inv, plan);
+		plan_print_repair(plan);
 	}
 	if (fflush(stdout) != 0 && exit_code == 0) {
 		perror("vdmirror plan: stdout");

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "vdmirror/model.h"
 #include "vdmirror/util.h"
 
@@ -209,6 +210,47 @@ static int rd_int(struct rd *rd, const json_t *obj, const char *base, const char
 	return 0;
 }
 
+/* formats.md, "Failed, stale and unreachable parts": an optional state, "ok" (the default) or
+ * the one other value the field allows. */
+static int rd_state(struct rd *rd, const json_t *o, const char *path, const char *other,
+		    bool *out)
+{
+	const char *st;
+	int r;
+	char spath[RD_PATH];
+	*out = false;
+	if ((r = rd_string(rd, o, path, "state", false, &st)) < 0 || !st)
+		return r;
+	rd_key(spath, path, "state");
+	if (!strcmp(st, other))
+		*out = true;
+	else if (strcmp(st, "ok"))
+		return rd_fail(rd, spath, "must be \"ok\" or \"%s\"", other);
+	return 0;
+}
+
+/* RFC 3339 UTC as discovery writes it: YYYY-MM-DDTHH:MM:SS[.fraction]Z. */
+static int rd_time(struct rd *rd, const json_t *o, const char *path, const char *key,
+		   int64_t *out)
+{
+	const char *t;
+	int r;
+	char tpath[RD_PATH];
+	*out = -1;
+	if ((r = rd_string(rd, o, path, key, false, &t)) < 0 || !t)
+		return r;
+	rd_key(tpath, path, key);
+	struct tm tm = { 0 };
+	const char *end = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (end && *end == '.')
+		for (end++; *end >= '0' && *end <= '9'; end++)
+			;
+	if (!end || strcmp(end, "Z"))
+		return rd_fail(rd, tpath, "must be a UTC time like 2026-11-30T15:04:05Z");
+	*out = (int64_t)timegm(&tm);
+	return 0;
+}
+
 static int rd_array(struct rd *rd, const json_t *obj, const char *base, const char *key,
 		    bool required, json_t **out)
 {
@@ -381,6 +423,8 @@ static int rd_pool(struct rd_ctx *c, const json_t *o, const char *path, struct v
 	if ((r = rd_string(rd, o, path, "tier", false, &tier)) < 0)
 		return r;
 	pl->tier = tier ? xstrdup(tier) : NULL;
+	if ((r = rd_state(rd, o, path, "unreachable", &pl->unreachable)) < 0)
+		return r;
 	return 0;
 }
 
@@ -420,6 +464,9 @@ static int rd_disk(struct rd_ctx *c, const json_t *o, const char *path, struct v
 		dk->paths[i] = s;
 		dk->n_paths = i + 1;
 	}
+	if ((r = rd_state(rd, o, path, "missing", &dk->missing)) < 0 ||
+	    (r = rd_time(rd, o, path, "missing_since", &dk->missing_since)) < 0)
+		return r;
 	return 0;
 }
 
@@ -509,6 +556,32 @@ static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 			r = rd_fail(rd, kpath, "segments add up to %" PRId64
 				    " extents, but the LV has %" PRId64 " extents", sum, lv->extents);
 			goto out;
+		}
+	}
+	/* lvs[].stale: 0-based indexes into copies */
+	json_t *st = json_object_get(o, "stale");
+	if (st) {
+		char stpath[RD_PATH], ipath[RD_PATH];
+		rd_key(stpath, path, "stale");
+		if (!json_is_array(st)) {
+			r = rd_fail(rd, stpath, "must be an array of copy indexes");
+			goto out;
+		}
+		lv->stale = xcalloc(nc, sizeof *lv->stale);
+		for (size_t i = 0; i < json_array_size(st); i++) {
+			json_t *v = json_array_get(st, i);
+			rd_idx(ipath, stpath, i);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) >= (json_int_t)nc) {
+				r = rd_fail(rd, ipath, "must be an index into copies (0 to %zu)", nc - 1);
+				goto out;
+			}
+			if (lv->stale[json_integer_value(v)]) {
+				r = rd_fail(rd, ipath, "copy %lld listed twice",
+					    (long long)json_integer_value(v));
+				goto out;
+			}
+			lv->stale[json_integer_value(v)] = true;
 		}
 	}
 	/* in PV order, so that the first PV named is the same as a pass over every PV */
@@ -735,6 +808,15 @@ static int rd_inventory(struct rd_ctx *c, const json_t *root)
 		rd_idx(epath, "servers", i);
 		if ((r = rd_ref(rd, json_array_get(a, i), epath, "frame", false, &c->frames, "frame",
 				NULL, &inv->servers[i].frame)) < 0)
+			return r;
+		/* formats.md: servers[].max_name, optional (a VIOS: 15) */
+		int64_t mn;
+		if ((r = rd_int(rd, json_array_get(a, i), epath, "max_name", false, 0, 1, 2147483647,
+				&mn)) < 0)
+			return r;
+		inv->servers[i].max_name = (int)mn;
+		if ((r = rd_state(rd, json_array_get(a, i), epath, "unreachable",
+				  &inv->servers[i].unreachable)) < 0)
 			return r;
 	}
 

@@ -2,6 +2,7 @@
  * name validation, lookups by name, freeing, and the formats-v1 JSON writer. */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include "vdmirror/model.h"
 #include "vdmirror/util.h"
 
@@ -115,6 +116,7 @@ static void model_free_vg(struct vdm_vg *vg)
 		for (size_t c = 0; c < lv->n_copies; c++)
 			free(lv->copies[c].segs);
 		free(lv->copies);
+		free(lv->stale);
 	}
 	free(vg->lvs);
 }
@@ -212,6 +214,13 @@ static json_t *model_vg_json(const struct vdm_partition *p, const struct vdm_vg 
 			json_array_append_new(copies, segs);
 		}
 		json_object_set_new(j, "copies", copies);
+		if (lv->stale) {
+			json_t *st = json_array();
+			for (size_t c = 0; c < lv->n_copies; c++)
+				if (lv->stale[c])
+					json_array_append_new(st, json_integer((json_int_t)c));
+			json_object_set_new(j, "stale", st);
+		}
 		json_array_append_new(lvs, j);
 	}
 	json_object_set_new(o, "pvs", pvs);
@@ -246,6 +255,10 @@ json_t *vdm_inventory_to_json(const struct vdm_inventory *inv)
 		model_set_str(o, "name", inv->servers[i].name);
 		if (inv->servers[i].frame >= 0)
 			model_set_str(o, "frame", inv->frames[inv->servers[i].frame].name);
+		if (inv->servers[i].unreachable)
+			model_set_str(o, "state", "unreachable");
+		if (inv->servers[i].max_name > 0)
+			json_object_set_new(o, "max_name", json_integer(inv->servers[i].max_name));
 		json_array_append_new(servers, o);
 	}
 	for (size_t i = 0; i < inv->n_pools; i++) {
@@ -261,6 +274,8 @@ json_t *vdm_inventory_to_json(const struct vdm_inventory *inv)
 		model_set_int(o, "alloc_mib", pl->alloc_mib);
 		if (pl->tier)
 			model_set_str(o, "tier", pl->tier);
+		if (pl->unreachable)
+			model_set_str(o, "state", "unreachable");
 		json_array_append_new(pools, o);
 	}
 	for (size_t i = 0; i < inv->n_partitions; i++) {
@@ -285,6 +300,15 @@ json_t *vdm_inventory_to_json(const struct vdm_inventory *inv)
 				json_array_append_new(paths,
 						      json_string(inv->servers[dk->paths[k]].name));
 			json_object_set_new(jd, "paths", paths);
+			if (dk->missing)
+				model_set_str(jd, "state", "missing");
+			if (dk->missing_since > 0) {
+				char t[32];
+				time_t ts = (time_t)dk->missing_since;
+				struct tm tm;
+				strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&ts, &tm));
+				model_set_str(jd, "missing_since", t);
+			}
 			json_array_append_new(disks, jd);
 		}
 		for (size_t v = 0; v < p->n_vgs; v++)

@@ -413,6 +413,48 @@ enum vdm_level vdm_protection(const struct vdm_faults *f, const struct vdm_copy_
 	return reached;
 }
 
+enum vdm_copy_state vdm_copy_state(const struct vdm_inventory *inv, int partition, int vg,
+				   int lv, size_t c, int *disk)
+{
+	const struct vdm_partition *part = &inv->partitions[partition];
+	const struct vdm_vg *g = &part->vgs[vg];
+	const struct vdm_lv *l = &g->lvs[lv];
+	const struct vdm_copy *cp = &l->copies[c];
+	if (disk)
+		*disk = -1;
+	for (size_t s = 0; s < cp->n_segs; s++) {
+		int d = g->pvs[cp->segs[s].pv].disk;
+		if (part->disks[d].missing) {
+			if (disk)
+				*disk = d;
+			return VDM_COPY_LOST;
+		}
+	}
+	return l->stale && l->stale[c] ? VDM_COPY_STALE : VDM_COPY_IN_SYNC;
+}
+
+const char *vdm_copy_state_text(const struct vdm_inventory *inv, int partition, int vg, int lv,
+				size_t c, char *buf, size_t size)
+{
+	int d;
+	enum vdm_copy_state st = vdm_copy_state(inv, partition, vg, lv, c, &d);
+	buf[0] = '\0';
+	if (st == VDM_COPY_STALE) {
+		snprintf(buf, size, "stale: out of date, resync needed");
+	} else if (st == VDM_COPY_LOST) {
+		const struct vdm_disk *dk = &inv->partitions[partition].disks[d];
+		bool all_gone = true;
+		for (size_t k = 0; k < dk->n_paths; k++)
+			all_gone &= inv->servers[dk->paths[k]].unreachable;
+		if (all_gone)
+			snprintf(buf, size, "lost: disk %s is missing (server %s unreachable)", dk->name,
+				 inv->servers[dk->paths[0]].name);
+		else
+			snprintf(buf, size, "lost: disk %s is missing (disk gone)", dk->name);
+	}
+	return buf;
+}
+
 enum vdm_level vdm_lv_protection(const struct vdm_faults *f, int partition, int vg, int lv,
 				 struct vdm_failset *why)
 {
@@ -423,22 +465,26 @@ enum vdm_level vdm_lv_protection(const struct vdm_faults *f, int partition, int 
 	const struct vdm_profile **all = xcalloc(l->n_copies * (g->n_pvs + 1) + 1, sizeof *all);
 	size_t used = 0;
 
+	size_t n = 0;
 	for (size_t c = 0; c < l->n_copies; c++) {
 		const struct vdm_copy *cp = &l->copies[c];
-		copies[c].disks = &all[used];
+		if (vdm_copy_state(f->inv, partition, vg, lv, c, NULL) != VDM_COPY_IN_SYNC)
+			continue;   /* a lost or stale copy protects nothing */
+		copies[n].disks = &all[used];
 		for (size_t s = 0; s < cp->n_segs; s++) {
 			const struct vdm_profile *p =
 				vdm_faults_disk(f, partition, g->pvs[cp->segs[s].pv].disk);
 			bool seen = false;
-			for (size_t i = 0; i < copies[c].n; i++)
-				seen |= copies[c].disks[i] == p;
+			for (size_t i = 0; i < copies[n].n; i++)
+				seen |= copies[n].disks[i] == p;
 			if (!seen) {
 				all[used++] = p;
-				copies[c].n++;
+				copies[n].n++;
 			}
 		}
+		n++;
 	}
-	enum vdm_level level = vdm_protection(f, copies, l->n_copies, why);
+	enum vdm_level level = vdm_protection(f, copies, n, why);
 	free(all);
 	free(copies);
 	return level;

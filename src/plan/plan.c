@@ -41,6 +41,14 @@ static void plan_ctx_free(struct plan_ctx *c)
 	free(c->requested);
 	plan_reset_level(c);
 	plan_try_spare_free(c);
+	if (c->fix)
+		for (size_t i = 0; i < c->vg->n_lvs; i++) {
+			free(c->fix[i].keep.v);
+			free(c->fix[i].resync.v);
+			free(c->fix[i].drop.v);
+			free(c->fix[i].waiting.v);
+		}
+	free(c->fix);
 	free(c->groups.v);
 	free(c->valids.v);
 	free(c->keybuf.v);
@@ -227,10 +235,68 @@ static int plan_check_sizes(const struct plan_ctx *c, struct vdm_error *err)
 	return 0;
 }
 
+/* Repair: sorts the copies of VG LV i into kept (in sync, stale: resynced), dropped and
+ * waited for (lost; formats.md's readings: a copy with an extent on a missing disk is lost
+ * even if stale, and waits while its first missing disk has been missing for less than
+ * --wait-for-return; a disk without missing_since is missing since now). An LV with no copy in
+ * sync cannot be repaired from inside the VG: -ENOSPC, exit 2. */
+static int plan_fix_lv(struct plan_ctx *c, int i, struct vdm_error *err)
+{
+	const struct vdm_lv *lv = &c->vg->lvs[i];
+	struct plan_fix *fx = &c->fix[i];
+	char why[1024] = "";
+	size_t wl = 0;
+	for (size_t cp = 0; cp < lv->n_copies; cp++) {
+		int d;
+		enum vdm_copy_state st = vdm_copy_state(c->inv, c->pi, c->gi, i, cp, &d);
+		if (st == VDM_COPY_IN_SYNC) {
+			fx->n_sync++;
+			VEC_PUSH(&fx->keep, (int)cp);
+			continue;
+		}
+		char txt[512];
+		vdm_copy_state_text(c->inv, c->pi, c->gi, i, cp, txt, sizeof txt);
+		if (wl < sizeof why)
+			wl += (size_t)snprintf(why + wl, sizeof why - wl, "%scopy %zu %s",
+					       wl ? "; " : "", cp + 1, txt);
+		if (st == VDM_COPY_STALE) {
+			VEC_PUSH(&fx->keep, (int)cp);
+			VEC_PUSH(&fx->resync, (int)cp);
+			continue;
+		}
+		/* lost since its first disk went missing */
+		int64_t since = c->now;
+		const struct vdm_copy *co = &lv->copies[cp];
+		for (size_t s = 0; s < co->n_segs; s++) {
+			const struct vdm_disk *dk = &c->part->disks[c->vg->pvs[co->segs[s].pv].disk];
+			if (dk->missing && dk->missing_since > 0 && dk->missing_since < since)
+				since = dk->missing_since;
+		}
+		int64_t gone = c->now - since, wait = c->req->wait_for_return_s;
+		if (wait > 0 && gone < wait) {
+			VEC_PUSH(&fx->waiting, (int)cp);
+			if (wait - gone > fx->wait_s)
+				fx->wait_s = wait - gone;
+		} else {
+			VEC_PUSH(&fx->drop, (int)cp);
+		}
+	}
+	if (fx->n_sync == 0)
+		return vdm_err_exit(err, -ENOSPC, VDM_EXIT_NOPLAN, "lv %s (%lld MiB) cannot be "
+				    "repaired from inside volume group %s: no copy in sync is left (%s);"
+				    " leave it out with --lv", lv->name,
+				    (long long)(lv->extents * c->ext_mib), c->vg->name, why);
+	return 0;
+}
+
 static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
-		      const struct vdm_request *req, struct vdm_error *err)
+		      const struct vdm_request *req, bool repair, int64_t now,
+		      struct vdm_error *err)
 {
 	memset(c, 0, sizeof *c);
+	c->repair = repair;
+	c->now = now;
+	int rc;
 		c->inv = inv;
 	c->req = req;
 	if (!req->partition || !req->vg)
@@ -282,25 +348,45 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 		int64_t keep = (int64_t)(((__int128)pool->size_mib * pool->reserve_pct + 99) / 100);
 		int64_t max = pool->free_mib - keep;
 		c->pool_max[p] = max > 0 ? plan_round_down(max, pool->alloc_mib > 0 ? pool->alloc_mib : 1) : 0;
+		/* formats.md: no new disk in an unreachable pool or on an unreachable server */
+		if (pool->unreachable || inv->servers[srv].unreachable)
+			c->pool_max[p] = 0;
 		c->tier[p] = tier_rank(pool->tier);
 	}
 	c->pv_free0 = xcalloc(c->vg->n_pvs + 1, sizeof *c->pv_free0);
-	for (size_t v = 0; v < c->vg->n_pvs; v++)
-		c->pv_free0[v] = c->vg->pvs[v].free_extents;
+	for (size_t v = 0; v < c->vg->n_pvs; v++) {
+		const struct vdm_disk *dk = &c->part->disks[c->vg->pvs[v].disk];
+		/* nothing new on a missing disk, nor on one reached only through unreachable
+		 * servers */
+		bool reachable = false;
+		for (size_t k = 0; k < dk->n_paths; k++)
+			reachable |= !inv->servers[dk->paths[k]].unreachable;
+		c->pv_free0[v] = dk->missing || !reachable ? 0 : c->vg->pvs[v].free_extents;
+	}
 	plan_build_diverse(c);
 	plan_profile_classes(c);
 	c->lvs = xcalloc(c->vg->n_lvs + 1, sizeof *c->lvs);
+	if (c->repair) {
+		c->fix = xcalloc(c->vg->n_lvs + 1, sizeof *c->fix);
+		for (size_t i = 0; i < c->vg->n_lvs; i++)
+			if (c->requested[i] && (rc = plan_fix_lv(c, (int)i, err)) < 0)
+				return rc;
+	}
 	for (size_t i = 0; i < c->vg->n_lvs; i++) {
 		const struct vdm_lv *lv = &c->vg->lvs[i];
-		if (!c->requested[i] || (int)lv->n_copies >= req->copies)
+		/* the copies that stay: all of them for a mirror, the kept ones for a repair */
+		size_t n_base = c->repair ? c->fix[i].keep.n : lv->n_copies;
+		int have = (int)n_base + (c->repair ? (int)c->fix[i].waiting.n : 0);
+		if (!c->requested[i] || have >= req->copies)
 			continue;
 		struct plan_lv *pl = &c->lvs[c->n_lvs++];
 		pl->lv = (int)i;
-		pl->m = req->copies - (int)lv->n_copies;
+		pl->m = req->copies - have;
 		pl->need = lv->extents + c->meta;
 		/* existing copies as key fragments: count, sorted unique disk ids */
 		VEC(int) k = { 0 };
-		for (size_t cp = 0; cp < lv->n_copies; cp++) {
+		for (size_t bi = 0; bi < n_base; bi++) {
+			size_t cp = c->repair ? (size_t)c->fix[i].keep.v[bi] : bi;
 			size_t at = k.n;
 			VEC_PUSH(&k, 0);
 			size_t start = k.n;
@@ -320,13 +406,18 @@ static int plan_setup(struct plan_ctx *c, const struct vdm_inventory *inv,
 	return plan_check_sizes(c, err);
 }
 
-int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req,
-		  struct vdm_plan **out, struct vdm_noplan *noplan, struct vdm_error *err)
+static int plan_make(const struct vdm_inventory *inv, const struct vdm_request *req,
+		     bool repair, int64_t now, struct vdm_plan **out, struct vdm_noplan *noplan,
+		     struct vdm_error *err)
 {
 	struct plan_ctx c;
 	*out = NULL;
-	int rc = plan_setup(&c, inv, req, err);
+	int rc = plan_setup(&c, inv, req, repair, now, err);
 	if (rc < 0) {
+		if (rc == -ENOSPC && noplan) {   /* an LV without a copy in sync */
+			snprintf(noplan->message, sizeof noplan->message, "%s", err ? err->msg : "");
+			noplan->best_level = VDM_LEVEL_NONE;
+		}
 		plan_ctx_free(&c);
 		return rc;
 	}
@@ -367,3 +458,14 @@ int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req
 			    best == VDM_LEVEL_NONE ? "none" : vdm_level_name(best));
 }
 
+int vdm_plan_make(const struct vdm_inventory *inv, const struct vdm_request *req,
+		  struct vdm_plan **out, struct vdm_noplan *noplan, struct vdm_error *err)
+{
+	return plan_make(inv, req, false, 0, out, noplan, err);
+}
+
+int vdm_plan_repair(const struct vdm_inventory *inv, const struct vdm_request *req, int64_t now,
+		    struct vdm_plan **out, struct vdm_noplan *noplan, struct vdm_error *err)
+{
+	return plan_make(inv, req, true, now, out, noplan, err);
+}

@@ -50,12 +50,16 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 	size_t ng = c->groups.n;
 	int64_t *grem = xcalloc(ng + 1, sizeof *grem);
 	VEC(int) active = { 0 };
-	size_t *left = xmalloc((n + 1) * sizeof *left), n_left = 0;   /* in order, remaining > 0 */
+	/* in order, remaining > 0; with the group's pool_ok at hand, so that the scan for each
+	 * disk reads the list in order instead of chasing LV -> group -> pool_ok */
+	struct { size_t l; const unsigned char *ok; } *left = xmalloc((n + 1) * sizeof *left);
+	size_t n_left = 0;
 	for (size_t oi = 0; oi < n; oi++) {
 		size_t l = order[oi];
 		if (t->remaining[l] <= 0)
 			continue;
-		left[n_left++] = l;
+		left[n_left].l = l;
+		left[n_left++].ok = c->groups.v[t->lv_group[l]]->pool_ok;
 		int g = t->lv_group[l];
 		if (grem[g] == 0)
 			VEC_PUSH(&active, g);
@@ -124,7 +128,7 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 		if (p < 0) {
 			/* something is left that no pool can take: report the first such LV */
 			for (size_t oi = 0; oi < n_left; oi++) {
-				size_t l = left[oi];
+				size_t l = left[oi].l;
 				if (t->remaining[l] > 0) {
 					t->failed = true;
 					t->fail_lv = (int)l;
@@ -144,9 +148,11 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 		 * list, so that each disk scans only what is left (not every LV again) */
 		for (int pass = 0; pass < 2 && room > 0; pass++) {
 			for (size_t oi = 0; oi < n_left && room > 0; oi++) {
-				size_t l = left[oi];
+				if (!left[oi].ok[p])
+					continue;
+				size_t l = left[oi].l;
 				int64_t rem = t->remaining[l];
-				if (rem <= 0 || !c->groups.v[t->lv_group[l]]->pool_ok[p])
+				if (rem <= 0)
 					continue;
 				if (pass == 0 && rem > room)
 					continue;
@@ -163,7 +169,7 @@ bool plan_new_disks(struct plan_ctx *c, struct plan_try *t, int r, const size_t 
 		}
 		size_t w = 0;
 		for (size_t oi = 0; oi < n_left; oi++)
-			if (t->remaining[left[oi]] > 0)
+			if (t->remaining[left[oi].l] > 0)
 				left[w++] = left[oi];
 		n_left = w;
 	}

@@ -439,3 +439,8 @@ void plan_groups_clear(struct plan_ctx *c)
 	c->gtab = NULL;
 	c->gtab_cap = 0;
 }
+
+int plan_group_of_key(struct plan_ctx *c, const int *key, size_t n)
+{
+	return plan_group_find(c, key, n);
+}

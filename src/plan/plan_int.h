@@ -95,8 +95,19 @@ struct plan_lv {
 	int rmeta_pv;             /* PV reserving copy_meta_extents for the first mirror, -1 */
 };
 
+/* Repair: what becomes of each copy of a requested LV (indexes into its copies). */
+struct plan_fix {
+	VEC(int) keep;            /* in sync or stale: stays, judged with the new copies */
+	VEC(int) resync, drop, waiting;
+	int n_sync;               /* copies in sync now */
+	int64_t wait_s;           /* longest wait left for a waiting copy */
+};
+
 struct plan_ctx {
 	const struct vdm_inventory *inv;
+	bool repair;              /* vdm_plan_repair(): fix[] says what each copy becomes */
+	int64_t now;
+	struct plan_fix *fix;     /* per VG LV (repair only) */
 	const struct vdm_request *req;
 	struct vdm_faults *f;
 	int pi, gi;
@@ -205,6 +216,8 @@ int plan_lv_group(struct plan_ctx *c, struct plan_try *t, size_t l, int r);
 void plan_group_validity(struct plan_ctx *c, struct plan_group *g);
 /* Protection of a final layout, computed once per group. */
 enum vdm_level plan_group_protection(struct plan_ctx *c, struct plan_group *g);
+/* The group of a key built by the caller (stage, then per copy: count, sorted ids). */
+int plan_group_of_key(struct plan_ctx *c, const int *key, size_t n);
 /* Frees every group (they depend on the level). */
 void plan_groups_clear(struct plan_ctx *c);
 
@@ -260,6 +273,14 @@ bool plan_exhaustive(struct plan_ctx *c, struct plan_try *t, long budget);
 /* ---- failure messages (plan_explain.c) ---------------------------------------------- */
 
 void plan_fail_message(struct plan_ctx *c, struct plan_try *t, char *buf, size_t size);
+
+/* ---- new-disk names (plan_names.c) ------------------------------------------------ */
+
+/* Names the new disks of partition pi's VG vg, one per pools[i] (in that order), as
+ * plan_names.c describes: names[i] are the caller's to free. Returns 0, or -EINVAL (exit 1)
+ * when a server's max_name leaves no room for a name. */
+int plan_name_new_disks(const struct vdm_inventory *inv, int pi, const char *vg,
+			const int *pools, size_t n, char **names, struct vdm_error *err);
 
 /* ---- the plan document (plan_build.c) ----------------------------------------------- */
 

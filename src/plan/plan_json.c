@@ -12,6 +12,17 @@ static json_t *plan_level_json(enum vdm_level l)
 	return n ? json_string(n) : json_null();
 }
 
+/* Repair fields are left out when empty (formats.md): mirror plans stay as they were. */
+static void plan_idx_json(json_t *o, const char *key, const int *v, size_t n)
+{
+	if (!n)
+		return;
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	json_object_set_new(o, key, a);
+}
+
 json_t *vdm_plan_to_json(const struct vdm_plan *plan)
 {
 	json_t *root = json_object();
@@ -56,6 +67,9 @@ json_t *vdm_plan_to_json(const struct vdm_plan *plan)
 		json_object_set_new(o, "name", json_string(l->name));
 		json_object_set_new(o, "protection", plan_level_json(l->protection));
 		json_object_set_new(o, "new_copies", copies);
+		plan_idx_json(o, "resync", l->resync, l->n_resync);
+		plan_idx_json(o, "drop", l->drop, l->n_drop);
+		plan_idx_json(o, "waiting", l->waiting, l->n_waiting);
 		json_array_append_new(lvs, o);
 	}
 	json_object_set_new(root, "lvs", lvs);
@@ -68,6 +82,20 @@ json_t *vdm_plan_to_json(const struct vdm_plan *plan)
 		json_array_append_new(pools, o);
 	}
 	json_object_set_new(root, "pools", pools);
+	if (plan->n_remove_pvs) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < plan->n_remove_pvs; i++)
+			json_array_append_new(a, json_string(plan->remove_pvs[i]));
+		json_object_set_new(root, "remove_pvs", a);
+	}
+	if (plan->n_delete_later) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < plan->n_delete_later; i++)
+			json_array_append_new(a, json_pack("{s:s, s:s}", "name",
+							   plan->delete_later[i].name, "server",
+							   plan->delete_later[i].server));
+		json_object_set_new(root, "delete_later", a);
+	}
 	return root;
 }
 
@@ -97,6 +125,16 @@ static void pw_level(FILE *f, enum vdm_level l)
 		fprintf(f, "\"%s\"", n);
 	else
 		fputs("null", f);
+}
+
+static void pw_idx(FILE *f, const char *key, const int *v, size_t n)
+{
+	if (!n)
+		return;
+	fprintf(f, ", \"%s\": [", key);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%d", i ? ", " : "", v[i]);
+	fputs("]", f);
 }
 
 int vdm_plan_write(const struct vdm_plan *plan, FILE *f)
@@ -141,7 +179,11 @@ int vdm_plan_write(const struct vdm_plan *plan, FILE *f)
 			}
 			fputs("]", f);
 		}
-		fputs("]}", f);
+		fputs("]", f);
+		pw_idx(f, "resync", l->resync, l->n_resync);
+		pw_idx(f, "drop", l->drop, l->n_drop);
+		pw_idx(f, "waiting", l->waiting, l->n_waiting);
+		fputs("}", f);
 	}
 	fputs(plan->n_lvs ? "\n ],\n \"pools\": [" : "],\n \"pools\": [", f);
 	for (size_t i = 0; i < plan->n_pools; i++) {
@@ -150,7 +192,28 @@ int vdm_plan_write(const struct vdm_plan *plan, FILE *f)
 		fprintf(f, ", \"free_mib_before\": %lld, \"free_mib_after\": %lld}",
 			(long long)plan->pools[i].free_mib_before, (long long)plan->pools[i].free_mib_after);
 	}
-	fputs(plan->n_pools ? "\n ]\n}\n" : "]\n}\n", f);
+	fputs(plan->n_pools ? "\n ]" : "]", f);
+	if (plan->n_remove_pvs) {
+		fputs(",\n \"remove_pvs\": [", f);
+		for (size_t i = 0; i < plan->n_remove_pvs; i++) {
+			if (i)
+				fputs(", ", f);
+			pw_str(f, plan->remove_pvs[i]);
+		}
+		fputs("]", f);
+	}
+	if (plan->n_delete_later) {
+		fputs(",\n \"delete_later\": [", f);
+		for (size_t i = 0; i < plan->n_delete_later; i++) {
+			fputs(i ? ", {\"name\": " : "{\"name\": ", f);
+			pw_str(f, plan->delete_later[i].name);
+			fputs(", \"server\": ", f);
+			pw_str(f, plan->delete_later[i].server);
+			fputs("}", f);
+		}
+		fputs("]", f);
+	}
+	fputs("\n}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -248,6 +311,24 @@ static int pj_object(struct pj *r, const json_t *v)
 	return 0;
 }
 
+/* An optional array of copy indexes (repair plans). */
+static int pj_idx(struct pj *r, const json_t *o, const char *field, int **out, size_t *n)
+{
+	json_t *a = json_object_get(o, field);
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return pj_fail(r, field, "must be an array of copy indexes");
+	*out = xcalloc(json_array_size(a) + 1, sizeof **out);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *v = json_array_get(a, i);
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 1000000)
+			return pj_fail(r, field, "must be an array of copy indexes");
+		(*out)[(*n)++] = (int)json_integer_value(v);
+	}
+	return 0;
+}
+
 static int pj_read(struct pj *r, const json_t *root, struct vdm_plan *plan)
 {
 	int rc;
@@ -335,6 +416,10 @@ static int pj_read(struct pj *r, const json_t *root, struct vdm_plan *plan)
 			}
 			pj_pop(r, at2);
 		}
+		if ((rc = pj_idx(r, o, "resync", &l->resync, &l->n_resync)) ||
+		    (rc = pj_idx(r, o, "drop", &l->drop, &l->n_drop)) ||
+		    (rc = pj_idx(r, o, "waiting", &l->waiting, &l->n_waiting)))
+			return rc;
 		pj_pop(r, at);
 	}
 
@@ -355,6 +440,34 @@ static int pj_read(struct pj *r, const json_t *root, struct vdm_plan *plan)
 			return pj_fail(r, "free_mib_after", "must be an integer >= 0");
 		p->free_mib_after = json_integer_value(fa);
 		pj_pop(r, at);
+	}
+	/* repair plans: remove_pvs and delete_later, optional */
+	json_t *rp = json_object_get(root, "remove_pvs");
+	if (rp) {
+		if (!json_is_array(rp))
+			return pj_fail(r, "remove_pvs", "must be an array of disk names");
+		plan->remove_pvs = xcalloc(json_array_size(rp) + 1, sizeof *plan->remove_pvs);
+		for (size_t i = 0; i < json_array_size(rp); i++) {
+			json_t *e = json_array_get(rp, i);
+			if (!json_is_string(e) || !vdm_name_valid(json_string_value(e)))
+				return pj_fail(r, "remove_pvs", "must be an array of disk names");
+			plan->remove_pvs[plan->n_remove_pvs++] = xstrdup(json_string_value(e));
+		}
+	}
+	json_t *dl = json_object_get(root, "delete_later");
+	if (dl) {
+		if (!json_is_array(dl))
+			return pj_fail(r, "delete_later", "must be an array");
+		plan->delete_later = xcalloc(json_array_size(dl) + 1, sizeof *plan->delete_later);
+		for (size_t i = 0; i < json_array_size(dl); i++) {
+			size_t at = pj_push(r, "delete_later", i);
+			struct vdm_plan_later *d = &plan->delete_later[plan->n_delete_later++];
+			json_t *o = json_array_get(dl, i);
+			if ((rc = pj_object(r, o)) || (rc = pj_name(r, o, "name", &d->name)) ||
+			    (rc = pj_name(r, o, "server", &d->server)))
+				return rc;
+			pj_pop(r, at);
+		}
 	}
 	/* sizes must add up, without wrapping (four 2^62 MiB disks are not new_mib 0) */
 	int64_t sum = 0;

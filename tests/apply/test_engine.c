@@ -319,13 +319,13 @@ static struct vdm_plan_disk disks[] = {
 	{ "lpar1-rootvg-m2", "s3/pool", 700, NULL, 0 },
 };
 static struct vdm_plan_lv lvs[] = {
-	{ "root", VDM_LEVEL_SERVER, &copy_a, 1 },
-	{ "data", VDM_LEVEL_SERVER, &copy_b, 1 },
-	{ "done", VDM_LEVEL_SERVER, NULL, 0 },
+	{ "root", VDM_LEVEL_SERVER, &copy_a, 1, NULL, 0, NULL, 0, NULL, 0 },
+	{ "data", VDM_LEVEL_SERVER, &copy_b, 1, NULL, 0, NULL, 0, NULL, 0 },
+	{ "done", VDM_LEVEL_SERVER, NULL, 0, NULL, 0, NULL, 0, NULL, 0 },
 };
 static struct vdm_plan test_plan = {
 	"lpar1", "rootvg", 2, VDM_LEVEL_SERVER, 2240, 0, 2400,
-	disks, 2, lvs, 3, NULL, 0,
+	disks, 2, lvs, 3, NULL, 0, NULL, 0, NULL, 0, 0,
 };
 
 /* The plan JSON the journal stores: only what the engine and fake_verify read. */

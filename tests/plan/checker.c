@@ -321,7 +321,8 @@ static bool crmeta(const struct cw *w, const struct chk_request *req, const char
 		if (!crequested(req, cstr(lv, "name")))
 			continue;
 		const json_t *copies = json_object_get(lv, "copies");
-		if (json_array_size(copies) != 1)
+		/* repair: the surviving copy of a broken mirror needs no new metadata */
+		if (json_array_size(copies) != 1 || json_object_get(lv, "_broken_mirror"))
 			continue;
 		const json_t *segs = json_array_get(copies, 0);
 		int best = -1;
@@ -375,12 +376,13 @@ char *chk_plan(const json_t *inv, const json_t *plan, const struct chk_request *
 		long long size = cint(d, "size_mib", -1);
 		if (!name || !pool || size <= 0)
 			return cfail("new_disks[%zu]: name, pool or size_mib missing", i);
-		char prefix[300];
-		snprintf(prefix, sizeof prefix, "%s-%s-m", req->partition, req->vg);
-		if (strncmp(name, prefix, strlen(prefix)) || atoi(name + strlen(prefix)) < 1)
-			return cfail("new disk %s: not named %sN", name, prefix);
-		if (cfind(json_object_get(w.part, "disks"), "name", name))
-			return cfail("new disk %s: name already used by a disk of the partition", name);
+		/* formats.md: unique across every partition's disks, within the server's max_name */
+		size_t pi;
+		const json_t *op;
+		json_array_foreach(json_object_get(w.inv, "partitions"), pi, op)
+			if (cfind(json_object_get(op, "disks"), "name", name))
+				return cfail("new disk %s: name already used by a disk of partition %s",
+					     name, cstr(op, "name"));
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(cstr(json_array_get(nd, k), "name"), name))
 				return cfail("new disk %s listed twice", name);
@@ -389,6 +391,11 @@ char *chk_plan(const json_t *inv, const json_t *plan, const struct chk_request *
 			return cfail("new disk %s: unknown pool %s", name, pool);
 		if (size % cint(po, "alloc_mib", 1))
 			return cfail("new disk %s: %lld MiB is not a multiple of alloc_mib", name, size);
+		const json_t *srv = cfind(json_object_get(w.inv, "servers"), "name", cstr(po, "server"));
+		long long max_name = srv ? cint(srv, "max_name", 0) : 0;
+		if (max_name > 0 && (long long)strlen(name) > max_name)
+			return cfail("new disk %s: longer than max_name %lld of server %s", name, max_name,
+				     cstr(po, "server"));
 		const json_t *paths = json_object_get(d, "paths");
 		if (json_array_size(paths) != 1 ||
 		    strcmp(json_string_value(json_array_get(paths, 0)), cstr(po, "server")))
@@ -720,4 +727,190 @@ bool chk_brute(const json_t *inv, const struct chk_request *req, int level, long
 out:
 	free(b);
 	return found;
+}
+
+/* ---- repair plans (formats.md, "Failed, stale and unreachable parts") ----------------- */
+
+static bool cstate_is(const json_t *o, const char *state)
+{
+	const char *st = cstr(o, "state");
+	return st && !strcmp(st, state);
+}
+
+static bool cdisk_missing(const struct cw *w, const char *pv)
+{
+	const json_t *d = cfind(json_object_get(w->part, "disks"), "name", pv);
+	return d && cstate_is(d, "missing");
+}
+
+/* 0 in sync, 1 stale, 2 lost: any extent on a missing disk is lost, even if stale. */
+static int ccopy_state(const struct cw *w, const json_t *lv, size_t c)
+{
+	const json_t *segs = json_array_get(json_object_get(lv, "copies"), c);
+	for (size_t s = 0; s < json_array_size(segs); s++)
+		if (cdisk_missing(w, cstr(json_array_get(segs, s), "pv")))
+			return 2;
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(lv, "stale"), i, v)
+		if (json_integer_value(v) == (json_int_t)c)
+			return 1;
+	return 0;
+}
+
+const char *chk_repair_unfixable(const json_t *inv, const struct chk_request *req)
+{
+	struct cw w;
+	if (!cworld(inv, req->partition, req->vg, &w))
+		return NULL;
+	size_t i;
+	const json_t *lv;
+	json_array_foreach(json_object_get(w.vg, "lvs"), i, lv) {
+		if (!crequested(req, cstr(lv, "name")))
+			continue;
+		int sync = 0;
+		for (size_t c = 0; c < json_array_size(json_object_get(lv, "copies")); c++)
+			sync += ccopy_state(&w, lv, c) == 0;
+		if (!sync)
+			return cstr(lv, "name");
+	}
+	return NULL;
+}
+
+json_t *chk_repair_world(const json_t *inv, const struct chk_request *req)
+{
+	json_t *v = json_deep_copy(inv);
+	struct cw w;
+	if (!cworld(v, req->partition, req->vg, &w))
+		return v;
+	size_t i;
+	json_t *o;
+	/* nothing new in an unreachable pool or on an unreachable server */
+	json_array_foreach(json_object_get(v, "pools"), i, o) {
+		const json_t *srv = cfind(json_object_get(v, "servers"), "name", cstr(o, "server"));
+		if (cstate_is(o, "unreachable") || (srv && cstate_is(srv, "unreachable")))
+			json_object_set_new(o, "free_mib", json_integer(0));
+	}
+	/* nor on a missing disk, nor on one reached only through unreachable servers */
+	json_array_foreach(json_object_get((json_t *)w.vg, "pvs"), i, o) {
+		const json_t *d = cfind(json_object_get(w.part, "disks"), "name", cstr(o, "disk"));
+		bool reach = false;
+		size_t k;
+		const json_t *sp;
+		json_array_foreach(json_object_get(d, "paths"), k, sp) {
+			const json_t *srv = cfind(json_object_get(v, "servers"), "name", json_string_value(sp));
+			reach |= srv && !cstate_is(srv, "unreachable");
+		}
+		if (cstate_is(d, "missing") || !reach)
+			json_object_set_new(o, "free_extents", json_integer(0));
+	}
+	/* the LVs keep their copies in sync and the stale ones (resynced), not the lost ones */
+	json_array_foreach(json_object_get((json_t *)w.vg, "lvs"), i, o) {
+		if (!crequested(req, cstr(o, "name")))
+			continue;
+		json_t *copies = json_object_get(o, "copies"), *kept = json_array();
+		size_t n = json_array_size(copies);
+		for (size_t c = 0; c < n; c++)
+			if (ccopy_state(&w, o, c) != 2)
+				json_array_append(kept, json_array_get(copies, c));
+		if (n > 1 && json_array_size(kept) == 1)
+			json_object_set_new(o, "_broken_mirror", json_true());
+		json_object_set_new(o, "copies", kept);
+		json_object_del(o, "stale");
+	}
+	return v;
+}
+
+static bool cidx_equal(const json_t *a, const int *want, size_t n)
+{
+	if (json_array_size(a) != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (json_integer_value(json_array_get(a, i)) != want[i])
+			return false;
+	return true;
+}
+
+char *chk_repair_plan(const json_t *inv, const json_t *plan, const struct chk_request *req)
+{
+	struct cw w;
+	if (!cworld(inv, req->partition, req->vg, &w))
+		return cfail("request names an unknown partition or vg");
+	/* resync and drop, per LV (no wait asked: every lost copy is dropped) */
+	size_t i;
+	const json_t *pl;
+	json_array_foreach(json_object_get(plan, "lvs"), i, pl) {
+		const json_t *lv = cfind(json_object_get(w.vg, "lvs"), "name", cstr(pl, "name"));
+		if (!lv)
+			return cfail("lv %s: not in the vg", cstr(pl, "name"));
+		int res[64], drop[64];
+		size_t nr = 0, nd = 0, n = json_array_size(json_object_get(lv, "copies"));
+		for (size_t c = 0; c < n && c < 64; c++) {
+			int st = ccopy_state(&w, lv, c);
+			if (st == 1)
+				res[nr++] = (int)c;
+			else if (st == 2)
+				drop[nd++] = (int)c;
+		}
+		if (!cidx_equal(json_object_get(pl, "resync"), res, nr))
+			return cfail("lv %s: resync is not its stale copies on present disks", cstr(lv, "name"));
+		if (!cidx_equal(json_object_get(pl, "drop"), drop, nd))
+			return cfail("lv %s: drop is not its lost copies", cstr(lv, "name"));
+		if (json_array_size(json_object_get(pl, "waiting")))
+			return cfail("lv %s: waits, but no wait was asked", cstr(lv, "name"));
+	}
+	/* remove_pvs: every missing PV that holds nothing once the drops are done */
+	const json_t *pvs = json_object_get(w.vg, "pvs");
+	const json_t *rp = json_object_get(plan, "remove_pvs");
+	size_t nrp = 0;
+	for (size_t v = 0; v < json_array_size(pvs); v++) {
+		const char *dn = cstr(json_array_get(pvs, v), "disk");
+		if (!cdisk_missing(&w, dn))
+			continue;
+		bool held = false;
+		size_t li;
+		const json_t *lv;
+		json_array_foreach(json_object_get(w.vg, "lvs"), li, lv) {
+			bool req_lv = crequested(req, cstr(lv, "name"));
+			const json_t *copies = json_object_get(lv, "copies");
+			for (size_t c = 0; c < json_array_size(copies); c++) {
+				if (req_lv && ccopy_state(&w, lv, c) == 2)
+					continue;
+				const json_t *segs = json_array_get(copies, c);
+				for (size_t sg = 0; sg < json_array_size(segs); sg++)
+					held |= !strcmp(cstr(json_array_get(segs, sg), "pv"), dn);
+			}
+		}
+		if (held)
+			continue;
+		if (nrp >= json_array_size(rp) || strcmp(json_string_value(json_array_get(rp, nrp)), dn))
+			return cfail("remove_pvs: %s (missing, empty after the drops) is not next", dn);
+		/* delete_later: named, on a server of its paths that is unreachable */
+		const json_t *d = cfind(json_object_get(w.part, "disks"), "name", dn);
+		const json_t *dl = cfind(json_object_get(plan, "delete_later"), "name", dn);
+		bool behind = false;
+		size_t k;
+		const json_t *sp;
+		json_array_foreach(json_object_get(d, "paths"), k, sp) {
+			const json_t *srv = cfind(json_object_get(w.inv, "servers"), "name", json_string_value(sp));
+			behind |= srv && cstate_is(srv, "unreachable");
+		}
+		if (behind != (dl != NULL))
+			return cfail("delete_later: %s %s", dn, behind ? "missing (its server is unreachable)"
+				     : "listed, but its server is reachable");
+		if (dl) {
+			const json_t *srv = cfind(json_object_get(w.inv, "servers"), "name", cstr(dl, "server"));
+			if (!srv || !cstate_is(srv, "unreachable"))
+				return cfail("delete_later: %s on %s, not an unreachable server", dn,
+					     cstr(dl, "server"));
+		}
+		nrp++;
+	}
+	if (nrp != json_array_size(rp))
+		return cfail("remove_pvs lists %zu disks, %zu expected", json_array_size(rp), nrp);
+	/* the placement: a mirror plan of the kept copies, on what is usable */
+	json_t *v = chk_repair_world(inv, req);
+	char *why = chk_plan(v, plan, req);
+	json_decref(v);
+	return why;
 }

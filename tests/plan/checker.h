@@ -30,4 +30,15 @@ bool chk_brute(const json_t *inv, const struct chk_request *req, int level, long
 /* Protection level (-1 none .. 4 site) of an LV of the inventory, as it is today. */
 int chk_lv_protection(const json_t *inv, const char *partition, const char *vg, const char *lv);
 
+/* Repair plans (vdm_plan_repair with no wait): the LV of the request that has no copy in sync
+ * (the request must fail), or NULL. */
+const char *chk_repair_unfixable(const json_t *inv, const struct chk_request *req);
+/* The inventory a repair is a mirror plan of: requested LVs keep their copies in sync and
+ * stale ones only, missing disks, disks behind unreachable servers and unreachable pools offer
+ * no room. The caller decrefs it. chk_brute on it confirms a repair's "no plan". */
+json_t *chk_repair_world(const json_t *inv, const struct chk_request *req);
+/* NULL when the repair plan obeys formats.md (resync, drop, remove_pvs, delete_later, and its
+ * placement judged by chk_plan on chk_repair_world), else the first broken rule. */
+char *chk_repair_plan(const json_t *inv, const json_t *plan, const struct chk_request *req);
+
 #endif

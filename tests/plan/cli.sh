@@ -47,4 +47,36 @@ set -e
 grep -q 'cannot reach level site' "$tmp/err" || fail "no-plan stderr: $(cat "$tmp/err")"
 jq -e '.version == 1 and .best_level == "server" and (.error | test("^lv "))' "$tmp/np.json" >/dev/null \
 	|| fail "no-plan json: $(cat "$tmp/np.json")"
+
+# --repair: vios1 is gone with hdisk d1; the copy there is dropped and replaced on vios3
+cat >"$tmp/broken.json" <<'JSON'
+{"version":1,
+ "servers":[{"name":"vios1","state":"unreachable"},{"name":"vios2"},{"name":"vios3"}],
+ "pools":[{"name":"vios1/sp","server":"vios1","size_mib":100000,"free_mib":50000,"state":"unreachable"},
+          {"name":"vios2/sp","server":"vios2","size_mib":100000,"free_mib":50000},
+          {"name":"vios3/sp","server":"vios3","size_mib":100000,"free_mib":50000}],
+ "partitions":[{"name":"lpar1","disks":[
+   {"name":"d1","size_mib":10000,"pool":"vios1/sp","paths":["vios1"],"state":"missing",
+    "missing_since":"2026-01-01T00:00:00Z"},
+   {"name":"d2","size_mib":10000,"pool":"vios2/sp","paths":["vios2"]}],
+  "vgs":[{"name":"rootvg","extent_mib":32,"pv_overhead_mib":4,
+   "pvs":[{"disk":"d1","total_extents":300,"free_extents":200},{"disk":"d2","total_extents":300,"free_extents":200}],
+   "lvs":[{"name":"hd4","extents":100,"copies":[[{"pv":"d1","extents":100}],[{"pv":"d2","extents":100}]]}]}]}]}
+JSON
+"$vdm" plan --inventory "$tmp/broken.json" --partition lpar1 --vg rootvg --repair --json >"$tmp/rep.json" \
+	|| fail "repair exit $?"
+jq -e '.lvs[0].drop == [0] and (.new_disks[0].pool == "vios3/sp") and .remove_pvs == ["d1"] and
+       .delete_later == [{"name": "d1", "server": "vios1"}]' "$tmp/rep.json" >/dev/null \
+	|| fail "repair plan: $(cat "$tmp/rep.json")"
+"$vdm" plan --inventory "$tmp/broken.json" --partition lpar1 --vg rootvg --repair >"$tmp/rep.txt"
+grep -q 'hd4: drop copy 1' "$tmp/rep.txt" || fail "repair table: $(cat "$tmp/rep.txt")"
+# vios3 gone too: no valid place, exit 2
+sed 's/{"name":"vios3"}/{"name":"vios3","state":"unreachable"}/' "$tmp/broken.json" >"$tmp/broken2.json"
+set +e
+"$vdm" plan --inventory "$tmp/broken2.json" --partition lpar1 --vg rootvg --repair 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "repair without a place: exit $rc"
+grep -q 'lv hd4' "$tmp/err" || fail "repair without a place: $(cat "$tmp/err")"
+"$vdm" plan --inventory "$tmp/broken.json" --partition lpar1 --vg rootvg --repair --wait-for-return x 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] || fail "bad --wait-for-return: exit $rc"
+set -e
 echo "ok"

@@ -170,3 +170,43 @@ json_t *gen_inventory(struct gen_rng *r, struct chk_request *req)
 	req->no_reuse = gen_int(r, 0, 4) == 0;
 	return inv;
 }
+
+void gen_break(struct gen_rng *r, json_t *inv)
+{
+	size_t i, k;
+	json_t *o, *v;
+	/* servers unreachable, with their pools */
+	json_array_foreach(json_object_get(inv, "servers"), i, o)
+		if (gen_int(r, 0, 3) == 0)
+			json_object_set_new(o, "state", json_string("unreachable"));
+	json_array_foreach(json_object_get(inv, "pools"), i, o) {
+		json_t *srv = NULL;
+		json_array_foreach(json_object_get(inv, "servers"), k, v)
+			if (!strcmp(json_string_value(json_object_get(v, "name")),
+				    json_string_value(json_object_get(o, "server"))))
+				srv = v;
+		const char *st = srv ? json_string_value(json_object_get(srv, "state")) : NULL;
+		if ((st && !strcmp(st, "unreachable")) || gen_int(r, 0, 7) == 0)
+			json_object_set_new(o, "state", json_string("unreachable"));
+	}
+	/* disks missing: those reached only through unreachable servers, and a few more */
+	json_t *part = json_array_get(json_object_get(inv, "partitions"), 0);
+	json_array_foreach(json_object_get(part, "disks"), i, o) {
+		bool reach = false;
+		size_t p;
+		json_t *sp;
+		json_array_foreach(json_object_get(o, "paths"), p, sp)
+			json_array_foreach(json_object_get(inv, "servers"), k, v)
+				if (!strcmp(json_string_value(json_object_get(v, "name")), json_string_value(sp)))
+					reach |= !json_object_get(v, "state");
+		if (!reach || gen_int(r, 0, 5) == 0)
+			json_object_set_new(o, "state", json_string("missing"));
+	}
+	/* stale copies */
+	json_t *vg = json_array_get(json_object_get(part, "vgs"), 0);
+	json_array_foreach(json_object_get(vg, "lvs"), i, o) {
+		size_t n = json_array_size(json_object_get(o, "copies"));
+		if (n > 1 && gen_int(r, 0, 2) == 0)
+			json_object_set_new(o, "stale", json_pack("[i]", gen_int(r, 0, (int)n - 1)));
+	}
+}

@@ -26,4 +26,9 @@ static inline int gen_int(struct gen_rng *r, int lo, int hi)   /* lo..hi inclusi
  * strings live in static storage until the next call. */
 json_t *gen_inventory(struct gen_rng *r, struct chk_request *req);
 
+/* Breaks an inventory of gen_inventory() as a failure would: servers unreachable (with their
+ * pools), a few more pools unreachable, disks missing (those behind unreachable servers, and
+ * a few more), stale copies. */
+void gen_break(struct gen_rng *r, json_t *inv);
+
 #endif

@@ -154,6 +154,87 @@ static void test_stale_check_sums(void **state)
 	vdm_inventory_free(inv);
 }
 
+/* ---- new-disk names (formats.md, "new_disks[].name") ---- */
+
+static struct vdm_plan *plan_of(const struct vdm_inventory *inv, const char *part, const char *vg)
+{
+	struct vdm_request req = { .partition = part, .vg = vg, .copies = 2, .level = VDM_LEVEL_SERVER };
+	struct vdm_plan *plan = NULL;
+	struct vdm_noplan np;
+	struct vdm_error err = { 0 };
+	if (vdm_plan_make(inv, &req, &plan, &np, &err) != 0)
+		fail_msg("plan %s/%s: %s", part, vg, err.msg);
+	return plan;
+}
+
+/* One partition with one VG of one LV on s1's pool, new copies go to s2/b. */
+#define ONE_PART(p, vg, disk) \
+	"{'name':'" p "','disks':[{'name':'" disk "','size_mib':3000,'pool':'s1/a','paths':['s1']}]," \
+	"'vgs':[{'name':'" vg "','extent_mib':10,'pvs':[{'disk':'" disk "','total_extents':300,'free_extents':0}]," \
+	"'lvs':[{'name':'lv1','extents':200,'copies':[[{'pv':'" disk "','extents':200}]]}]}]}"
+#define POOLS "'pools':[{'name':'s1/a','server':'s1','size_mib':100000,'free_mib':50000}," \
+	"{'name':'s2/b','server':'s2','size_mib':100000,'free_mib':50000}],"
+
+/* Partition lp with VG a-b and partition lp-a with VG b both got lp-a-b-m1. */
+static void test_names_cannot_collide(void **state)
+{
+	struct vdm_inventory *inv = load("{'version':1," SERVERS POOLS "'partitions':["
+		ONE_PART("lp", "a-b", "d1") "," ONE_PART("lp-a", "b", "d2") "]}");
+	struct vdm_plan *x = plan_of(inv, "lp", "a-b"), *y = plan_of(inv, "lp-a", "b");
+	assert_int_equal(x->n_new_disks, 1);
+	assert_int_equal(y->n_new_disks, 1);
+	assert_string_not_equal(x->new_disks[0].name, y->new_disks[0].name);
+	assert_true(vdm_name_valid(x->new_disks[0].name));
+	assert_true(vdm_name_valid(y->new_disks[0].name));
+	/* deterministic: the same request gives the same name */
+	struct vdm_plan *x2 = plan_of(inv, "lp", "a-b");
+	assert_string_equal(x->new_disks[0].name, x2->new_disks[0].name);
+	vdm_plan_free(x);
+	vdm_plan_free(x2);
+	vdm_plan_free(y);
+	vdm_inventory_free(inv);
+}
+
+/* A VIOS takes 15 characters: lpar-long1-rootvg-m1 does not fit, lpar1-rootvg-m1 does. */
+static void test_names_fit_max_name(void **state)
+{
+	struct vdm_inventory *inv = load("{'version':1,"
+		"'servers':[{'name':'s1','max_name':15},{'name':'s2','max_name':15}]," POOLS
+		"'partitions':[" ONE_PART("lpar-long1", "rootvg", "d1") ","
+		ONE_PART("lpar1", "rootvg", "d2") "]}");
+	struct vdm_plan *x = plan_of(inv, "lpar-long1", "rootvg"), *y = plan_of(inv, "lpar1", "rootvg");
+	assert_true(strlen(x->new_disks[0].name) <= 15);
+	assert_true(vdm_name_valid(x->new_disks[0].name));
+	assert_string_equal(y->new_disks[0].name, "lpar1-rootvg-m1");
+	vdm_plan_free(x);
+	vdm_plan_free(y);
+	/* a limit no name fits is bad input, not a truncated name */
+	vdm_inventory_free(inv);
+	inv = load("{'version':1,'servers':[{'name':'s1'},{'name':'s2','max_name':5}]," POOLS
+		   "'partitions':[" ONE_PART("p1", "vg", "d1") "]}");
+	struct vdm_request req = { .partition = "p1", .vg = "vg", .copies = 2, .level = VDM_LEVEL_SERVER };
+	struct vdm_plan *plan = NULL;
+	struct vdm_noplan np;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_plan_make(inv, &req, &plan, &np, &err), -EINVAL);
+	assert_int_equal(err.exit_code, VDM_EXIT_INPUT);
+	assert_non_null(strstr(err.msg, "max_name"));
+	vdm_inventory_free(inv);
+}
+
+/* p1-vg-m1 is taken by a disk of another partition: the plan may not reuse the name. */
+static void test_names_already_taken(void **state)
+{
+	struct vdm_inventory *inv = load("{'version':1," SERVERS POOLS "'partitions':["
+		ONE_PART("p1", "vg", "d1") ","
+		"{'name':'p2','disks':[{'name':'p1-vg-m1','size_mib':3000,'pool':'s2/b','paths':['s2']},"
+		"{'name':'p1-vg-m2','size_mib':3000,'pool':'s2/b','paths':['s2']}],'vgs':[]}]}");
+	struct vdm_plan *x = plan_of(inv, "p1", "vg");
+	assert_string_equal(x->new_disks[0].name, "p1-vg-m3");
+	vdm_plan_free(x);
+	vdm_inventory_free(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +243,9 @@ int main(void)
 		cmocka_unit_test(test_plan_reader_sums),
 		cmocka_unit_test(test_plan_reader_duplicate_keys),
 		cmocka_unit_test(test_stale_check_sums),
+		cmocka_unit_test(test_names_cannot_collide),
+		cmocka_unit_test(test_names_fit_max_name),
+		cmocka_unit_test(test_names_already_taken),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

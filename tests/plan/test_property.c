@@ -195,10 +195,103 @@ static void test_random_inventories(void **state)
 	assert_int_equal(more_disks, 0);
 }
 
+/* Repair plans of random broken inventories (gen_break), judged by chk_repair_plan; "no
+ * plan" confirmed by the exhaustive search on the inventory a repair is a mirror plan of. */
+static void test_random_repairs(void **state)
+{
+	(void)state;
+	const char *env = getenv("VDM_PROPERTY_CASES");
+	int cases = env ? atoi(env) : 2000;
+	env = getenv("VDM_PROPERTY_SEED");
+	unsigned long seed = env ? strtoul(env, NULL, 0) : 20261130ul;
+	struct gen_rng rng = { seed * 2654435761ull + 7 };
+	int planned = 0, unfixable = 0, confirmed = 0, skipped = 0, repaired = 0;
+	for (int i = 0; i < cases; i++) {
+		struct chk_request creq;
+		json_t *root = gen_inventory(&rng, &creq);
+		gen_break(&rng, root);
+		struct vdm_inventory *inv = NULL;
+		struct vdm_error err = { 0 };
+		char *it = json_dumps(root, JSON_COMPACT);
+		if (vdm_inventory_parse_json(root, "generated", &inv, &err) != 0)
+			fail_msg("seed %lu case %d: generated inventory rejected: %s\n%s", seed, i,
+				 err.msg, it);
+		struct vdm_request req;
+		make_request(&creq, &req);
+		struct vdm_plan *plan = NULL;
+		struct vdm_noplan np;
+		int rc = vdm_plan_repair(inv, &req, 1796000000, &plan, &np, &err);
+		const char *bad_lv = chk_repair_unfixable(root, &creq);
+		if (bad_lv) {
+			if (rc != -ENOSPC || !strstr(err.msg, bad_lv))
+				fail_msg("seed %lu case %d: lv %s has no copy in sync, repair gave %d %s\n%s",
+					 seed, i, bad_lv, rc, err.msg, it);
+			unfixable++;
+		} else if (rc == 0) {
+			char *text = plan_text(plan);
+			json_t *pj = json_loads(text, 0, NULL);
+			char *why = chk_repair_plan(root, pj, &creq);
+			if (why)
+				fail_msg("seed %lu case %d: checker: %s\ninventory: %s\nplan: %s\ncopies %d "
+					 "level %d no_reuse %d", seed, i, why, it, text, creq.copies,
+					 creq.level, creq.no_reuse);
+			/* the streamed writer says the same, and it reads back to the same bytes */
+			char *buf = NULL;
+			size_t blen = 0;
+			FILE *mf = open_memstream(&buf, &blen);
+			assert_int_equal(vdm_plan_write(plan, mf), 0);
+			fclose(mf);
+			json_t *streamed = json_loads(buf, 0, NULL);
+			assert_true(json_equal(streamed, pj));
+			json_decref(streamed);
+			free(buf);
+			struct vdm_plan *back = NULL;
+			if (vdm_plan_from_json(pj, "plan", &back, &err) != 0)
+				fail_msg("seed %lu case %d: from_json: %s", seed, i, err.msg);
+			char *text2 = plan_text(back);
+			assert_string_equal(text, text2);
+			free(text2);
+			vdm_plan_free(back);
+			repaired += json_object_get(pj, "remove_pvs") != NULL ||
+				    strstr(text, "\"drop\"") || strstr(text, "\"resync\"");
+			json_decref(pj);
+			free(text);
+			planned++;
+		} else if (rc == -ENOSPC) {
+			json_t *world = chk_repair_world(root, &creq);
+			long long breuse = 0;
+			int bdisks = 0;
+			bool too_big = false;
+			if (chk_brute(world, &creq, creq.level, 300000, &breuse, &bdisks, &too_big))
+				fail_msg("seed %lu case %d: repair found no plan, exhaustive search found one"
+					 "\n%s", seed, i, it);
+			if (too_big)
+				skipped++;
+			else
+				confirmed++;
+			json_decref(world);
+		} else {
+			fail_msg("seed %lu case %d: vdm_plan_repair: %d %s", seed, i, rc, err.msg);
+		}
+		free(it);
+		vdm_plan_free(plan);
+		vdm_inventory_free(inv);
+		json_decref(root);
+	}
+	printf("# %d repair cases: %d planned and checked (%d with drops, resyncs or removed PVs), "
+	       "%d with an LV without a copy in sync, %d without plan (%d confirmed exhaustively, %d "
+	       "too big)\n", cases, planned, repaired, unfixable, confirmed + skipped, confirmed,
+	       skipped);
+	assert_true(planned > cases / 10);
+	assert_true(repaired > cases / 20);
+	assert_true(unfixable > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_inventories),
+		cmocka_unit_test(test_random_repairs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
