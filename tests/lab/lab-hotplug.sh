@@ -48,10 +48,14 @@ if has_agent lpar1; then
 fi
 ok "unmap + delete: gone, pool free back"
 
-# delete while still mapped cuts the export (hard); the VM keeps running
+# delete while still mapped is refused (never pull a disk from under a partition, issue 9);
+# after the unmap it goes; the VM keeps running
 "$TOOL" "$STATE" create $POOL lpar1-n2 8 -- map lpar1 $POOL lpar1-n2 || fail "create+map n2"
 wait_console lpar1 "^vdm-disk \+ lpar1-n2 " 30
-"$TOOL" "$STATE" delete $POOL lpar1-n2 || fail "delete of a mapped disk"
-"$TOOL" "$STATE" unmap lpar1 lpar1-n2 || fail "unmap after delete"
+"$TOOL" "$STATE" delete $POOL lpar1-n2 2>"$STATE/err" && fail "delete of a mapped disk must fail"
+grep -q "mapped to partition lpar1" "$STATE/err" || fail "unclear refusal: $(cat "$STATE/err")"
+[ -e "$STATE/pools/vios2_sp1/lpar1-n2.img" ] || fail "the refused delete removed the image"
+"$TOOL" "$STATE" unmap lpar1 lpar1-n2 || fail "unmap"
+"$TOOL" "$STATE" delete $POOL lpar1-n2 || fail "delete after unmap"
 kill -0 "$(cat "$STATE/lpar1.pid")" || fail "VM died"
-ok "delete of a mapped disk, then unmap"
+ok "delete of a mapped disk refused; unmap, then delete"
