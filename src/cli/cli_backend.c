@@ -25,13 +25,19 @@ bool cli_common_opt(struct cli_common *o, int c, const char *arg)
 	return true;
 }
 
-/* Appends key=$var to *config when the variable is set (front ends read the environment, the
- * library does not). */
+/* Appends key=$var to *config when the variable is set and the configuration does not give
+ * key itself (front ends read the environment, the library does not; an explicit entry wins). */
 static void cli_env_key(char **config, const char *key, const char *var)
 {
 	const char *v = getenv(var);
 	if (!v || !*v)
 		return;
+	size_t kl = strlen(key);
+	for (const char *p = *config; *p; p += strcspn(p, ";"), p += *p != '\0') {
+		p += strspn(p, " \t");
+		if (!strncmp(p, key, kl) && p[kl] == '=')
+			return;
+	}
 	char *c = xasprintf("%s;%s=%s", *config, key, v);
 	free(*config);
 	*config = c;
@@ -64,6 +70,10 @@ int cli_backend_resolve(const struct cli_common *o, const char **name, char **co
 	if (!strcmp(*name, "qemu")) {
 		cli_env_key(config, "qmp_timeout_ms", "VDM_QMP_TIMEOUT_MS");
 		cli_env_key(config, "unplug_timeout_ms", "VDM_UNPLUG_TIMEOUT_MS");
+	}
+	if (!strcmp(*name, "vios")) {
+		cli_env_key(config, "key", "VDMIRROR_SSH_KEY");
+		cli_env_key(config, "known_hosts", "VDMIRROR_SSH_KNOWN_HOSTS");
 	}
 	return 0;
 }
