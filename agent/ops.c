@@ -18,7 +18,8 @@
 #include <unistd.h>
 #include "agent.h"
 
-struct agent_conf agent_conf = { "/sys", "/dev", NULL };
+struct agent_conf agent_conf = { "/sys", "/dev", NULL, "/proc/sys/dev/raid",
+				  "/run/vdmirror-agent" };
 
 #define RUN_STDOUT_MAX (4u << 20)
 #define RUN_STDERR_MAX (64u << 10)
@@ -215,8 +216,8 @@ static void buf_add(char **b, size_t *len, size_t max, const char *data, size_t 
 
 /* Runs a validated argv with a clean environment and a deadline. Returns 0 with *r filled, or
  * -1 with a message (not started, killed, timed out). */
-static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_result *r,
-		    char *errbuf, size_t errlen)
+static int run_argv_capped(const char *const argv[], int64_t timeout_ms, size_t out_max,
+			   size_t err_max, struct run_result *r, char *errbuf, size_t errlen)
 {
 	const char *vec[AGENT_ARGV_MAX + 2];
 	size_t k = 0;
@@ -276,10 +277,10 @@ static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_res
 			ssize_t n = read(fds[i].fd, buf, sizeof buf);
 			if (n > 0) {
 				if (i == 0)
-					buf_add(&r->out, &r->outlen, RUN_STDOUT_MAX, buf, (size_t)n,
+					buf_add(&r->out, &r->outlen, out_max, buf, (size_t)n,
 						&r->truncated);
 				else
-					buf_add(&r->err, &r->errlen, RUN_STDERR_MAX, buf, (size_t)n,
+					buf_add(&r->err, &r->errlen, err_max, buf, (size_t)n,
 						&r->truncated);
 			} else if (n == 0 || errno != EINTR) {
 				close(fds[i].fd);
@@ -311,6 +312,13 @@ static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_res
 	return 0;
 }
 
+static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_result *r,
+		    char *errbuf, size_t errlen)
+{
+	return run_argv_capped(argv, timeout_ms, RUN_STDOUT_MAX, RUN_STDERR_MAX, r, errbuf,
+			       errlen);
+}
+
 static json_t *op_run(const struct agent_req *req, char *errbuf, size_t errlen)
 {
 	struct run_result r;
@@ -322,6 +330,46 @@ static json_t *op_run(const struct agent_req *req, char *errbuf, size_t errlen)
 			      "truncated", r.truncated);
 	run_result_free(&r);
 	return o;
+}
+
+/* batch: the commands in order, stopping at the first that cannot run or exits non-zero.
+ * Each result says when it started and ended, in ms after the request arrived (the host puts
+ * them on its own clock for the journal), so the host can record every command as its own
+ * step. "failed" is the index of the command that stopped the batch, absent when all ran.
+ * Outputs are capped smaller than run's so that AGENT_BATCH_MAX results stay well inside the
+ * host's reply cap (64 x (64 + 16) KiB, escaped). */
+static json_t *op_batch(const struct agent_req *req, char *errbuf, size_t errlen)
+{
+	(void)errbuf, (void)errlen;
+	int64_t t0 = ops_now_ms();
+	json_t *results = json_array();
+	json_t *reply = json_pack("{s:o}", "results", results);
+	for (size_t i = 0; i < req->n_cmds; i++) {
+		struct run_result r;
+		char why[1024] = "";
+		int64_t start = ops_now_ms() - t0;
+		int rc = run_argv_capped(req->cmds[i].argv, req->cmds[i].timeout_ms, 64u << 10,
+					 16u << 10, &r, why, sizeof why);
+		int64_t end = ops_now_ms() - t0;
+		if (rc < 0) {
+			json_array_append_new(results, json_pack("{s:I, s:I, s:s}", "start_ms",
+				(json_int_t)start, "end_ms", (json_int_t)end, "error", why));
+			json_object_set_new(reply, "failed", json_integer((json_int_t)i));
+			break;
+		}
+		json_array_append_new(results, json_pack("{s:i, s:o, s:o, s:b, s:I, s:I}",
+			"status", r.status,
+			"stdout", json_clean_string(r.out ? r.out : "", r.outlen),
+			"stderr", json_clean_string(r.err ? r.err : "", r.errlen),
+			"truncated", r.truncated, "start_ms", (json_int_t)start, "end_ms",
+			(json_int_t)end));
+		run_result_free(&r);
+		if (r.status != 0) {
+			json_object_set_new(reply, "failed", json_integer((json_int_t)i));
+			break;
+		}
+	}
+	return reply;
 }
 
 /* Runs an lvm report and returns its rows ("pv", "vg", "seg" ...) as JSON. */
@@ -631,6 +679,115 @@ static json_t *op_verify(const struct agent_req *req, char *errbuf, size_t errle
 	return o;
 }
 
+/* ---- sync_rate: md's resync limits, raised for vdmirror's sync, the admin's put back ----
+ *
+ * /proc/sys/dev/raid/speed_limit_{min,max} (KiB/s) cap md and dm-raid (LVM raid1) resyncs
+ * for the whole partition. Before the first change the admin's values go to a file in
+ * run_dir (tmpfs: a reboot resets the limits anyway, and the file with them); later raises
+ * keep that first file. They come back on request, when the host goes away (vdmirror ended
+ * or crashed: the port reads EOF), and at the agent's start (the agent itself crashed). */
+#define RATE_UNLIMITED_KIB 1000000000LL   /* ~1 TB/s: no disk reaches it; md keeps an int */
+
+static int rate_read(const char *which, long long *v)
+{
+	char path[1024], buf[64];
+	snprintf(path, sizeof path, "%s/speed_limit_%s", agent_conf.raid_dir, which);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return -1;
+	char *end;
+	*v = strtoll(buf, &end, 10);
+	return end != buf && *v >= 0 ? 0 : -1;
+}
+
+static int rate_write(const char *which, long long v, char *errbuf, size_t errlen)
+{
+	char path[1024], buf[64];
+	snprintf(path, sizeof path, "%s/speed_limit_%s", agent_conf.raid_dir, which);
+	int n = snprintf(buf, sizeof buf, "%lld\n", v);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		snprintf(errbuf, errlen, "sync_rate: write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void rate_saved_path(char *path, size_t size)
+{
+	snprintf(path, size, "%s/speed-limits", agent_conf.run_dir);
+}
+
+/* Puts the saved limits back and forgets them. 1 = restored, 0 = nothing saved, -1 = error. */
+int agent_sync_rate_restore(char *errbuf, size_t errlen)
+{
+	char path[1024], buf[128];
+	rate_saved_path(path, sizeof path);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return 0;
+	long long min, max;
+	if (sscanf(buf, "%lld %lld", &min, &max) != 2 || min < 0 || max < 0) {
+		snprintf(errbuf, errlen, "sync_rate: %s: unreadable, left in place", path);
+		return -1;
+	}
+	if (rate_write("min", min, errbuf, errlen) < 0 || rate_write("max", max, errbuf, errlen) < 0)
+		return -1;
+	unlink(path);
+	return 1;
+}
+
+static int rate_save(char *errbuf, size_t errlen)
+{
+	char path[1024], tmp[1100], buf[128];
+	rate_saved_path(path, sizeof path);
+	if (access(path, F_OK) == 0)
+		return 0;               /* raised before and not restored: keep the admin's values */
+	long long min, max;
+	if (rate_read("min", &min) < 0 || rate_read("max", &max) < 0) {
+		snprintf(errbuf, errlen, "sync_rate: cannot read %s/speed_limit_min and _max",
+			 agent_conf.raid_dir);
+		return -1;
+	}
+	mkdir(agent_conf.run_dir, 0700);
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	int n = snprintf(buf, sizeof buf, "%lld %lld\n", min, max);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n || fsync(fd) < 0 || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		snprintf(errbuf, errlen, "sync_rate: save the current limits in %s: %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *op_sync_rate(const struct agent_req *req, char *errbuf, size_t errlen)
+{
+	int restored = 0;
+	if (req->restore) {
+		restored = agent_sync_rate_restore(errbuf, errlen);
+		if (restored < 0)
+			return NULL;
+	} else {
+		long long v = req->rate_kib > 0 ? req->rate_kib : RATE_UNLIMITED_KIB;
+		/* min too: md slows a resync down to min whenever other I/O is seen on the disks;
+		 * the admin asked for this rate, not for a background trickle */
+		if (rate_save(errbuf, errlen) < 0 || rate_write("max", v, errbuf, errlen) < 0 ||
+		    rate_write("min", v, errbuf, errlen) < 0)
+			return NULL;
+	}
+	long long min = -1, max = -1;
+	rate_read("min", &min);
+	rate_read("max", &max);
+	return json_pack("{s:b, s:I, s:I}", "restored", restored > 0, "speed_limit_min",
+			 (json_int_t)min, "speed_limit_max", (json_int_t)max);
+}
+
 static json_t *op_drop_caches(char *errbuf, size_t errlen)
 {
 	sync();
@@ -650,7 +807,7 @@ json_t *agent_execute(const struct agent_req *req, char *errbuf, size_t errlen)
 	switch (req->op) {
 	case AGENT_OP_HELLO: {
 		json_t *ops = json_array();
-		for (int i = AGENT_OP_HELLO; i <= AGENT_OP_DROP_CACHES; i++)
+		for (int i = AGENT_OP_HELLO; i <= AGENT_OP_SYNC_RATE; i++)
 			json_array_append_new(ops, json_string(agent_op_name((enum agent_op)i)));
 		return json_pack("{s:s, s:s, s:i, s:o}", "agent", "vdmirror-agent", "version",
 				 AGENT_VERSION, "protocol", AGENT_PROTOCOL, "ops", ops);
@@ -673,6 +830,10 @@ json_t *agent_execute(const struct agent_req *req, char *errbuf, size_t errlen)
 		return op_verify(req, errbuf, errlen);
 	case AGENT_OP_DROP_CACHES:
 		return op_drop_caches(errbuf, errlen);
+	case AGENT_OP_BATCH:
+		return op_batch(req, errbuf, errlen);
+	case AGENT_OP_SYNC_RATE:
+		return op_sync_rate(req, errbuf, errlen);
 	}
 	FAIL("unknown op");
 }

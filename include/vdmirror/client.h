@@ -50,6 +50,30 @@ struct vdm_exec {
  * Caller frees. */
 char *vdm_shell_join(char *const argv[]);
 
+/* ---- batches: several commands, one round trip (exec_batch.c) ---- */
+
+#define VDM_BATCH_MAX 64   /* commands of one agent "batch" request */
+
+/* What one command of a batch did. */
+struct vdm_batch_result {
+	int status;                       /* exit status; -1 when it could not run or was killed */
+	char *out;                        /* stdout (owned) */
+	char *err_text;                   /* stderr, or why it could not run (owned) */
+	int64_t started_at, finished_at;  /* host wall clock, unix ms (the journal's clock) */
+};
+
+/* Runs cmds[0..n) (each a NULL-terminated argv) in the partition, in order, stopping at the
+ * first that cannot run or exits non-zero: in ONE round trip through the agent's "batch"
+ * request when x has it, else one x->run per command (same results). res must hold n entries;
+ * res[0..*n_done) are filled (the failing command included; free them with
+ * vdm_batch_results_free). Returns 0 when all exited 0; -EIO with *err = "`cmd args`: exit N:
+ * <stderr>" when one failed (it is res[*n_done - 1]); another negative code when the transport
+ * failed, and then *n_done = 0: which commands ran is unknown. timeout_ms is per command. */
+int vdm_exec_batch(struct vdm_exec *x, const char *const *const cmds[], size_t n,
+		   int64_t timeout_ms, struct vdm_batch_result *res, size_t *n_done,
+		   struct vdm_error *err);
+void vdm_batch_results_free(struct vdm_batch_result *res, size_t n);
+
 /* Opens a transport to a partition from the address its backend gives
  * (vdm_backend_client_address): "agent:unix:PATH" (the vdmirror agent behind a virtio-serial
  * socket), "ssh:USER@HOST[:PORT]" (libssh, host key checked), "script:PATH" (commands are
@@ -61,6 +85,13 @@ void vdm_exec_close(struct vdm_exec *x);
 enum vdm_client_caps {
 	VDM_CLIENT_AUTOMATED = 1 << 0,   /* steps can run unattended and be verified */
 	VDM_CLIENT_SCRIPT    = 1 << 1,   /* steps can be written as a script */
+};
+
+/* One LV's add_copy inside add_copies: the same arguments as add_copy's. */
+struct vdm_copy_req {
+	const char *lv;
+	int copies;
+	const struct vdm_plan_copy *copy;
 };
 
 struct vdm_client_ops {
@@ -85,7 +116,24 @@ struct vdm_client_ops {
 	/* Sync progress of lv in percent (100 = in sync). */
 	int (*sync_status)(struct vdm_exec *x, const char *vg, const char *lv, double *percent,
 			   struct vdm_error *err);
+
+	/* Optional (appended): round trips into the partition that do not grow with the LVs. */
+	/* add_copy for reqs[0..n) of one VG, in a constant number of round trips (the agent's
+	 * batch). res[i] (n entries) gets LV i's outcome, with the times of its command (an LV
+	 * that had its copies already: status 0, no command, both times the check's);
+	 * *n_done = LVs finished or failed, in order; returns as vdm_exec_batch. */
+	int (*add_copies)(struct vdm_exec *x, const char *vg, size_t n,
+			  const struct vdm_copy_req *reqs, struct vdm_batch_result *res,
+			  size_t *n_done, struct vdm_error *err);
+	/* sync_status of lvs[0..n) of one VG in one query. */
+	int (*sync_status_all)(struct vdm_exec *x, const char *vg, size_t n,
+			       const char *const lvs[], double percent[], struct vdm_error *err);
+	/* The partition's resync limit for the sync vdmirror starts: rate_kib KiB/s (0 = as fast
+	 * as the disks go), the admin's values saved in the partition first; restore != 0 puts
+	 * them back (the agent also does when vdmirror goes away). -ENOTSUP without the agent. */
+	int (*sync_rate)(struct vdm_exec *x, int64_t rate_kib, int restore, struct vdm_error *err);
 };
+
 
 /* Compiled-in drivers by name; NULL when unknown. */
 const struct vdm_client_ops *vdm_client_find(const char *name);

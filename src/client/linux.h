@@ -42,4 +42,8 @@ void lnx_append_vgs(json_t *partition, json_t *vgs);
 int lnx_wait_disk(struct vdm_exec *x, const char *disk, int64_t timeout_ms,
 		  struct vdm_error *err);
 
+/* Shared sync_rate slot: the agent's sync_rate request (-ENOTSUP without the agent; nothing
+ * to do in script mode). */
+int lnx_sync_rate(struct vdm_exec *x, int64_t rate_kib, int restore, struct vdm_error *err);
+
 #endif
