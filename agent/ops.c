@@ -398,6 +398,46 @@ static json_t *lvm_rows(const char *const argv[], const char *key, char *errbuf,
 	return rows;
 }
 
+/* The same three reports from ONE lvm process: `lvm fullreport -a` prints one section per VG
+ * (vg, pv, lv, pvseg, seg rows), concatenated here into the three arrays the driver reads.
+ * Every lvm start scans the disks (~0.3 s under TCG), so this saves two of three. NULL when
+ * this lvm cannot (then the three commands run). */
+static json_t *report_lvm_full(void)
+{
+	static const char *const argv[] = { "lvm", "fullreport", "-a", "--reportformat", "json",
+		"--units", "b", "--nosuffix",
+		"--configreport", "vg", "-o", "vg_name,vg_extent_size,vg_extent_count,vg_free_count",
+		"--configreport", "pv", "-o",
+		"pv_name,vg_name,pv_pe_count,pv_pe_alloc_count,pe_start,pv_mda_size,dev_size",
+		"--configreport", "lv", "-o", "lv_name",
+		"--configreport", "pvseg", "-o", "pvseg_start",
+		"--configreport", "seg", "-o",
+		"vg_name,lv_name,lv_attr,segtype,seg_size_pe,seg_pe_ranges,sync_percent", NULL };
+	struct run_result r;
+	char why[256];
+	if (run_argv(argv, 60000, &r, why, sizeof why) < 0)
+		return NULL;
+	json_t *root = r.status == 0 ? json_loadb(r.out ? r.out : "", r.outlen, 0, NULL) : NULL;
+	run_result_free(&r);
+	json_t *sections = json_object_get(root, "report");
+	if (!json_is_array(sections)) {
+		json_decref(root);
+		return NULL;
+	}
+	json_t *o = json_pack("{s:[], s:[], s:[]}", "vgs", "pvs", "segs");
+	static const char *const keys[][2] = { { "vg", "vgs" }, { "pv", "pvs" }, { "seg", "segs" } };
+	size_t i;
+	json_t *sec;
+	json_array_foreach(sections, i, sec)
+		for (size_t k = 0; k < 3; k++) {
+			json_t *rows = json_object_get(sec, keys[k][0]);
+			if (json_is_array(rows))
+				json_array_extend(json_object_get(o, keys[k][1]), rows);
+		}
+	json_decref(root);
+	return o;
+}
+
 /* The LVM part of the report. Command lines and fields are the contract with the
  * linux-lvm driver (docs/internals/agent.md). */
 static json_t *report_lvm(char *errbuf, size_t errlen)
@@ -411,7 +451,10 @@ static json_t *report_lvm(char *errbuf, size_t errlen)
 	static const char *const segs[] = { "lvs", "-a", "--segments", "--reportformat", "json",
 		"--units", "b", "--nosuffix", "-o",
 		"vg_name,lv_name,lv_attr,segtype,seg_size_pe,seg_pe_ranges,sync_percent", NULL };
-	json_t *o = json_object();
+	json_t *o = report_lvm_full();
+	if (o)
+		return o;
+	o = json_object();
 	json_t *v = lvm_rows(vgs, "vg", errbuf, errlen);
 	json_t *p = v ? lvm_rows(pvs, "pv", errbuf, errlen) : NULL;
 	json_t *s = p ? lvm_rows(segs, "seg", errbuf, errlen) : NULL;

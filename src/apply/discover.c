@@ -1,6 +1,7 @@
-/* discover.c: vdm_discover: backend discovery, then each partition's client drivers fill its
- * volume groups; the result is validated as a formats-v1 inventory. */
+/* discover.c: vdm_discover: backend discovery and each partition's client drivers (volume
+ * groups), concurrently; the result is validated as a formats-v1 inventory. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include "vdmirror/client.h"
 #include "vdmirror/discover.h"
@@ -65,25 +66,69 @@ int vdm_discover_storage(struct vdm_backend *b, const char *partition, json_t **
 	return 0;
 }
 
-static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_error *err)
+/* One partition's client side, on its own transport: thread-safe (the transport and `part`
+ * are the job's alone), so partitions and the storage side are discovered at the same time. */
+struct discover_job {
+	const char *name;
+	const char *const *drivers;
+	char *address;
+	json_t *part;
+	int rc;
+	struct vdm_error err;
+	pthread_t thread;
+	bool running;
+};
+
+/* Both Linux drivers read the agent's "report" (every lvm report and md array): asked once per
+ * discovery, the second driver gets a copy. A transport in front of the real one. */
+struct report_cache {
+	struct vdm_exec *inner;
+	json_t *report;
+};
+
+static int report_cache_request(void *ctx, const json_t *req, json_t **reply, int64_t timeout_ms,
+				struct vdm_error *err)
 {
-	const char *name = json_string_value(json_object_get(part, "name"));
-	const char *os = json_string_value(json_object_get(part, "os"));
-	const char *const *drivers = discover_drivers(os);
-	if (!drivers)
-		return vdm_err(err, -ENOTSUP, "discover %s: no client driver for os %s", name, os);
-	/* find them all before opening anything: a missing driver is a build problem */
-	for (const char *const *d = drivers; *d; d++)
-		if (!vdm_client_find(*d))
-			return vdm_err(err, -ENOTSUP, "discover %s: client driver %s is not compiled in",
-				       name, *d);
-	CLEANUP_FREE char *address = NULL;
-	int rc = vdm_backend_client_address(b, name, &address, err);
+	struct report_cache *c = ctx;
+	const char *op = json_string_value(json_object_get(req, "op"));
+	bool report = op && !strcmp(op, "report") && json_object_size(req) == 1;
+	if (report && c->report) {
+		*reply = json_deep_copy(c->report);
+		return 0;
+	}
+	int rc = c->inner->request(c->inner->ctx, req, reply, timeout_ms, err);
+	if (rc == 0 && report)
+		c->report = json_deep_copy(*reply);
+	return rc;
+}
+
+static int report_cache_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
+			    struct vdm_error *err)
+{
+	struct report_cache *c = ctx;
+	return c->inner->run(c->inner->ctx, argv, timeout_ms, out, err);
+}
+
+static const char *report_cache_last_stderr(void *ctx)
+{
+	struct report_cache *c = ctx;
+	return c->inner->last_stderr ? c->inner->last_stderr(c->inner->ctx) : NULL;
+}
+
+static int discover_client(const char *name, const char *address, const char *const *drivers,
+			   json_t *part, struct vdm_error *err)
+{
+	struct vdm_exec real;
+	int rc = vdm_exec_open(address, &real, err);
 	if (rc < 0)
-		return rc;
-	struct vdm_exec x;
-	if ((rc = vdm_exec_open(address, &x, err)) < 0)
 		return (vdm_err_prefix(err, "discover %s: open %s", name, address), rc);
+	struct report_cache cache = { &real, NULL };
+	struct vdm_exec x = real;
+	x.ctx = &cache;
+	x.run = report_cache_run;
+	x.request = real.request ? report_cache_request : NULL;
+	x.last_stderr = report_cache_last_stderr;
+	x.close = NULL;
 	if (!json_is_array(json_object_get(part, "vgs")))
 		json_object_set_new(part, "vgs", json_array());
 	for (const char *const *d = drivers; *d && rc >= 0; d++) {
@@ -102,29 +147,138 @@ static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_er
 			if (!json_object_get(vg, "client"))
 				json_object_set_new(vg, "client", json_string(*d));
 	}
-	vdm_exec_close(&x);
+	json_decref(cache.report);
+	vdm_exec_close(&real);
 	return rc < 0 ? rc : 0;
 }
 
+static void *discover_job_run(void *arg)
+{
+	struct discover_job *job = arg;
+	job->rc = discover_client(job->name, job->address, job->drivers, job->part, &job->err);
+	return NULL;
+}
+
+/* Starts the job in a thread; runs it here when no thread can be had. */
+static void discover_job_start(struct discover_job *job)
+{
+	if (pthread_create(&job->thread, NULL, discover_job_run, job) == 0)
+		job->running = true;
+	else
+		discover_job_run(job);
+}
+
+static void discover_job_end(struct discover_job *job)
+{
+	if (job->running)
+		pthread_join(job->thread, NULL);
+	job->running = false;
+	free(job->address);
+	job->address = NULL;
+}
+
+/* The drivers and the transport address of a partition, checked before anything opens. */
+static int discover_job_prepare(struct vdm_backend *b, const json_t *part,
+				struct discover_job *job, struct vdm_error *err)
+{
+	const char *name = json_string_value(json_object_get(part, "name"));
+	const char *os = json_string_value(json_object_get(part, "os"));
+	const char *const *drivers = discover_drivers(os);
+	if (!drivers)
+		return vdm_err(err, -ENOTSUP, "discover %s: no client driver for os %s", name, os);
+	/* find them all before opening anything: a missing driver is a build problem */
+	for (const char *const *d = drivers; *d; d++)
+		if (!vdm_client_find(*d))
+			return vdm_err(err, -ENOTSUP, "discover %s: client driver %s is not compiled in",
+				       name, *d);
+	job->name = name;
+	job->drivers = drivers;
+	return vdm_backend_client_address(b, name, &job->address, err);
+}
+
+/* The VGs a job found, into the backend's partition object. */
+static void discover_job_merge(struct discover_job *job, json_t *part)
+{
+	json_t *vgs = json_object_get(job->part, "vgs");
+	json_t *have = json_object_get(part, "vgs");
+	if (json_is_array(have))
+		json_array_extend(have, vgs);
+	else
+		json_object_set(part, "vgs", vgs);
+}
+
+/* Everything at once: the storage side (the backend's discovery) and the partitions' client
+ * side run concurrently, each partition on its own transport. A named partition behind the
+ * agent (Linux: the agent runs nowhere else) starts its report before the backend has even
+ * answered; the rest start when the backend has listed them. Results land in the backend's
+ * partition objects, so the output order is the backend's, whatever finishes first; the first
+ * error in that order is the one reported. */
 int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventory,
 		 struct vdm_error *err)
 {
 	json_t *inv = NULL;
+	struct discover_job early = { 0 };
+	if (partition) {
+		struct vdm_error e = { 0 };
+		if (vdm_backend_client_address(b, partition, &early.address, &e) == 0 &&
+		    !strncmp(early.address, "agent:", 6)) {
+			early.name = partition;
+			early.drivers = linux_drivers;
+			early.part = json_object();
+			discover_job_start(&early);
+		} else {
+			free(early.address);
+			early.address = NULL;
+		}
+	}
 	int rc = vdm_backend_discover(b, &inv, err);
+	if (early.part)
+		discover_job_end(&early);
 	if (rc < 0)
-		return rc;
+		goto out;
 	if ((rc = discover_filter(inv, partition, err)) < 0)
-		goto fail;
-	size_t i;
-	json_t *part;
-	json_array_foreach(json_object_get(inv, "partitions"), i, part)
-		if ((rc = discover_partition(b, part, err)) < 0)
-			goto fail;
-	if ((rc = discover_validate(inv, b->ops->name, err)) < 0)
-		goto fail;
+		goto out;
+	json_t *parts = json_object_get(inv, "partitions");
+	size_t n = json_array_size(parts);
+	struct discover_job *jobs = xcalloc(n ? n : 1, sizeof *jobs);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *part = json_array_get(parts, i);
+		const char *os = json_string_value(json_object_get(part, "os"));
+		if (early.part && discover_drivers(os) == linux_drivers &&
+		    !strcmp(json_string_value(json_object_get(part, "name")) ?: "", partition))
+			continue;               /* done already, merged below */
+		if ((rc = discover_job_prepare(b, part, &jobs[i], err)) < 0)
+			break;
+		jobs[i].part = json_object();
+		discover_job_start(&jobs[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *part = json_array_get(parts, i);
+		struct discover_job *job = jobs[i].part ? &jobs[i] : NULL;
+		if (!job && early.part &&
+		    !strcmp(json_string_value(json_object_get(part, "name")) ?: "", partition))
+			job = &early;
+		if (!job)
+			continue;
+		discover_job_end(job);
+		if (rc == 0 && job->rc < 0) {
+			*err = job->err;
+			rc = job->rc;
+		}
+		if (rc == 0)
+			discover_job_merge(job, part);
+	}
+	for (size_t i = 0; i < n; i++)
+		json_decref(jobs[i].part);
+	free(jobs);
+	if (rc == 0)
+		rc = discover_validate(inv, b->ops->name, err);
+out:
+	json_decref(early.part);
+	if (rc < 0) {
+		json_decref(inv);
+		return rc;
+	}
 	*inventory = inv;
 	return 0;
-fail:
-	json_decref(inv);
-	return rc;
 }

@@ -13,6 +13,31 @@
 
 /* ---- options shared by mirror, apply, undo ---- */
 
+/* --sync-rate: "unlimited" (0), "keep" (-1: the partition's limits stay as the admin set
+ * them), or a rate in MiB/s with an optional K or M suffix; into KiB/s. */
+static int mirror_parse_sync_rate(const char *v, int64_t *kib)
+{
+	if (!strcmp(v, "unlimited")) {
+		*kib = 0;
+		return 0;
+	}
+	if (!strcmp(v, "keep")) {
+		*kib = -1;
+		return 0;
+	}
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (end == v || n <= 0 || n > 1000000000LL / 1024)
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		*kib = n, end++;
+	else if (*end == 'M' || *end == 'm' || !*end)
+		*kib = n * 1024, end += *end != '\0';
+	else
+		return -1;
+	return *end ? -1 : 0;
+}
+
 int mirror_common_opt(struct mirror_opts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i];
@@ -34,6 +59,11 @@ int mirror_common_opt(struct mirror_opts *o, int argc, char **argv, int *i)
 		o->json = true;
 	} else if (!strcmp(a, "--yes") || !strcmp(a, "-y")) {
 		o->yes = true;
+	} else if (!strcmp(a, "--sync-rate")) {
+		NEED_ARG();
+		if (mirror_parse_sync_rate(argv[++*i], &o->sync_rate_kib) < 0)
+			return cli_usage_error(o->cmd, "--sync-rate %s: want unlimited, keep, or "
+					       "MiB/s (100, 100M, 512K)", argv[*i]) + 1;
 	} else {
 		return 0;
 	}
@@ -473,6 +503,7 @@ static void mirror_apply_ctx(struct mirror_env *e, struct vdm_apply_ctx *ctx)
 	ctx->verify_arg = e;
 	ctx->on_event = mirror_on_event;
 	ctx->event_arg = e;
+	ctx->sync_rate_kib = e->o->sync_rate_kib;
 	const char *stall = getenv("VDMIRROR_SYNC_STALL_S");
 	if (stall && atoi(stall) > 0)
 		ctx->sync_stall_ms = (int64_t)atoi(stall) * 1000;
@@ -587,7 +618,10 @@ static void mirror_usage(FILE *f)
 	      "  --lab [--state LABDIR | --config LABCONFIG]  the local lab (backend qemu),\n"
 	      "                 default state folder lab/state/default\n"
 	      "  --backend NAME --config STR   another storage backend (qemu, vios)\n"
-	      "  --script FILE  write the storage and client commands to FILE instead\n\n"
+	      "  --script FILE  write the storage and client commands to FILE instead\n"
+	      "  --sync-rate R  the partition's resync limit while our sync runs: unlimited\n"
+	      "                 (default), keep (the admin's), or MiB/s (100, 512K); the\n"
+	      "                 admin's limits come back afterwards, also after a crash\n\n"
 	      "exit codes: 0 every LV at the level, 1 bad input or not confirmed, 2 no valid\n"
 	      "plan, 3 verify found an LV below the level, 4 a backend, client or agent failed\n"
 	      "debugging: VDMIRROR_FAULT=STEP[:N][:ran|:done] dies at a step (tests only)\n", f);

@@ -19,6 +19,7 @@ struct mirror_opts {
 	const char *script;
 	const char *lab_state;        /* --state: the lab's state folder (implies --lab) */
 	const char *state_dir;        /* journal folder; NULL: $VDMIRROR_STATE or /var/lib/vdmirror */
+	int64_t sync_rate_kib;        /* --sync-rate: 0 unlimited (default), -1 keep, else KiB/s */
 };
 
 struct mirror_env {
@@ -38,7 +39,7 @@ struct mirror_env {
 };
 
 /* Parses the options every one of the three commands takes (--lab, --state LABDIR,
- * --backend, --config, --json, --yes); returns 1 when opt was one of them (and *i advanced), 0 when not,
+ * --backend, --config, --json, --yes, --sync-rate); returns 1 when opt was one of them (and *i advanced), 0 when not,
  * or an exit code > 1 (usage error, already printed). */
 int mirror_common_opt(struct mirror_opts *o, int argc, char **argv, int *i);
 
