@@ -77,6 +77,7 @@ struct discover_job {
 	struct vdm_error err;
 	pthread_t thread;
 	bool running;
+	bool copied;              /* part is a copy of the backend's partition object */
 };
 
 /* Both Linux drivers read the agent's "report" (every lvm report and md array): asked once per
@@ -196,9 +197,17 @@ static int discover_job_prepare(struct vdm_backend *b, const json_t *part,
 	return vdm_backend_client_address(b, name, &job->address, err);
 }
 
-/* The VGs a job found, into the backend's partition object. */
-static void discover_job_merge(struct discover_job *job, json_t *part)
+/* What a job found, into the inventory. A job started after the backend worked on a copy of
+ * the partition object (drivers read and may complete its disks, as aix does): the copy takes
+ * the original's place. The early job (Linux drivers only append VGs) started from an empty
+ * object: its VGs are appended. */
+static void discover_job_merge(struct discover_job *job, json_t *parts, size_t i)
 {
+	json_t *part = json_array_get(parts, i);
+	if (job->copied) {
+		json_array_set(parts, i, job->part);
+		return;
+	}
 	json_t *vgs = json_object_get(job->part, "vgs");
 	json_t *have = json_object_get(part, "vgs");
 	if (json_is_array(have))
@@ -249,7 +258,8 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 			continue;               /* done already, merged below */
 		if ((rc = discover_job_prepare(b, part, &jobs[i], err)) < 0)
 			break;
-		jobs[i].part = json_object();
+		jobs[i].part = json_deep_copy(part);
+		jobs[i].copied = true;
 		discover_job_start(&jobs[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -266,7 +276,7 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 			rc = job->rc;
 		}
 		if (rc == 0)
-			discover_job_merge(job, part);
+			discover_job_merge(job, parts, i);
 	}
 	for (size_t i = 0; i < n; i++)
 		json_decref(jobs[i].part);
