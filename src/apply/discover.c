@@ -292,3 +292,69 @@ out:
 	*inventory = inv;
 	return 0;
 }
+
+/* ---- the verify's view: the storage side and one VG ---- */
+
+struct vg_job {
+	struct vdm_exec *x;
+	const struct vdm_client_ops *client;
+	json_t *part;
+	int rc;
+	struct vdm_error err;
+};
+
+static void *vg_job_run(void *arg)
+{
+	struct vg_job *job = arg;
+	job->rc = job->client->discover(job->x, job->part, &job->err);
+	return NULL;
+}
+
+int vdm_discover_vg(struct vdm_backend *b, struct vdm_exec *x,
+		    const struct vdm_client_ops *client, const char *partition, const char *vg,
+		    json_t **inventory, struct vdm_error *err)
+{
+	*inventory = NULL;
+	if (!client || !client->discover)
+		return vdm_err(err, -ENOTSUP, "discover %s/%s: no client driver to read it",
+			       partition, vg);
+	struct vg_job job = { .x = x, .client = client, .part = json_object() };
+	pthread_t th;
+	bool threaded = pthread_create(&th, NULL, vg_job_run, &job) == 0;
+	if (!threaded)
+		vg_job_run(&job);
+	json_t *inv = NULL;
+	int rc = vdm_discover_storage(b, partition, &inv, err);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (rc == 0 && job.rc < 0) {
+		*err = job.err;
+		rc = job.rc;
+		vdm_err_prefix(err, "discover %s: %s", partition, client->name);
+	}
+	if (rc == 0) {
+		/* only the VG asked for, from the driver that reported it */
+		json_t *found = NULL;
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(job.part, "vgs"), i, v)
+			if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", vg))
+				found = v;
+		json_t *part = json_array_get(json_object_get(inv, "partitions"), 0);
+		if (!found) {
+			rc = vdm_err(err, -ENOENT, "discover %s: %s reports no VG %s", partition,
+				     client->name, vg);
+		} else {
+			json_object_set_new(found, "client", json_string(client->name));
+			json_object_set_new(part, "vgs", json_pack("[O]", found));
+			rc = discover_validate(inv, b->ops->name, err);
+		}
+	}
+	json_decref(job.part);
+	if (rc < 0) {
+		json_decref(inv);
+		return rc;
+	}
+	*inventory = inv;
+	return 0;
+}

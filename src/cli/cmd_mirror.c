@@ -463,7 +463,19 @@ static int mirror_verify(void *arg, const json_t *plan_json, struct vdm_error *e
 	int rc = vdm_plan_from_json(plan_json, "journal", &plan, err);
 	if (rc < 0)
 		return rc;
-	rc = mirror_discover(e, plan->partition, &inv, err);
+	if (e->exec_open && e->client) {
+		/* the run's own transport and driver: the storage side and this VG, no more */
+		json_t *doc = NULL;
+		rc = vdm_discover_vg(&e->backend, &e->exec, e->client, plan->partition, plan->vg,
+				     &doc, err);
+		if (rc == 0)
+			rc = vdm_inventory_parse_json(doc, "verify", &inv, err);
+		json_decref(doc);
+		if (rc < 0 && !err->exit_code)
+			err->exit_code = VDM_EXIT_BACKEND;
+	} else {
+		rc = mirror_discover(e, plan->partition, &inv, err);
+	}
 	if (rc == 0)
 		rc = vdm_plan_verify_inventory(inv, plan, err);
 	vdm_inventory_free(inv);
