@@ -29,6 +29,7 @@ enum agent_op {
 	AGENT_OP_DROP_CACHES,
 	AGENT_OP_BATCH,
 	AGENT_OP_SYNC_RATE,
+	AGENT_OP_SYNC_LVS,
 };
 
 /* One command of a "batch": a validated argv (pointing into the request's JSON) and its own
@@ -56,6 +57,9 @@ struct agent_req {
 	size_t n_cmds;
 	int64_t rate_kib;                    /* sync_rate: KiB/s, 0 = unlimited */
 	bool restore;                        /* sync_rate: put the saved limits back */
+	const char *vg;                      /* sync_lvs */
+	const char *lvs[AGENT_BATCH_MAX];    /* sync_lvs */
+	size_t n_lvs;
 };
 
 /* Parses one request line (without its newline). Returns 0 and fills *req (free with

@@ -17,6 +17,7 @@ static const char *const op_names[] = {
 	[AGENT_OP_DROP_CACHES] = "drop_caches",
 	[AGENT_OP_BATCH] = "batch",
 	[AGENT_OP_SYNC_RATE] = "sync_rate",
+	[AGENT_OP_SYNC_LVS] = "sync_lvs",
 };
 
 const char *agent_op_name(enum agent_op op) { return op_names[op]; }
@@ -181,6 +182,24 @@ int agent_req_parse(const char *line, size_t len, struct agent_req *req, char *e
 			       errbuf, errlen);
 	case AGENT_OP_BATCH:
 		return parse_batch(o, req, errbuf, errlen);
+	case AGENT_OP_SYNC_LVS: {
+		if (get_name(o, "vg", &req->vg, errbuf, errlen))
+			return -1;
+		json_t *lvs = json_object_get(o, "lvs");
+		if (!json_is_array(lvs) || json_array_size(lvs) < 1 ||
+		    json_array_size(lvs) > AGENT_BATCH_MAX)
+			FAIL("\"lvs\" must be an array of 1 to %d names", AGENT_BATCH_MAX);
+		for (size_t k = 0; k < json_array_size(lvs); k++) {
+			const char *n = json_string_value(json_array_get(lvs, k));
+			if (!n || !agent_name_valid(n) || strchr(n, '/'))
+				FAIL("\"lvs\"[%zu]: invalid LV name", k);
+			req->lvs[k] = n;
+		}
+		req->n_lvs = json_array_size(lvs);
+		if (strchr(req->vg, '/'))
+			FAIL("\"vg\": invalid VG name");
+		return 0;
+	}
 	case AGENT_OP_SYNC_RATE: {
 		json_t *r = json_object_get(o, "restore");
 		if (r && !json_is_boolean(r))

@@ -239,7 +239,7 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 		names[i] = json_string_value(json_object_get(json_array_get(lvs, i), "name"));
 	for (;;) {
 		double done = 0, min_pct = 100;
-		if (ctx->client->sync_status_all && n > 1) {
+		if (ctx->client->sync_status_all && n > 0) {
 			int rc = ctx->client->sync_status_all(ctx->exec, run->vg, n, names, pcts,
 							      err);
 			if (rc < 0) {
@@ -252,7 +252,7 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 			json_t *lv = json_array_get(lvs, i);
 			const char *name = names[i];
 			double pct = pcts[i];
-			int rc = ctx->client->sync_status_all && n > 1 ? 0
+			int rc = ctx->client->sync_status_all && n > 0 ? 0
 				 : ctx->client->sync_status(ctx->exec, run->vg, name, &pct, err);
 			if (rc < 0) {
 				free(names), free(pcts);

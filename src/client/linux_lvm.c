@@ -703,6 +703,34 @@ static int lvm_sync_status_all(struct vdm_exec *x, const char *vg, size_t n,
 			percent[i] = 100.0;
 		return 0;
 	}
+	if (x->request && n <= VDM_BATCH_MAX) {
+		/* the agent reads dm-raid's status itself: no lvm start per poll */
+		json_t *names = json_array(), *reply = NULL;
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(names, json_string(lvs[i]));
+		json_t *req = json_pack("{s:s, s:s, s:o}", "op", "sync_lvs", "vg", vg, "lvs", names);
+		struct vdm_error e = { 0 };
+		int rc = x->request(x->ctx, req, &reply, LNX_QUERY_MS, &e);
+		json_decref(req);
+		if (rc == 0) {
+			json_t *rows = json_object_get(reply, "lvs");
+			for (size_t i = 0; i < n && rc == 0; i++) {
+				json_t *r = json_array_get(rows, i);
+				if (!json_is_number(json_object_get(r, "percent")))
+					rc = vdm_err(err, -EPROTO, "%s/%s: no sync percent from the agent",
+						     vg, lvs[i]);
+				else
+					percent[i] = json_number_value(json_object_get(r, "percent"));
+			}
+			json_decref(reply);
+			return rc;
+		}
+		if (!strstr(e.msg, "unknown op")) {
+			*err = e;
+			return rc;
+		}
+		/* an agent from before sync_lvs: lvs below */
+	}
 	json_t *rows;
 	int rc = lvm_vg_rows(x, vg, "sync_percent,raid_sync_action", &rows, err);
 	if (rc < 0)

@@ -128,6 +128,19 @@ static int fake_request(void *ctx, const json_t *req, json_t **reply, int64_t ti
 				   "size_bytes", 1 << 30);
 		return 0;
 	}
+	if (!strcmp(op, "sync_lvs")) {
+		json_t *rows = json_array();
+		size_t i;
+		json_t *lv;
+		json_array_foreach(json_object_get(req, "lvs"), i, lv) {
+			int k = lv_index(json_string_value(lv));
+			json_array_append_new(rows, json_pack("{s:s, s:f, s:s}", "name",
+				json_string_value(lv), "percent", f->copies[k] > 1 ? 100.0 : 0.0,
+				"action", "idle"));
+		}
+		*reply = json_pack("{s:o}", "lvs", rows);
+		return 0;
+	}
 	if (!strcmp(op, "sync_rate")) {
 		*reply = json_object();
 		return 0;
