@@ -402,7 +402,7 @@ static int apply_copy_batch(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 		reqs[k].copy = &copies[k];
 	}
 	if (rc < 0) {
-		done = k;      /* the step whose arguments are bad is the failing one */
+		done = k - 1;  /* the step whose arguments are bad is the failing one */
 		goto fail_no_run;
 	}
 	for (k = 0; k < len; k++) {
