@@ -15,6 +15,7 @@
 #define AGENT_ARG_MAX 255              /* bytes of one argument */
 #define AGENT_TIMEOUT_MAX_MS (3600 * 1000)
 #define AGENT_DATA_MIB_MAX (1024 * 1024)
+#define AGENT_BATCH_MAX 64             /* commands of one "batch" */
 
 enum agent_op {
 	AGENT_OP_HELLO,
@@ -26,6 +27,16 @@ enum agent_op {
 	AGENT_OP_FILL,
 	AGENT_OP_VERIFY,
 	AGENT_OP_DROP_CACHES,
+	AGENT_OP_BATCH,
+	AGENT_OP_SYNC_RATE,
+	AGENT_OP_SYNC_LVS,
+};
+
+/* One command of a "batch": a validated argv (pointing into the request's JSON) and its own
+ * deadline. */
+struct agent_cmd {
+	const char *argv[AGENT_ARGV_MAX + 1];
+	int64_t timeout_ms;
 };
 
 /* One parsed, validated request. Strings point into `root`, which the request owns. */
@@ -42,6 +53,13 @@ struct agent_req {
 	int64_t offset_mib, mib;
 	const char *lv;                      /* sync: "vg/lv" */
 	const char *md;                      /* sync: "md0" */
+	struct agent_cmd *cmds;              /* batch: every command validated before any runs */
+	size_t n_cmds;
+	int64_t rate_kib;                    /* sync_rate: KiB/s, 0 = unlimited */
+	bool restore;                        /* sync_rate: put the saved limits back */
+	const char *vg;                      /* sync_lvs */
+	const char *lvs[AGENT_BATCH_MAX];    /* sync_lvs */
+	size_t n_lvs;
 };
 
 /* Parses one request line (without its newline). Returns 0 and fills *req (free with
@@ -67,11 +85,16 @@ struct agent_conf {
 	const char *sysfs;          /* "/sys"; tests point it elsewhere */
 	const char *devdir;         /* "/dev" */
 	const char *data_dir;       /* test mode: fill/verify may use regular files under it */
+	const char *raid_dir;       /* "/proc/sys/dev/raid" (speed_limit_min, _max) */
+	const char *run_dir;        /* "/run/vdmirror-agent": the admin's limits while raised */
 };
 extern struct agent_conf agent_conf;
 
 /* ops.c: runs a parsed request; returns the reply object without "id"/"ok" (the caller adds
  * them), or NULL with a message in errbuf. */
 json_t *agent_execute(const struct agent_req *req, char *errbuf, size_t errlen);
+/* Puts back the resync limits a sync_rate request saved: 1 restored, 0 none saved, -1 error
+ * (message in errbuf). main calls it at start and whenever the host goes away. */
+int agent_sync_rate_restore(char *errbuf, size_t errlen);
 
 #endif

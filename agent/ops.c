@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/dm-ioctl.h>
 #include <linux/fs.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,7 +19,8 @@
 #include <unistd.h>
 #include "agent.h"
 
-struct agent_conf agent_conf = { "/sys", "/dev", NULL };
+struct agent_conf agent_conf = { "/sys", "/dev", NULL, "/proc/sys/dev/raid",
+				  "/run/vdmirror-agent" };
 
 #define RUN_STDOUT_MAX (4u << 20)
 #define RUN_STDERR_MAX (64u << 10)
@@ -215,8 +217,8 @@ static void buf_add(char **b, size_t *len, size_t max, const char *data, size_t 
 
 /* Runs a validated argv with a clean environment and a deadline. Returns 0 with *r filled, or
  * -1 with a message (not started, killed, timed out). */
-static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_result *r,
-		    char *errbuf, size_t errlen)
+static int run_argv_capped(const char *const argv[], int64_t timeout_ms, size_t out_max,
+			   size_t err_max, struct run_result *r, char *errbuf, size_t errlen)
 {
 	const char *vec[AGENT_ARGV_MAX + 2];
 	size_t k = 0;
@@ -276,10 +278,10 @@ static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_res
 			ssize_t n = read(fds[i].fd, buf, sizeof buf);
 			if (n > 0) {
 				if (i == 0)
-					buf_add(&r->out, &r->outlen, RUN_STDOUT_MAX, buf, (size_t)n,
+					buf_add(&r->out, &r->outlen, out_max, buf, (size_t)n,
 						&r->truncated);
 				else
-					buf_add(&r->err, &r->errlen, RUN_STDERR_MAX, buf, (size_t)n,
+					buf_add(&r->err, &r->errlen, err_max, buf, (size_t)n,
 						&r->truncated);
 			} else if (n == 0 || errno != EINTR) {
 				close(fds[i].fd);
@@ -311,6 +313,13 @@ static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_res
 	return 0;
 }
 
+static int run_argv(const char *const argv[], int64_t timeout_ms, struct run_result *r,
+		    char *errbuf, size_t errlen)
+{
+	return run_argv_capped(argv, timeout_ms, RUN_STDOUT_MAX, RUN_STDERR_MAX, r, errbuf,
+			       errlen);
+}
+
 static json_t *op_run(const struct agent_req *req, char *errbuf, size_t errlen)
 {
 	struct run_result r;
@@ -322,6 +331,46 @@ static json_t *op_run(const struct agent_req *req, char *errbuf, size_t errlen)
 			      "truncated", r.truncated);
 	run_result_free(&r);
 	return o;
+}
+
+/* batch: the commands in order, stopping at the first that cannot run or exits non-zero.
+ * Each result says when it started and ended, in ms after the request arrived (the host puts
+ * them on its own clock for the journal), so the host can record every command as its own
+ * step. "failed" is the index of the command that stopped the batch, absent when all ran.
+ * Outputs are capped smaller than run's so that AGENT_BATCH_MAX results stay well inside the
+ * host's reply cap (64 x (64 + 16) KiB, escaped). */
+static json_t *op_batch(const struct agent_req *req, char *errbuf, size_t errlen)
+{
+	(void)errbuf, (void)errlen;
+	int64_t t0 = ops_now_ms();
+	json_t *results = json_array();
+	json_t *reply = json_pack("{s:o}", "results", results);
+	for (size_t i = 0; i < req->n_cmds; i++) {
+		struct run_result r;
+		char why[1024] = "";
+		int64_t start = ops_now_ms() - t0;
+		int rc = run_argv_capped(req->cmds[i].argv, req->cmds[i].timeout_ms, 64u << 10,
+					 16u << 10, &r, why, sizeof why);
+		int64_t end = ops_now_ms() - t0;
+		if (rc < 0) {
+			json_array_append_new(results, json_pack("{s:I, s:I, s:s}", "start_ms",
+				(json_int_t)start, "end_ms", (json_int_t)end, "error", why));
+			json_object_set_new(reply, "failed", json_integer((json_int_t)i));
+			break;
+		}
+		json_array_append_new(results, json_pack("{s:i, s:o, s:o, s:b, s:I, s:I}",
+			"status", r.status,
+			"stdout", json_clean_string(r.out ? r.out : "", r.outlen),
+			"stderr", json_clean_string(r.err ? r.err : "", r.errlen),
+			"truncated", r.truncated, "start_ms", (json_int_t)start, "end_ms",
+			(json_int_t)end));
+		run_result_free(&r);
+		if (r.status != 0) {
+			json_object_set_new(reply, "failed", json_integer((json_int_t)i));
+			break;
+		}
+	}
+	return reply;
 }
 
 /* Runs an lvm report and returns its rows ("pv", "vg", "seg" ...) as JSON. */
@@ -350,6 +399,46 @@ static json_t *lvm_rows(const char *const argv[], const char *key, char *errbuf,
 	return rows;
 }
 
+/* The same three reports from ONE lvm process: `lvm fullreport -a` prints one section per VG
+ * (vg, pv, lv, pvseg, seg rows), concatenated here into the three arrays the driver reads.
+ * Every lvm start scans the disks (~0.3 s under TCG), so this saves two of three. NULL when
+ * this lvm cannot (then the three commands run). */
+static json_t *report_lvm_full(void)
+{
+	static const char *const argv[] = { "lvm", "fullreport", "-a", "--reportformat", "json",
+		"--units", "b", "--nosuffix",
+		"--configreport", "vg", "-o", "vg_name,vg_extent_size,vg_extent_count,vg_free_count",
+		"--configreport", "pv", "-o",
+		"pv_name,vg_name,pv_pe_count,pv_pe_alloc_count,pe_start,pv_mda_size,dev_size",
+		"--configreport", "lv", "-o", "lv_name",
+		"--configreport", "pvseg", "-o", "pvseg_start",
+		"--configreport", "seg", "-o",
+		"vg_name,lv_name,lv_attr,segtype,seg_size_pe,seg_pe_ranges,sync_percent", NULL };
+	struct run_result r;
+	char why[256];
+	if (run_argv(argv, 60000, &r, why, sizeof why) < 0)
+		return NULL;
+	json_t *root = r.status == 0 ? json_loadb(r.out ? r.out : "", r.outlen, 0, NULL) : NULL;
+	run_result_free(&r);
+	json_t *sections = json_object_get(root, "report");
+	if (!json_is_array(sections)) {
+		json_decref(root);
+		return NULL;
+	}
+	json_t *o = json_pack("{s:[], s:[], s:[]}", "vgs", "pvs", "segs");
+	static const char *const keys[][2] = { { "vg", "vgs" }, { "pv", "pvs" }, { "seg", "segs" } };
+	size_t i;
+	json_t *sec;
+	json_array_foreach(sections, i, sec)
+		for (size_t k = 0; k < 3; k++) {
+			json_t *rows = json_object_get(sec, keys[k][0]);
+			if (json_is_array(rows))
+				json_array_extend(json_object_get(o, keys[k][1]), rows);
+		}
+	json_decref(root);
+	return o;
+}
+
 /* The LVM part of the report. Command lines and fields are the contract with the
  * linux-lvm driver (docs/internals/agent.md). */
 static json_t *report_lvm(char *errbuf, size_t errlen)
@@ -363,7 +452,10 @@ static json_t *report_lvm(char *errbuf, size_t errlen)
 	static const char *const segs[] = { "lvs", "-a", "--segments", "--reportformat", "json",
 		"--units", "b", "--nosuffix", "-o",
 		"vg_name,lv_name,lv_attr,segtype,seg_size_pe,seg_pe_ranges,sync_percent", NULL };
-	json_t *o = json_object();
+	json_t *o = report_lvm_full();
+	if (o)
+		return o;
+	o = json_object();
 	json_t *v = lvm_rows(vgs, "vg", errbuf, errlen);
 	json_t *p = v ? lvm_rows(pvs, "pv", errbuf, errlen) : NULL;
 	json_t *s = p ? lvm_rows(segs, "seg", errbuf, errlen) : NULL;
@@ -477,6 +569,110 @@ static json_t *op_sync(const struct agent_req *req, char *errbuf, size_t errlen)
 		o = json_pack("{s:f, s:s}", "percent", strtod(p, NULL), "action", a ? a : "");
 	json_decref(rows);
 	return o;
+}
+
+/* ---- sync_lvs: raid1 LVs' sync read from device-mapper itself, no lvm process ----
+ *
+ * A wait for the sync polls every half second; one `lvs` a poll is an lvm start (~0.3 s of
+ * the TCG guest's only CPU, taken from the resync it measures). The dm-raid target's status
+ * line is what lvs reads anyway: "raid1 2 AA 8192/8192 idle 0 0 -" (type, devices, one health
+ * character per device, synced/total sectors, sync action, ...). */
+
+/* device-mapper's name of VG/LV: each '-' doubled, the two joined by '-'. */
+static void dm_name(const char *vg, const char *lv, char *out, size_t size)
+{
+	size_t k = 0;
+	for (int part = 0; part < 2; part++) {
+		for (const char *p = part ? lv : vg; *p && k + 3 < size; p++) {
+			out[k++] = *p;
+			if (*p == '-')
+				out[k++] = '-';
+		}
+		if (!part && k + 2 < size)
+			out[k++] = '-';
+	}
+	out[k] = '\0';
+}
+
+/* percent and action of a raid LV (all its raid targets); -1 with a message otherwise. */
+static int dm_raid_sync(int ctl, const char *name, double *pct, char *action, size_t asize,
+			char *errbuf, size_t errlen)
+{
+	static union { struct dm_ioctl io; char buf[16384]; } u;
+	memset(&u, 0, sizeof u);
+	u.io.version[0] = DM_VERSION_MAJOR;
+	u.io.data_size = sizeof u;
+	u.io.data_start = sizeof u.io;
+	snprintf(u.io.name, sizeof u.io.name, "%s", name);
+	if (ioctl(ctl, DM_TABLE_STATUS, &u.io) < 0) {
+		snprintf(errbuf, errlen, "sync_lvs: %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if ((u.io.flags & DM_BUFFER_FULL_FLAG) || u.io.target_count == 0 ||
+	    u.io.data_start >= sizeof u || u.io.data_size > sizeof u) {
+		snprintf(errbuf, errlen, "sync_lvs: %s: no usable status", name);
+		return -1;
+	}
+	unsigned long long done = 0, total = 0;
+	bool all_alive = true;   /* no leg still catching up */
+	action[0] = '\0';
+	size_t off = u.io.data_start;
+	for (uint32_t t = 0; t < u.io.target_count; t++) {
+		if (off + sizeof(struct dm_target_spec) >= u.io.data_size)
+			break;
+		struct dm_target_spec *sp = (struct dm_target_spec *)(u.buf + off);
+		const char *params = (const char *)(sp + 1);
+		size_t room = u.io.data_size - off - sizeof *sp;
+		if (strnlen(params, room) == room || strncmp(sp->target_type, "raid", 4)) {
+			snprintf(errbuf, errlen, "sync_lvs: %s: not a raid LV (%.16s)", name,
+				 sp->target_type);
+			return -1;
+		}
+		char type[32], health[80], act[32];
+		unsigned long long a, b;
+		int ndev;
+		if (sscanf(params, "%31s %d %79s %llu/%llu %31s", type, &ndev, health, &a, &b, act)
+		    != 6) {
+			snprintf(errbuf, errlen, "sync_lvs: %s: cannot read \"%.80s\"", name, params);
+			return -1;
+		}
+		done += a, total += b;
+		/* 'a': a leg alive but not in sync yet; 'D' (dead) is for the verify to judge */
+		all_alive &= strchr(health, 'a') == NULL;
+		snprintf(action, asize, "%s", act);
+		/* in a status reply, next counts from the first spec, not from this one */
+		if (!sp->next || u.io.data_start + (size_t)sp->next <= off)
+			break;
+		off = u.io.data_start + sp->next;
+	}
+	/* a new leg not yet in sync shows 'a' even before the resync starts moving */
+	*pct = total ? 100.0 * (double)done / (double)total : 0;
+	if (!all_alive && *pct >= 100.0)
+		*pct = 99.99;
+	return 0;
+}
+
+static json_t *op_sync_lvs(const struct agent_req *req, char *errbuf, size_t errlen)
+{
+	char path[1024], name[600], action[32];
+	snprintf(path, sizeof path, "%s/mapper/control", agent_conf.devdir);
+	int ctl = open(path, O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		FAIL("sync_lvs: %s: %s", path, strerror(errno));
+	json_t *rows = json_array();
+	for (size_t i = 0; i < req->n_lvs; i++) {
+		double pct;
+		dm_name(req->vg, req->lvs[i], name, sizeof name);
+		if (dm_raid_sync(ctl, name, &pct, action, sizeof action, errbuf, errlen) < 0) {
+			close(ctl);
+			json_decref(rows);
+			return NULL;
+		}
+		json_array_append_new(rows, json_pack("{s:s, s:f, s:s}", "name", req->lvs[i],
+						      "percent", pct, "action", action));
+	}
+	close(ctl);
+	return json_pack("{s:o}", "lvs", rows);
 }
 
 /* The data pattern: every aligned 8-byte word holds a mix of the seed and its own byte offset
@@ -631,6 +827,115 @@ static json_t *op_verify(const struct agent_req *req, char *errbuf, size_t errle
 	return o;
 }
 
+/* ---- sync_rate: md's resync limits, raised for vdmirror's sync, the admin's put back ----
+ *
+ * /proc/sys/dev/raid/speed_limit_{min,max} (KiB/s) cap md and dm-raid (LVM raid1) resyncs
+ * for the whole partition. Before the first change the admin's values go to a file in
+ * run_dir (tmpfs: a reboot resets the limits anyway, and the file with them); later raises
+ * keep that first file. They come back on request, when the host goes away (vdmirror ended
+ * or crashed: the port reads EOF), and at the agent's start (the agent itself crashed). */
+#define RATE_UNLIMITED_KIB 1000000000LL   /* ~1 TB/s: no disk reaches it; md keeps an int */
+
+static int rate_read(const char *which, long long *v)
+{
+	char path[1024], buf[64];
+	snprintf(path, sizeof path, "%s/speed_limit_%s", agent_conf.raid_dir, which);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return -1;
+	char *end;
+	*v = strtoll(buf, &end, 10);
+	return end != buf && *v >= 0 ? 0 : -1;
+}
+
+static int rate_write(const char *which, long long v, char *errbuf, size_t errlen)
+{
+	char path[1024], buf[64];
+	snprintf(path, sizeof path, "%s/speed_limit_%s", agent_conf.raid_dir, which);
+	int n = snprintf(buf, sizeof buf, "%lld\n", v);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n) {
+		snprintf(errbuf, errlen, "sync_rate: write %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void rate_saved_path(char *path, size_t size)
+{
+	snprintf(path, size, "%s/speed-limits", agent_conf.run_dir);
+}
+
+/* Puts the saved limits back and forgets them. 1 = restored, 0 = nothing saved, -1 = error. */
+int agent_sync_rate_restore(char *errbuf, size_t errlen)
+{
+	char path[1024], buf[128];
+	rate_saved_path(path, sizeof path);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return 0;
+	long long min, max;
+	if (sscanf(buf, "%lld %lld", &min, &max) != 2 || min < 0 || max < 0) {
+		snprintf(errbuf, errlen, "sync_rate: %s: unreadable, left in place", path);
+		return -1;
+	}
+	if (rate_write("min", min, errbuf, errlen) < 0 || rate_write("max", max, errbuf, errlen) < 0)
+		return -1;
+	unlink(path);
+	return 1;
+}
+
+static int rate_save(char *errbuf, size_t errlen)
+{
+	char path[1024], tmp[1100], buf[128];
+	rate_saved_path(path, sizeof path);
+	if (access(path, F_OK) == 0)
+		return 0;               /* raised before and not restored: keep the admin's values */
+	long long min, max;
+	if (rate_read("min", &min) < 0 || rate_read("max", &max) < 0) {
+		snprintf(errbuf, errlen, "sync_rate: cannot read %s/speed_limit_min and _max",
+			 agent_conf.raid_dir);
+		return -1;
+	}
+	mkdir(agent_conf.run_dir, 0700);
+	snprintf(tmp, sizeof tmp, "%s.new", path);
+	int n = snprintf(buf, sizeof buf, "%lld %lld\n", min, max);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n || fsync(fd) < 0 || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		snprintf(errbuf, errlen, "sync_rate: save the current limits in %s: %s", path,
+			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *op_sync_rate(const struct agent_req *req, char *errbuf, size_t errlen)
+{
+	int restored = 0;
+	if (req->restore) {
+		restored = agent_sync_rate_restore(errbuf, errlen);
+		if (restored < 0)
+			return NULL;
+	} else {
+		long long v = req->rate_kib > 0 ? req->rate_kib : RATE_UNLIMITED_KIB;
+		/* min too: md slows a resync down to min whenever other I/O is seen on the disks;
+		 * the admin asked for this rate, not for a background trickle */
+		if (rate_save(errbuf, errlen) < 0 || rate_write("max", v, errbuf, errlen) < 0 ||
+		    rate_write("min", v, errbuf, errlen) < 0)
+			return NULL;
+	}
+	long long min = -1, max = -1;
+	rate_read("min", &min);
+	rate_read("max", &max);
+	return json_pack("{s:b, s:I, s:I}", "restored", restored > 0, "speed_limit_min",
+			 (json_int_t)min, "speed_limit_max", (json_int_t)max);
+}
+
 static json_t *op_drop_caches(char *errbuf, size_t errlen)
 {
 	sync();
@@ -650,7 +955,7 @@ json_t *agent_execute(const struct agent_req *req, char *errbuf, size_t errlen)
 	switch (req->op) {
 	case AGENT_OP_HELLO: {
 		json_t *ops = json_array();
-		for (int i = AGENT_OP_HELLO; i <= AGENT_OP_DROP_CACHES; i++)
+		for (int i = AGENT_OP_HELLO; i <= AGENT_OP_SYNC_LVS; i++)
 			json_array_append_new(ops, json_string(agent_op_name((enum agent_op)i)));
 		return json_pack("{s:s, s:s, s:i, s:o}", "agent", "vdmirror-agent", "version",
 				 AGENT_VERSION, "protocol", AGENT_PROTOCOL, "ops", ops);
@@ -673,6 +978,12 @@ json_t *agent_execute(const struct agent_req *req, char *errbuf, size_t errlen)
 		return op_verify(req, errbuf, errlen);
 	case AGENT_OP_DROP_CACHES:
 		return op_drop_caches(errbuf, errlen);
+	case AGENT_OP_BATCH:
+		return op_batch(req, errbuf, errlen);
+	case AGENT_OP_SYNC_RATE:
+		return op_sync_rate(req, errbuf, errlen);
+	case AGENT_OP_SYNC_LVS:
+		return op_sync_lvs(req, errbuf, errlen);
 	}
 	FAIL("unknown op");
 }

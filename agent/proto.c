@@ -1,6 +1,7 @@
 /* proto.c: parsing and validating one request line of the agent protocol
  * (docs/internals/agent.md). No I/O here, so the fuzz target can drive it directly. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "agent.h"
 
@@ -14,6 +15,9 @@ static const char *const op_names[] = {
 	[AGENT_OP_FILL] = "fill",
 	[AGENT_OP_VERIFY] = "verify",
 	[AGENT_OP_DROP_CACHES] = "drop_caches",
+	[AGENT_OP_BATCH] = "batch",
+	[AGENT_OP_SYNC_RATE] = "sync_rate",
+	[AGENT_OP_SYNC_LVS] = "sync_lvs",
 };
 
 const char *agent_op_name(enum agent_op op) { return op_names[op]; }
@@ -22,6 +26,9 @@ void agent_req_free(struct agent_req *req)
 {
 	json_decref(req->root);
 	req->root = NULL;
+	free(req->cmds);
+	req->cmds = NULL;
+	req->n_cmds = 0;
 }
 
 #define FAIL(...) do { snprintf(errbuf, errlen, __VA_ARGS__); return -1; } while (0)
@@ -75,6 +82,55 @@ static int parse_data(json_t *o, struct agent_req *req, char *errbuf, size_t err
 	return 0;
 }
 
+/* "argv": 1..AGENT_ARGV_MAX strings, checked against the allowlist. */
+static int parse_argv(json_t *o, const char **out, char *errbuf, size_t errlen)
+{
+	json_t *argv = json_object_get(o, "argv");
+	if (!json_is_array(argv) || json_array_size(argv) < 1 ||
+	    json_array_size(argv) > AGENT_ARGV_MAX)
+		FAIL("\"argv\" must be an array of 1 to %d strings", AGENT_ARGV_MAX);
+	for (size_t k = 0; k < json_array_size(argv); k++) {
+		json_t *a = json_array_get(argv, k);
+		if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a))
+			FAIL("\"argv\"[%zu] must be a string without NUL", k);
+		out[k] = json_string_value(a);
+	}
+	out[json_array_size(argv)] = NULL;
+	return agent_argv_valid(out, errbuf, errlen) ? 0 : -1;
+}
+
+/* "commands": [{argv, timeout_ms}, ...], 1..AGENT_BATCH_MAX. Every command is checked before
+ * the batch starts, so a refused one never leaves the earlier ones half applied; the sum of
+ * the deadlines stays within AGENT_TIMEOUT_MAX_MS, so the host can bound its own wait. */
+static int parse_batch(json_t *o, struct agent_req *req, char *errbuf, size_t errlen)
+{
+	json_t *cmds = json_object_get(o, "commands");
+	if (!json_is_array(cmds) || json_array_size(cmds) < 1 ||
+	    json_array_size(cmds) > AGENT_BATCH_MAX)
+		FAIL("\"commands\" must be an array of 1 to %d objects", AGENT_BATCH_MAX);
+	req->cmds = calloc(json_array_size(cmds), sizeof *req->cmds);
+	if (!req->cmds)
+		FAIL("batch: out of memory");
+	req->n_cmds = json_array_size(cmds);
+	int64_t total = 0;
+	for (size_t i = 0; i < req->n_cmds; i++) {
+		json_t *c = json_array_get(cmds, i);
+		char why[512];
+		req->cmds[i].timeout_ms = 120000;
+		if (!json_is_object(c))
+			FAIL("\"commands\"[%zu] must be an object", i);
+		if (parse_argv(c, req->cmds[i].argv, why, sizeof why) ||
+		    get_int(c, "timeout_ms", 1, AGENT_TIMEOUT_MAX_MS, false,
+			    &req->cmds[i].timeout_ms, why, sizeof why))
+			FAIL("\"commands\"[%zu]: %s", i, why);
+		total += req->cmds[i].timeout_ms;
+	}
+	if (total > AGENT_TIMEOUT_MAX_MS)
+		FAIL("batch: the commands' timeouts add up to %lld ms, over %d",
+		     (long long)total, AGENT_TIMEOUT_MAX_MS);
+	return 0;
+}
+
 int agent_req_parse(const char *line, size_t len, struct agent_req *req, char *errbuf,
 		    size_t errlen)
 {
@@ -118,22 +174,43 @@ int agent_req_parse(const char *line, size_t len, struct agent_req *req, char *e
 		req->timeout_ms = 10000;
 		return get_int(o, "timeout_ms", 0, AGENT_TIMEOUT_MAX_MS, false, &req->timeout_ms,
 			       errbuf, errlen);
-	case AGENT_OP_RUN: {
-		json_t *argv = json_object_get(o, "argv");
-		if (!json_is_array(argv) || json_array_size(argv) < 1 ||
-		    json_array_size(argv) > AGENT_ARGV_MAX)
-			FAIL("\"argv\" must be an array of 1 to %d strings", AGENT_ARGV_MAX);
-		for (size_t k = 0; k < json_array_size(argv); k++) {
-			json_t *a = json_array_get(argv, k);
-			if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a))
-				FAIL("\"argv\"[%zu] must be a string without NUL", k);
-			req->argv[k] = json_string_value(a);
-		}
-		req->argv[json_array_size(argv)] = NULL;
-		if (!agent_argv_valid(req->argv, errbuf, errlen))
-			return -1;
+	case AGENT_OP_RUN:
 		req->timeout_ms = 120000;
+		if (parse_argv(o, req->argv, errbuf, errlen))
+			return -1;
 		return get_int(o, "timeout_ms", 1, AGENT_TIMEOUT_MAX_MS, false, &req->timeout_ms,
+			       errbuf, errlen);
+	case AGENT_OP_BATCH:
+		return parse_batch(o, req, errbuf, errlen);
+	case AGENT_OP_SYNC_LVS: {
+		if (get_name(o, "vg", &req->vg, errbuf, errlen))
+			return -1;
+		json_t *lvs = json_object_get(o, "lvs");
+		if (!json_is_array(lvs) || json_array_size(lvs) < 1 ||
+		    json_array_size(lvs) > AGENT_BATCH_MAX)
+			FAIL("\"lvs\" must be an array of 1 to %d names", AGENT_BATCH_MAX);
+		for (size_t k = 0; k < json_array_size(lvs); k++) {
+			const char *n = json_string_value(json_array_get(lvs, k));
+			if (!n || !agent_name_valid(n) || strchr(n, '/'))
+				FAIL("\"lvs\"[%zu]: invalid LV name", k);
+			req->lvs[k] = n;
+		}
+		req->n_lvs = json_array_size(lvs);
+		if (strchr(req->vg, '/'))
+			FAIL("\"vg\": invalid VG name");
+		return 0;
+	}
+	case AGENT_OP_SYNC_RATE: {
+		json_t *r = json_object_get(o, "restore");
+		if (r && !json_is_boolean(r))
+			FAIL("\"restore\" must be true or false");
+		req->restore = json_is_true(r);
+		if (req->restore && json_object_get(o, "rate_kib"))
+			FAIL("sync_rate: \"restore\" or \"rate_kib\", not both");
+		if (req->restore)
+			return 0;
+		/* md keeps these in an int; 0 stands for "as fast as the disks go" */
+		return get_int(o, "rate_kib", 0, 1000LL * 1000 * 1000, true, &req->rate_kib,
 			       errbuf, errlen);
 	}
 	case AGENT_OP_SYNC:

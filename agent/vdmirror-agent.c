@@ -151,6 +151,18 @@ static int find_port(const char *port, char *dev, size_t size)
 	return rc;
 }
 
+/* The host went away (or this agent restarted): a raised resync limit must not outlive the
+ * vdmirror run that asked for it. */
+static void restore_limits(void)
+{
+	char msg[512];
+	int rc = agent_sync_rate_restore(msg, sizeof msg);
+	if (rc < 0)
+		fprintf(stderr, "vdmirror-agent: %s\n", msg);
+	else if (rc > 0)
+		fprintf(stderr, "vdmirror-agent: resync limits restored\n");
+}
+
 /* virtio-serial: the port may show up after we start (module loading), and reads return 0
  * while no host is connected: wait and go on, forever; this is the partition's daemon. */
 static _Noreturn void serve_port(const char *port)
@@ -173,6 +185,7 @@ static _Noreturn void serve_port(const char *port)
 		fprintf(stderr, "vdmirror-agent: serving on %s\n", dev);
 		for (;;) {
 			int rc = serve(fd, fd);
+			restore_limits();
 			agent_sleep_ms(rc == 0 ? 200 : 1000);
 			if (rc < 0)
 				break;
@@ -205,6 +218,7 @@ static int serve_socket(const char *path)
 		}
 		serve(c, c);
 		close(c);
+		restore_limits();
 	}
 }
 
@@ -217,7 +231,10 @@ static void usage(FILE *f)
 	      "  --stdio          serve stdin/stdout until EOF (tests)\n"
 	      "  --listen PATH    serve a UNIX socket, one client at a time (tests)\n"
 	      "  --sysfs DIR      where sysfs is (default /sys)\n"
-	      "  --data-dir DIR   test mode: fill/verify may also use regular files in DIR\n",
+	      "  --data-dir DIR   test mode: fill/verify may also use regular files in DIR\n"
+	      "  --raid-dir DIR   where speed_limit_min/_max are (default /proc/sys/dev/raid)\n"
+	      "  --run-dir DIR    where the admin's limits are kept while raised\n"
+	      "                   (default /run/vdmirror-agent)\n",
 	      f);
 }
 
@@ -229,6 +246,8 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "sysfs", required_argument, NULL, 'y' },
 		{ "data-dir", required_argument, NULL, 'd' },
+		{ "raid-dir", required_argument, NULL, 'r' },
+		{ "run-dir", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -243,6 +262,8 @@ int main(int argc, char **argv)
 		case 'l': listen_path = optarg; break;
 		case 'y': agent_conf.sysfs = optarg; break;
 		case 'd': agent_conf.data_dir = optarg; break;
+		case 'r': agent_conf.raid_dir = optarg; break;
+		case 'R': agent_conf.run_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("vdmirror-agent " AGENT_VERSION); return 0;
 		default: usage(stderr); return 1;
@@ -253,6 +274,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (!stdio)
+		restore_limits();
 	if (stdio)
 		return serve(0, 1) < 0 ? 1 : 0;
 	if (listen_path)

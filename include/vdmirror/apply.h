@@ -86,6 +86,10 @@ int vdm_journal_latest(struct vdm_journal *j, struct vdm_run **out, struct vdm_e
  * Updates *step to match. */
 int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
 		     enum vdm_step_state state, const char *error, struct vdm_error *err);
+/* Marks a step DONE with the times it really ran (a command of a batch, as the partition
+ * reported them), in one transaction. */
+int vdm_journal_step_done_at(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
+			     int64_t started_at, int64_t finished_at, struct vdm_error *err);
 int vdm_journal_run_status(struct vdm_journal *j, struct vdm_run *run, const char *status,
 			   struct vdm_error *err);
 
@@ -153,6 +157,11 @@ struct vdm_apply_ctx {
 	 * step: the step in flight finishes and is journaled, the run stays unfinished, the
 	 * error has kind VDM_ERR_STOPPED. */
 	const volatile sig_atomic_t *stop;
+	/* (appended) The partition's resync limit while our sync runs, in KiB/s: 0 = as fast as
+	 * the disks go (the default), < 0 = leave the admin's limits alone. Raised before the
+	 * first add_copy, restored after the sync and on every way out of vdm_apply_run (the
+	 * agent restores them by itself if vdmirror dies). */
+	int64_t sync_rate_kib;
 };
 
 /* Runs the run's steps that are not done, in order, recording each before and after (j NULL:

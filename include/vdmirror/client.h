@@ -28,6 +28,13 @@ enum vdm_client_caps {
 	VDM_CLIENT_SCRIPT    = 1 << 1,   /* steps can be written as a script */
 };
 
+/* One LV's add_copy inside add_copies: the same arguments as add_copy's. */
+struct vdm_copy_req {
+	const char *lv;
+	int copies;
+	const struct vdm_plan_copy *copy;
+};
+
 struct vdm_client_ops {
 	const char *name;                /* "linux-lvm", "linux-md", "aix", "ibmi" */
 	unsigned caps;
@@ -57,7 +64,23 @@ struct vdm_client_ops {
 	/* Optional: the facts an earlier wait_disk of `disk` returned, handed back in a new
 	 * process (resume, undo). */
 	int (*recall)(void *h, const char *disk, const json_t *facts, struct vdm_error *err);
+
+	/* Optional (appended): round trips into the partition that do not grow with the LVs. */
+	/* add_copy for reqs[0..n) of one VG, in a constant number of round trips (the agent's
+	 * batch, vdm_transport_batch). res[i] (n entries) gets LV i's outcome, with the times of
+	 * its command (an LV that had its copies already: status 0, no command, both times the
+	 * check's); *n_done = LVs finished or failed, in order; returns as vdm_transport_batch. */
+	int (*add_copies)(void *h, const char *vg, size_t n, const struct vdm_copy_req *reqs,
+			  struct vdm_batch_result *res, size_t *n_done, struct vdm_error *err);
+	/* sync_status of lvs[0..n) of one VG in one query. */
+	int (*sync_status_all)(void *h, const char *vg, size_t n, const char *const lvs[],
+			       double percent[], struct vdm_error *err);
+	/* The partition's resync limit for the sync vdmirror starts: rate_kib KiB/s (0 = as fast
+	 * as the disks go), the admin's values saved in the partition first; restore != 0 puts
+	 * them back (the agent also does when vdmirror goes away). -ENOTSUP without the agent. */
+	int (*sync_rate)(void *h, int64_t rate_kib, int restore, struct vdm_error *err);
 };
+
 
 /* Compiled-in drivers by name; NULL when unknown. */
 const struct vdm_client_ops *vdm_client_find(const char *name);
@@ -89,5 +112,17 @@ int vdm_client_sync_status(struct vdm_client *c, const char *vg, const char *lv,
 /* Succeeds without a word when the driver has no recall slot (it learns nothing). */
 int vdm_client_recall(struct vdm_client *c, const char *disk, const json_t *facts,
 		      struct vdm_error *err);
+/* The optional slots below are -ENOTSUP when the driver lacks them: callers fall back to
+ * add_copy / sync_status one LV at a time, or run the sync at the partition's own limit. */
+int vdm_client_add_copies(struct vdm_client *c, const char *vg, size_t n,
+			  const struct vdm_copy_req *reqs, struct vdm_batch_result *res,
+			  size_t *n_done, struct vdm_error *err);
+int vdm_client_sync_status_all(struct vdm_client *c, const char *vg, size_t n,
+			       const char *const lvs[], double percent[], struct vdm_error *err);
+int vdm_client_sync_rate(struct vdm_client *c, int64_t rate_kib, int restore,
+			 struct vdm_error *err);
+/* Non-zero when the open driver has slot add_copies / sync_status_all / sync_rate. */
+int vdm_client_has_add_copies(const struct vdm_client *c);
+int vdm_client_has_sync_status_all(const struct vdm_client *c);
 
 #endif

@@ -21,4 +21,15 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 int vdm_discover_storage(struct vdm_backend *b, const char *partition, json_t **inventory,
 			 struct vdm_error *err);
 
+/* What a verify must read, and nothing else: the storage side of `partition` (the backend's
+ * servers, pools and the partition's disks, new ones included: vdm_discover_storage) and, at
+ * the same time, VG `vg` read again by `client`, the driver the caller has open on its
+ * transport (no second connection, no other partition, no other driver). *inventory: a valid
+ * formats-v1 document with that partition and that VG only (caller decrefs);
+ * vdm_plan_verify_inventory then applies the rules. The session's verify calls it with the
+ * run's driver (struct vdm_apply_ctx's client). */
+struct vdm_client;
+int vdm_discover_vg(struct vdm_backend *b, struct vdm_client *client, const char *partition,
+		    const char *vg, json_t **inventory, struct vdm_error *err);
+
 #endif

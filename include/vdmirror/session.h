@@ -43,6 +43,9 @@ struct vdm_session_opts {
 	 * on. NULL: go on without asking. A "no" ends the sequence with kind VDM_ERR_DECLINED. */
 	bool (*confirm)(void *arg, const char *question);
 	void *confirm_arg;
+	/* The partition's resync limit while the run's sync goes, in KiB/s (apply.h,
+	 * ctx.sync_rate_kib): 0 as fast as the disks go (the default), < 0 the admin's. */
+	int64_t sync_rate_kib;
 };
 
 /* Opens the backend (kind NOT_FOUND for an unknown name, INPUT for a bad config); the journal

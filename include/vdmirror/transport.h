@@ -74,6 +74,31 @@ const char *vdm_transport_last_stderr(struct vdm_transport *t);
 /* True when t writes a script instead of running commands. */
 int vdm_transport_scripting(const struct vdm_transport *t);
 
+/* ---- batches: several commands, one round trip (batch.c) ---- */
+
+#define VDM_BATCH_MAX 64   /* commands of one agent "batch" request */
+
+/* What one command of a batch did. */
+struct vdm_batch_result {
+	int status;                       /* exit status; -1 when it could not run or was killed */
+	char *out;                        /* stdout (owned) */
+	char *err_text;                   /* stderr, or why it could not run (owned) */
+	int64_t started_at, finished_at;  /* host wall clock, unix ms (the journal's clock) */
+};
+
+/* Runs cmds[0..n) (each a NULL-terminated argv) through t, in order, stopping at the first
+ * that cannot run or exits non-zero: in ONE round trip through the agent's "batch" request
+ * when t serves it, else one vdm_transport_run per command (SSH, script mode, an older
+ * agent), with the same results. res must hold n entries; res[0..*n_done) are filled (the
+ * failing command included; free them with vdm_batch_results_free). Returns 0 when all
+ * exited 0; -EIO with *err = "`cmd args`: exit N: <stderr>" when one failed (it is
+ * res[*n_done - 1]); another negative code when the transport failed, and then *n_done = 0:
+ * which commands ran is unknown. timeout_ms is per command. */
+int vdm_transport_batch(struct vdm_transport *t, const char *const *const cmds[], size_t n,
+			int64_t timeout_ms, struct vdm_batch_result *res, size_t *n_done,
+			struct vdm_error *err);
+void vdm_batch_results_free(struct vdm_batch_result *res, size_t n);
+
 /* Script-only argv forms, understood by the script transport alone (every other transport
  * refuses them), so that a driver can write a script whose later steps use a value only known
  * when the admin runs it:

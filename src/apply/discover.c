@@ -1,6 +1,7 @@
-/* discover.c: vdm_discover: backend discovery, then each partition's client drivers fill its
- * volume groups; the result is validated as a formats-v1 inventory. */
+/* discover.c: vdm_discover: backend discovery and each partition's client drivers (volume
+ * groups), concurrently; the result is validated as a formats-v1 inventory. */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include "vdmirror/client.h"
 #include "vdmirror/discover.h"
@@ -66,36 +67,79 @@ int vdm_discover_storage(struct vdm_backend *b, const char *partition, json_t **
 	return 0;
 }
 
-static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_error *err)
+/* One partition's client side, on its own transport: thread-safe (the transport and `part`
+ * are the job's alone), so partitions and the storage side are discovered at the same time. */
+struct discover_job {
+	const char *name;
+	const char *const *drivers;
+	char *address;
+	json_t *part;
+	int rc;
+	struct vdm_error err;
+	pthread_t thread;
+	bool running;
+	bool copied;              /* part is a copy of the backend's partition object */
+};
+
+/* Both Linux drivers read the agent's "report" (every lvm report and md array): asked once per
+ * discovery, the second driver gets a copy. A transport in front of the real one. */
+struct report_cache {
+	struct vdm_transport *inner;
+	json_t *report;
+};
+
+static int report_cache_request(void *ctx, const json_t *req, json_t **reply, int64_t timeout_ms,
+				struct vdm_error *err)
 {
-	const char *name = json_string_value(json_object_get(part, "name"));
-	const char *os = json_string_value(json_object_get(part, "os"));
-	const char *const *drivers = discover_drivers(os);
-	if (!drivers)
-		return vdm_err(err, -ENOTSUP, "discover %s: no client driver for os %s", name, os);
-	/* find them all before opening anything: a missing driver is a build problem */
-	for (const char *const *d = drivers; *d; d++)
-		if (!vdm_client_find(*d))
-			return vdm_err(err, -ENOTSUP, "discover %s: client driver %s is not compiled in",
-				       name, *d);
-	CLEANUP_FREE char *address = NULL;
-	int rc = vdm_backend_client_address(b, name, &address, err);
+	struct report_cache *c = ctx;
+	const char *op = json_string_value(json_object_get(req, "op"));
+	bool report = op && !strcmp(op, "report") && json_object_size(req) == 1;
+	if (report && c->report) {
+		*reply = json_deep_copy(c->report);
+		return 0;
+	}
+	int rc = vdm_transport_request(c->inner, req, reply, timeout_ms, err);
+	if (rc == 0 && report)
+		c->report = json_deep_copy(*reply);
+	return rc;
+}
+
+static int report_cache_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
+			    struct vdm_error *err)
+{
+	struct report_cache *c = ctx;
+	return vdm_transport_run(c->inner, argv, timeout_ms, out, err);
+}
+
+static const char *report_cache_last_stderr(void *ctx)
+{
+	struct report_cache *c = ctx;
+	return vdm_transport_last_stderr(c->inner);
+}
+
+static int discover_client(const char *name, const char *address, const char *const *drivers,
+			   json_t *part, struct vdm_error *err)
+{
+	struct vdm_transport real;
+	int rc = vdm_transport_open(address, &real, err);
 	if (rc < 0)
-		return rc;
-	struct vdm_transport x;
-	if ((rc = vdm_transport_open(address, &x, err)) < 0)
 		return (vdm_err_prefix(err, "discover %s: open %s", name, address), rc);
+	struct report_cache cache = { &real, NULL };
+	struct vdm_transport x = real;
+	x.ctx = &cache;
+	x.run = report_cache_run;
+	x.request = real.request ? report_cache_request : NULL;
+	x.last_stderr = report_cache_last_stderr;
+	x.close = NULL;
 	if (!json_is_array(json_object_get(part, "vgs")))
 		json_object_set_new(part, "vgs", json_array());
 	for (const char *const *d = drivers; *d && rc >= 0; d++) {
+		if (!vdm_client_find(*d)->discover)
+			continue;
 		struct vdm_client c;
 		if ((rc = vdm_client_open(*d, &x, &c, err)) == 0)
 			rc = vdm_client_discover(&c, part, err);
 		vdm_client_close(&c);
-		if (rc == -ENOTSUP && !vdm_client_find(*d)->discover) {
-			rc = 0;
-			continue;
-		}
 		if (rc < 0) {
 			vdm_err_prefix(err, "discover %s: %s", name, *d);
 			break;
@@ -107,29 +151,230 @@ static int discover_partition(struct vdm_backend *b, json_t *part, struct vdm_er
 			if (!json_object_get(vg, "client"))
 				json_object_set_new(vg, "client", json_string(*d));
 	}
-	vdm_transport_close(&x);
+	json_decref(cache.report);
+	vdm_transport_close(&real);
 	return rc < 0 ? rc : 0;
 }
 
+static void *discover_job_run(void *arg)
+{
+	struct discover_job *job = arg;
+	job->rc = discover_client(job->name, job->address, job->drivers, job->part, &job->err);
+	return NULL;
+}
+
+/* Starts the job in a thread; runs it here when no thread can be had. */
+static void discover_job_start(struct discover_job *job)
+{
+	if (pthread_create(&job->thread, NULL, discover_job_run, job) == 0)
+		job->running = true;
+	else
+		discover_job_run(job);
+}
+
+static void discover_job_end(struct discover_job *job)
+{
+	if (job->running)
+		pthread_join(job->thread, NULL);
+	job->running = false;
+	free(job->address);
+	job->address = NULL;
+}
+
+/* The drivers and the transport address of a partition, checked before anything opens. */
+static int discover_job_prepare(struct vdm_backend *b, const json_t *part,
+				struct discover_job *job, struct vdm_error *err)
+{
+	const char *name = json_string_value(json_object_get(part, "name"));
+	const char *os = json_string_value(json_object_get(part, "os"));
+	const char *const *drivers = discover_drivers(os);
+	if (!drivers)
+		return vdm_err(err, -ENOTSUP, "discover %s: no client driver for os %s", name, os);
+	/* find them all before opening anything: a missing driver is a build problem */
+	for (const char *const *d = drivers; *d; d++)
+		if (!vdm_client_find(*d))
+			return vdm_err(err, -ENOTSUP, "discover %s: client driver %s is not compiled in",
+				       name, *d);
+	job->name = name;
+	job->drivers = drivers;
+	return vdm_backend_client_address(b, name, &job->address, err);
+}
+
+/* What a job found, into the inventory. A job started after the backend worked on a copy of
+ * the partition object (drivers read and may complete its disks, as aix does): the copy takes
+ * the original's place. The early job (Linux drivers only append VGs) started from an empty
+ * object: its VGs are appended. */
+static void discover_job_merge(struct discover_job *job, json_t *parts, size_t i)
+{
+	json_t *part = json_array_get(parts, i);
+	if (job->copied) {
+		json_array_set(parts, i, job->part);
+		return;
+	}
+	json_t *vgs = json_object_get(job->part, "vgs");
+	json_t *have = json_object_get(part, "vgs");
+	if (json_is_array(have))
+		json_array_extend(have, vgs);
+	else
+		json_object_set(part, "vgs", vgs);
+}
+
+/* Everything at once: the storage side (the backend's discovery) and the partitions' client
+ * side run concurrently, each partition on its own transport. A named partition behind the
+ * agent (Linux: the agent runs nowhere else) starts its report before the backend has even
+ * answered; the rest start when the backend has listed them. Results land in the backend's
+ * partition objects, so the output order is the backend's, whatever finishes first; the first
+ * error in that order is the one reported. */
 int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventory,
 		 struct vdm_error *err)
 {
 	json_t *inv = NULL;
+	struct discover_job early = { 0 };
+	if (partition) {
+		struct vdm_error e = { 0 };
+		if (vdm_backend_client_address(b, partition, &early.address, &e) == 0 &&
+		    !strncmp(early.address, "agent:", 6)) {
+			early.name = partition;
+			early.drivers = linux_drivers;
+			early.part = json_object();
+			discover_job_start(&early);
+		} else {
+			free(early.address);
+			early.address = NULL;
+		}
+	}
 	int rc = vdm_backend_discover(b, &inv, err);
+	if (early.part)
+		discover_job_end(&early);
 	if (rc < 0)
-		return rc;
+		goto out;
 	if ((rc = discover_filter(inv, partition, err)) < 0)
-		goto fail;
-	size_t i;
-	json_t *part;
-	json_array_foreach(json_object_get(inv, "partitions"), i, part)
-		if ((rc = discover_partition(b, part, err)) < 0)
-			goto fail;
-	if ((rc = discover_validate(inv, b->ops->name, err)) < 0)
-		goto fail;
+		goto out;
+	json_t *parts = json_object_get(inv, "partitions");
+	size_t n = json_array_size(parts);
+	struct discover_job *jobs = xcalloc(n ? n : 1, sizeof *jobs);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *part = json_array_get(parts, i);
+		const char *os = json_string_value(json_object_get(part, "os"));
+		if (early.part && discover_drivers(os) == linux_drivers &&
+		    !strcmp(json_string_value(json_object_get(part, "name")) ?: "", partition))
+			continue;               /* done already, merged below */
+		if ((rc = discover_job_prepare(b, part, &jobs[i], err)) < 0)
+			break;
+		jobs[i].part = json_deep_copy(part);
+		jobs[i].copied = true;
+		discover_job_start(&jobs[i]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_t *part = json_array_get(parts, i);
+		struct discover_job *job = jobs[i].part ? &jobs[i] : NULL;
+		if (!job && early.part &&
+		    !strcmp(json_string_value(json_object_get(part, "name")) ?: "", partition))
+			job = &early;
+		if (!job)
+			continue;
+		discover_job_end(job);
+		if (rc == 0 && job->rc < 0) {
+			*err = job->err;
+			rc = job->rc;
+		}
+		if (rc == 0)
+			discover_job_merge(job, parts, i);
+	}
+	for (size_t i = 0; i < n; i++)
+		json_decref(jobs[i].part);
+	free(jobs);
+	if (rc == 0)
+		rc = discover_validate(inv, b->ops->name, err);
+out:
+	json_decref(early.part);
+	if (rc < 0) {
+		json_decref(inv);
+		return rc;
+	}
 	*inventory = inv;
 	return 0;
-fail:
-	json_decref(inv);
-	return rc;
+}
+
+/* ---- the verify's view: the storage side and one VG ---- */
+
+struct vg_job {
+	struct vdm_client *client;
+	json_t *part;
+	int rc;
+	struct vdm_error err;
+};
+
+static void *vg_job_run(void *arg)
+{
+	struct vg_job *job = arg;
+	job->rc = vdm_client_discover(job->client, job->part, &job->err);
+	return NULL;
+}
+
+/* The Linux drivers only append VGs to the object they are given: they can read the VG while
+ * the backend reads the storage side. Others (aix) read and complete the partition's disks
+ * from the backend's object: they run after it, on a copy that then takes its place. */
+static bool discover_appends_only(const char *driver)
+{
+	for (const char *const *d = linux_drivers; *d; d++)
+		if (!strcmp(*d, driver))
+			return true;
+	return false;
+}
+
+int vdm_discover_vg(struct vdm_backend *b, struct vdm_client *client, const char *partition,
+		    const char *vg, json_t **inventory, struct vdm_error *err)
+{
+	*inventory = NULL;
+	if (!client || !client->ops || !client->ops->discover)
+		return vdm_err(err, -ENOTSUP, "discover %s/%s: no client driver to read it",
+			       partition, vg);
+	bool early = discover_appends_only(client->ops->name);
+	struct vg_job job = { .client = client, .part = early ? json_object() : NULL };
+	pthread_t th;
+	bool threaded = early && pthread_create(&th, NULL, vg_job_run, &job) == 0;
+	if (early && !threaded)
+		vg_job_run(&job);
+	json_t *inv = NULL;
+	int rc = vdm_discover_storage(b, partition, &inv, err);
+	if (threaded)
+		pthread_join(th, NULL);
+	json_t *parts = json_object_get(inv, "partitions");
+	if (rc == 0 && !early) {
+		job.part = json_deep_copy(json_array_get(parts, 0));
+		vg_job_run(&job);
+	}
+	if (rc == 0 && job.rc < 0) {
+		*err = job.err;
+		rc = job.rc;
+		vdm_err_prefix(err, "discover %s: %s", partition, client->ops->name);
+	}
+	if (rc == 0) {
+		/* only the VG asked for, from the driver that reported it */
+		json_t *found = NULL;
+		size_t i;
+		json_t *v;
+		json_array_foreach(json_object_get(job.part, "vgs"), i, v)
+			if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", vg))
+				found = v;
+		if (!found) {
+			rc = vdm_err(err, -ENOENT, "discover %s: %s reports no VG %s", partition,
+				     client->ops->name, vg);
+		} else {
+			json_object_set_new(found, "client", json_string(client->ops->name));
+			json_t *vgs = json_pack("[O]", found);
+			if (!early)
+				json_array_set(parts, 0, job.part);
+			json_object_set_new(json_array_get(parts, 0), "vgs", vgs);
+			rc = discover_validate(inv, b->ops->name, err);
+		}
+	}
+	json_decref(job.part);
+	if (rc < 0) {
+		json_decref(inv);
+		return rc;
+	}
+	*inventory = inv;
+	return 0;
 }

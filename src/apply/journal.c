@@ -385,13 +385,11 @@ sqlfail:
 	return rc;
 }
 
-int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
-		     enum vdm_step_state state, const char *error, struct vdm_error *err)
+static int journal_step_at(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
+			   enum vdm_step_state state, const char *error, int64_t started,
+			   int64_t finished, struct vdm_error *err)
 {
 	int64_t now = journal_now_ms();
-	int64_t started = state == VDM_STEP_STARTED ? now : step->started_at;
-	int64_t finished = (state == VDM_STEP_DONE || state == VDM_STEP_UNDONE) ? now
-			   : state == VDM_STEP_STARTED ? 0 : step->finished_at;
 	sqlite3_stmt *st = NULL;
 	int rc = journal_exec(j, "BEGIN IMMEDIATE", err);
 	if (rc < 0)
@@ -449,6 +447,23 @@ sqlfail:
 	sqlite3_finalize(st);
 	journal_exec(j, "ROLLBACK", NULL);
 	return rc;
+}
+
+int vdm_journal_step(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
+		     enum vdm_step_state state, const char *error, struct vdm_error *err)
+{
+	int64_t now = journal_now_ms();
+	int64_t started = state == VDM_STEP_STARTED ? now : step->started_at;
+	int64_t finished = (state == VDM_STEP_DONE || state == VDM_STEP_UNDONE) ? now
+			   : state == VDM_STEP_STARTED ? 0 : step->finished_at;
+	return journal_step_at(j, run_id, step, state, error, started, finished, err);
+}
+
+int vdm_journal_step_done_at(struct vdm_journal *j, int64_t run_id, struct vdm_step *step,
+			     int64_t started_at, int64_t finished_at, struct vdm_error *err)
+{
+	return journal_step_at(j, run_id, step, VDM_STEP_DONE, NULL, started_at, finished_at,
+			       err);
 }
 
 int vdm_journal_run_status(struct vdm_journal *j, struct vdm_run *run, const char *status,

@@ -289,9 +289,37 @@ int vdm_session_verify(struct vdm_session *s, const json_t *plan_json, struct vd
 	return rc;
 }
 
-static int session_verify_cb(void *arg, const json_t *plan, struct vdm_error *err)
+/* The engine's verify step reads only what it must: the storage side of the partition and,
+ * at the same time, the VG read again by the run's own driver on the run's open transport
+ * (vdm_discover_vg: no second connection, no other partition, no other driver). Without an
+ * open driver, a whole discovery (vdm_session_verify). The run changed the world: the
+ * session's last discovery is dropped, whoever needs one next discovers again. */
+static int session_verify_cb(void *arg, const json_t *plan_json, struct vdm_error *err)
 {
-	return vdm_session_verify(arg, plan, err);
+	struct vdm_session *s = arg;
+	if (!s->client.ops || s->o.script)
+		return vdm_session_verify(s, plan_json, err);
+	struct vdm_plan *plan = NULL;
+	int rc = vdm_plan_from_json(plan_json, "journal", &plan, err);
+	if (rc < 0)
+		return session_backend_fail(err, rc);
+	vdm_inventory_free(s->inv);
+	s->inv = NULL;
+	json_t *doc = NULL;
+	struct vdm_inventory *inv = NULL;
+	rc = vdm_discover_vg(&s->backend, &s->client, s->o.partition, s->o.vg, &doc, err);
+	if (rc == 0)
+		rc = vdm_inventory_parse_json(doc, "verify", &inv, err);
+	json_decref(doc);
+	if (rc < 0) {
+		vdm_err_prefix(err, "verify");
+		vdm_plan_free(plan);
+		return session_backend_fail(err, rc);
+	}
+	rc = vdm_plan_verify_inventory(inv, plan, err);
+	vdm_inventory_free(inv);
+	vdm_plan_free(plan);
+	return rc;
 }
 
 static void session_engine_event(void *arg, const struct vdm_event *ev)
@@ -321,6 +349,7 @@ static void session_ctx(struct vdm_session *s, struct vdm_apply_ctx *ctx)
 	ctx->sync_stall_ms = s->o.sync_stall_ms;
 	ctx->fault = s->o.fault;
 	ctx->stop = s->o.stop;
+	ctx->sync_rate_kib = s->o.sync_rate_kib;
 }
 
 /* Runs s->run and fills the timing part of res (may be NULL). */

@@ -232,14 +232,30 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 			wall0 = run->steps[i].started_at;
 	bool from_copy = wall0 > 0 && wall_now_at_t0 > wall0 && wall_now_at_t0 - wall0 < 600000;
 
+	/* one query for every LV per poll when the driver has it: constant round trips */
+	const char **names = xcalloc(n ? n : 1, sizeof *names);
+	double *pcts = xcalloc(n ? n : 1, sizeof *pcts);
+	for (size_t i = 0; i < n; i++)
+		names[i] = json_string_value(json_object_get(json_array_get(lvs, i), "name"));
+	bool all = n > 0 && vdm_client_has_sync_status_all(ctx->client);
 	for (;;) {
 		double done = 0, min_pct = 100;
+		if (all) {
+			int rc = vdm_client_sync_status_all(ctx->client, run->vg, n, names, pcts,
+							    err);
+			if (rc < 0) {
+				free(names), free(pcts);
+				vdm_err_prefix(err, "sync of VG %s", run->vg);
+				return rc;
+			}
+		}
 		for (size_t i = 0; i < n; i++) {
 			json_t *lv = json_array_get(lvs, i);
-			const char *name = json_string_value(json_object_get(lv, "name"));
-			double pct = 0;
-			int rc = vdm_client_sync_status(ctx->client, run->vg, name, &pct, err);
+			const char *name = names[i];
+			double pct = pcts[i];
+			int rc = all ? 0 : vdm_client_sync_status(ctx->client, run->vg, name, &pct, err);
 			if (rc < 0) {
+				free(names), free(pcts);
 				vdm_err_prefix(err, "sync of LV %s/%s", run->vg, name);
 				return rc;
 			}
@@ -266,13 +282,16 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 		if (min_pct >= 100.0) {
 			ev.percent = 100, ev.eta_s = 0;
 			apply_emit(ctx, &ev);
+			free(names), free(pcts);
 			return 0;
 		}
 		apply_emit(ctx, &ev);
-		if (now - last_progress > stall)
+		if (now - last_progress > stall) {
+			free(names), free(pcts);
 			return vdm_err(err, -ETIMEDOUT, "sync of VG %s: no progress for %lld s"
 				       " (stuck at %.1f%%)", run->vg, (long long)(stall / 1000),
 				       ev.percent);
+		}
 		apply_sleep_ms(poll);
 	}
 }
@@ -430,8 +449,141 @@ static int apply_recall(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 	return 0;
 }
 
+/* ---- consecutive add_copy steps in one go (the client's add_copies) ----
+ *
+ * A VG of N LVs must not cost N round trips into the partition: the add_copy steps that follow
+ * each other (not done yet, one per LV) go to the driver together, which sends every lvconvert
+ * in one agent batch. Each step is still journaled "started" before the batch leaves and "done"
+ * with the times the partition reports for its own command; after a failure the failing step
+ * keeps "started" with its error (resume retries it) and the ones that never ran go back to
+ * "planned". */
+
+static size_t apply_copy_batch_len(const struct vdm_run *run, size_t i)
+{
+	size_t k = i;
+	for (; k < run->n_steps && k - i < VDM_BATCH_MAX; k++) {
+		const struct vdm_step *s = &run->steps[k];
+		if (s->kind != VDM_STEP_ADD_COPY ||
+		    (s->state != VDM_STEP_PLANNED && s->state != VDM_STEP_STARTED))
+			break;
+		/* a second copy of the same LV needs the first in place: next batch */
+		bool again = false;
+		for (size_t m = i; m < k; m++)
+			again |= !strcmp(arg_str(&run->steps[m], "lv") ?: "", arg_str(s, "lv") ?: "");
+		if (again)
+			break;
+	}
+	return k - i;
+}
+
+static int apply_copy_batch(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
+			    struct vdm_run *run, size_t i, size_t len,
+			    const struct apply_fault *fault, struct vdm_error *err)
+{
+	struct vdm_plan_copy *copies = xcalloc(len, sizeof *copies);
+	struct vdm_copy_req *reqs = xcalloc(len, sizeof *reqs);
+	struct vdm_batch_result *res = xcalloc(len, sizeof *res);
+	size_t done = 0, k;
+	int rc = 0;
+	for (k = 0; k < len && rc == 0; k++) {
+		struct vdm_step *s = &run->steps[i + k];
+		rc = apply_copy_from_args(s, &copies[k], err);
+		reqs[k].lv = arg_str(s, "lv");
+		reqs[k].copies = (int)json_integer_value(json_object_get(s->args, "copies"));
+		reqs[k].copy = &copies[k];
+	}
+	if (rc < 0) {
+		done = k - 1;  /* the step whose arguments are bad is the failing one */
+		goto fail_no_run;
+	}
+	for (k = 0; k < len; k++) {
+		struct vdm_step *s = &run->steps[i + k];
+		if ((rc = vdm_journal_step(j, run->id, s, VDM_STEP_STARTED, NULL, err)) < 0)
+			goto out;
+		apply_fault_point(fault, run, i + k, FAULT_STARTED);
+		struct vdm_event ev = { .type = VDM_EV_STEP_START, .step = s,
+					.n_steps = run->n_steps };
+		apply_emit(ctx, &ev);
+	}
+	vdm_err_clear(err);
+	rc = vdm_client_add_copies(ctx->client, run->vg, len, reqs, res, &done, err);
+	struct vdm_error save = *err;
+	for (k = 0; k < done; k++) {
+		if (res[k].status != 0)
+			break;
+		struct vdm_step *s = &run->steps[i + k];
+		apply_fault_point(fault, run, i + k, FAULT_RAN);
+		int jr = vdm_journal_step_done_at(j, run->id, s, res[k].started_at,
+						  res[k].finished_at, err);
+		if (jr < 0) {
+			rc = jr;
+			goto out;
+		}
+		apply_fault_point(fault, run, i + k, FAULT_DONE);
+		struct vdm_event ev = { .type = VDM_EV_STEP_DONE, .step = s,
+					.n_steps = run->n_steps };
+		apply_emit(ctx, &ev);
+	}
+	*err = save;
+	if (rc == 0 && k < len)
+		rc = vdm_err(err, -EPROTO, "add copies: the client finished %zu of %zu LVs", k, len);
+	if (rc < 0) {
+		/* the failing step: the one that reported a failure, else (transport lost, nothing
+		 * known) the first not done; those after it did not run when the driver said so */
+		if (k < done)
+			for (size_t m = k + 1; m < len; m++) {
+				struct vdm_error jerr = { 0 };
+				vdm_journal_step(j, run->id, &run->steps[i + m], VDM_STEP_PLANNED,
+						 NULL, &jerr);
+			}
+		done = k;
+fail_no_run:;
+		struct vdm_step *s = &run->steps[i + done];
+		if (!err->msg[0])
+			vdm_err(err, rc, "step %d add_copy failed: %s", s->seq, strerror(-rc));
+		vdm_err_prefix(err, "partition %s: add copy of LV %s/%s", run->partition, run->vg,
+			       arg_str(s, "lv") ?: "?");
+		if (s->state != VDM_STEP_STARTED) {
+			struct vdm_error jerr = { 0 };
+			vdm_journal_step(j, run->id, s, VDM_STEP_STARTED, NULL, &jerr);
+		}
+		apply_step_fail(ctx, j, run, i + done, rc, err);
+	}
+out:
+	for (k = 0; k < len; k++)
+		free(copies[k].segs);
+	free(copies), free(reqs);
+	vdm_batch_results_free(res, len);
+	free(res);
+	return rc;
+}
+
+/* Raises (or puts back) the partition's resync limit around the sync we start. A partition
+ * without the agent, or a driver without the slot, keeps its limits: the sync is slower, the
+ * mirror as good, so a failure here is not a reason to stop. */
+static void apply_sync_limit(struct vdm_apply_ctx *ctx, bool restore, bool *raised)
+{
+	if (ctx->sync_rate_kib < 0 || !ctx->client || ctx->script || *raised == !restore)
+		return;
+	struct vdm_error e = { 0 };
+	if (vdm_client_sync_rate(ctx->client, ctx->sync_rate_kib, restore, &e) == 0 || restore)
+		*raised = !restore;
+}
+
+static int apply_run_steps(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
+			   struct vdm_run *run, bool *raised, struct vdm_error *err);
+
 int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		  struct vdm_error *err)
+{
+	bool raised = false;
+	int rc = apply_run_steps(ctx, j, run, &raised, err);
+	apply_sync_limit(ctx, true, &raised);
+	return rc;
+}
+
+static int apply_run_steps(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
+			   struct vdm_run *run, bool *raised, struct vdm_error *err)
 {
 	struct apply_fault fault;
 	apply_fault_parse(&fault, ctx->fault);
@@ -459,6 +611,18 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 			return vdm_err_kind(err, -EINTR, VDM_ERR_STOPPED, "run %lld of %s/%s: stopped"
 					    " before step %d; resume continues it", (long long)run->id,
 					    run->partition, run->vg, s->seq);
+		if (s->kind == VDM_STEP_ADD_COPY)
+			apply_sync_limit(ctx, false, raised);
+		/* a batch journals each step with its own command's times: not in script mode
+		 * (no journal; the script gets one command a step) */
+		size_t len;
+		if (s->kind == VDM_STEP_ADD_COPY && j && !ctx->script &&
+		    vdm_client_has_add_copies(ctx->client) && (len = apply_copy_batch_len(run, i)) > 1) {
+			if ((rc = apply_copy_batch(ctx, j, run, i, len, &fault, err)) < 0)
+				return rc;
+			i += len - 1;
+			continue;
+		}
 		rc = apply_record(j, run, s, VDM_STEP_STARTED, NULL, err);
 		if (rc < 0)
 			return rc;
@@ -482,6 +646,8 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 		apply_fault_point(&fault, run, i, FAULT_DONE);
 		ev.type = VDM_EV_STEP_DONE;
 		apply_emit(ctx, &ev);
+		if (s->kind == VDM_STEP_WAIT_SYNC)
+			apply_sync_limit(ctx, true, raised);
 	}
 	return apply_record_run(j, run, "done", err);
 }

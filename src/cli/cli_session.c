@@ -50,6 +50,32 @@ static bool cli_confirm(void *arg, const char *question)
 
 /* ---- the session ---- */
 
+int cli_sync_rate_opt(struct cli_run *r, const char *v)
+{
+	if (!strcmp(v, "unlimited")) {
+		r->sync_rate_kib = 0;
+		return 0;
+	}
+	if (!strcmp(v, "keep")) {
+		r->sync_rate_kib = -1;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	long long n = strtoll(v, &end, 10);
+	bool ok = end != v && errno == 0 && n > 0 && n <= 1000000000LL / 1024;
+	if (ok && (*end == 'K' || *end == 'k'))
+		r->sync_rate_kib = n, end++;
+	else if (ok && (*end == 'M' || *end == 'm' || !*end))
+		r->sync_rate_kib = n * 1024, end += *end != '\0';
+	else
+		ok = false;
+	if (ok && !*end)
+		return 0;
+	return cli_usage_error(r->o->cmd, "--sync-rate %s: want unlimited, keep, or MiB/s (100,"
+			       " 100M, 512K)", v);
+}
+
 int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		     struct vdm_session **s, struct vdm_error *err)
 {
@@ -67,6 +93,7 @@ int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		.sync_stall_ms = stall && atoi(stall) > 0 ? (int64_t)atoi(stall) * 1000 : 0,
 		.on_event = cli_on_event, .event_arg = r,
 		.confirm = cli_confirm, .confirm_arg = r,
+		.sync_rate_kib = r->sync_rate_kib,
 	};
 	return vdm_session_open(&so, s, err);
 }

@@ -14,6 +14,7 @@
 struct cli_run {
 	struct cli_common *o;
 	const char *script;           /* --script FILE (mirror) */
+	int64_t sync_rate_kib;        /* --sync-rate: 0 unlimited (default), -1 keep, else KiB/s */
 	bool bar_shown;
 	int64_t last_line_ms;
 	double last_pct;
@@ -24,6 +25,16 @@ struct cli_run {
  * $VDMIRROR_SYNC_STALL_S (the only place these are read). */
 int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		     struct vdm_session **s, struct vdm_error *err);
+
+/* --sync-rate R of mirror and apply into r->sync_rate_kib: "unlimited" (0), "keep" (-1: the
+ * partition's limits stay as the admin set them), or MiB/s with an optional K or M suffix.
+ * Returns 0, or the usage error's exit code (printed). */
+int cli_sync_rate_opt(struct cli_run *r, const char *v);
+/* Its line for a command's --help. */
+#define CLI_SYNC_RATE_HELP \
+	"  --sync-rate R  the partition's resync limit while our sync runs: unlimited\n" \
+	"                 (default), keep (the admin's), or MiB/s (100, 512K); the\n" \
+	"                 admin's limits come back afterwards, also after a crash\n"
 
 /* The journal folder the session uses ($VDMIRROR_STATE or NULL for the default). */
 const char *cli_state_dir(void);

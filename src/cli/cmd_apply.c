@@ -12,21 +12,25 @@
 static void apply_usage(FILE *f)
 {
 	fputs("usage: vdmirror apply PLAN.json [--yes] [--json] (--lab | --backend NAME --config STR)\n"
-	      "                      [--state LABDIR]\n\n"
+	      "                      [--state LABDIR] [--sync-rate R]\n\n"
 	      "Applies a plan saved with `vdmirror plan --json` (formats.md). A fresh discovery\n"
 	      "comes first: the plan is refused, and nothing changes, when a partition, VG or LV\n"
 	      "it names is gone or changed, a PV it uses lacks the free extents, a new disk's\n"
 	      "name is taken or a pool no longer has the room. Then as vdmirror mirror: journal,\n"
 	      "steps, sync, verify; resume with vdmirror mirror PARTITION VG --resume.\n\n"
+	      CLI_SYNC_RATE_HELP "\n"
 	      "exit codes: 0 every LV at the level, 1 bad input, 2 the plan is no longer valid,\n"
 	      "3 verify found an LV below the level, 4 a backend, client or agent failed\n", f);
 	cli_backend_help(f);
 }
 
+enum { APPLY_SYNC_RATE = 300 };
+
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
+		{ "sync-rate", required_argument, NULL, APPLY_SYNC_RATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -41,6 +45,12 @@ int cmd_apply(int argc, char **argv)
 		if (c == 'h') {
 			apply_usage(stdout);
 			return 0;
+		}
+		if (c == APPLY_SYNC_RATE) {
+			int code = cli_sync_rate_opt(&r, optarg);
+			if (code != 0)
+				return code;
+			continue;
 		}
 		return cli_getopt_error("apply", c, argv);
 	}

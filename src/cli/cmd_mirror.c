@@ -13,7 +13,7 @@ static void mirror_usage(FILE *f)
 	fputs("usage: vdmirror mirror PARTITION VG [--level L] [--copies N] [--lv LV]...\n"
 	      "                       [--yes] [--dry-run] [--resume] [--json]\n"
 	      "                       (--lab | --backend NAME --config STR) [--script FILE]\n"
-	      "                       [--state LABDIR]\n\n"
+	      "                       [--state LABDIR] [--sync-rate R]\n\n"
 	      "Discovers the storage servers and the partition, plans where each new copy goes\n"
 	      "(no two copies sharing a device, pool, server, frame or site up to --level),\n"
 	      "shows the plan, asks (unless --yes), then creates and maps the new disks, has\n"
@@ -32,7 +32,8 @@ static void mirror_usage(FILE *f)
 	      "                 default state folder lab/state/default\n"
 	      "  --backend NAME --config STR   another storage backend (qemu, vios)\n"
 	      "  --vios HOSTS   same as --backend vios --config HOSTS\n"
-	      "  --script FILE  write the storage and client commands to FILE instead\n\n"
+	      "  --script FILE  write the storage and client commands to FILE instead\n"
+	      CLI_SYNC_RATE_HELP "\n"
 	      "exit codes: 0 every LV at the level, 1 bad input or not confirmed, 2 no valid\n"
 	      "plan, 3 verify found an LV below the level, 4 a backend, client or agent failed\n"
 	      "debugging: VDMIRROR_FAULT=STEP[:N][:ran|:done] dies at a step (tests only)\n", f);
@@ -40,7 +41,7 @@ static void mirror_usage(FILE *f)
 }
 
 enum { MIRROR_LEVEL = 300, MIRROR_COPIES, MIRROR_LV, MIRROR_SCRIPT, MIRROR_DRY_RUN,
-       MIRROR_RESUME };
+       MIRROR_RESUME, MIRROR_SYNC_RATE };
 
 int cmd_mirror(int argc, char **argv)
 {
@@ -52,6 +53,7 @@ int cmd_mirror(int argc, char **argv)
 		{ "script", required_argument, NULL, MIRROR_SCRIPT },
 		{ "dry-run", no_argument, NULL, MIRROR_DRY_RUN },
 		{ "resume", no_argument, NULL, MIRROR_RESUME },
+		{ "sync-rate", required_argument, NULL, MIRROR_SYNC_RATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -90,6 +92,12 @@ int cmd_mirror(int argc, char **argv)
 		case MIRROR_SCRIPT: r.script = optarg; break;
 		case MIRROR_DRY_RUN: flags |= VDM_MIRROR_DRY_RUN; break;
 		case MIRROR_RESUME: flags |= VDM_MIRROR_RESUME_ONLY; break;
+		case MIRROR_SYNC_RATE:
+			if ((code = cli_sync_rate_opt(&r, optarg)) != 0) {
+				free(lvs.v);
+				return code;
+			}
+			break;
 		default:
 			free(lvs.v);
 			return cli_getopt_error("mirror", c, argv);

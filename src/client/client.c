@@ -112,3 +112,33 @@ int vdm_client_recall(struct vdm_client *c, const char *disk, const json_t *fact
 		return 0;
 	return CLIENT_CALL(c, recall, err, disk, facts);
 }
+
+int vdm_client_add_copies(struct vdm_client *c, const char *vg, size_t n,
+			  const struct vdm_copy_req *reqs, struct vdm_batch_result *res,
+			  size_t *n_done, struct vdm_error *err)
+{
+	*n_done = 0;
+	return CLIENT_CALL(c, add_copies, err, vg, n, reqs, res, n_done);
+}
+
+int vdm_client_sync_status_all(struct vdm_client *c, const char *vg, size_t n,
+			       const char *const lvs[], double percent[], struct vdm_error *err)
+{
+	return CLIENT_CALL(c, sync_status_all, err, vg, n, lvs, percent);
+}
+
+int vdm_client_sync_rate(struct vdm_client *c, int64_t rate_kib, int restore,
+			 struct vdm_error *err)
+{
+	return CLIENT_CALL(c, sync_rate, err, rate_kib, restore);
+}
+
+int vdm_client_has_add_copies(const struct vdm_client *c)
+{
+	return c->ops && c->ops->add_copies;
+}
+
+int vdm_client_has_sync_status_all(const struct vdm_client *c)
+{
+	return c->ops && c->ops->sync_status_all;
+}

@@ -170,3 +170,23 @@ void lnx_append_vgs(json_t *partition, json_t *vgs)
 	json_array_extend(have, vgs);
 	json_decref(vgs);
 }
+
+int lnx_sync_rate(void *h, int64_t rate_kib, int restore, struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	if (x->scripting)
+		return 0;     /* the admin running the script keeps their own limits */
+	if (!x->request)
+		return vdm_err(err, -ENOTSUP, "resync limits: setting them needs the vdmirror agent");
+	if (rate_kib < 0)
+		return vdm_err(err, -EINVAL, "resync limit %lld KiB/s: must be >= 0",
+			       (long long)rate_kib);
+	json_t *req = restore ? json_pack("{s:s, s:b}", "op", "sync_rate", "restore", 1)
+			      : json_pack("{s:s, s:I}", "op", "sync_rate", "rate_kib",
+					  (json_int_t)rate_kib);
+	json_t *reply = NULL;
+	int rc = vdm_transport_request(x, req, &reply, LNX_QUERY_MS, err);
+	json_decref(req);
+	json_decref(reply);
+	return rc;
+}

@@ -52,4 +52,8 @@ void lnx_append_vgs(json_t *partition, json_t *vgs);
 int lnx_wait_disk(void *h, const char *disk, int64_t timeout_ms, json_t *facts,
 		  struct vdm_error *err);
 
+/* Shared sync_rate slot: the agent's sync_rate request (-ENOTSUP without the agent; nothing
+ * to do in script mode). */
+int lnx_sync_rate(void *h, int64_t rate_kib, int restore, struct vdm_error *err);
+
 #endif

@@ -279,4 +279,5 @@ const struct vdm_client_ops vdm_client_linux_md = {
 	.add_copy = md_add_copy,
 	.remove_copy = md_remove_copy,
 	.sync_status = md_sync_status,
+	.sync_rate = lnx_sync_rate,
 };

@@ -33,6 +33,31 @@ static char sock[256], datadir[300];
 static pid_t agent_pid;
 static struct vdm_transport x;
 
+static char raiddir[300], rundir[300];
+
+static void write_limit(const char *which, long v)
+{
+	char p[400];
+	snprintf(p, sizeof p, "%s/speed_limit_%s", raiddir, which);
+	FILE *f = fopen(p, "w");
+	fprintf(f, "%ld\n", v);
+	fclose(f);
+}
+
+static long read_limit(const char *which)
+{
+	char p[400];
+	long v = -1;
+	snprintf(p, sizeof p, "%s/speed_limit_%s", raiddir, which);
+	FILE *f = fopen(p, "r");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static int setup(void **state)
 {
 	if (!mkdtemp(tmpdir))
@@ -40,11 +65,18 @@ static int setup(void **state)
 	snprintf(sock, sizeof sock, "%s/lpar9.agent", tmpdir);
 	snprintf(datadir, sizeof datadir, "%s/data", tmpdir);
 	mkdir(datadir, 0700);
+	/* md's resync limits, as the agent finds them in /proc/sys/dev/raid */
+	snprintf(raiddir, sizeof raiddir, "%s/raid", tmpdir);
+	snprintf(rundir, sizeof rundir, "%s/run", tmpdir);
+	mkdir(raiddir, 0700);
+	write_limit("min", 1000);
+	write_limit("max", 200000);
 	agent_pid = fork();
 	if (agent_pid == 0) {
 		/* the agent must not outlive a test that crashes */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl(agent_bin, agent_bin, "--listen", sock, "--data-dir", datadir, (char *)NULL);
+		execl(agent_bin, agent_bin, "--listen", sock, "--data-dir", datadir, "--raid-dir",
+		      raiddir, "--run-dir", rundir, (char *)NULL);
 		_exit(127);
 	}
 	for (int i = 0; i < 100 && access(sock, F_OK) < 0; i++)
@@ -525,6 +557,76 @@ static void test_script_mode(void **state)
 	assert_null(strstr(text, "reboot"));
 }
 
+/* batch: in order, one round trip, stops at the first failure and says which; a command
+ * the allowlist refuses refuses the whole batch before anything runs. */
+static void test_batch(void **state)
+{
+	const char *ok[] = { "mdadm", "--version", NULL };
+	const char *bad[] = { "mdadm", "--detail", "/dev/vdm-no-such-md", NULL };
+	const char *const *cmds[] = { ok, bad, ok };
+	struct vdm_batch_result res[3];
+	size_t done = 9;
+	struct vdm_error err = { 0 };
+	int rc = vdm_transport_batch(&x, cmds, 3, 10000, res, &done, &err);
+	assert_int_equal(rc, -EIO);
+	assert_int_equal(done, 2);
+	assert_int_equal(res[0].status, 0);
+	assert_non_null(strstr(res[0].err_text, "mdadm - v"));   /* mdadm --version: stderr */
+	assert_int_not_equal(res[1].status, 0);
+	assert_true(res[0].started_at > 0 && res[0].started_at <= res[0].finished_at);
+	assert_true(res[0].finished_at <= res[1].started_at);
+	if (!strstr(err.msg, "`mdadm --detail /dev/vdm-no-such-md`: exit"))
+		fail_msg("the failing command is not named: %s", err.msg);
+	vdm_batch_results_free(res, done);
+
+	const char *const *all_ok[] = { ok, ok };
+	assert_int_equal(vdm_transport_batch(&x, all_ok, 2, 10000, res, &done, &err), 0);
+	assert_int_equal(done, 2);
+	vdm_batch_results_free(res, done);
+
+	expect_refusal(json_pack("{s:s, s:[{s:[s,s]}, {s:[s,s,s]}]}", "op", "batch", "commands",
+				 "argv", "mdadm", "--version", "argv", "sh", "-c", "reboot"),
+		       "\"commands\"[1]: run: program \"sh\" is not allowed");
+	expect_refusal(json_pack("{s:s, s:[]}", "op", "batch", "commands"), "1 to 64");
+}
+
+/* sync_rate: raised, the admin's values kept once (a second raise does not overwrite them),
+ * put back on request, and put back by the agent itself when the host goes away. */
+static void test_sync_rate(void **state)
+{
+	struct vdm_error err = { 0 };
+	json_t *r = ask(json_pack("{s:s, s:i}", "op", "sync_rate", "rate_kib", 0), &err);
+	assert_non_null(r);
+	json_decref(r);
+	assert_true(read_limit("max") >= 100000000);
+	assert_int_equal(read_limit("min"), read_limit("max"));
+	r = ask(json_pack("{s:s, s:i}", "op", "sync_rate", "rate_kib", 5000), &err);
+	assert_non_null(r);
+	json_decref(r);
+	assert_int_equal(read_limit("max"), 5000);
+	r = ask(json_pack("{s:s, s:b}", "op", "sync_rate", "restore", 1), &err);
+	assert_non_null(r);
+	assert_true(json_is_true(json_object_get(r, "restored")));
+	json_decref(r);
+	assert_int_equal(read_limit("min"), 1000);
+	assert_int_equal(read_limit("max"), 200000);
+
+	/* vdmirror dies with the limits raised: the connection closes, the agent restores */
+	r = ask(json_pack("{s:s, s:i}", "op", "sync_rate", "rate_kib", 0), &err);
+	assert_non_null(r);
+	json_decref(r);
+	assert_true(read_limit("max") >= 100000000);
+	vdm_transport_close(&x);
+	for (int i = 0; i < 100 && read_limit("max") != 200000; i++)
+		usleep(20000);
+	assert_int_equal(read_limit("min"), 1000);
+	assert_int_equal(read_limit("max"), 200000);
+	char *addr = xasprintf("agent:unix:%s", sock);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	free(addr);
+	expect_refusal(json_pack("{s:s, s:i}", "op", "sync_rate", "rate_kib", -1), "rate_kib");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -548,6 +650,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lvm_missing_pv),
 		cmocka_unit_test(test_md_report),
 		cmocka_unit_test(test_script_mode),
+		cmocka_unit_test(test_batch),
+		cmocka_unit_test(test_sync_rate),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
