@@ -30,6 +30,7 @@ struct fake {
 	int fail_lv;          /* lvconvert of this LV exits 5 (0: none) */
 	int round_trips;
 	int lvconverts;
+	int rate_raises, rate_restores;   /* sync_rate requests */
 };
 
 static int lv_index(const char *vglv)
@@ -142,6 +143,10 @@ static int fake_request(void *ctx, const json_t *req, json_t **reply, int64_t ti
 		return 0;
 	}
 	if (!strcmp(op, "sync_rate")) {
+		if (json_is_true(json_object_get(req, "restore")))
+			f->rate_restores++;
+		else
+			f->rate_raises++;
 		*reply = json_object();
 		return 0;
 	}
@@ -267,6 +272,9 @@ static int apply_lvs(int n, int fail_lv, int *rc_out, char *msg, size_t msgsize)
 	vdm_run_free(run);
 	vdm_journal_close(j);
 	vdm_client_close(&client);
+	/* the resync limit: raised once before the copies, the admin's back on every way out */
+	assert_int_equal(f.rate_raises, 1);
+	assert_int_equal(f.rate_restores, 1);
 	return f.round_trips;
 }
 
