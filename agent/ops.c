@@ -547,7 +547,9 @@ static json_t *op_sync(const struct agent_req *req, char *errbuf, size_t errlen)
 			strcpy(done, "none");
 		if (read_sysfs(degraded, sizeof degraded, "block/%s/md/degraded", req->md) < 0)
 			strcpy(degraded, "0");
-		double pct = 100.0;
+		/* "none" means done only when nothing runs: while a recovery starts, md says
+		 * "recover" with "none" or "delayed" for a moment, and that is 0 %, not 100 % */
+		double pct = strcmp(action, "idle") ? 0.0 : 100.0;
 		unsigned long long a, b;
 		if (sscanf(done, "%llu / %llu", &a, &b) == 2 && b > 0)
 			pct = 100.0 * (double)a / (double)b;

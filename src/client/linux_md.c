@@ -262,6 +262,9 @@ static int md_sync_status(void *h, const char *vg, const char *lv, double *perce
 	 * not 100 % */
 	if (json_integer_value(json_object_get(reply, "degraded")) > 0 && !strcmp(action, "idle"))
 		p = 0.0;
+	/* and a degraded array is not in sync, whatever the counters say between two states */
+	if (json_integer_value(json_object_get(reply, "degraded")) > 0 && p > 99.9)
+		p = 99.9;
 	*percent = p;
 	json_decref(reply);
 	return 0;

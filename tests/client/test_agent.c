@@ -588,6 +588,28 @@ static void test_batch(void **state)
 				 "argv", "mdadm", "--version", "argv", "sh", "-c", "reboot"),
 		       "\"commands\"[1]: run: program \"sh\" is not allowed");
 	expect_refusal(json_pack("{s:s, s:[]}", "op", "batch", "commands"), "1 to 64");
+	expect_refusal(json_pack("{s:s, s:[{s:[s,s], s:i}, {s:[s,s], s:i}]}", "op", "batch",
+				 "commands", "argv", "mdadm", "--version", "timeout_ms", 3000000,
+				 "argv", "mdadm", "--version", "timeout_ms", 3000000), "add up to");
+}
+
+/* sync_lvs: names checked like every other; the host has no device-mapper, so a good
+ * request gets the agent's plain reason (the lab runs it for real). */
+static void test_sync_lvs(void **state)
+{
+	expect_refusal(json_pack("{s:s, s:s, s:[s]}", "op", "sync_lvs", "vg", "../etc", "lvs",
+				 "data"), "invalid name");
+	expect_refusal(json_pack("{s:s, s:s, s:[s]}", "op", "sync_lvs", "vg", "rootvg", "lvs",
+				 "a/b"), "invalid LV name");
+	expect_refusal(json_pack("{s:s, s:s, s:[]}", "op", "sync_lvs", "vg", "rootvg", "lvs"),
+		       "1 to 64");
+	struct vdm_error err = { 0 };
+	if (access("/dev/mapper/control", F_OK) < 0) {
+		json_t *r = ask(json_pack("{s:s, s:s, s:[s]}", "op", "sync_lvs", "vg", "rootvg",
+					  "lvs", "data"), &err);
+		assert_null(r);
+		assert_non_null(strstr(err.msg, "sync_lvs: /dev/mapper/control"));
+	}
 }
 
 /* sync_rate: raised, the admin's values kept once (a second raise does not overwrite them),
@@ -652,6 +674,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_script_mode),
 		cmocka_unit_test(test_batch),
 		cmocka_unit_test(test_sync_rate),
+		cmocka_unit_test(test_sync_lvs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
