@@ -30,6 +30,7 @@ enum agent_op {
 	AGENT_OP_BATCH,
 	AGENT_OP_SYNC_RATE,
 	AGENT_OP_SYNC_LVS,
+	AGENT_OP_LV_COPIES,
 };
 
 /* One command of a "batch": a validated argv (pointing into the request's JSON) and its own
@@ -57,8 +58,8 @@ struct agent_req {
 	size_t n_cmds;
 	int64_t rate_kib;                    /* sync_rate: KiB/s, 0 = unlimited */
 	bool restore;                        /* sync_rate: put the saved limits back */
-	const char *vg;                      /* sync_lvs */
-	const char *lvs[AGENT_BATCH_MAX];    /* sync_lvs */
+	const char *vg;                      /* sync_lvs, lv_copies */
+	const char *lvs[AGENT_BATCH_MAX];    /* sync_lvs, lv_copies */
 	size_t n_lvs;
 };
 

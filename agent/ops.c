@@ -598,7 +598,7 @@ static void dm_name(const char *vg, const char *lv, char *out, size_t size)
 
 /* percent and action of a raid LV (all its raid targets); -1 with a message otherwise. */
 static int dm_raid_sync(int ctl, const char *name, double *pct, char *action, size_t asize,
-			char *errbuf, size_t errlen)
+			int *copies, char *errbuf, size_t errlen)
 {
 	static union { struct dm_ioctl io; char buf[16384]; } u;
 	memset(&u, 0, sizeof u);
@@ -606,18 +606,20 @@ static int dm_raid_sync(int ctl, const char *name, double *pct, char *action, si
 	u.io.data_size = sizeof u;
 	u.io.data_start = sizeof u.io;
 	snprintf(u.io.name, sizeof u.io.name, "%s", name);
+	const char *op = copies ? "lv_copies" : "sync_lvs";
 	if (ioctl(ctl, DM_TABLE_STATUS, &u.io) < 0) {
-		snprintf(errbuf, errlen, "sync_lvs: %s: %s", name, strerror(errno));
+		snprintf(errbuf, errlen, "%s: %s: %s", op, name, strerror(errno));
 		return -1;
 	}
 	if ((u.io.flags & DM_BUFFER_FULL_FLAG) || u.io.target_count == 0 ||
 	    u.io.data_start >= sizeof u || u.io.data_size > sizeof u) {
-		snprintf(errbuf, errlen, "sync_lvs: %s: no usable status", name);
+		snprintf(errbuf, errlen, "%s: %s: no usable status", op, name);
 		return -1;
 	}
 	unsigned long long done = 0, total = 0;
 	bool all_alive = true;   /* no leg still catching up */
 	action[0] = '\0';
+	int ncopies = 0;
 	size_t off = u.io.data_start;
 	for (uint32_t t = 0; t < u.io.target_count; t++) {
 		if (off + sizeof(struct dm_target_spec) >= u.io.data_size)
@@ -625,7 +627,18 @@ static int dm_raid_sync(int ctl, const char *name, double *pct, char *action, si
 		struct dm_target_spec *sp = (struct dm_target_spec *)(u.buf + off);
 		const char *params = (const char *)(sp + 1);
 		size_t room = u.io.data_size - off - sizeof *sp;
-		if (strnlen(params, room) == room || strncmp(sp->target_type, "raid", 4)) {
+		if (strnlen(params, room) == room)
+			break;
+		/* plain LVs, for lv_copies: one copy */
+		if (copies && (!strcmp(sp->target_type, "linear") ||
+			       !strcmp(sp->target_type, "striped")) && ncopies <= 1) {
+			ncopies = 1;
+			if (!sp->next || u.io.data_start + (size_t)sp->next <= off)
+				break;
+			off = u.io.data_start + sp->next;
+			continue;
+		}
+		if (strncmp(sp->target_type, "raid", 4) || ncopies == 1) {
 			snprintf(errbuf, errlen, "sync_lvs: %s: not a raid LV (%.16s)", name,
 				 sp->target_type);
 			return -1;
@@ -639,6 +652,12 @@ static int dm_raid_sync(int ctl, const char *name, double *pct, char *action, si
 			return -1;
 		}
 		done += a, total += b;
+		if (strcmp(type, "raid1") || ndev < 1 || (ncopies && ncopies != ndev)) {
+			snprintf(errbuf, errlen, "%s: %s: not a raid1 LV of one layout", copies ?
+				 "lv_copies" : "sync_lvs", name);
+			return -1;
+		}
+		ncopies = ndev;
 		/* 'a': a leg alive but not in sync yet; 'D' (dead) is for the verify to judge */
 		all_alive &= strchr(health, 'a') == NULL;
 		snprintf(action, asize, "%s", act);
@@ -648,6 +667,13 @@ static int dm_raid_sync(int ctl, const char *name, double *pct, char *action, si
 		off = u.io.data_start + sp->next;
 	}
 	/* a new leg not yet in sync shows 'a' even before the resync starts moving */
+	if (ncopies == 0) {
+		snprintf(errbuf, errlen, "%s: %s: no target read", copies ? "lv_copies" : "sync_lvs",
+			 name);
+		return -1;
+	}
+	if (copies)
+		*copies = ncopies;
 	*pct = total ? 100.0 * (double)done / (double)total : 0;
 	if (!all_alive && *pct >= 100.0)
 		*pct = 99.99;
@@ -665,13 +691,18 @@ static json_t *op_sync_lvs(const struct agent_req *req, char *errbuf, size_t err
 	for (size_t i = 0; i < req->n_lvs; i++) {
 		double pct;
 		dm_name(req->vg, req->lvs[i], name, sizeof name);
-		if (dm_raid_sync(ctl, name, &pct, action, sizeof action, errbuf, errlen) < 0) {
+		int copies = 0;
+		bool want_copies = req->op == AGENT_OP_LV_COPIES;
+		if (dm_raid_sync(ctl, name, &pct, action, sizeof action,
+				 want_copies ? &copies : NULL, errbuf, errlen) < 0) {
 			close(ctl);
 			json_decref(rows);
 			return NULL;
 		}
-		json_array_append_new(rows, json_pack("{s:s, s:f, s:s}", "name", req->lvs[i],
-						      "percent", pct, "action", action));
+		json_array_append_new(rows, want_copies
+			? json_pack("{s:s, s:i}", "name", req->lvs[i], "copies", copies)
+			: json_pack("{s:s, s:f, s:s}", "name", req->lvs[i], "percent", pct,
+				    "action", action));
 	}
 	close(ctl);
 	return json_pack("{s:o}", "lvs", rows);
@@ -957,7 +988,7 @@ json_t *agent_execute(const struct agent_req *req, char *errbuf, size_t errlen)
 	switch (req->op) {
 	case AGENT_OP_HELLO: {
 		json_t *ops = json_array();
-		for (int i = AGENT_OP_HELLO; i <= AGENT_OP_SYNC_LVS; i++)
+		for (int i = AGENT_OP_HELLO; i <= AGENT_OP_LV_COPIES; i++)
 			json_array_append_new(ops, json_string(agent_op_name((enum agent_op)i)));
 		return json_pack("{s:s, s:s, s:i, s:o}", "agent", "vdmirror-agent", "version",
 				 AGENT_VERSION, "protocol", AGENT_PROTOCOL, "ops", ops);
@@ -985,6 +1016,7 @@ json_t *agent_execute(const struct agent_req *req, char *errbuf, size_t errlen)
 	case AGENT_OP_SYNC_RATE:
 		return op_sync_rate(req, errbuf, errlen);
 	case AGENT_OP_SYNC_LVS:
+	case AGENT_OP_LV_COPIES:
 		return op_sync_lvs(req, errbuf, errlen);
 	}
 	FAIL("unknown op");

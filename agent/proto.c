@@ -18,6 +18,7 @@ static const char *const op_names[] = {
 	[AGENT_OP_BATCH] = "batch",
 	[AGENT_OP_SYNC_RATE] = "sync_rate",
 	[AGENT_OP_SYNC_LVS] = "sync_lvs",
+	[AGENT_OP_LV_COPIES] = "lv_copies",
 };
 
 const char *agent_op_name(enum agent_op op) { return op_names[op]; }
@@ -182,7 +183,8 @@ int agent_req_parse(const char *line, size_t len, struct agent_req *req, char *e
 			       errbuf, errlen);
 	case AGENT_OP_BATCH:
 		return parse_batch(o, req, errbuf, errlen);
-	case AGENT_OP_SYNC_LVS: {
+	case AGENT_OP_SYNC_LVS:
+	case AGENT_OP_LV_COPIES: {
 		if (get_name(o, "vg", &req->vg, errbuf, errlen))
 			return -1;
 		json_t *lvs = json_object_get(o, "lvs");

@@ -672,6 +672,47 @@ static const json_t *lvm_row_of(const json_t *rows, const char *lv)
 	return NULL;
 }
 
+/* The copies each LV has, as lvs's data_copies rows, from the agent's lv_copies (the
+ * device-mapper tables of the active LVs: no lvm start). -1 when the agent cannot say (an
+ * older agent, an inactive LV, another layout): then lvs asks LVM. */
+static int lvm_copies_from_dm(struct vdm_transport *x, const char *vg, size_t n,
+			      const struct vdm_copy_req *reqs, json_t **rows)
+{
+	if (!x->request)
+		return -1;
+	json_t *names = json_array(), *reply = NULL;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(names, json_string(reqs[i].lv));
+	json_t *req = json_pack("{s:s, s:s, s:o}", "op", "lv_copies", "vg", vg, "lvs", names);
+	struct vdm_error e = { 0 };
+	int rc = vdm_transport_request(x, req, &reply, LNX_QUERY_MS, &e);
+	json_decref(req);
+	if (rc < 0)
+		return -1;
+	json_t *got = json_object_get(reply, "lvs");
+	json_t *out = json_array();
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *r = json_array_get(got, i);
+		json_int_t c = json_integer_value(json_object_get(r, "copies"));
+		if (c < 1 || c > 8 || strcmp(json_string_value(json_object_get(r, "name")) ?: "",
+					     reqs[i].lv))
+			rc = -1;
+		else {
+			char num[8];   /* LVM's reports give every number as a string */
+			snprintf(num, sizeof num, "%d", (int)c);
+			json_array_append_new(out, json_pack("{s:s, s:s}", "lv_name", reqs[i].lv,
+							     "data_copies", num));
+		}
+	}
+	json_decref(reply);
+	if (rc < 0) {
+		json_decref(out);
+		return -1;
+	}
+	*rows = out;
+	return 0;
+}
+
 /* One LV's lvconvert, built before anything runs. */
 struct lvm_conv {
 	char vglv[300], m[16], devs[LVM_MAX_SEGS][256];
@@ -703,7 +744,7 @@ static int lvm_add_copies(void *h, const char *vg, size_t n, const struct vdm_co
 				       q->lv, q->copies);
 	}
 	json_t *rows = NULL;
-	if (!x->scripting) {
+	if (!x->scripting && lvm_copies_from_dm(x, vg, n, reqs, &rows) < 0) {
 		int rc = lvm_vg_rows(x, vg, "data_copies", &rows, err);
 		if (rc < 0)
 			return rc;

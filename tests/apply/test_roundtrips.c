@@ -129,6 +129,16 @@ static int fake_request(void *ctx, const json_t *req, json_t **reply, int64_t ti
 				   "size_bytes", 1 << 30);
 		return 0;
 	}
+	if (!strcmp(op, "lv_copies")) {
+		json_t *rows = json_array();
+		size_t i;
+		json_t *lv;
+		json_array_foreach(json_object_get(req, "lvs"), i, lv)
+			json_array_append_new(rows, json_pack("{s:s, s:i}", "name",
+				json_string_value(lv), "copies", f->copies[lv_index(json_string_value(lv))]));
+		*reply = json_pack("{s:o}", "lvs", rows);
+		return 0;
+	}
 	if (!strcmp(op, "sync_lvs")) {
 		json_t *rows = json_array();
 		size_t i;
