@@ -8,6 +8,7 @@
 #include <time.h>
 #include <jansson.h>
 #include "vdmirror/client.h"
+#include "vdmirror/warnings.h"
 #include "aix.h"
 #include "exec_priv.h"
 
@@ -105,12 +106,13 @@ int aix_parse_lspv(const char *text, aix_pvs *out, struct vdm_error *err)
 	int no = 0;
 	aix_words w = {0};
 	while (next_words(&p, &no, &w)) {
-		if (w.n < 3 || strncmp(w.v[0], "hdisk", 5)) {
+		if (w.n < 3 || w.n > 4 || strlen(w.v[0]) > 15) {
 			words_free(&w);
-			return vdm_err(err, -EPROTO, "lspv: line %d: expected hdiskN PVID VG [STATE] "
+			return vdm_err(err, -EPROTO, "lspv: line %d: expected NAME PVID VG [STATE] "
 				       "(output truncated?)", no);
 		}
-		struct aix_pv pv = { xstrdup(w.v[0]), none_null(w.v[1]), none_null(w.v[2]) };
+		struct aix_pv pv = { xstrdup(w.v[0]), none_null(w.v[1]), none_null(w.v[2]),
+				     w.n == 4 ? xstrdup(w.v[3]) : NULL };
 		VEC_PUSH(out, pv);
 	}
 	words_free(&w);
@@ -207,7 +209,7 @@ int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *er
 			int64_t pp;
 			if (k + 1 >= w.n)
 				break;
-			if (num(w.v[k], &pp) || strncmp(w.v[k + 1], "hdisk", 5))
+			if (num(w.v[k], &pp) || strlen(w.v[k + 1]) > 15)
 				goto bad;
 			m->pv[c][lp - 1] = xstrdup(w.v[k + 1]);
 		}
@@ -326,7 +328,7 @@ void aix_paths_free(aix_paths *v)
 void aix_pvs_free(aix_pvs *v)
 {
 	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i].name), free(v->v[i].pvid), free(v->v[i].vg);
+		free(v->v[i].name), free(v->v[i].pvid), free(v->v[i].vg), free(v->v[i].state);
 	free(v->v);
 	memset(v, 0, sizeof *v);
 }
@@ -560,21 +562,32 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 		}
 		char *lscfg[] = { (char *)"lscfg", (char *)"-l", pvs.v[i].name, NULL };
 		int64_t slot = -1;
-		CLEANUP_FREE char *lun = NULL;
-		if (aix_do(x, lscfg, &out, err) == 0) {
+		CLEANUP_FREE char *lun = NULL, *cfgout = NULL;
+		if (aix_do(x, lscfg, &cfgout, err) == 0) {
 			struct vdm_error e2;
-			aix_parse_lscfg(out, &slot, &lun, &e2);
-			free(out);
+			aix_parse_lscfg(cfgout, &slot, &lun, &e2);
 		}
 		int amb;
 		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
+		/* not a vSCSI disk: an NPIV disk is kept with what is known */
+		if (!d && !amb && cfgout &&
+		    (rc = aix_npiv_disk(x, partition, pvs.v[i].name, cfgout, err)) != 0) {
+			if (rc < 0)
+				break;
+			json_object_set(renamed, pvs.v[i].name,
+					json_array_get(disks, json_array_size(disks) - 1));
+			rc = 0;
+			continue;
+		}
 		if (!d) {
-			rc = vdm_err(err, -ENOENT, "aix %s: %s (volume group %s, LUN %s): %s", pname,
-				     pvs.v[i].name, pvs.v[i].vg, lun ? lun : "?",
-				     amb ? "several VIOS backing devices have this LUN; configure the "
-					   "HMC (hmc=, system=) so client slots tell them apart"
-					 : "no VIOS backing device found for it");
-			break;
+			/* reported, not fatal: only the VG being planned must be understood, and a
+			 * VG with a disk not understood is left out below */
+			vdm_warn(partition, "aix %s: %s (volume group %s, LUN %s): %s; volume group "
+				 "%s left out", pname, pvs.v[i].name, pvs.v[i].vg, lun ? lun : "?",
+				 amb ? "several VIOS backing devices have this LUN; configure the "
+				       "HMC (hmc=, system=) so client slots tell them apart"
+				     : "no VIOS backing device found for it", pvs.v[i].vg);
+			continue;
 		}
 		if (!json_object_get(d, "vios_name"))
 			json_object_set(d, "vios_name", json_object_get(d, "name"));
@@ -593,6 +606,28 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 				seen = 1;
 		if (!vg || seen)
 			continue;
+		/* a VG that is not varied on (altinst_rootvg, an exported copy) has no state in
+		 * lspv, and lsvg on it fails: listed as inactive, never queried */
+		int active = 0, known = 1;
+		for (size_t k = i; k < pvs.n; k++)
+			if (pvs.v[k].vg && !strcmp(pvs.v[k].vg, vg)) {
+				if (pvs.v[k].state && (!strcmp(pvs.v[k].state, "active") ||
+						       !strcmp(pvs.v[k].state, "concurrent")))
+					active = 1;
+				if (!json_object_get(renamed, pvs.v[k].name))
+					known = 0;
+			}
+		if (!active) {
+			json_t *ina = json_object_get(partition, "inactive_vgs");
+			if (!ina)
+				json_object_set_new(partition, "inactive_vgs", ina = json_array());
+			json_array_append_new(ina, json_string(vg));
+			vdm_warn(partition, "aix %s: volume group %s is not varied on: listed in "
+				 "inactive_vgs, not read", pname, vg);
+			continue;
+		}
+		if (!known)
+			continue;     /* warned above */
 		if (!aix_name_ok(vg)) {
 			rc = vdm_err(err, -EPROTO, "aix: volume group name '%s' unusable", vg);
 			break;
@@ -775,7 +810,8 @@ static int aix_hdisk(struct vdm_exec *x, const char *disk, char **hd, struct vdm
 {
 	if (!aix_name_ok(disk))
 		return vdm_err(err, -EINVAL, "aix: disk name '%s' invalid", disk);
-	if (!strncmp(disk, "hdisk", 5) && disk[5] && strspn(disk + 5, "0123456789") == strlen(disk + 5)) {
+	if ((!strncmp(disk, "hdisk", 5) && disk[5] && strspn(disk + 5, "0123456789") == strlen(disk + 5)) ||
+	    aix_was_seen(disk)) {      /* a disk renamed with rendev is its own name too */
 		*hd = xstrdup(disk);
 		return 0;
 	}

@@ -131,7 +131,8 @@ discover() {
 }
 check "discovery over SSH (VIOS, HMC, AIX) equals the recorded system" discover
 grep -q '^vios1 ioscli lsmap -all -fmt :$' "$T/received.log" || { echo "FAIL - lsmap not received as sent"; fails=$((fails + 1)); }
-grep -q '^hmc lshwres -r virtualio --rsubtype scsi -m p10-a$' "$T/received.log" || { echo "FAIL - lshwres"; fails=$((fails + 1)); }
+grep -q '^hmc lshwres -r virtualio --rsubtype scsi -m p10-a --level lpar$' "$T/received.log" || { echo "FAIL - lshwres"; fails=$((fails + 1)); }
+grep -q '^hmc lssyscfg -r lpar -m p10-a$' "$T/received.log" || { echo "FAIL - lssyscfg"; fails=$((fails + 1)); }
 
 # --- provisioning as the VIOS receives it ---
 provision() {

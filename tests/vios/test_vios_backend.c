@@ -181,7 +181,7 @@ static void mirror_script(void **state)
 		"# vios vios2 - map lpar1-rootvg-m1 to partition lpar1 (vhost0)\n"
 		"ssh -p 22 padmin@vios2 'ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0'\n"
 		"# vios vios2 - where the partition will see lpar1-rootvg-m1\n"
-		"VDM_LOC_lpar1_rootvg_m1=${VDM_LOC_lpar1_rootvg_m1:-$(sh -c 'ssh -p 22 padmin@vios2 '\\''ioscli lsmap -vadapter vhost0 -fmt :'\\'' | awk -F: '\\''{for (i = 4; i + 3 <= NF; i += 6) if ($(i + 3) == \"lpar1-rootvg-m1\") print \"-C12-T1-L\" substr($(i + 2), 3)}'\\''')}\n"
+		"VDM_LOC_lpar1_rootvg_m1=${VDM_LOC_lpar1_rootvg_m1:-$(sh -c 'ssh -p 22 padmin@vios2 '\\''ioscli lsmap -vadapter vhost0 -fmt :'\\'' | awk -F: '\\''{for (i = 5; i <= NF; i++) if ($i == \"lpar1-rootvg-m1\" && $(i - 1) ~ /^0x/) print \"-C12-T1-L\" substr($(i - 1), 3)}'\\''')}\n"
 		"# AIX steps: run on the partition as root (the VIOS steps above reach the VIOS by ssh as padmin)\n"
 		"# partition: find the new disk lpar1-rootvg-m1 at the location the VIOS gave it (VDM_LOC_ above)\n"
 		"cfgmgr\n"

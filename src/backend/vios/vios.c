@@ -12,7 +12,10 @@
 #include "vdmirror/client.h"
 #include "vdmirror/model.h"
 #include "client/exec_priv.h"
+#include "vdmirror/warnings.h"
 #include "vios.h"
+#include "hmc.h"
+#include "vios_degrade.h"
 
 #define VIOS_DEFAULT_TIMEOUT_MS 60000
 
@@ -393,6 +396,8 @@ struct vios_view {
 	vios_bds *pool_bds;         /* per pool */
 	vios_pvs pvs;
 	vios_vhosts vhosts;
+	vios_vfchosts vfc;          /* virtual FC (NPIV) adapters */
+	char *vfc_warning;          /* why lsmap -npiv could not be read, or NULL */
 };
 
 static void view_free(struct vios_view *v)
@@ -408,6 +413,8 @@ static void view_free(struct vios_view *v)
 	vios_pools_free(&v->pools);
 	vios_pvs_free(&v->pvs);
 	vios_vhosts_free(&v->vhosts);
+	vios_vfchosts_free(&v->vfc);
+	free(v->vfc_warning);
 	memset(v, 0, sizeof *v);
 }
 
@@ -486,6 +493,30 @@ static int view_read_maps(struct vios_state *st, struct vios_server *srv, struct
 	return rc;
 }
 
+/* NPIV adapters only tell which VIOS serves a client's virtual FC disks: a VIOS without them
+ * (exit status and no output, as lsmap does for other components) or an output that cannot
+ * be read makes a warning, never a failed discovery. */
+static void view_read_npiv(struct vios_state *st, struct vios_server *srv, struct vios_view *v)
+{
+	static const char *const npiv[] = { "lsmap", "-all", "-npiv", "-fmt", ":", NULL };
+	char *out = NULL;
+	const char *eo = NULL;
+	struct vdm_error e = {0};
+	int rc = vios_query(st, srv, npiv, &out, &eo, &e);
+	int bad = rc < 0;
+	if (rc == 0 && vios_parse_lsmap_npiv(out, &v->vfc, &e) < 0) {
+		vios_vfchosts_free(&v->vfc);
+		bad = 1;
+	} else if (rc > 0 && *out) {
+		vios_explain(&e, srv->name, NULL, "ioscli lsmap -all -npiv -fmt :", rc, out, eo);
+		bad = 1;
+	}
+	if (bad)
+		v->vfc_warning = xasprintf("vios %s: NPIV adapters unknown (%s): NPIV disks get no "
+					   "VIOS path", srv->name, e.msg);
+	free(out);
+}
+
 static int view_read(struct vios_state *st, struct vios_server *srv, struct vios_view *v,
 		     struct vdm_error *err)
 {
@@ -502,7 +533,9 @@ static int view_read(struct vios_state *st, struct vios_server *srv, struct vios
 		vdm_err_prefix(err, "vios %s", srv->name);
 		return rc;
 	}
-	return view_read_maps(st, srv, v, err);
+	if ((rc = view_read_maps(st, srv, v, err)) == 0)
+		view_read_npiv(st, srv, v);
+	return rc;
 }
 
 /* Partition id -> name, from the config and the HMC; *hwout (if not NULL) gets the HMC's
@@ -518,7 +551,7 @@ static int vios_hmc_read(struct vios_state *st, json_t *names, vios_hwress *hwou
 	if (rc < 0)
 		return rc;
 	char *argv[] = { (char *)"lshwres", (char *)"-r", (char *)"virtualio", (char *)"--rsubtype",
-			 (char *)"scsi", (char *)"-m", st->system, NULL };
+			 (char *)"scsi", (char *)"-m", st->system, (char *)"--level", (char *)"lpar", NULL };
 	char *out = NULL;
 	rc = st->hmcx.run(st->hmcx.ctx, argv, st->timeout_ms, &out, err);
 	if (rc > 0) {
@@ -553,6 +586,28 @@ static int vios_hmc_read(struct vios_state *st, json_t *names, vios_hwress *hwou
 			if (!json_object_get(names, id))
 				json_object_set_new(names, id, json_string(r->remote_lpar_name));
 		}
+	}
+	/* every partition's name, also those with no vSCSI adapter (NPIV only) */
+	char *sys[] = { (char *)"lssyscfg", (char *)"-r", (char *)"lpar", (char *)"-m", st->system, NULL };
+	hmc_lpars lp = {0};
+	out = NULL;
+	rc = st->hmcx.run(st->hmcx.ctx, sys, st->timeout_ms, &out, err);
+	if (rc > 0)
+		rc = vdm_err(err, -EIO, "hmc %s: lssyscfg failed (exit %d): %.300s", st->hmc, rc,
+			     out ? out : "");
+	if (rc == 0 && (rc = hmc_parse_lssyscfg(out ? out : "", &lp, err)) < 0)
+		vdm_err_prefix(err, "hmc %s", st->hmc);
+	for (size_t i = 0; rc == 0 && i < lp.n; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "%lld", (long long)lp.v[i].id);
+		if (!json_object_get(names, id) && partname_ok(lp.v[i].name))
+			json_object_set_new(names, id, json_string(lp.v[i].name));
+	}
+	hmc_lpars_free(&lp);
+	free(out);
+	if (rc < 0) {
+		vios_hwress_free(&hw);
+		return rc;
 	}
 	if (hwout)
 		*hwout = hw;
@@ -597,6 +652,29 @@ static char *pv_device(const char *server, const char *pvname, const char *pvid)
 	return pvid ? xasprintf("pvid-%s", pvid) : xasprintf("%s/%s", server, pvname);
 }
 
+/* The partition object of client id `clientid` (created on first sight), named from the
+ * config or the HMC, else lpar-id-N. */
+static json_t *vios_part_get(struct vios_state *st, json_t *parts, json_t *names, const char *sv,
+			     int64_t clientid)
+{
+	char idtxt[32];
+	snprintf(idtxt, sizeof idtxt, "%lld", (long long)clientid);
+	json_t *nm = json_object_get(names, idtxt);
+	CLEANUP_FREE char *pn = nm ? xstrdup(json_string_value(nm))
+				   : xasprintf("lpar-id-%lld", (long long)clientid);
+	json_t *part = json_object_get(parts, pn);
+	if (!part) {
+		const char *os = kv_get(st->oses.v, st->oses.n, pn);
+		part = json_pack("{s:s,s:s,s:[],s:[],s:{}}", "name", pn, "os", os ? os : "aix",
+				 "disks", "vgs", "vios_ids");
+		if (st->frame)
+			json_object_set_new(part, "frame", json_string(st->frame));
+		json_object_set_new(parts, pn, part);
+	}
+	json_object_set_new(json_object_get(part, "vios_ids"), sv, json_integer(clientid));
+	return part;
+}
+
 static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 {
 	struct vios_state *st = vst;
@@ -604,10 +682,14 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 	json_t *names = json_object();
 	json_t *servers = json_array(), *pools = json_array(), *parts = json_object();
 	vios_hwress hw = {0};
+	json_t *warn = json_object();      /* collects "warnings" */
 	int rc = vios_hmc_read(st, names, &hw, err);
 
-	for (size_t s = 0; rc == 0 && s < st->servers.n; s++)
+	for (size_t s = 0; rc == 0 && s < st->servers.n; s++) {
 		rc = view_read(st, &st->servers.v[s], &views[s], err);
+		if (rc == 0 && views[s].vfc_warning)
+			vdm_warn(warn, "%s", views[s].vfc_warning);
+	}
 
 	for (size_t s = 0; rc == 0 && s < st->servers.n; s++) {
 		const char *sv = st->servers.v[s].name;
@@ -653,37 +735,34 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		}
 		json_decref(lvdevs);
 
+		/* virtual FC adapters: which VIOS serve each client's NPIV disks */
+		for (size_t h = 0; h < v->vfc.n; h++)
+			if (v->vfc.v[h].clientid > 0)
+				vios_npiv_record(vios_part_get(st, parts, names, sv, v->vfc.v[h].clientid),
+						 sv, &v->vfc.v[h]);
+
 		for (size_t h = 0; h < v->vhosts.n; h++) {
 			struct vios_vhost *vh = &v->vhosts.v[h];
 			if (vh->clientid <= 0)
 				continue;
-			char idtxt[32];
-			snprintf(idtxt, sizeof idtxt, "%lld", (long long)vh->clientid);
-			json_t *nm = json_object_get(names, idtxt);
-			CLEANUP_FREE char *pn = nm ? xstrdup(json_string_value(nm))
-						   : xasprintf("lpar-id-%lld", (long long)vh->clientid);
-			json_t *part = json_object_get(parts, pn);
-			if (!part) {
-				const char *os = kv_get(st->oses.v, st->oses.n, pn);
-				part = json_pack("{s:s,s:s,s:[],s:[],s:{}}", "name", pn, "os",
-						 os ? os : "aix", "disks", "vgs", "vios_ids");
-				if (st->frame)
-					json_object_set_new(part, "frame", json_string(st->frame));
-				json_object_set_new(parts, pn, part);
-			}
-			json_object_set_new(json_object_get(part, "vios_ids"), sv,
-					    json_integer(vh->clientid));
+			json_t *part = vios_part_get(st, parts, names, sv, vh->clientid);
 			json_t *disks = json_object_get(part, "disks");
 			for (size_t t = 0; t < vh->n_vtds; t++) {
 				struct vios_vtd *vt = &vh->vtds[t];
 				CLEANUP_FREE char *key = NULL, *name = NULL, *pool = NULL, *dev = NULL;
 				int64_t size = 0;
+				/* optical media (empty or an ISO) is never a disk to mirror */
+				enum vios_vtd_kind kind = vios_vtd_kind(vt);
+				if (kind == VIOS_VTD_OPTICAL)
+					continue;
+				const char *bname = kind == VIOS_VTD_FILE ? strrchr(vt->backing, '/') + 1
+									  : vt->backing;
 				/* an LV or file in a pool of this server? */
 				for (size_t p = 0; !key && p < v->pools.n; p++)
 					for (size_t b = 0; b < v->pool_bds[p].n; b++)
-						if (!strcmp(v->pool_bds[p].v[b].name, vt->backing)) {
-							key = xasprintf("bd:%s/%s", sv, vt->backing);
-							name = xstrdup(vt->backing);
+						if (!strcmp(v->pool_bds[p].v[b].name, bname)) {
+							key = xasprintf("bd:%s/%s", sv, bname);
+							name = xstrdup(bname);
 							pool = xasprintf("%s/%s", sv, v->pools.v[p].name);
 							size = v->pool_bds[p].v[b].size_mib;
 							break;
@@ -695,6 +774,11 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 						key = xasprintf("dev:%s", dev);
 						name = xstrdup(dev);
 					}
+				if (!key && kind == VIOS_VTD_FILE) {
+					vdm_warn(warn, "vios %s: %s on %s: file-backed device %s is in no "
+						 "pool: ignored", sv, vt->vtd, vh->svsa, vt->backing);
+					continue;
+				}
 				if (!key) {
 					key = xasprintf("other:%s/%s", sv, vt->backing);
 					name = xstrdup(vt->backing);
@@ -737,6 +821,8 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 	json_t *inv = NULL;
 	if (rc == 0) {
 		inv = json_pack("{s:i}", "version", 1);
+		if (json_object_get(warn, "warnings"))
+			json_object_set(inv, "warnings", json_object_get(warn, "warnings"));
 		if (st->frame)
 			json_object_set_new(inv, "frames", json_pack("[{s:s}]", "name", st->frame));
 		json_object_set(inv, "servers", servers);
@@ -772,6 +858,7 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		view_free(&views[s]);
 	free(views);
 	vios_hwress_free(&hw);
+	json_decref(warn);
 	json_decref(names);
 	json_decref(servers);
 	json_decref(pools);
@@ -962,10 +1049,11 @@ static int vios_script_location(struct vios_state *st, struct vios_server *srv, 
 			*p = '_';
 	CLEANUP_FREE char *prefix = cslot >= 0 ? xasprintf("-C%lld-T1-L", (long long)cslot)
 					       : xstrdup("-L");
-	/* disk and vh are checked names: safe inside the awk and ssh strings */
+	/* disk and vh are checked names: safe inside the awk and ssh strings. The LUN is the field
+	 * before the backing device at every level (groups with or without Status, Mirrored) */
 	CLEANUP_FREE char *pipe = xasprintf(
-		"ssh -p %d %s@%s 'ioscli lsmap -vadapter %s -fmt :' | awk -F: '{for (i = 4; i + 3 <= NF; "
-		"i += 6) if ($(i + 3) == \"%s\") print \"%s\" substr($(i + 2), 3)}'",
+		"ssh -p %d %s@%s 'ioscli lsmap -vadapter %s -fmt :' | awk -F: '{for (i = 5; i <= NF; i++) "
+		"if ($i == \"%s\" && $(i - 1) ~ /^0x/) print \"%s\" substr($(i - 1), 3)}'",
 		st->port > 0 ? st->port : 22, st->user, srv->addr, vh, disk, prefix);
 	char *c1[] = { (char *)VDM_EXEC_COMMENT, (char *)"vios", srv->name, (char *)"- where the "
 		       "partition will see", (char *)disk, NULL };
