@@ -15,6 +15,17 @@ case $3 in
 esac
 cmd=$SSH_ORIGINAL_COMMAND
 printf '%s %s\n' "$h" "$cmd" >>"$st/received.log"
+# the HMC's viosvrcmd -m SYS -p VIOS -c "COMMAND": the shell splits it as the HMC's would (the
+# words come from vdmirror, which lets only [A-Za-z0-9._:/=,@+%-] through), then the VIOS
+# named by -p answers COMMAND as its padmin shell would
+case $h:$cmd in
+"hmc:viosvrcmd "*)
+	eval "set -- $cmd"
+	if [ $# != 7 ] || [ "$2 $4 $6" != "-m -p -c" ]; then
+		echo "recorder: viosvrcmd: expected -m SYS -p VIOS -c COMMAND" >&2; exit 96
+	fi
+	h=$5 cmd="ioscli $7" ;;
+esac
 case $cmd in
 "echo "*) eval "$cmd"; exit $? ;;       # a real shell parses it: proves the quoting
 "ioscli hang"*) exec sleep 4 ;;          # never answers in time

@@ -260,7 +260,46 @@ trap_lun() {
 	[ $rc = 2 ] && ! grep -q data-sp "$T/trap.out"
 }
 check "two pools on one LUN: the planner refuses vios2/data-sp for the mirror" trap_lun
+# --- the HMC as a way in: every VIOS command through viosvrcmd on the HMC (127.0.0.3) ---
+hcfg="vios1,vios2;via=hmc;hmc=127.0.0.3;hmc_user=$user;system=p10-a;port=$port;key=$T/id"
+hcfg+=";known_hosts=$T/known_hosts;timeout=10;frame=p10-a;addr.lpar1=ssh:$user@127.0.0.4:$port"
+hmc_discover() {
+	: >"$T/received.log"
+	"$tool" discover "$hcfg" lpar1 >"$T/hmc.json" &&
+	jq -S . "$T/hmc.json" >"$T/a" && jq -S . "$T/replay.json" >"$T/b" && cmp -s "$T/a" "$T/b" &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios1 -c 'lsmap -all -fmt :'" "$T/received.log" &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios2 -c 'lssp -field pool size free alloc bds type -fmt :'" "$T/received.log" &&
+	! grep -Eq '^vios[12] ' "$T/received.log"
+}
+check "via=hmc: discovery through viosvrcmd equals the recorded system, no VIOS login" hmc_discover
+hmc_provision() {
+	: >"$T/received.log"
+	"$tool" create "$hcfg" vios2/rootvg_sp lpar1-rootvg-m1 9600 &&
+	"$tool" map "$hcfg" lpar1 vios2/rootvg_sp lpar1-rootvg-m1 &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios2 -c 'mkbdsp -sp rootvg_sp 9600M -bd lpar1-rootvg-m1'" "$T/received.log" &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios2 -c 'mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0'" "$T/received.log"
+}
+check "via=hmc: mkbdsp and mkvdev reach the right VIOS through viosvrcmd" hmc_provision
+hmc_fullpool() {
+	touch "$T/full"
+	set +e; "$tool" create "$hcfg" vios2/rootvg_sp lpar1-rootvg-m2 9600 2>"$T/err"; rc=$?; set -e
+	rm -f "$T/full"
+	[ $rc = 100 ] && grep -q "pool vios2/rootvg_sp full: .*0516-404 allocp" "$T/err"
+}
+check "via=hmc: the VIOS's 0516-404 comes back through the HMC as 'pool full'" hmc_fullpool
+hmc_script() {
+	: >"$T/received.log"
+	"$tool" script "$hcfg" "$plan" "$T/hmc-mirror.sh" &&
+	sh -n "$T/hmc-mirror.sh" &&
+	grep -Eq "^ssh -p $port $user@127.0.0.3 'viosvrcmd -m p10-a -p vios2 -c \"mkbdsp -sp [A-Za-z0-9_.-]+ [0-9]+M -bd lpar1-rootvg-m1\"'\$" "$T/hmc-mirror.sh" &&
+	grep -q "'viosvrcmd -m p10-a -p vios2 -c \"mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0\"'\$" "$T/hmc-mirror.sh" &&
+	grep -q "viosvrcmd -m p10-a -p vios2 -c \"lsmap -vadapter vhost0 -fmt :\"" "$T/hmc-mirror.sh" &&
+	! grep -q "padmin@" "$T/hmc-mirror.sh" &&
+	! grep -Eq 'mkbdsp|mkvdev' "$T/received.log"
+}
+check "via=hmc: script mode writes the viosvrcmd lines" hmc_script
 if [ $fails -ne 0 ]; then
+	echo "--- hmc-mirror.sh"; cat "$T/hmc-mirror.sh" 2>/dev/null || true
 	echo "--- mirror.sh"; cat "$T/mirror.sh" 2>/dev/null || true
 	echo "--- stub.log"; cat "$T/stub.log" 2>/dev/null || true
 	echo "--- received.log"; cat "$T/received.log"; echo "--- sshd.log"; cat "$T/sshd.log"

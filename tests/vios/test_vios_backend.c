@@ -17,6 +17,7 @@
 #include "vdmirror/backend.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
+#include "client/exec_hmc.h"
 
 static char *sys1(void)
 {
@@ -496,6 +497,55 @@ static void quoting_and_transports(void **state)
 	vdm_exec_close(&x);
 }
 
+/* The hmc transport: what the HMC receives for a VIOS command (a fake HMC transport records
+ * the argv; the real shell round trip is in ssh-e2e.sh). */
+static char *fake_line;
+static int fake_run(void *ctx, char *const argv[], int64_t t, char **out, struct vdm_error *err)
+{
+	(void)ctx, (void)t, (void)err;
+	free(fake_line);
+	fake_line = vdm_shell_join(argv);
+	if (out)
+		*out = xstrdup("ok\n");
+	return 0;
+}
+
+static void hmc_transport(void **state)
+{
+	struct vdm_exec hmc = { .run = fake_run }, x;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_exec_hmc_open(&hmc, "p9-prod", "vios1", &x, &err), 0);
+	char *a[] = { (char *)"ioscli", (char *)"lsmap", (char *)"-all", (char *)"-fmt", (char *)":", NULL };
+	char *out = NULL;
+	assert_int_equal(x.run(x.ctx, a, 1000, &out, &err), 0);
+	assert_string_equal(fake_line, "viosvrcmd -m p9-prod -p vios1 -c 'lsmap -all -fmt :'");
+	free(out);
+	/* a word either shell could read differently never leaves */
+	char *bad[] = { (char *)"ioscli", (char *)"lsmap", (char *)"a b", NULL };
+	char *bad2[] = { (char *)"mkbdsp", (char *)"x;reboot", NULL };
+	char *bad3[] = { (char *)"mkbdsp", (char *)"$(id)", NULL };
+	free(fake_line);
+	fake_line = NULL;
+	assert_int_equal(x.run(x.ctx, bad, 1000, &out, &err), -EINVAL);
+	assert_int_equal(x.run(x.ctx, bad2, 1000, &out, &err), -EINVAL);
+	assert_int_equal(x.run(x.ctx, bad3, 1000, &out, &err), -EINVAL);
+	assert_null(fake_line);
+	vdm_exec_close(&x);
+	char *mk[] = { (char *)"ioscli", (char *)"mkbdsp", (char *)"-sp", (char *)"rvg_sp",
+		       (char *)"10944M", (char *)"-bd", (char *)"prd01-rootvg-m1", NULL };
+	char *line = vdm_hmc_viosvrcmd_line("p9-prod", "vios2", mk, &err);
+	assert_string_equal(line, "viosvrcmd -m p9-prod -p vios2 -c \"mkbdsp -sp rvg_sp 10944M -bd prd01-rootvg-m1\"");
+	free(line);
+	assert_null(vdm_hmc_viosvrcmd_line("p9 prod", "vios2", mk, &err));
+	assert_int_equal(vdm_exec_hmc_open(&hmc, "p9-prod", "vios'1", &x, &err), -EINVAL);
+	/* via=hmc needs the HMC and the managed system */
+	struct vdm_backend b;
+	assert_int_equal(vdm_backend_open("vios", "vios1,vios2;via=hmc", &b, &err), -EINVAL);
+	assert_int_equal(vdm_backend_open("vios", "vios1,vios2;via=ssh2;hmc=h;system=s", &b, &err), -EINVAL);
+	assert_int_equal(vdm_backend_open("vios", "vios1,vios2;via=hmc;hmc=h;system=s", &b, &err), 0);
+	vdm_backend_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +557,7 @@ int main(void)
 		cmocka_unit_test(script_delete_unmap),
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),
+		cmocka_unit_test(hmc_transport),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

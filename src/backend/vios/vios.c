@@ -12,6 +12,7 @@
 #include "vdmirror/client.h"
 #include "vdmirror/model.h"
 #include "client/exec_priv.h"
+#include "client/exec_hmc.h"
 #include "vdmirror/warnings.h"
 #include "vios.h"
 #include "hmc.h"
@@ -35,6 +36,7 @@ struct vios_state {
 	int port;
 	int64_t timeout_ms;
 	char *hmc, *hmc_user, *system;
+	char *via;                /* "hmc": VIOS commands through viosvrcmd on the HMC */
 	struct vdm_exec hmcx;
 	int hmc_open;
 	VEC(struct vios_kv) ids;    /* partition name -> decimal id (text) */
@@ -80,7 +82,7 @@ static void vios_close(void *vst)
 	kv_free(st->addrs.v, st->addrs.n);
 	kv_free(st->oses.v, st->oses.n);
 	free(st->dir), free(st->user), free(st->key), free(st->known_hosts), free(st->frame);
-	free(st->hmc), free(st->hmc_user), free(st->system);
+	free(st->hmc), free(st->hmc_user), free(st->system), free(st->via);
 	free(st);
 }
 
@@ -154,6 +156,7 @@ static int vios_config_entry(struct vios_state *st, char *e, struct vdm_error *e
 	else if (!strcmp(k, "hmc")) slot = &st->hmc;
 	else if (!strcmp(k, "hmc_user")) slot = &st->hmc_user;
 	else if (!strcmp(k, "system")) slot = &st->system;
+	else if (!strcmp(k, "via")) slot = &st->via;
 	if (slot) {
 		if (!*v)
 			return vdm_err(err, -EINVAL, "vios config: %s= is empty", k);
@@ -266,6 +269,11 @@ static int vios_open(const char *config, void **out, struct vdm_error *err)
 		st->user = xstrdup("padmin");
 	if (!st->hmc_user)
 		st->hmc_user = xstrdup("hscroot");
+	if (st->via && (strcmp(st->via, "hmc") || !st->hmc)) {
+		rc = vdm_err(err, -EINVAL, "vios config: via=%s: only via=hmc (with hmc= and "
+			     "system=) is known", st->via);
+		goto fail;
+	}
 	if (st->hmc && !st->system) {
 		rc = vdm_err(err, -EINVAL, "vios config: hmc= needs system= (the managed system "
 			     "name for lshwres -m)");
@@ -285,6 +293,13 @@ static int vios_exec_for(struct vios_state *st, const char *name, const char *ad
 	if (*is_open)
 		return 0;
 	int rc;
+	if (st->via && x != &st->hmcx) {
+		/* via=hmc: the VIOS (by its partition name on the HMC) through viosvrcmd */
+		rc = vios_exec_for(st, "hmc", st->hmc, st->hmc_user, &st->hmcx, &st->hmc_open, err);
+		if (rc == 0 && (rc = vdm_exec_hmc_open(&st->hmcx, st->system, name, x, err)) == 0)
+			*is_open = 1;
+		return rc;
+	}
 	if (st->dir) {
 		CLEANUP_FREE char *a = xasprintf("replay:%s/%s", st->dir, name);
 		rc = vdm_exec_open(a, x, err);
@@ -365,11 +380,16 @@ static int vios_change(struct vios_state *st, struct vios_server *srv, const cha
 	argv[n] = NULL;
 	CLEANUP_FREE char *cmd = vdm_shell_join(argv);
 	if (st->scripting) {
-		CLEANUP_FREE char *who = xasprintf("%s@%s", st->user, srv->addr);
+		CLEANUP_FREE char *who = st->via ? xasprintf("%s@%s", st->hmc_user, st->hmc)
+						 : xasprintf("%s@%s", st->user, srv->addr);
 		CLEANUP_FREE char *port = xasprintf("%d", st->port > 0 ? st->port : 22);
+		CLEANUP_FREE char *hline = st->via ? vdm_hmc_viosvrcmd_line(st->system, srv->name,
+									    argv, err) : NULL;
+		if (st->via && !hline)
+			return -EINVAL;
 		char *c1[] = { (char *)VDM_EXEC_COMMENT, (char *)"vios", srv->name, (char *)"-",
 			       (char *)what, NULL };
-		char *c2[] = { (char *)"ssh", (char *)"-p", port, who, cmd, NULL };
+		char *c2[] = { (char *)"ssh", (char *)"-p", port, who, hline ? hline : cmd, NULL };
 		int rc = st->script.run(st->script.ctx, c1, -1, NULL, err);
 		if (rc == 0)
 			rc = st->script.run(st->script.ctx, c2, -1, NULL, err);
@@ -1051,10 +1071,17 @@ static int vios_script_location(struct vios_state *st, struct vios_server *srv, 
 					       : xstrdup("-L");
 	/* disk and vh are checked names: safe inside the awk and ssh strings. The LUN is the field
 	 * before the backing device at every level (groups with or without Status, Mirrored) */
+	char *lsm[] = { (char *)"ioscli", (char *)"lsmap", (char *)"-vadapter", (char *)vh,
+			(char *)"-fmt", (char *)":", NULL };
+	CLEANUP_FREE char *remote = st->via ? vdm_hmc_viosvrcmd_line(st->system, srv->name, lsm, err)
+					    : vdm_shell_join(lsm);
+	if (!remote)
+		return -EINVAL;
 	CLEANUP_FREE char *pipe = xasprintf(
-		"ssh -p %d %s@%s 'ioscli lsmap -vadapter %s -fmt :' | awk -F: '{for (i = 5; i <= NF; i++) "
+		"ssh -p %d %s@%s '%s' | awk -F: '{for (i = 5; i <= NF; i++) "
 		"if ($i == \"%s\" && $(i - 1) ~ /^0x/) print \"%s\" substr($(i - 1), 3)}'",
-		st->port > 0 ? st->port : 22, st->user, srv->addr, vh, disk, prefix);
+		st->port > 0 ? st->port : 22, st->via ? st->hmc_user : st->user,
+		st->via ? st->hmc : srv->addr, remote, disk, prefix);
 	char *c1[] = { (char *)VDM_EXEC_COMMENT, (char *)"vios", srv->name, (char *)"- where the "
 		       "partition will see", (char *)disk, NULL };
 	char *c2[] = { (char *)VDM_EXEC_CAPTURE, var, (char *)"sh", (char *)"-c", pipe, NULL };
