@@ -10,6 +10,7 @@
 #include "vdmirror/client.h"
 #include "vdmirror/warnings.h"
 #include "aix.h"
+#include "aix_map.h"
 #include "exec_priv.h"
 
 #define AIX_TIMEOUT_MS 120000
@@ -1060,19 +1061,39 @@ static int aix_add_copy(struct vdm_exec *x, const char *vg, const char *lv, int 
 			argv[n++] = hds[i];
 	}
 	argv[n] = NULL;
+	CLEANUP_FREE char *map = NULL;
 	if (rc == 0)
 		rc = aix_quorum_off(x, vg, err);
+	/* exactly the plan's PPs: mklvcopy -m MAPFILE (the map names the PVs) */
+	if (rc == 0 && (rc = aix_map_write(x, vg, lv, copy, hds, &map, err)) == 0 && map) {
+		argv[1] = (char *)"-m", argv[2] = map, argv[3] = (char *)lv, argv[4] = cs;
+		argv[5] = NULL;
+	}
 	if (rc == 0)
 		rc = aix_do(x, argv, NULL, err);
-	if (rc == 0 && !strcmp(lv, "hd5"))
-		rc = aix_make_bootable(x, hds[0], err);
-	if (rc == 0) {
+	if (rc == 0 && map && !x->scripting) {
+		/* the new copy is where the plan put it, or the run stops here */
+		char *out, *lslvm[] = { (char *)"lslv", (char *)"-m", (char *)lv, NULL };
+		if ((rc = aix_do(x, lslvm, &out, err)) == 0) {
+			rc = aix_map_confirm(out, copies, copy, hds, err);
+			free(out);
+		}
+	}
+	/* rootvg: the boot LV's new copy is in sync before bosboot writes the boot image to it */
+	if (rc == 0 && !strcmp(lv, "hd5")) {
+		char *sync[] = { (char *)"syncvg", (char *)"-l", (char *)lv, NULL };
+		rc = aix_do(x, sync, NULL, err);
+		if (rc == 0)
+			rc = aix_make_bootable(x, hds[0], err);
+	} else if (rc == 0) {
 		if (x->scripting) {
-			char *sync[] = { (char *)"syncvg", (char *)"-l", (char *)lv, NULL };
+			char *sync[] = { (char *)"syncvg", (char *)"-P", (char *)"4", (char *)"-l",
+					 (char *)lv, NULL };
 			rc = aix_do(x, sync, NULL, err);
 		} else {
-			/* syncvg runs for as long as the data takes: start it and poll lslv */
-			CLEANUP_FREE char *bg = xasprintf("nohup syncvg -l %s >/dev/null 2>&1 &", lv);
+			/* syncvg runs for as long as the data takes: start it and poll lslv; -P 4
+			 * syncs four LPs at a time */
+			CLEANUP_FREE char *bg = xasprintf("nohup syncvg -P 4 -l %s >/dev/null 2>&1 &", lv);
 			char *sync[] = { (char *)"sh", (char *)"-c", bg, NULL };
 			rc = aix_do(x, sync, NULL, err);
 		}

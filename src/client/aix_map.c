@@ -162,28 +162,225 @@ int aix_map_copy(aix_pp_alloc *a, const struct vdm_plan_copy *copy, int64_t lps,
 			       "%lld LPs", (long long)sum, (long long)lps);
 	/* check every PV first, so a refusal changes nothing */
 	for (size_t i = 0; i < copy->n_segs; i++) {
-		const char *name = pvname ? pvname(copy->segs[i].pv, ctx) : copy->segs[i].pv;
-		struct aix_pp_pv *p = name ? pp_pv(a, name, 0) : NULL;
+		const char *pv = copy->segs[i].pv;
+		struct aix_pp_pv *p = pp_pv(a, pv, 0);
 		int64_t need = 0, have = 0;
-		for (size_t k = 0; k < copy->n_segs; k++) {
-			const char *nk = pvname ? pvname(copy->segs[k].pv, ctx) : copy->segs[k].pv;
-			if (nk && name && !strcmp(nk, name))
+		for (size_t k = 0; k < copy->n_segs; k++)
+			if (!strcmp(copy->segs[k].pv, pv))
 				need += copy->segs[k].extents;
-		}
 		for (size_t k = 0; p && k < p->free.n; k++)
 			have += p->free.v[k].last - p->free.v[k].first + 1;
 		if (!p || have < need)
-			return vdm_err(err, -ENOSPC, "aix map: %s (%s) has %lld free PPs, the copy "
-				       "needs %lld there", copy->segs[i].pv, name ? name : "?",
-				       (long long)have, (long long)need);
+			return vdm_err(err, -ENOSPC, "aix map: %s has %lld free PPs, the copy needs "
+				       "%lld there", pv, (long long)have, (long long)need);
+		if (pvname && !pvname(pv, ctx))
+			return vdm_err(err, -EINVAL, "aix map: no AIX name for %s", pv);
 	}
 	struct strbuf out = STRBUF_INIT(0);
 	strbuf_adds(&out, "");
 	for (size_t i = 0; i < copy->n_segs; i++) {
-		const char *name = pvname ? pvname(copy->segs[i].pv, ctx) : copy->segs[i].pv;
-		pp_take(pp_pv(a, name, 0), copy->segs[i].extents, &out, name);
+		const char *pv = copy->segs[i].pv;
+		pp_take(pp_pv(a, pv, 0), copy->segs[i].extents, &out, pvname ? pvname(pv, ctx) : pv);
 	}
 	*text = strbuf_detach(&out);
 	strbuf_free(&out);
 	return 0;
+}
+
+/* ---- the driver's side: writing the map on the partition, confirming the result ---- */
+
+#include "vdmirror/client.h"
+#include "aix.h"
+
+#define AIX_MAP_TIMEOUT_MS 120000
+
+/* Per script (exec context) and VG: the allocator of the disks new to that script, and the
+ * map folder of each run. A context address reused by a later run can at worst start a new
+ * disk's map at a PP already taken: mklvcopy then refuses it and the script stops (set -e). */
+struct map_state { void *ctx; char *vg; aix_pp_alloc alloc; };
+static VEC(struct map_state) map_states;
+static VEC(void *) map_dirs;
+
+static aix_pp_alloc *map_alloc(void *ctx, const char *vg)
+{
+	for (size_t i = 0; i < map_states.n; i++)
+		if (map_states.v[i].ctx == ctx && !strcmp(map_states.v[i].vg, vg))
+			return &map_states.v[i].alloc;
+	struct map_state s = { ctx, xstrdup(vg), {0} };
+	VEC_PUSH(&map_states, s);
+	return &map_states.v[map_states.n - 1].alloc;
+}
+
+struct map_names { const struct vdm_plan_copy *copy; char *const *hds; };
+
+/* plan disk -> "@k@" placeholder of its AIX name (k: index of its first segment + 1), so the
+ * map text does not depend on names known only when the script runs */
+static const char *map_placeholder(const char *disk, void *vctx)
+{
+	static char buf[24];
+	struct map_names *m = vctx;
+	for (size_t i = 0; i < m->copy->n_segs; i++)
+		if (!strcmp(m->copy->segs[i].pv, disk)) {
+			snprintf(buf, sizeof buf, "@%zu@", i + 1);
+			return buf;
+		}
+	return NULL;
+}
+
+static int map_run(struct vdm_exec *x, char *const argv[], char **out, struct vdm_error *err)
+{
+	int rc = x->run(x->ctx, argv, AIX_MAP_TIMEOUT_MS, out, err);
+	if (rc > 0) {
+		CLEANUP_FREE char *cmd = vdm_shell_join(argv);
+		rc = vdm_err(err, -EIO, "aix: '%s' failed (exit %d)", cmd, rc);
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* VDM_MAPDIR: a new folder only this run can write (mkdir fails on an existing name). */
+static int map_dir(struct vdm_exec *x, char **dir, struct vdm_error *err)
+{
+	static char live_dir[4096];
+	static const char mk[] = "umask 077 && d=${TMPDIR:-/tmp}/vdmirror.$$ && mkdir \"$d\" && echo \"$d\"";
+	int known = 0;
+	for (size_t i = 0; i < map_dirs.n; i++)
+		known |= map_dirs.v[i] == x->ctx;
+	if (x->scripting) {
+		if (!known) {
+			char *cap[] = { (char *)VDM_EXEC_CAPTURE, (char *)"VDM_MAPDIR", (char *)"sh",
+					(char *)"-c", (char *)mk, NULL };
+			int rc = map_run(x, cap, NULL, err);
+			if (rc < 0)
+				return rc;
+			VEC_PUSH(&map_dirs, x->ctx);
+		}
+		*dir = xstrdup("${VDM_MAPDIR}");
+		return 0;
+	}
+	if (!known || !live_dir[0]) {
+		char *out = NULL, *argv[] = { (char *)"sh", (char *)"-c", (char *)mk, NULL };
+		int rc = map_run(x, argv, &out, err);
+		if (rc == 0) {
+			size_t n = strcspn(out ? out : "", "\r\n");
+			if (!n || n >= sizeof live_dir || out[0] != '/' || strchr(out, '\'') ||
+			    strspn(out, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-") < n)
+				rc = vdm_err(err, -EPROTO, "aix: unusable map folder '%.100s'", out ? out : "");
+			else
+				memcpy(live_dir, out, n), live_dir[n] = '\0';
+		}
+		free(out);
+		if (rc < 0)
+			return rc;
+		if (!known)
+			VEC_PUSH(&map_dirs, x->ctx);
+	}
+	*dir = xstrdup(live_dir);
+	return 0;
+}
+
+int aix_map_write(struct vdm_exec *x, const char *vg, const char *lv,
+		  const struct vdm_plan_copy *copy, char *const hds[], char **mapfile,
+		  struct vdm_error *err)
+{
+	*mapfile = NULL;
+	int64_t lps = 0;
+	for (size_t i = 0; i < copy->n_segs; i++)
+		lps += copy->segs[i].extents;
+	aix_pp_alloc live = {0}, *a = &live;
+	int rc = 0;
+	if (x->scripting) {
+		a = map_alloc(x->ctx, vg);
+		for (size_t i = 0; i < copy->n_segs; i++)
+			if (hds[i][0] != '$')
+				return 0;           /* a disk already in the VG: free PPs unknown */
+		for (size_t i = 0; rc == 0 && i < copy->n_segs; i++)
+			if (!pp_pv(a, copy->segs[i].pv, 0))
+				rc = aix_pp_add_disk(a, copy->segs[i].pv, AIX_MAX_PP, err);
+	} else {
+		for (size_t i = 0; rc == 0 && i < copy->n_segs; i++) {
+			if (pp_pv(&live, copy->segs[i].pv, 0))
+				continue;
+			char *out = NULL, *lsm[] = { (char *)"lspv", (char *)"-M", hds[i], NULL };
+			aix_pp_alloc one = {0};
+			if ((rc = map_run(x, lsm, &out, err)) == 0)
+				rc = aix_parse_lspv_M(out, &one, err);
+			struct aix_pp_pv *p = rc == 0 ? pp_pv(&one, hds[i], 0) : NULL;
+			/* the allocator is keyed by plan disk */
+			for (size_t r = 0; p && rc == 0 && r < p->free.n; r++)
+				rc = aix_pp_add_free(&live, copy->segs[i].pv, p->free.v[r].first,
+						     p->free.v[r].last, err);
+			aix_pp_alloc_free(&one);
+			free(out);
+		}
+	}
+	struct map_names names = { copy, hds };
+	CLEANUP_FREE char *text = NULL, *dir = NULL;
+	if (rc == 0)
+		rc = aix_map_copy(a, copy, lps, map_placeholder, &names, &text, err);
+	aix_pp_alloc_free(&live);
+	if (rc < 0)
+		return (vdm_err_prefix(err, "aix: map of %s/%s", vg, lv), rc);
+	if ((rc = map_dir(x, &dir, err)) < 0)
+		return rc;
+	/* the text names each PV "@k@"; sed puts the AIX name ($k) in its place as the file is
+	 * written, so one command serves a script (names known when it runs) and a live run */
+	struct strbuf sc = STRBUF_INIT(0);
+	strbuf_adds(&sc, "sed");
+	for (size_t i = 0; i < copy->n_segs; i++) {
+		char e[64];
+		snprintf(e, sizeof e, " -e \"s|^@%zu@:|$%zu:|\"", i + 1, i + 1);
+		strbuf_adds(&sc, e);
+	}
+	strbuf_adds(&sc, " > \"$0\" <<VDM_MAP\n");
+	strbuf_adds(&sc, text);
+	strbuf_adds(&sc, "VDM_MAP");
+	CLEANUP_FREE char *shs = strbuf_detach(&sc);
+	strbuf_free(&sc);
+	CLEANUP_FREE char *path = xasprintf("%s/%s.map", dir, lv);
+	char *argv[24] = { (char *)"sh", (char *)"-c", shs, path, NULL };
+	size_t n = 4;
+	for (size_t i = 0; i < copy->n_segs && n < 23; i++)
+		argv[n++] = hds[i];
+	argv[n] = NULL;
+	if ((rc = map_run(x, argv, NULL, err)) < 0)
+		return rc;
+	*mapfile = xstrdup(path);
+	return 0;
+}
+
+int aix_map_confirm(const char *lslv_m, int copyno, const struct vdm_plan_copy *copy,
+		    char *const hds[], struct vdm_error *err)
+{
+	struct aix_lvmap m;
+	int rc = aix_parse_lslv_m(lslv_m, &m, err);
+	if (rc < 0)
+		return rc;
+	if (copyno < 1 || copyno > m.copies) {
+		aix_lvmap_free(&m);
+		return vdm_err(err, -EPROTO, "lslv -m shows %d copies, not copy %d", m.copies, copyno);
+	}
+	for (size_t i = 0; rc == 0 && i < copy->n_segs; i++) {
+		int64_t want = 0, got = 0;
+		for (size_t k = 0; k < copy->n_segs; k++)
+			if (!strcmp(hds[k], hds[i]))
+				want += copy->segs[k].extents;
+		for (int64_t lp = 0; lp < m.lps; lp++)
+			if (m.pv[copyno - 1][lp] && !strcmp(m.pv[copyno - 1][lp], hds[i]))
+				got++;
+		if (got != want)
+			rc = vdm_err(err, -EPROTO, "copy %d has %lld PPs on %s, the plan put %lld there",
+				     copyno, (long long)got, hds[i], (long long)want);
+	}
+	/* and nothing elsewhere */
+	for (int64_t lp = 0; rc == 0 && lp < m.lps; lp++) {
+		const char *pv = m.pv[copyno - 1][lp];
+		int planned = 0;
+		for (size_t i = 0; pv && i < copy->n_segs; i++)
+			planned |= !strcmp(pv, hds[i]);
+		if (!planned)
+			rc = vdm_err(err, -EPROTO, "copy %d: LP %lld is on %s, not on a planned PV",
+				     copyno, (long long)lp + 1, pv ? pv : "no PV");
+	}
+	aix_lvmap_free(&m);
+	return rc;
 }

@@ -31,13 +31,33 @@ void aix_pp_alloc_free(aix_pp_alloc *a);
 int aix_parse_lspv_M(const char *text, aix_pp_alloc *a, struct vdm_error *err);
 
 /* The map file for one new copy of an LV of `lps` logical partitions: the segments' PVs in
- * order, each giving `extents` PPs taken from the lowest free ones of that PV; one line
- * "PV:FIRST-LAST" (or "PV:PP") per run of consecutive PPs, LP order = line order (mklv -m:
- * partitions are used in the order given). `pvname` maps a plan disk to the name AIX knows
- * it by (NULL: the plan's name). Fails, allocating nothing, when the segments do not add up
+ * order, each giving `extents` PPs taken from the lowest free ones of that PV (the allocator
+ * is keyed by the plan's disk names); one line "PV:FIRST-LAST" (or "PV:PP") per run of
+ * consecutive PPs, LP order = line order (mklv -m: partitions are used in the order given).
+ * `pvname` gives the name the map writes for a plan disk (NULL: the plan's name). Fails, allocating nothing, when the segments do not add up
  * to lps or a PV has too few free PPs. *text freed by the caller. */
 int aix_map_copy(aix_pp_alloc *a, const struct vdm_plan_copy *copy, int64_t lps,
 		 const char *(*pvname)(const char *disk, void *ctx), void *ctx, char **text,
 		 struct vdm_error *err);
 
 #endif
+
+/* ---- in the driver (aix.c's add_copy) ---- */
+struct vdm_exec;
+
+/* Writes on the partition the map file of the new copy `copyno` (2 or 3) of vg/lv, whose
+ * segments are on hds[i] (the AIX names of copy->segs[i].pv: "hdiskN", or "${HD_x}" in a
+ * script for a disk found when the script runs), and sets *mapfile to the path mklvcopy -m
+ * takes. Live: the free PPs come from lspv -M of each PV. Script: only disks new to this
+ * script are known (empty: every PP from 1 free, consumed in the order the LVs come); a copy
+ * that also uses a disk already in the VG gets no map (*mapfile NULL: the PV list decides,
+ * as before). The file lives in a private folder made once per run (mkdir, mode 700, under
+ * $TMPDIR or /tmp). 0 or a negative code. */
+int aix_map_write(struct vdm_exec *x, const char *vg, const char *lv,
+		  const struct vdm_plan_copy *copy, char *const hds[], char **mapfile,
+		  struct vdm_error *err);
+
+/* lslv -m output after the mklvcopy: copy `copyno` (1-based) holds exactly the PPs counts
+ * the plan gave each PV (hds[i] for copy->segs[i]); -EPROTO naming the difference if not. */
+int aix_map_confirm(const char *lslv_m, int copyno, const struct vdm_plan_copy *copy,
+		    char *const hds[], struct vdm_error *err);

@@ -31,6 +31,9 @@ case $cmd in
 "ioscli hang"*) exec sleep 4 ;;          # never answers in time
 "ioscli fail"*) echo "0514-519 something failed" >&2; exit 3 ;;
 "ioscli bigout"*) head -c 6000000 /dev/zero; exit 0 ;;
+"sh -c 'umask 077 && d="*)               # the AIX map folder of mklvcopy -m
+	echo /tmp/vdmirror.4242; exit 0 ;;
+"sh -c 'sed "*) exit 0 ;;                # writes a map file: logged above
 "extendvg "* | "mklvcopy "* | "chdev "* | "chvg "* | "savebase" | "bosboot "* | "bootlist "* | "sh -c 'nohup syncvg "*)
 	exit 0 ;;                            # AIX steps: logged above, nothing to answer
 "ioscli mkbdsp "* | "ioscli mkvdev "* | "ioscli rmbdsp "* | "ioscli rmvdev "*)
@@ -44,6 +47,8 @@ case $cmd in
 esac
 k=$(printf '%s' "$cmd" | tr -c 'A-Za-z0-9.-' '_')
 f=$fx/$h/$k
+# a state recorded after a change (lslv -m once mklvcopy ran): KEY.after.out
+[ -f "$f.after.out" ] && grep -q "^$h mklvcopy " "$st/received.log" && f=$f.after
 if [ ! -f "$f.out" ]; then
 	echo "recorder: nothing recorded for '$cmd'" >&2
 	exit 127

@@ -50,8 +50,42 @@ check "mirror script is valid sh" sh -n "$tmp/mirror.sh"
 check "mirror script creates the disk on vios1" \
 	grep -q "padmin@vios1 'ioscli mkbdsp -sp clientsp 10944M -bd prd01-rootvg-m1'" "$tmp/mirror.sh"
 for lv in hd5 hd6 hd8 hd4 hd2 hd9var hd3; do
-	check "$lv gets its copy on the new disk" grep -q "^mklvcopy $lv 2 \"\${HD_prd01_rootvg_m1}\"" "$tmp/mirror.sh"
+	check "$lv gets its copy on the new disk, by map file" grep -qx "mklvcopy -m \"\${VDM_MAPDIR}/$lv.map\" $lv 2" "$tmp/mirror.sh"
 done
+
+# run the script against stand-ins of the AIX and ssh commands (the new disk appears as
+# hdisk9 behind client slot 11): the map files mklvcopy -m gets, line by line
+mkdir "$tmp/stubs"
+cat >"$tmp/stubs/stub" <<'STUB'
+#!/bin/sh
+n=$(basename "$0")
+echo "$n $*" >>"$STUBLOG"
+case $n in
+ssh) case "$*" in *"lsmap -vadapter vhost0"*)
+	echo "vhost0:U9009.42A.7891A2B-V1-C101:0x00000005:vtscsi0:Available:0x8100000000000000:hdisk5: :false:vtscsi9:Available:0x8400000000000000:prd01-rootvg-m1: :N/A" ;;
+     esac ;;
+lspv) cat "$FX/prd01/lspv.out"; echo "hdisk9          none                                None" ;;
+lscfg) [ "$2" = hdisk9 ] && echo "  hdisk9 U9009.42A.7891A2B-V5-C11-T1-L8400000000000000  Virtual SCSI Disk Drive" ;;
+lslv) cat "$FX/prd01/lslv_-m_hd5.out" ;;
+mklvcopy) [ "$1" = -m ] && while IFS= read -r l; do echo "map $3 $l" >>"$STUBLOG"; done <"$2" ;;
+esac
+exit 0
+STUB
+chmod +x "$tmp/stubs/stub"
+for c in ssh cfgmgr lspv lscfg chdev chvg savebase extendvg mklvcopy bosboot lslv bootlist syncvg; do
+	ln -s stub "$tmp/stubs/$c"
+done
+STUBLOG=$tmp/stub.log FX=$fx TMPDIR=$tmp PATH="$tmp/stubs:$PATH" sh "$tmp/mirror.sh"
+grep '^map ' "$tmp/stub.log" >"$tmp/maps"
+printf '%s\n' "map hd5 hdisk9:1" "map hd6 hdisk9:2-33" "map hd8 hdisk9:34" "map hd4 hdisk9:35-50" \
+	"map hd2 hdisk9:51-130" "map hd9var hdisk9:131-154" "map hd3 hdisk9:155-170" >"$tmp/want"
+check "map files line by line: each LV's copy on the next PPs of the new disk, in plan order" \
+	diff "$tmp/want" "$tmp/maps"
+check "hd5 synced before bosboot, then bootlist with both disks" \
+	test "$(grep -E '^(syncvg -l hd5|bosboot|bootlist)' "$tmp/stub.log" | tr '\n' ';')" = \
+	"syncvg -l hd5;bosboot -ad /dev/hdisk9;bootlist -m normal hdisk0 hdisk9;"
+check "the map folder is private (mode 700)" \
+	test "$(stat -c %a "$tmp"/vdmirror.*)" = 700
 
 # two NPIV disks on one LUN share its device (same unique id)
 cp -r "$fx" "$tmp/sys"

@@ -61,11 +61,12 @@ static void split_copies_and_holes(void **state)
 {
 	aix_pp_alloc a = {0};
 	struct vdm_error err = {0};
-	/* hdisk9 reused: free 3-5 and 10-40; hdisk10 new */
-	assert_int_equal(aix_pp_add_free(&a, "hdisk9", 10, 40, &err), 0);
-	assert_int_equal(aix_pp_add_free(&a, "hdisk9", 3, 5, &err), 0);
-	assert_int_equal(aix_pp_add_free(&a, "hdisk9", 4, 12, &err), -EINVAL);   /* overlap */
-	assert_int_equal(aix_pp_add_disk(&a, "hdisk10", 100, &err), 0);
+	/* the allocator knows plan disks; the map names them as AIX does (hdisk9, hdisk10):
+	 * m1 (hdisk9) reused with free PPs 3-5 and 10-40, m2 (hdisk10) new */
+	assert_int_equal(aix_pp_add_free(&a, "prd01-datavg-m1", 10, 40, &err), 0);
+	assert_int_equal(aix_pp_add_free(&a, "prd01-datavg-m1", 3, 5, &err), 0);
+	assert_int_equal(aix_pp_add_free(&a, "prd01-datavg-m1", 4, 12, &err), -EINVAL);   /* overlap */
+	assert_int_equal(aix_pp_add_disk(&a, "prd01-datavg-m2", 100, &err), 0);
 	struct vdm_plan_segment s[] = { { (char *)"prd01-datavg-m1", 30 },
 					{ (char *)"prd01-datavg-m2", 12 } };
 	struct vdm_plan_copy c = { s, 2 };

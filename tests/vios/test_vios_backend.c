@@ -191,13 +191,22 @@ static void mirror_script(void **state)
 		"extendvg rootvg \"${HD_lpar1_rootvg_m1}\"\n"
 		"chvg -Qn rootvg\n"
 		"savebase\n"
-		"mklvcopy hd5 2 \"${HD_lpar1_rootvg_m1}\"\n"
+		/* mklvcopy -m: the map file of each new copy, PPs in plan order on the new disk */
+		"VDM_MAPDIR=${VDM_MAPDIR:-$(sh -c 'umask 077 && d=${TMPDIR:-/tmp}/vdmirror.$$ && mkdir \"$d\" && echo \"$d\"')}\n"
+		"sh -c 'sed -e \"s|^@1@:|$1:|\" > \"$0\" <<VDM_MAP\n"
+		"@1@:1\n"
+		"VDM_MAP' \"${VDM_MAPDIR}/hd5.map\" \"${HD_lpar1_rootvg_m1}\"\n"
+		"mklvcopy -m \"${VDM_MAPDIR}/hd5.map\" hd5 2\n"
+		/* hd5 in sync before bosboot writes the boot image to it */
+		"syncvg -l hd5\n"
 		"bosboot -ad \"/dev/${HD_lpar1_rootvg_m1}\"\n"
 		"BOOT_OLD=${BOOT_OLD:-$(sh -c 'lslv -m hd5 | awk '\\''NR==3 {print $3}'\\''')}\n"
 		"bootlist -m normal \"${BOOT_OLD}\" \"${HD_lpar1_rootvg_m1}\"\n"
-		"syncvg -l hd5\n"
-		"mklvcopy hd4 2 \"${HD_lpar1_rootvg_m1}\"\n"
-		"syncvg -l hd4\n";
+		"sh -c 'sed -e \"s|^@1@:|$1:|\" > \"$0\" <<VDM_MAP\n"
+		"@1@:2-41\n"
+		"VDM_MAP' \"${VDM_MAPDIR}/hd4.map\" \"${HD_lpar1_rootvg_m1}\"\n"
+		"mklvcopy -m \"${VDM_MAPDIR}/hd4.map\" hd4 2\n"
+		"syncvg -P 4 -l hd4\n";
 	if (strcmp(got, want))
 		fprintf(stderr, "got:\n%s\nwant:\n%s\n", got, want);
 	assert_string_equal(got, want);
