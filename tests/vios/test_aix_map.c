@@ -115,12 +115,34 @@ static void lspv_M(void **state)
 	aix_pp_alloc_free(&a);
 }
 
+/* lslv -m after mklvcopy: the new copy must hold exactly the planned PPs on the planned PVs */
+static void confirm(void **state)
+{
+	struct vdm_error err = {0};
+	const char *out = "oradata:/oradata\nLP    PP1  PV1               PP2  PV2\n"
+			  "0001  0001 EMC_3451_0DEF     0001 hdisk9\n"
+			  "0002  0002 EMC_3451_0DEF     0002 hdisk9\n"
+			  "0003  0003 EMC_3451_0DEF     0001 hdisk10\n";
+	struct vdm_plan_segment s[] = { { (char *)"m1", 2 }, { (char *)"m2", 1 } };
+	struct vdm_plan_copy c = { s, 2 };
+	char *hds[] = { (char *)"hdisk9", (char *)"hdisk10" };
+	assert_int_equal(aix_map_confirm(out, 2, &c, hds, &err), 0);
+	s[0].extents = 1, s[1].extents = 2;
+	assert_int_equal(aix_map_confirm(out, 2, &c, hds, &err), -EPROTO);
+	assert_non_null(strstr(err.msg, "hdisk9"));
+	s[0].extents = 2, s[1].extents = 1;
+	char *other[] = { (char *)"hdisk9", (char *)"hdisk11" };
+	assert_int_equal(aix_map_confirm(out, 2, &c, other, &err), -EPROTO);
+	assert_int_equal(aix_map_confirm(out, 3, &c, hds, &err), -EPROTO);   /* no third copy */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rootvg_in_plan_order),
 		cmocka_unit_test(split_copies_and_holes),
 		cmocka_unit_test(lspv_M),
+		cmocka_unit_test(confirm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
