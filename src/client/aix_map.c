@@ -1,9 +1,12 @@
 /* aix_map.c: the physical-partition map files of `mklvcopy -m MAPFILE` (AIX mklv/mklvcopy:
  * one "PVname:PPnum1[-PPnum2]" per line, partitions used in the order given), written from
- * the plan's segments, so each new copy lands exactly on the PVs and in the amounts planned. */
+ * the plan's segments, so each new copy lands exactly on the PVs and in the amounts planned;
+ * then the check that it did (lslv -m). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "vdmirror/client.h"
+#include "aix.h"
 #include "aix_map.h"
 
 #define AIX_MAX_PP 10000000     /* far above any VG's PPs per PV (scalable VG: 2^21 per VG) */
@@ -90,17 +93,13 @@ int aix_parse_lspv_M(const char *text, aix_pp_alloc *a, struct vdm_error *err)
 		size_t rest = s + w + strspn(line + s + w, " \t\r");
 		int used = rest < len;
 		const char *colon = memchr(word, ':', w);
-		if (!colon || colon == word || (size_t)(colon - word) > 15) {
-			/* the "PV:" title line lspv -M starts with */
-			if (colon && colon + 1 == word + w && !used)
-				continue;
+		if (colon && colon + 1 == word + w && !used)
+			continue;                      /* the "hdisk1:" title line */
+		if (!colon || colon == word || (size_t)(colon - word) > 15)
 			return vdm_err(err, -EPROTO, "lspv -M: line %d: expected PV:PP[-PP] [LV:LP] "
 				       "(output truncated?)", no);
-		}
 		const char *num = colon + 1, *dash = memchr(num, '-', (size_t)(word + w - num));
 		int64_t first, last;
-		if (colon + 1 == word + w && !used)
-			continue;                      /* "hdisk1:" title */
 		if (pp_num(num, (size_t)((dash ? dash : word + w) - num), &first) < 0 ||
 		    (dash && pp_num(dash + 1, (size_t)(word + w - dash - 1), &last) < 0))
 			return vdm_err(err, -EPROTO, "lspv -M: line %d: bad PP number", no);
@@ -116,7 +115,8 @@ int aix_parse_lspv_M(const char *text, aix_pp_alloc *a, struct vdm_error *err)
 	return 0;
 }
 
-/* Takes n PPs, lowest first, from p into *taken (ranges); 0 or -ENOSPC (nothing taken). */
+/* Takes n PPs, lowest first, from p, writing "name:FIRST[-LAST]" lines to out; 0, or
+ * -ENOSPC with nothing taken. */
 static int pp_take(struct aix_pp_pv *p, int64_t n, struct strbuf *out, const char *name)
 {
 	int64_t have = 0;
@@ -188,9 +188,6 @@ int aix_map_copy(aix_pp_alloc *a, const struct vdm_plan_copy *copy, int64_t lps,
 }
 
 /* ---- the driver's side: writing the map on the partition, confirming the result ---- */
-
-#include "vdmirror/client.h"
-#include "aix.h"
 
 #define AIX_MAP_TIMEOUT_MS 120000
 
