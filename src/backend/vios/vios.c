@@ -532,8 +532,8 @@ static void view_read_npiv(struct vios_state *st, struct vios_server *srv, struc
 		bad = 1;
 	}
 	if (bad)
-		v->vfc_warning = xasprintf("vios %s: NPIV adapters unknown (%s): NPIV disks get no "
-					   "VIOS path", srv->name, e.msg);
+		v->vfc_warning = xasprintf("vios %s: NPIV adapters unknown (%s): NPIV disks it serves "
+					   "cannot be placed", srv->name, e.msg);
 	free(out);
 }
 
