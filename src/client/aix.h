@@ -54,8 +54,9 @@ int aix_parse_unique_id(const char *text, char **uid, struct vdm_error *err);
  * (`lscfg -l` output in lscfg_out) is behind a virtual FC client adapter (-C<slot>-T1-W...),
  * appends to the partition's disks a disk named `name` whose device is the LUN's unique id
  * ("uid-<id>", so two disks on one LUN share it) and whose paths are the VIOS serving that
- * adapter (the backend's `vios_npiv`), and returns 1; returns 0 when it is not an NPIV disk
- * or no VIOS is known to serve it; negative when a command failed. */
+ * adapter slot (the backend's `vios_npiv`), and returns 1; returns 0 when it is not an NPIV
+ * disk or no VIOS is known to serve that slot (never a guess); negative when a command
+ * failed. */
 struct vdm_exec;
 int aix_npiv_disk(struct vdm_exec *x, json_t *partition, const char *name,
 		  const char *lscfg_out, struct vdm_error *err);

@@ -52,24 +52,22 @@ int aix_npiv_disk(struct vdm_exec *x, json_t *partition, const char *name,
 	int64_t slot = npiv_slot(lscfg_out);
 	if (slot < 0)
 		return 0;
-	/* the VIOS serving this client adapter; all that serve the partition's virtual FC
-	 * adapters when none names the slot */
+	/* the VIOS serving this client adapter; none known (its lsmap -npiv unreadable) leaves
+	 * the disk unplaced rather than guessed onto another VIOS */
 	json_t *paths = json_array(), *npiv = json_object_get(partition, "vios_npiv");
-	for (int pass = 0; pass < 2 && json_array_size(paths) == 0; pass++) {
-		size_t i;
-		json_t *e;
-		json_array_foreach(npiv, i, e) {
-			const char *sv = json_string_value(json_object_get(e, "server"));
-			if (!sv || (pass == 0 && json_integer_value(json_object_get(e, "client_slot")) != slot))
-				continue;
-			size_t k;
-			json_t *v;
-			int dup = 0;
-			json_array_foreach(paths, k, v)
-				dup |= !strcmp(json_string_value(v), sv);
-			if (!dup)
-				json_array_append_new(paths, json_string(sv));
-		}
+	size_t i;
+	json_t *e;
+	json_array_foreach(npiv, i, e) {
+		const char *sv = json_string_value(json_object_get(e, "server"));
+		if (!sv || json_integer_value(json_object_get(e, "client_slot")) != slot)
+			continue;
+		size_t k;
+		json_t *v;
+		int dup = 0;
+		json_array_foreach(paths, k, v)
+			dup |= !strcmp(json_string_value(v), sv);
+		if (!dup)
+			json_array_append_new(paths, json_string(sv));
 	}
 	if (json_array_size(paths) == 0) {
 		json_decref(paths);

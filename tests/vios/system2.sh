@@ -95,6 +95,20 @@ cp "$fx/prd01/lsattr_-El_EMC_3451_0DEF_-a_unique_id_-F_value.out" \
 check "two NPIV disks on one LUN share a device" \
 	test "$(q '[.partitions[0].disks[] | select(.name | startswith("EMC")) | .devices[0]] | unique | length')" = 1
 
+# vios2's lsmap -npiv unreadable: a warning; the NPIV disk behind vios2's adapter is not
+# guessed onto vios1, so datavg is left out; rootvg is still there
+cp -r "$fx" "$tmp/sys2"
+echo "vfchost0:U9009.42A.7891A2B-V2-C141:5:prd01" >"$tmp/sys2/vios2/ioscli_lsmap_-all_-npiv_-fmt__.out"
+"$vdm" inventory --vios "$tmp/sys2" --partition prd01 > "$tmp/inv.json" 2>/dev/null
+check "lsmap -npiv unreadable: a warning, no guessed path, datavg left out, rootvg kept" \
+	test "$(q '[.warnings[] | select(test("vios vios2: NPIV adapters unknown"))] | length') $(q '[.partitions[0].disks[] | select(.name == "EMC_3451_0DF0")] | length') $(q '[.partitions[0].vgs[].name] | join(",")')" = "1 0 rootvg"
+# an ISO outside the media repository naming convention, and a file-backed disk in no pool
+sed -i 's|vtscsi3:Available:0x8100000000000000:other_rvg1: :N/A|vtscsi3:Available:0x8100000000000000:/home/padmin/other.img: :N/A|' \
+	"$tmp/sys2/vios1/ioscli_lsmap_-all_-fmt__.out"
+"$vdm" inventory --vios "$tmp/sys2" > "$tmp/inv.json" --storage-only 2>/dev/null
+check "a file-backed device in no pool is ignored with a warning" \
+	test "$(q '[.warnings[] | select(test("file-backed device /home/padmin/other.img is in no pool"))] | length')" = 1
+
 # a disk nobody knows leaves its VG out with a warning, the rest is still reported
 rm "$tmp/sys/prd01/lscfg_-l_EMC_3451_0DF0.out"
 "$vdm" inventory --vios "$tmp/sys" --partition prd01 > "$tmp/inv.json" 2>/dev/null
