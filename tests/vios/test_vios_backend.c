@@ -555,6 +555,27 @@ static void hmc_transport(void **state)
 	vdm_backend_close(&b);
 }
 
+/* system2's HMC says ibmi01 runs IBM i (lssyscfg lpar_env=os400): its steps are written for
+ * the operator, vdmirror never logs in */
+static void hmc_os_from_lssyscfg(void **state)
+{
+	const char *root = getenv("VDM_SOURCE_ROOT");
+	CLEANUP_FREE char *dir = xasprintf("%s/tests/vios/fixtures/system2", root ? root : ".");
+	struct vdm_backend b;
+	struct vdm_error err = {0};
+	json_t *inv = NULL;
+	char *addr = NULL;
+	assert_int_equal(vdm_backend_open("vios", dir, &b, &err), 0);
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	assert_int_equal(vdm_backend_client_address(&b, "ibmi01", &addr, &err), 0);
+	assert_string_equal(addr, "script:/dev/null");
+	free(addr);
+	json_t *prd = find_named(json_object_get(inv, "partitions"), "prd01");
+	assert_string_equal(json_string_value(json_object_get(prd, "os")), "aix");
+	json_decref(inv);
+	vdm_backend_close(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +588,7 @@ int main(void)
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),
 		cmocka_unit_test(hmc_transport),
+		cmocka_unit_test(hmc_os_from_lssyscfg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -622,6 +622,12 @@ static int vios_hmc_read(struct vios_state *st, json_t *names, vios_hwress *hwou
 		snprintf(id, sizeof id, "%lld", (long long)lp.v[i].id);
 		if (!json_object_get(names, id) && partname_ok(lp.v[i].name))
 			json_object_set_new(names, id, json_string(lp.v[i].name));
+		/* an IBM i partition (lpar_env=os400) unless the config says otherwise */
+		if (lp.v[i].env && !strcmp(lp.v[i].env, "os400") && partname_ok(lp.v[i].name) &&
+		    !kv_get(st->oses.v, st->oses.n, lp.v[i].name)) {
+			struct vios_kv kv = { xstrdup(lp.v[i].name), xstrdup("ibmi") };
+			VEC_PUSH(&st->oses, kv);
+		}
 	}
 	hmc_lpars_free(&lp);
 	free(out);
