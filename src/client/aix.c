@@ -572,13 +572,15 @@ static int aix_discover(struct vdm_exec *x, json_t *partition, struct vdm_error 
 		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
 		/* not a vSCSI disk: an NPIV disk is kept with what is known */
 		if (!d && !amb && cfgout &&
-		    (rc = aix_npiv_disk(x, partition, pvs.v[i].name, cfgout, err)) != 0) {
-			if (rc < 0)
-				break;
+		    (rc = aix_npiv_disk(x, partition, pvs.v[i].name, cfgout, err)) > 0) {
 			json_object_set(renamed, pvs.v[i].name,
 					json_array_get(disks, json_array_size(disks) - 1));
 			rc = 0;
 			continue;
+		}
+		if (rc < 0) {
+			vdm_warn(partition, "aix %s: %s", pname, err->msg);   /* then as unknown */
+			rc = 0;
 		}
 		if (!d) {
 			/* reported, not fatal: only the VG being planned must be understood, and a

@@ -109,6 +109,13 @@ sed -i 's|vtscsi3:Available:0x8100000000000000:other_rvg1: :N/A|vtscsi3:Availabl
 check "a file-backed device in no pool is ignored with a warning" \
 	test "$(q '[.warnings[] | select(test("file-backed device /home/padmin/other.img is in no pool"))] | length')" = 1
 
+# the LUN id of an NPIV disk unreadable: a warning, datavg left out, no failure
+cp -r "$fx" "$tmp/sys3"
+echo "1" >"$tmp/sys3/prd01/lsattr_-El_EMC_3451_0DEF_-a_unique_id_-F_value.rc"
+"$vdm" inventory --vios "$tmp/sys3" --partition prd01 > "$tmp/inv.json" 2>/dev/null
+check "an NPIV disk whose unique_id cannot be read: warning, datavg left out" \
+	test "$(q '[.warnings[] | select(test("EMC_3451_0DEF"))] | length > 0') $(q '[.partitions[0].vgs[].name] | join(",")')" = "true rootvg"
+
 # a disk nobody knows leaves its VG out with a warning, the rest is still reported
 rm "$tmp/sys/prd01/lscfg_-l_EMC_3451_0DF0.out"
 "$vdm" inventory --vios "$tmp/sys" --partition prd01 > "$tmp/inv.json" 2>/dev/null
