@@ -76,8 +76,12 @@ int cmd_inventory(int argc, char **argv)
 	/* what discovery left out or could not read: each text once (the array holds it once) */
 	size_t wi;
 	json_t *w;
-	json_array_foreach(json_object_get(inv, "warnings"), wi, w)
-		fprintf(stderr, "vdmirror inventory: warning: %s\n", json_string_value(w));
+	json_array_foreach(json_object_get(inv, "warnings"), wi, w) {
+		/* the texts quote VIOS and AIX output: no control character reaches the terminal */
+		char safe[1024];
+		vdm_escape_ctl(safe, sizeof safe, json_string_value(w) ? json_string_value(w) : "");
+		fprintf(stderr, "vdmirror inventory: warning: %s\n", safe);
+	}
 	char *s = json_dumps(inv, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(inv);
 	if (!s || puts(s) == EOF || fflush(stdout) != 0) {

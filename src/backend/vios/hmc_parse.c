@@ -70,25 +70,20 @@ int hmc_split_kv(const char *line, size_t len, hmc_kvs *out)
 	return 0;
 }
 
+/* A partition id: decimal digits only (util's checked parser), at most 9 of them. */
 static int hmc_id(const char *s, int64_t *v)
 {
-	if (!s || !*s || strlen(s) > 9 || strspn(s, "0123456789") != strlen(s))
+	if (!s || strlen(s) > 9 || vdm_parse_uint(s, 10, v) < 0)
 		return -1;
-	*v = atoll(s);
 	return 0;
 }
 
 int hmc_parse_lssyscfg(const char *text, hmc_lpars *out, struct vdm_error *err)
 {
-	int no = 0;
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		const char *line = p;
-		p += len + (nl ? 1 : 0);
-		no++;
-		if (strspn(line, " \t\r") >= len)
-			continue;
+	struct vdm_lines it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (vdm_lines_next(&it, &line, &len)) {
 		hmc_kvs kv = {0};
 		struct hmc_lpar l = { .id = -1 };
 		int rc = hmc_split_kv(line, len, &kv);
@@ -96,7 +91,7 @@ int hmc_parse_lssyscfg(const char *text, hmc_lpars *out, struct vdm_error *err)
 		if (rc < 0 || !name || !*name || hmc_id(hmc_kv_get(&kv, "lpar_id"), &l.id) < 0) {
 			hmc_kvs_free(&kv);
 			return vdm_err(err, -EPROTO, "lssyscfg: line %d: expected name=,lpar_id=,... "
-				       "(output truncated?)", no);
+				       "(output truncated?)", it.no);
 		}
 		const char *env = hmc_kv_get(&kv, "lpar_env"), *state = hmc_kv_get(&kv, "state");
 		l.name = xstrdup(name);
