@@ -35,12 +35,16 @@ check "datavg is read through the renamed disks" \
 	test "$(q '.partitions[0].vgs[] | select(.name == "datavg") | [.pvs[].disk] | join(",")')" = "EMC_3451_0DEF,EMC_3451_0DF0"
 check "no optical device became a disk" \
 	test "$(q '[.partitions[].disks[].name | select(test("vtopt|iso"))] | length')" = 0
+check "every VIOS says its backing device names are at most 15 characters" \
+	test "$(q '[.servers[].max_name] | unique | join(",")')" = 15
 check "the disk of altinst_rootvg is still known (vSCSI LV of vios1)" \
 	test "$(q '.partitions[0].disks[] | select(.name == "hdisk1") | .pool')" = vios1/clientsp
 
 "$vdm" plan --inventory "$tmp/inv.json" --partition prd01 --vg rootvg --json > "$tmp/plan.json"
 check "plan for rootvg: one new disk, in a pool not on the rootvg LUN" \
 	test "$(jq -r '[.new_disks[] | .pool] | join(",")' "$tmp/plan.json")" = vios1/clientsp
+check "plan for rootvg: new disk names within the VIOS's 15 characters" \
+	test "$(jq -r '[.new_disks[].name | length <= 15] | all' "$tmp/plan.json")" = true
 check "plan for rootvg: each of the 7 LVs gets one new copy, all on the new disk" \
 	test "$(jq -r '"\([.lvs[] | select((.new_copies | length) == 1) | .new_copies[0][].pv] | unique | join(",")) \(.lvs | length)"' "$tmp/plan.json")" = "prd01-rootvg-m1 7"
 

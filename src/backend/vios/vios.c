@@ -19,6 +19,7 @@
 #include "vios_degrade.h"
 
 #define VIOS_DEFAULT_TIMEOUT_MS 60000
+#define VIOS_MAX_NAME 15          /* longest backing device name (vios_name_ok) */
 
 struct vios_server {
 	char *name;               /* as in the inventory: "vios1" */
@@ -754,6 +755,9 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		json_t *srv = json_pack("{s:s}", "name", sv);
 		if (st->frame)
 			json_object_set_new(srv, "frame", json_string(st->frame));
+		/* a backing device name is at most 15 characters (mkbdsp -bd): the planner names
+		 * new disks within it */
+		json_object_set_new(srv, "max_name", json_integer(VIOS_MAX_NAME));
 		json_array_append_new(servers, srv);
 
 		/* devices of every LV pool of this server: file pools live inside one of them,
