@@ -716,6 +716,33 @@ static void hmc_os_from_lssyscfg(void **state)
 	vdm_backend_close(&b);
 }
 
+/* The map files' state (allocator, map folder) belongs to one open aix driver: a second run
+ * in the same process starts its own folder and its new disk's PPs from 1 again, whatever
+ * addresses the first run's transport and handle had. */
+static void map_state_per_handle(void **state)
+{
+	for (int run = 0; run < 2; run++) {
+		CLEANUP_FREE char *path = new_script_path();
+		CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+		struct vdm_transport x;
+		struct vdm_client aix;
+		struct vdm_error err = {0};
+		assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+		assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+		assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-datavg-m1", 60000, NULL, &err), 0);
+		assert_int_equal(vdm_client_add_pv(&aix, "datavg", "lpar1-datavg-m1", &err), 0);
+		struct vdm_plan_segment seg = { (char *)"lpar1-datavg-m1", 3 };
+		struct vdm_plan_copy c = { &seg, 1 };
+		assert_int_equal(vdm_client_add_copy(&aix, "datavg", "datalv", 2, &c, &err), 0);
+		vdm_client_close(&aix);
+		vdm_transport_close(&x);
+		CLEANUP_FREE char *got = slurp(path);
+		drop_script(path);
+		assert_non_null(strstr(got, "VDM_MAPDIR=${VDM_MAPDIR:-$(sh -c"));
+		assert_non_null(strstr(got, "\n@1@:1-3\nVDM_MAP'"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -730,6 +757,7 @@ int main(void)
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),
 		cmocka_unit_test(hmc_transport),
+		cmocka_unit_test(map_state_per_handle),
 		cmocka_unit_test(hmc_os_from_lssyscfg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
