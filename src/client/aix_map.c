@@ -317,7 +317,9 @@ int aix_map_write(struct vdm_transport *t, struct aix_map_state *m, const char *
 	strbuf_adds(&sc, "sed");
 	for (size_t i = 0; i < copy->n_segs; i++) {
 		char e[64];
-		snprintf(e, sizeof e, " -e \"s|^@%zu@:|$%zu:|\"", i + 1, i + 1);
+		/* sh reads "$10" as "${1}0": positional parameters past 9 need braces */
+		snprintf(e, sizeof e, i + 1 < 10 ? " -e \"s|^@%zu@:|$%zu:|\"" : " -e \"s|^@%zu@:|${%zu}:|\"",
+			 i + 1, i + 1);
 		strbuf_adds(&sc, e);
 	}
 	strbuf_adds(&sc, " > \"$0\" <<VDM_MAP\n");
@@ -326,12 +328,17 @@ int aix_map_write(struct vdm_transport *t, struct aix_map_state *m, const char *
 	CLEANUP_FREE char *shs = strbuf_detach(&sc);
 	strbuf_free(&sc);
 	CLEANUP_FREE char *path = xasprintf("%s/%s.map", dir, lv);
-	char *argv[24] = { (char *)"sh", (char *)"-c", shs, path, NULL };
-	size_t n = 4;
-	for (size_t i = 0; i < copy->n_segs && n < 23; i++)
-		argv[n++] = hds[i];
-	argv[n] = NULL;
-	if ((rc = map_run(t, argv, NULL, err)) < 0)
+	/* sh -c SCRIPT PATH HD1 HD2 ...: one word per segment's PV, never a command cut short */
+	struct vdm_argv argv = VDM_ARGV_INIT(4 + 64);
+	rc = vdm_argv_addv(&argv, (const char *[]){ "sh", "-c", shs, path, NULL });
+	for (size_t i = 0; rc == 0 && i < copy->n_segs; i++)
+		rc = vdm_argv_add(&argv, hds[i]);
+	if (rc < 0)
+		rc = vdm_err(err, -E2BIG, "aix: map of %s/%s: copy on too many segments", vg, lv);
+	else
+		rc = map_run(t, argv.v, NULL, err);
+	vdm_argv_free(&argv);
+	if (rc < 0)
 		return rc;
 	*mapfile = xstrdup(path);
 	return 0;

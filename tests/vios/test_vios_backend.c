@@ -743,6 +743,34 @@ static void map_state_per_handle(void **state)
 	}
 }
 
+/* A copy on ten new disks: the map's tenth PV comes from sh's ${10}, not "$10" (= "${1}0"). */
+static void map_ten_segments(void **state)
+{
+	CLEANUP_FREE char *path = new_script_path();
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+	struct vdm_transport x;
+	struct vdm_client aix;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	struct vdm_plan_segment segs[10];
+	char names[10][16];
+	for (int i = 0; i < 10; i++) {
+		snprintf(names[i], sizeof names[i], "lpar1-dv-m%d", i + 1);
+		assert_int_equal(vdm_client_wait_disk(&aix, names[i], 60000, NULL, &err), 0);
+		assert_int_equal(vdm_client_add_pv(&aix, "datavg", names[i], &err), 0);
+		segs[i] = (struct vdm_plan_segment){ names[i], 50 };
+	}
+	struct vdm_plan_copy c = { segs, 10 };
+	assert_int_equal(vdm_client_add_copy(&aix, "datavg", "datalv", 2, &c, &err), 0);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
+	CLEANUP_FREE char *got = slurp(path);
+	drop_script(path);
+	assert_non_null(strstr(got, "-e \"s|^@9@:|$9:|\" -e \"s|^@10@:|${10}:|\""));
+	assert_null(strstr(got, "$10"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -758,6 +786,7 @@ int main(void)
 		cmocka_unit_test(quoting_and_transports),
 		cmocka_unit_test(hmc_transport),
 		cmocka_unit_test(map_state_per_handle),
+		cmocka_unit_test(map_ten_segments),
 		cmocka_unit_test(hmc_os_from_lssyscfg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
