@@ -42,23 +42,30 @@ int aix_parse_unique_id(const char *text, char **uid, struct vdm_error *err)
  * "-C" before "-W"; -1 when the location is not behind a virtual FC adapter. */
 static int64_t npiv_slot(const char *lscfg_out)
 {
-	for (const char *u = lscfg_out; (u = strchr(u, 'U')); u++) {
-		if (u != lscfg_out && u[-1] != ' ' && u[-1] != '\t')
-			continue;
-		size_t len = strcspn(u, " \t\r\n");
-		const char *w = strstr(u, "-W");
-		if (!w || w >= u + len)
-			continue;
-		const char *c = NULL;
-		for (const char *q = u; (q = strstr(q, "-C")) && q < w; q += 2)
-			c = q;
-		size_t dn = c ? strspn(c + 2, "0123456789") : 0;
-		int64_t slot;
-		if (!dn || dn > 9 || vdm_parse_uint_n(c + 2, dn, 10, &slot) < 0)
-			continue;
-		return slot;
+	struct vdm_lines it = { lscfg_out, 0 };
+	const char *line;
+	size_t n;
+	int64_t slot = -1;
+	/* lscfg -l prints one line: NAME LOCATION DESCRIPTION... (a few words) */
+	while (slot < 0 && vdm_lines_next(&it, &line, &n)) {
+		vdm_words w = {0};
+		if (vdm_words_split(line, n, 64, &w) < 0) {
+			vdm_words_free(&w);
+			return -1;
+		}
+		for (size_t i = 0; slot < 0 && i < w.n; i++) {
+			const char *u = w.v[i], *wp = strstr(u, "-W"), *c = NULL;
+			if (u[0] != 'U' || !wp)
+				continue;
+			for (const char *q = u; (q = strstr(q, "-C")) && q < wp; q += 2)
+				c = q;
+			size_t dn = c ? strspn(c + 2, "0123456789") : 0;
+			if (!dn || dn > 9 || vdm_parse_uint_n(c + 2, dn, 10, &slot) < 0)
+				slot = -1;
+		}
+		vdm_words_free(&w);
 	}
-	return -1;
+	return slot;
 }
 
 int aix_npiv_disk(struct vdm_transport *t, json_t *partition, const char *name,
