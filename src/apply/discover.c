@@ -6,6 +6,7 @@
 #include "vdmirror/discover.h"
 #include "vdmirror/model.h"
 #include "vdmirror/util.h"
+#include "vdmirror/warnings.h"
 
 /* Drivers that know the volume managers of an os, in the order they run. */
 static const char *const linux_drivers[] = { "linux-lvm", "linux-md", NULL };
@@ -125,6 +126,7 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 	json_array_foreach(json_object_get(inv, "partitions"), i, part)
 		if ((rc = discover_partition(b, part, err)) < 0)
 			goto fail;
+	vdm_warnings_collect(inv);     /* the drivers' warnings, each once, at the top */
 	if ((rc = discover_validate(inv, b->ops->name, err)) < 0)
 		goto fail;
 	*inventory = inv;

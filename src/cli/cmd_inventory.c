@@ -73,6 +73,15 @@ int cmd_inventory(int argc, char **argv)
 			vdm_err_set_kind(&err, VDM_ERR_BACKEND);
 		return cli_fail("inventory", &err);
 	}
+	/* what discovery left out or could not read: each text once (the array holds it once) */
+	size_t wi;
+	json_t *w;
+	json_array_foreach(json_object_get(inv, "warnings"), wi, w) {
+		/* the texts quote VIOS and AIX output: no control character reaches the terminal */
+		char safe[1024];
+		vdm_escape_ctl(safe, sizeof safe, json_string_value(w) ? json_string_value(w) : "");
+		fprintf(stderr, "vdmirror inventory: warning: %s\n", safe);
+	}
 	char *s = json_dumps(inv, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(inv);
 	if (!s || puts(s) == EOF || fflush(stdout) != 0) {

@@ -490,7 +490,8 @@ static int rd_cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* lv_use: per PV of the VG, -1 for every PV on entry and on return. */
+/* lv_use: per PV of the VG, -1 for every PV on entry and on a successful return (an error
+ * ends the reading). */
 static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 		 const char *path, struct vdm_lv *lv, int64_t *lv_use, int64_t *vg_use)
 {
@@ -534,7 +535,7 @@ static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 			json_t *so;
 			const char *pvname;
 			if ((r = rd_elem_obj(rd, segs, kpath, si, spath, &so)) < 0)
-				goto out;
+				goto out;   /* not return: `used` is freed and lv_use reset there */
 			if ((r = rd_string(rd, so, spath, "pv", true, &pvname)) < 0)
 				goto out;
 			int d = rd_names_get(&pp->disks, pvname);

@@ -70,17 +70,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"name", "hdisk3", "size_mib", 20480, "paths", "vios1");
 	json_t *part = json_array_get(json_object_get(inv, "partitions"), 0);
 	struct vdm_error err = { 0 };
-	struct vdm_client aix;
-	if (vdm_client_open("aix", &x, &aix, &err) < 0)
-		abort();
-	if (vdm_client_discover(&aix, part, &err) == 0) {
+	struct vdm_client c = { 0 };
+	int rc = vdm_client_open("aix", &x, &c, &err);
+	if (rc == 0)
+		rc = vdm_client_discover(&c, part, &err);
+	vdm_client_close(&c);
+	if (rc == 0) {
 		struct vdm_inventory *parsed = NULL;
 		if (vdm_inventory_parse_json(inv, "fuzz", &parsed, &err) == 0)
 			vdm_inventory_free(parsed);
 	} else if (!err.msg[0]) {
 		abort();   /* a refusal always says why */
 	}
-	vdm_client_close(&aix);
 	json_decref(inv);
 	return 0;
 }
