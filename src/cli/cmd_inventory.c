@@ -21,6 +21,8 @@ static void inventory_usage(FILE *f)
 	      "                    lab config file --config, default lab/state/default\n"
 	      "  --backend NAME    a compiled-in backend (qemu, vios), with --config for it\n"
 	      "  --vios HOSTS      same as --backend vios --config HOSTS\n"
+	      "  --local           this machine is the partition (--partition): its commands run\n"
+	      "                    here, the VIOS or HMC are reached over SSH\n"
 	      "  --partition P     only partition P\n"
 	      "  --storage-only    do not ask the partitions (vgs stay empty)\n\n"
 	      "exit codes: 0 ok, 1 bad input, 4 a backend, client or agent failed\n", f);
@@ -58,7 +60,8 @@ int cmd_inventory(int argc, char **argv)
 	const char *backend;
 	CLEANUP_FREE char *config = NULL;
 	struct vdm_error err = {0};
-	if (cli_backend_resolve(&o, &backend, &config, &err) < 0)
+	if (cli_backend_resolve(&o, &backend, &config, &err) < 0 ||
+	    cli_backend_local(&o, backend, partition, &config, &err) < 0)
 		return cli_usage_error("inventory", "%s", err.msg);
 
 	struct vdm_backend b;

@@ -32,6 +32,8 @@ static void mirror_usage(FILE *f)
 	      "                 default state folder lab/state/default\n"
 	      "  --backend NAME --config STR   another storage backend (qemu, vios)\n"
 	      "  --vios HOSTS   same as --backend vios --config HOSTS\n"
+	      "  --local        this machine is the partition: its commands run here, the\n"
+	      "                 VIOS or HMC are reached over SSH (vdmirror inside an LPAR)\n"
 	      "  --script FILE  write the storage and client commands to FILE instead\n\n"
 	      "exit codes: 0 every LV at the level, 1 bad input or not confirmed, 2 no valid\n"
 	      "plan, 3 verify found an LV below the level, 4 a backend, client or agent failed\n"
