@@ -60,7 +60,7 @@ int vdm_libvirt_config_set(void *state, const char *key, const char *value,
 {
 	struct lv_state *st = state;
 	if (!strcmp(key, "uri")) {
-		if (!*value || !strstr(value, ":/"))
+		if (!*value || !strstr(value, "://"))
 			return vdm_err(err, -EINVAL, "libvirt: uri=%s: not a libvirt URI "
 				       "(qemu:///system, qemu+ssh://host/system)", value);
 		VEC_PUSH(&st->uris, xstrdup(value));
@@ -318,8 +318,7 @@ struct lv_infos { struct lv_pool_info *v; size_t n, cap; };
 
 /* Space a pool has promised: capacity minus every volume's capacity (a sparse volume takes
  * its blocks later), and no more than the free space libvirt reports. */
-static int lv_pool_space(virStoragePoolPtr p, int64_t *size_mib, int64_t *free_mib,
-			 int64_t *used_mib)
+static int lv_pool_space(virStoragePoolPtr p, int64_t *size_mib, int64_t *free_mib)
 {
 	virStoragePoolInfo info;
 	if (virStoragePoolGetInfo(p, &info) < 0)
@@ -339,8 +338,6 @@ static int lv_pool_space(virStoragePoolPtr p, int64_t *size_mib, int64_t *free_m
 	int64_t f = cap - (int64_t)((promised + (1 << 20) - 1) >> 20);
 	*size_mib = cap;
 	*free_mib = f < avail ? (f < 0 ? 0 : f) : avail;
-	if (used_mib)
-		*used_mib = (int64_t)(promised >> 20);
 	return 0;
 }
 
@@ -371,7 +368,7 @@ static int lv_discover_pool(struct lv_conn *c, virStoragePoolPtr p, json_t *serv
 	if (rc < 0)
 		return rc;
 	int64_t size, free_mib;
-	if (lv_pool_space(p, &size, &free_mib, NULL) < 0) {
+	if (lv_pool_space(p, &size, &free_mib) < 0) {
 		json_decref(devs);
 		return vdm_err(err, -EIO, "libvirt %s: pool %s: info: %s", c->uri, name, lv_last());
 	}
@@ -643,7 +640,7 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 		return 0;   /* ours, same size: a resumed run */
 	}
 	int64_t cap, free_mib;
-	if (lv_pool_space(p, &cap, &free_mib, NULL) < 0) {
+	if (lv_pool_space(p, &cap, &free_mib) < 0) {
 		virStoragePoolFree(p);
 		return vdm_err(err, -EIO, "libvirt: create %s: pool %s: %s", disk, pool, lv_last());
 	}
