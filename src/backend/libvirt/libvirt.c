@@ -49,6 +49,14 @@ static const char *lv_last(void)
 
 /* ---- configuration */
 
+/* The configuration keys, each with its line of help (for the coordinator's key=value
+ * mechanism and for messages). */
+static const char *const lv_config_keys[][2] = {
+	{ "uri", "a libvirt connection URI (qemu:///system, qemu+ssh://host/system); repeatable" },
+	{ "state", "folder of the records of created volumes (default $VDMIRROR_STATE)" },
+	{ "sparse", "yes (default): new volumes sparse; no: fully allocated" },
+};
+
 /* One configuration pair. Keys: uri (repeatable: each a connection), state (the folder where
  * created volumes are recorded; default $VDMIRROR_STATE or /var/lib/vdmirror), sparse (yes|no,
  * default yes). Returns 0, or -EINVAL naming the key. The coordinator's key=value mechanism
@@ -72,8 +80,13 @@ int vdm_libvirt_config_set(void *state, const char *key, const char *value,
 			return vdm_err(err, -EINVAL, "libvirt: sparse=%s: yes or no", value);
 		st->full = !strcmp(value, "no");
 	} else {
-		return vdm_err(err, -EINVAL, "libvirt: unknown configuration key '%s' (uri, state, "
-			       "sparse)", key);
+		struct strbuf b = STRBUF_INIT(1024);
+		for (size_t i = 0; i < sizeof lv_config_keys / sizeof *lv_config_keys; i++)
+			strbuf_addf(&b, "\n  %s: %s", lv_config_keys[i][0], lv_config_keys[i][1]);
+		int rc = vdm_err(err, -EINVAL, "libvirt: unknown configuration key '%s'; keys:%s",
+				 key, b.s);
+		strbuf_free(&b);
+		return rc;
 	}
 	return 0;
 }
