@@ -24,7 +24,8 @@ struct lv_conn {
 	char *uri;
 	virConnectPtr c;
 	char *host;       /* virConnectGetHostname: the server of its local pools */
-	bool local;       /* its file systems are this machine's (no host in the URI) */
+	bool local;       /* the host is this machine (no host in the URI): sockets are here */
+	bool topology;    /* and so are its pools' file systems (not the test driver's fictions) */
 };
 
 struct lv_state {
@@ -154,6 +155,7 @@ static int lv_open(const char *config, void **statep, struct vdm_error *err)
 		free(h);
 		const char *auth = strstr(c.uri, "://") + 3;
 		c.local = *auth == '/' || !strncmp(auth, "localhost/", 10);
+		c.topology = c.local && strncmp(c.uri, "test:", 5) != 0;
 		VEC_PUSH(&st->conns, c);
 	}
 	*statep = st;
@@ -377,7 +379,7 @@ static int lv_discover_pool(struct lv_conn *c, virStoragePoolPtr p, json_t *serv
 		return vdm_err(err, -EINVAL, "libvirt %s: pool %s: %s", c->uri, name,
 			       xml ? "its name is not a valid vdmirror name" : lv_last());
 	json_t *devs = NULL;
-	int rc = lv_pool_components(xml, c->host, c->local, NULL, &server, &devs, err);
+	int rc = lv_pool_components(xml, c->host, c->topology, NULL, &server, &devs, err);
 	if (rc < 0)
 		return rc;
 	int64_t size, free_mib;
@@ -509,7 +511,7 @@ static int lv_discover_disk(struct lv_state *st, struct lv_conn *c, virDomainPtr
 			CLEANUP_FREE char *dv = xasprintf("%s:%s:%s", proto, shost, sname);
 			CLEANUP_FREE char *clean = lv_name_clean(dv);
 			json_array_append_new(devs, json_string(clean));
-		} else if (*path && c->local) {
+		} else if (*path && c->topology) {
 			struct vdm_error e2 = { 0 };
 			if (lv_path_components(path, c->host, NULL, devs, &e2) < 0) {
 				json_decref(devs);
@@ -638,9 +640,9 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 		virStorageVolInfo vi;
 		char *key = virStorageVolGetKey(v) ? xstrdup(virStorageVolGetKey(v)) : NULL;
 		int got = virStorageVolGetInfo(v, &vi);
+		bool mine = lv_owned(st, c, pname, disk, key);   /* pname lives as long as p */
 		virStorageVolFree(v);
 		virStoragePoolFree(p);
-		bool mine = lv_owned(st, c, pname, disk, key);
 		free(key);
 		if (!mine)
 			return vdm_err(err, -EEXIST, "libvirt: create %s in %s: a volume of that name "
