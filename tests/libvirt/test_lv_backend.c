@@ -68,8 +68,15 @@ static void discover(void **unused)
 	json_t *g = find(json_object_get(inv, "partitions"), "guest1");
 	assert_non_null(g);
 	json_t *disks = json_object_get(g, "disks");
-	assert_int_equal(json_array_size(disks), 3);   /* the cdrom is not a disk */
+	assert_int_equal(json_array_size(disks), 4);   /* the cdrom is not a disk */
 	json_t *d1 = find(disks, "g1-01"), *d2 = find(disks, "v2"), *d3 = find(disks, "g1-rbd");
+	/* a second unnamed volume v2 (pool-b): its target tells it apart */
+	json_t *d4 = find(disks, "vdd");
+	assert_non_null(d4);
+	CLEANUP_FREE char *pb = xasprintf("%s/pool-b", host);
+	assert_string_equal(json_string_value(json_object_get(d4, "pool")), pb);
+	/* a domain whose name vdmirror cannot use is left out, the others stay */
+	assert_int_equal(json_array_size(json_object_get(inv, "partitions")), 1);
 	assert_non_null(d1);   /* type volume, named by its serial */
 	assert_non_null(d2);   /* type file, no serial: its volume's name, found by path */
 	assert_non_null(d3);   /* type network rbd: the rbd pool of the same cluster */

@@ -375,9 +375,12 @@ static int lv_discover_pool(struct lv_conn *c, virStoragePoolPtr p, json_t *serv
 	CLEANUP_FREE char *xml = virStoragePoolGetXMLDesc(p, 0);
 	CLEANUP_FREE char *full = xasprintf("%s/%s", c->host, name);
 	CLEANUP_FREE char *server = NULL;
-	if (!xml || !vdm_name_valid(full))
-		return vdm_err(err, -EINVAL, "libvirt %s: pool %s: %s", c->uri, name,
-			       xml ? "its name is not a valid vdmirror name" : lv_last());
+	if (!xml)
+		return vdm_err(err, -EIO, "libvirt %s: pool %s: %s", c->uri, name, lv_last());
+	/* a pool vdmirror cannot name is no place for a new disk: left out, and its disks
+	 * count as devices of their own */
+	if (!vdm_name_valid(full))
+		return 0;
 	json_t *devs = NULL;
 	int rc = lv_pool_components(xml, c->host, c->topology, NULL, &server, &devs, err);
 	if (rc < 0)
@@ -495,6 +498,15 @@ static int lv_discover_disk(struct lv_state *st, struct lv_conn *c, virDomainPtr
 	}
 	const char *raw = *serial ? serial : volname && *volname ? volname : target;
 	CLEANUP_FREE char *name = lv_name_clean(raw);
+	/* two unnamed volumes of one name in two pools: the target tells them apart */
+	size_t k;
+	json_t *other;
+	json_array_foreach(disks, k, other)
+		if (!strcmp(json_string_value(json_object_get(other, "name")), name)) {
+			free(name);
+			name = lv_name_clean(target);
+			break;
+		}
 	json_t *disk = json_pack("{s:s, s:I}", "name", name,
 				 "size_mib", (json_int_t)(bytes > 0 ? bytes >> 20 : 0));
 	if (pool) {
@@ -551,10 +563,9 @@ static int lv_discover_domains(struct lv_state *st, struct lv_conn *c, json_t *p
 			virDomainFree(d);
 			continue;
 		}
-		if (!vdm_name_valid(name)) {
-			rc = vdm_err(err, -EINVAL, "libvirt %s: domain '%s': not a valid vdmirror "
-				     "name", c->uri, name);
-		} else {
+		/* a domain vdmirror cannot name cannot be asked for: left out, not an error that
+		 * would hide every other domain */
+		if (vdm_name_valid(name)) {
 			json_t *po = json_pack("{s:s, s:s, s:[], s:[]}", "name", name, "os", "linux",
 					       "disks", "vgs");
 			xmlXPathObjectPtr r = lv_nodes(doc, "/domain/devices/disk[@device='disk' or "
