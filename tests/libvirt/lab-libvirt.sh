@@ -10,6 +10,8 @@
 #  3. vdmirror mirror at level device across the two pools; the domain destroyed and started
 #     again: the new disk still attached, the VG complete, every LV two copies in sync, the data
 #     written before intact;
+#     then the original copy's disk detached live (as a disk vanishes): the partition keeps
+#     running and every byte of hd4 reads back right;
 #  4. the backend refuses to delete a volume a domain uses, and to adopt a volume it did not
 #     create.
 . "$(dirname "$0")/lib.sh"
@@ -84,6 +86,23 @@ drop_caches $P
 [ "$(verify_lv $P $VG hd4 11 0 16)" = 0 ] || fail "hd4 data changed"
 [ "$(verify_lv $P $VG data 12 0 24)" = 0 ] || fail "data data changed"
 ok "mirror at level device; after destroy + start $NEW still attached, VG complete, in sync, data intact"
+
+# a device failure: the original copy's disk vanishes under the running partition
+t=$(virsh_ domblklist $P | awk '$2 ~ /lpar1-01$/ {print $1}')
+[ -n "$t" ] || fail "no target of lpar1-01"
+virsh_ detach-disk $P "$t" --live >/dev/null || fail "detach-disk $t --live"
+for ((i = 0; i < 150; i++)); do
+	tr -d '\r' <"$STATE/$P.console" | grep -q "^vdm-disk - lpar1-01 " && break
+	sleep 0.2
+done
+tr -d '\r' <"$STATE/$P.console" | grep -q "^vdm-disk - lpar1-01 " || fail "the guest still sees lpar1-01"
+fill_lv $P $VG hd4 13 0 8 || fail "write to hd4 after its original leg vanished"
+drop_caches $P
+[ "$(verify_lv $P $VG hd4 13 0 8)" = 0 ] || fail "hd4: new data not read back right"
+[ "$(verify_lv $P $VG hd4 11 8 8)" = 0 ] || fail "hd4: old data not read back right"
+[ "$(virsh_ domstate $P)" = running ] || fail "the partition stopped"
+ok "original disk of hd4 detached live: partition running, every byte of hd4 reads back right"
+
 
 # ---- 4. refusals
 rc=0
