@@ -19,7 +19,7 @@ static void inventory_usage(FILE *f)
 	      "inventory (JSON, the only output format) on stdout.\n\n"
 	      "  --lab             the local lab (backend qemu); state folder from --state, or the\n"
 	      "                    lab config file --config, default lab/state/default\n"
-	      "  --backend NAME    a compiled-in backend (qemu, vios), with --config for it\n"
+	      "  --backend NAME    a compiled-in backend (qemu, vios, libvirt), with --config for it\n"
 	      "  --vios HOSTS      same as --backend vios --config HOSTS\n"
 	      "  --local           this machine is the partition (--partition): its commands run\n"
 	      "                    here, the VIOS or HMC are reached over SSH\n"

@@ -30,7 +30,7 @@ static void mirror_usage(FILE *f)
 	      "  --json         one JSON event per line on stdout (plan, steps, sync, result)\n"
 	      "  --lab [--state LABDIR | --config LABCONFIG]  the local lab (backend qemu),\n"
 	      "                 default state folder lab/state/default\n"
-	      "  --backend NAME --config STR   another storage backend (qemu, vios)\n"
+	      "  --backend NAME --config STR   another storage backend (qemu, vios, libvirt)\n"
 	      "  --vios HOSTS   same as --backend vios --config HOSTS\n"
 	      "  --local        this machine is the partition: its commands run here, the\n"
 	      "                 VIOS or HMC are reached over SSH (vdmirror inside an LPAR)\n"
