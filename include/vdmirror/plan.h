@@ -38,7 +38,7 @@ struct vdm_plan_lv {
 };
 
 struct vdm_plan_disk {
-	char *name;               /* <partition>-<vg>-m<N> */
+	char *name;               /* <partition>-<vg>-m<N>, or vd<hash>-m<N>: src/plan/plan_names.c */
 	char *pool;
 	int64_t size_mib;
 	char **paths;

@@ -7,6 +7,7 @@
 #include "vdmirror/discover.h"
 #include "vdmirror/model.h"
 #include "vdmirror/util.h"
+#include "vdmirror/warnings.h"
 
 /* Drivers that know the volume managers of an os, in the order they run. */
 static const char *const linux_drivers[] = { "linux-lvm", "linux-md", NULL };
@@ -217,6 +218,10 @@ static void discover_job_merge(struct discover_job *job, json_t *parts, size_t i
 		json_array_extend(have, vgs);
 	else
 		json_object_set(part, "vgs", vgs);
+	size_t w;
+	json_t *text;
+	json_array_foreach(json_object_get(job->part, "warnings"), w, text)
+		vdm_warn(part, "%s", json_string_value(text));
 }
 
 /* Everything at once: the storage side (the backend's discovery) and the partitions' client
@@ -284,8 +289,10 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 	for (size_t i = 0; i < n; i++)
 		json_decref(jobs[i].part);
 	free(jobs);
-	if (rc == 0)
+	if (rc == 0) {
+		vdm_warnings_collect(inv);     /* the drivers' warnings, each once, at the top */
 		rc = discover_validate(inv, b->ops->name, err);
+	}
 out:
 	json_decref(early.part);
 	if (rc < 0) {
@@ -367,6 +374,7 @@ int vdm_discover_vg(struct vdm_backend *b, struct vdm_client *client, const char
 			if (!early)
 				json_array_set(parts, 0, job.part);
 			json_object_set_new(json_array_get(parts, 0), "vgs", vgs);
+			vdm_warnings_collect(inv);
 			rc = discover_validate(inv, b->ops->name, err);
 		}
 	}

@@ -351,9 +351,11 @@ static int apply_create(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 		snprintf(cause, sizeof cause, "%s", err->msg);
 		vdm_journal_disk_set(j, run->id, pool, disk, VDM_DISK_FOREIGN, NULL);
 		return vdm_err_exit(err, -EEXIST, VDM_EXIT_BACKEND, "create disk %s in pool %s: the "
-				    "name is taken by a disk this run did not create (%s); vdmirror "
+				    "name is taken by a disk this run did not create%s (%s); vdmirror "
 				    "never adopts a foreign disk: undo this run (it deletes only what it "
-				    "made) and plan again", disk, pool, cause);
+				    "made) and plan again", disk, pool, own == VDM_DISK_CREATING ?
+				    ", or cannot prove it did (a crash came between the create and its "
+				    "record; the server keeps no owner tag)" : "", cause);
 	}
 	return rc;
 }
@@ -673,11 +675,15 @@ static int apply_uncreate(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 		if (rc == 1)
 			own = VDM_DISK_CREATED;
 	}
+	if (own == VDM_DISK_NONE && s->state == VDM_STEP_STARTED)
+		return 0;   /* the record comes before the call: the create never ran */
 	if (own != VDM_DISK_CREATED) {
 		*kept = xasprintf("disk %s in pool %s kept: the journal does not show this run "
 				  "created it%s", disk, pool, own == VDM_DISK_CREATING ?
 				  " (a crash came between the create and its record, and the server "
-				  "keeps no owner tag: check it and delete it by hand if it is new)" : "");
+				  "keeps no owner tag: check it and delete it by hand if it is new)" :
+				  own == VDM_DISK_NONE ? " (a run from before vdmirror recorded what it "
+				  "creates: delete it by hand if it is this run's)" : "");
 		return 0;
 	}
 	return vdm_backend_delete_disk(ctx->backend, pool, disk, err);

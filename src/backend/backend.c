@@ -8,11 +8,24 @@
 /* Each backend defines one `const struct vdm_backend_ops vdm_backend_<name>` and adds it here. */
 extern const struct vdm_backend_ops vdm_backend_qemu;
 extern const struct vdm_backend_ops vdm_backend_vios;
+#ifdef VDM_HAVE_LIBVIRT
+extern const struct vdm_backend_ops vdm_backend_libvirt;
+#endif
 
 static const struct vdm_backend_ops *const backend_registry[] = {
 	&vdm_backend_qemu,
 	&vdm_backend_vios,
+#ifdef VDM_HAVE_LIBVIRT
+	&vdm_backend_libvirt,
+#endif
 	NULL,
+};
+
+/* Backends that exist but are optional at build time: asked for one that was left out, the
+ * message says why instead of "no backend named". */
+static const char *const backend_optional[][2] = {
+	{ "libvirt", "libvirt-dev (and libxml2-dev) were not found when vdmirror was built: "
+		     "run scripts/install-deps and rebuild" },
 };
 
 const struct vdm_backend_ops *vdm_backend_find(const char *name)
@@ -48,8 +61,13 @@ int vdm_backend_open_config(const char *name, const struct vdm_config *config,
 {
 	memset(b, 0, sizeof *b);
 	b->ops = vdm_backend_find(name);
-	if (!b->ops)
+	if (!b->ops) {
+		for (size_t i = 0; i < sizeof backend_optional / sizeof *backend_optional; i++)
+			if (!strcmp(name, backend_optional[i][0]))
+				return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "backend %s is not built into this vdmirror:"
+					       " %s", name, backend_optional[i][1]);
 		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no backend named %s", name);
+	}
 	if (err)
 		err->msg[0] = '\0';
 	return backend_checked(b, "open", b->ops->open(config, &b->state, err), err);

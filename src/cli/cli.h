@@ -35,12 +35,13 @@ struct cli_common {
 	bool lab, json, yes;
 	const char *backend, *config;   /* --backend/--config (--vios HOSTS: vios and HOSTS) */
 	const char *lab_state;          /* --state: the lab's state folder (implies --lab) */
+	bool local;                     /* --local: vdmirror runs inside the partition itself */
 };
 
 /* getopt_long values of those options, above every short option. */
 enum {
 	CLI_OPT_LAB = 256, CLI_OPT_STATE, CLI_OPT_BACKEND, CLI_OPT_CONFIG, CLI_OPT_VIOS,
-	CLI_OPT_JSON, CLI_OPT_YES,
+	CLI_OPT_JSON, CLI_OPT_YES, CLI_OPT_LOCAL,
 };
 /* The struct option entries of them, to put in a command's option table. */
 #define CLI_COMMON_OPTIONS \
@@ -50,7 +51,8 @@ enum {
 	{ "config", required_argument, NULL, CLI_OPT_CONFIG }, \
 	{ "vios", required_argument, NULL, CLI_OPT_VIOS }, \
 	{ "json", no_argument, NULL, CLI_OPT_JSON }, \
-	{ "yes", no_argument, NULL, CLI_OPT_YES }
+	{ "yes", no_argument, NULL, CLI_OPT_YES }, \
+	{ "local", no_argument, NULL, CLI_OPT_LOCAL }
 
 /* Stores option c (a getopt_long result) when it is one of them ('y' is --yes); false if not. */
 bool cli_common_opt(struct cli_common *o, int c, const char *arg);
@@ -61,6 +63,13 @@ bool cli_common_opt(struct cli_common *o, int c, const char *arg);
  * *config is freed by the caller. Errors are bad input (exit 1). */
 int cli_backend_resolve(const struct cli_common *o, const char **name, char **config,
 			struct vdm_error *err);
+
+/* --local (issue 11: vdmirror inside the client partition): the partition's commands run on
+ * this machine (the "local:" transport) while the storage servers are still reached as
+ * configured; added to *config as the vios backend's addr.PARTITION. Without --local a no-op.
+ * Bad input (exit 1) for another backend or without a partition. */
+int cli_backend_local(const struct cli_common *o, const char *backend, const char *partition,
+		      char **config, struct vdm_error *err);
 
 /* Lists every compiled-in backend's configuration keys, for a command's --help. */
 void cli_backend_help(FILE *f);

@@ -20,6 +20,7 @@ bool cli_common_opt(struct cli_common *o, int c, const char *arg)
 	case CLI_OPT_VIOS: o->backend = "vios"; o->config = arg; break;
 	case CLI_OPT_JSON: o->json = true; break;
 	case CLI_OPT_YES: case 'y': o->yes = true; break;
+	case CLI_OPT_LOCAL: o->local = true; break;
 	default: return false;
 	}
 	return true;
@@ -71,10 +72,30 @@ int cli_backend_resolve(const struct cli_common *o, const char **name, char **co
 		cli_env_key(config, "qmp_timeout_ms", "VDM_QMP_TIMEOUT_MS");
 		cli_env_key(config, "unplug_timeout_ms", "VDM_UNPLUG_TIMEOUT_MS");
 	}
+	if (!strcmp(*name, "libvirt"))
+		cli_env_key(config, "state", "VDMIRROR_STATE");   /* its records of created volumes */
 	if (!strcmp(*name, "vios")) {
 		cli_env_key(config, "key", "VDMIRROR_SSH_KEY");
 		cli_env_key(config, "known_hosts", "VDMIRROR_SSH_KNOWN_HOSTS");
 	}
+	return 0;
+}
+
+int cli_backend_local(const struct cli_common *o, const char *backend, const char *partition,
+		      char **config, struct vdm_error *err)
+{
+	if (!o->local)
+		return 0;
+	if (strcmp(backend, "vios"))
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "--local runs the partition's "
+				    "commands on this machine: it needs the vios backend (--vios), "
+				    "not %s", backend);
+	if (!partition)
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "--local needs the partition "
+				    "this machine is (--partition)");
+	char *c = xasprintf("%s;addr.%s=local:", *config, partition);
+	free(*config);
+	*config = c;
 	return 0;
 }
 

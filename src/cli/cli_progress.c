@@ -116,6 +116,8 @@ void cli_on_event(void *arg, const struct vdm_event *ev)
 				      "kind", vdm_step_kind_name(s->kind), "args", s->args);
 		if (ev->type == VDM_EV_STEP_FAIL)
 			json_object_set_new(j, "error", json_string(ev->message ? ev->message : ""));
+		if (ev->type == VDM_EV_UNDO_DONE && ev->message)
+			json_object_set_new(j, "kept", json_string(ev->message));
 		if (ev->type == VDM_EV_SYNC) {
 			json_object_set_new(j, "percent", json_real(ev->percent));
 			json_object_set_new(j, "mib_done", json_real(ev->mib_done));
@@ -147,6 +149,8 @@ void cli_on_event(void *arg, const struct vdm_event *ev)
 		       ev->type == VDM_EV_UNDO_DONE ? "undone" : "done");
 		if (secs >= 0)
 			printf(" (%.1f s)", secs);
+		if (ev->type == VDM_EV_UNDO_DONE && ev->message)
+			printf(" (kept: %s)", ev->message);   /* why undo left a disk alone */
 		putchar('\n');
 		r->bar_shown = false;
 		break;

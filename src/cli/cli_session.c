@@ -82,6 +82,8 @@ int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 	const char *name;
 	CLEANUP_FREE char *config = NULL;
 	int rc = cli_backend_resolve(r->o, &name, &config, err);
+	if (rc == 0)
+		rc = cli_backend_local(r->o, name, partition, &config, err);
 	if (rc < 0)
 		return rc;
 	const char *stall = getenv("VDMIRROR_SYNC_STALL_S");

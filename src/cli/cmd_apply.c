@@ -12,7 +12,7 @@
 static void apply_usage(FILE *f)
 {
 	fputs("usage: vdmirror apply PLAN.json [--yes] [--json] (--lab | --backend NAME --config STR)\n"
-	      "                      [--state LABDIR] [--sync-rate R]\n\n"
+	      "                      [--state LABDIR] [--vios HOSTS [--local]] [--sync-rate R]\n\n"
 	      "Applies a plan saved with `vdmirror plan --json` (formats.md). A fresh discovery\n"
 	      "comes first: the plan is refused, and nothing changes, when a partition, VG or LV\n"
 	      "it names is gone or changed, a PV it uses lacks the free extents, a new disk's\n"

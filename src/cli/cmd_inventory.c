@@ -19,8 +19,10 @@ static void inventory_usage(FILE *f)
 	      "inventory (JSON, the only output format) on stdout.\n\n"
 	      "  --lab             the local lab (backend qemu); state folder from --state, or the\n"
 	      "                    lab config file --config, default lab/state/default\n"
-	      "  --backend NAME    a compiled-in backend (qemu, vios), with --config for it\n"
+	      "  --backend NAME    a compiled-in backend (qemu, vios, libvirt), with --config for it\n"
 	      "  --vios HOSTS      same as --backend vios --config HOSTS\n"
+	      "  --local           this machine is the partition (--partition): its commands run\n"
+	      "                    here, the VIOS or HMC are reached over SSH\n"
 	      "  --partition P     only partition P\n"
 	      "  --storage-only    do not ask the partitions (vgs stay empty)\n\n"
 	      "exit codes: 0 ok, 1 bad input, 4 a backend, client or agent failed\n", f);
@@ -58,7 +60,8 @@ int cmd_inventory(int argc, char **argv)
 	const char *backend;
 	CLEANUP_FREE char *config = NULL;
 	struct vdm_error err = {0};
-	if (cli_backend_resolve(&o, &backend, &config, &err) < 0)
+	if (cli_backend_resolve(&o, &backend, &config, &err) < 0 ||
+	    cli_backend_local(&o, backend, partition, &config, &err) < 0)
 		return cli_usage_error("inventory", "%s", err.msg);
 
 	struct vdm_backend b;
@@ -72,6 +75,15 @@ int cmd_inventory(int argc, char **argv)
 		if (err.kind == VDM_ERR_UNSET && rc != -ENOENT)
 			vdm_err_set_kind(&err, VDM_ERR_BACKEND);
 		return cli_fail("inventory", &err);
+	}
+	/* what discovery left out or could not read: each text once (the array holds it once) */
+	size_t wi;
+	json_t *w;
+	json_array_foreach(json_object_get(inv, "warnings"), wi, w) {
+		/* the texts quote VIOS and AIX output: no control character reaches the terminal */
+		char safe[1024];
+		vdm_escape_ctl(safe, sizeof safe, json_string_value(w) ? json_string_value(w) : "");
+		fprintf(stderr, "vdmirror inventory: warning: %s\n", safe);
 	}
 	char *s = json_dumps(inv, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(inv);

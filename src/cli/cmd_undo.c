@@ -13,7 +13,7 @@
 static void undo_usage(FILE *f)
 {
 	fputs("usage: vdmirror undo PARTITION VG [--json] (--lab | --backend NAME --config STR)\n"
-	      "                     [--state LABDIR]\n\n"
+	      "                     [--state LABDIR] [--vios HOSTS [--local]]\n\n"
 	      "Reverses the newest mirror run of PARTITION/VG recorded in the journal, whether it\n"
 	      "finished, failed or crashed: each new copy removed, each new PV taken out of the\n"
 	      "VG, each new disk unmapped and deleted, last step first, so each pool gets its\n"

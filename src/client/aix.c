@@ -9,7 +9,9 @@
 #include <jansson.h>
 #include "vdmirror/client.h"
 #include "vdmirror/model.h"
+#include "vdmirror/warnings.h"
 #include "aix.h"
+#include "aix_map.h"
 
 #define AIX_TIMEOUT_MS 120000
 #define AIX_MAX_COLS 4096
@@ -78,12 +80,14 @@ int aix_parse_lspv(const char *text, aix_pvs *out, struct vdm_error *err)
 	aix_words w = {0};
 	int rcw;
 	while ((rcw = next_words(&it, &w)) > 0) {
-		if (w.n < 3 || strncmp(w.v[0], "hdisk", 5)) {
+		/* any device name (rendev: EMC_3451_0DEF), up to AIX's 15 characters */
+		if (w.n < 3 || w.n > 4 || strlen(w.v[0]) > 15) {
 			words_free(&w);
-			return vdm_err(err, -EPROTO, "lspv: line %d: expected hdiskN PVID VG [STATE] "
+			return vdm_err(err, -EPROTO, "lspv: line %d: expected NAME PVID VG [STATE] "
 				       "(output truncated?)", it.no);
 		}
-		struct aix_pv pv = { xstrdup(w.v[0]), none_null(w.v[1]), none_null(w.v[2]) };
+		struct aix_pv pv = { xstrdup(w.v[0]), none_null(w.v[1]), none_null(w.v[2]),
+				     w.n == 4 ? xstrdup(w.v[3]) : NULL };
 		VEC_PUSH(out, pv);
 	}
 	words_free(&w);
@@ -189,7 +193,7 @@ int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *er
 			int64_t pp;
 			if (k + 1 >= w.n)
 				break;
-			if (num(w.v[k], &pp) || strncmp(w.v[k + 1], "hdisk", 5))
+			if (num(w.v[k], &pp) || strlen(w.v[k + 1]) > 15)
 				goto bad;
 			m->pv[c][lp - 1] = xstrdup(w.v[k + 1]);
 		}
@@ -314,7 +318,7 @@ void aix_paths_free(aix_paths *v)
 void aix_pvs_free(aix_pvs *v)
 {
 	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i].name), free(v->v[i].pvid), free(v->v[i].vg);
+		free(v->v[i].name), free(v->v[i].pvid), free(v->v[i].vg), free(v->v[i].state);
 	free(v->v);
 	memset(v, 0, sizeof *v);
 }
@@ -368,6 +372,7 @@ struct aix_handle {
 	 * off ("quorum:VG") */
 	vdm_words done;
 	bool noted;          /* script: the "runs on the partition" note is written */
+	struct aix_map_state map;   /* mklvcopy -m map files: allocators, the map folder */
 };
 
 static bool words_has(const vdm_words *w, const char *s)
@@ -574,21 +579,35 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		}
 		char *lscfg[] = { (char *)"lscfg", (char *)"-l", pvs.v[i].name, NULL };
 		int64_t slot = -1;
-		CLEANUP_FREE char *lun = NULL;
-		if (aix_do(x, lscfg, &out, err) == 0) {
+		CLEANUP_FREE char *lun = NULL, *cfgout = NULL;
+		if (aix_do(x, lscfg, &cfgout, err) == 0) {
 			struct vdm_error e2;
-			aix_parse_lscfg(out, &slot, &lun, &e2);
-			free(out);
+			aix_parse_lscfg(cfgout, &slot, &lun, &e2);
 		}
 		int amb;
 		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
+		/* not a vSCSI disk: an NPIV disk is kept with what is known */
+		if (!d && !amb && cfgout &&
+		    (rc = aix_npiv_disk(x->t, partition, pvs.v[i].name, pvs.v[i].pvid, cfgout,
+					 err)) > 0) {
+			json_object_set(renamed, pvs.v[i].name,
+					json_array_get(disks, json_array_size(disks) - 1));
+			rc = 0;
+			continue;
+		}
+		if (rc < 0) {
+			vdm_warn(partition, "aix %s: %s", pname, err->msg);   /* then as unknown */
+			rc = 0;
+		}
 		if (!d) {
-			rc = vdm_err(err, -ENOENT, "aix %s: %s (volume group %s, LUN %s): %s", pname,
-				     pvs.v[i].name, pvs.v[i].vg, lun ? lun : "?",
-				     amb ? "several VIOS backing devices have this LUN; configure the "
-					   "HMC (hmc=, system=) so client slots tell them apart"
-					 : "no VIOS backing device found for it");
-			break;
+			/* reported, not fatal: only the VG being planned must be understood, and a
+			 * VG with a disk not understood is left out below */
+			vdm_warn(partition, "aix %s: %s (volume group %s, LUN %s): %s; volume group "
+				 "%s left out", pname, pvs.v[i].name, pvs.v[i].vg, lun ? lun : "?",
+				 amb ? "several VIOS backing devices have this LUN; configure the "
+				       "HMC (hmc=, system=) so client slots tell them apart"
+				     : "no VIOS backing device found for it", pvs.v[i].vg);
+			continue;
 		}
 		if (!json_object_get(d, "vios_name"))
 			json_object_set(d, "vios_name", json_object_get(d, "name"));
@@ -600,11 +619,36 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 
 	/* one formats-v1 VG per volume group that lspv names */
 	json_t *vg_seen = json_object();
+	/* per VG, in one pass: varied on (a PV of it "active" or "concurrent" in lspv), and
+	 * whether one of its disks was not understood above */
+	json_t *vg_active = json_object(), *vg_unknown = json_object();
+	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
+		const char *vg = pvs.v[i].vg, *state = pvs.v[i].state;
+		if (!vg)
+			continue;
+		if (state && (!strcmp(state, "active") || !strcmp(state, "concurrent")))
+			json_object_set_new_nocheck(vg_active, vg, json_true());
+		if (!json_object_get(renamed, pvs.v[i].name))
+			json_object_set_new_nocheck(vg_unknown, vg, json_true());
+	}
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
 		const char *vg = pvs.v[i].vg;
 		if (!vg || json_object_get(vg_seen, vg))
 			continue;
 		json_object_set_new_nocheck(vg_seen, vg, json_true());
+		/* a VG that is not varied on (altinst_rootvg, an exported copy) has no state in
+		 * lspv, and lsvg on it fails: listed as inactive, never queried */
+		if (!json_object_get(vg_active, vg)) {
+			json_t *ina = json_object_get(partition, "inactive_vgs");
+			if (!ina)
+				json_object_set_new(partition, "inactive_vgs", ina = json_array());
+			json_array_append_new(ina, json_string(vg));
+			vdm_warn(partition, "aix %s: volume group %s is not varied on: listed in "
+				 "inactive_vgs, not read", pname, vg);
+			continue;
+		}
+		if (json_object_get(vg_unknown, vg))
+			continue;     /* warned above */
 		if (!aix_name_ok(vg)) {
 			rc = vdm_err(err, -EPROTO, "aix: volume group name '%s' unusable", vg);
 			break;
@@ -727,6 +771,8 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		json_object_set(partition, "vgs", vgs);
 	json_decref(vgs);
 	json_decref(vg_seen);
+	json_decref(vg_active);
+	json_decref(vg_unknown);
 	json_decref(renamed);
 	aix_pvs_free(&pvs);
 	return rc;
@@ -785,7 +831,8 @@ static int aix_hdisk(struct aix_handle *x, const char *disk, char **hd, struct v
 {
 	if (!aix_name_ok(disk))
 		return vdm_err(err, -EINVAL, "aix: disk name '%s' invalid", disk);
-	if (aix_is_hdisk(disk)) {
+	/* a disk renamed with rendev (seen at discovery) is its own name too */
+	if (aix_is_hdisk(disk) || (x->seen_valid && words_has(&x->seen, disk))) {
 		*hd = xstrdup(disk);
 		return 0;
 	}
@@ -1044,20 +1091,43 @@ static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 		if (rc == 0 && !dup && vdm_argv_add(&argv, hds[i]) < 0)
 			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
 	}
+	CLEANUP_FREE char *map = NULL;
 	if (rc == 0)
 		rc = aix_quorum_off(x, vg, err);
+	/* exactly the plan's PPs: mklvcopy -m MAPFILE (the map names the PVs) */
+	if (rc == 0 && (rc = aix_map_write(x->t, &x->map, vg, lv, copy, hds, &map, err)) == 0 &&
+	    map) {
+		/* the map names the PVs: mklvcopy -m MAPFILE LV COPIES */
+		vdm_argv_free(&argv);
+		argv = (struct vdm_argv)VDM_ARGV_INIT(8);
+		vdm_argv_addv(&argv, (const char *[]){ "mklvcopy", "-m", map, lv, cs, NULL });
+	}
 	if (rc == 0)
 		rc = aix_do(x, argv.v, NULL, err);
 	vdm_argv_free(&argv);
-	if (rc == 0 && !strcmp(lv, "hd5"))
-		rc = aix_make_bootable(x, hds[0], err);
-	if (rc == 0) {
+	if (rc == 0 && map && !x->scripting) {
+		/* the new copy is where the plan put it, or the run stops here */
+		char *out, *lslvm[] = { (char *)"lslv", (char *)"-m", (char *)lv, NULL };
+		if ((rc = aix_do(x, lslvm, &out, err)) == 0) {
+			rc = aix_map_confirm(out, copies, copy, hds, err);
+			free(out);
+		}
+	}
+	/* rootvg: the boot LV's new copy is in sync before bosboot writes the boot image to it */
+	if (rc == 0 && !strcmp(lv, "hd5")) {
+		char *sync[] = { (char *)"syncvg", (char *)"-l", (char *)lv, NULL };
+		rc = aix_do(x, sync, NULL, err);
+		if (rc == 0)
+			rc = aix_make_bootable(x, hds[0], err);
+	} else if (rc == 0) {
 		if (x->scripting) {
-			char *sync[] = { (char *)"syncvg", (char *)"-l", (char *)lv, NULL };
+			char *sync[] = { (char *)"syncvg", (char *)"-P", (char *)"4", (char *)"-l",
+					 (char *)lv, NULL };
 			rc = aix_do(x, sync, NULL, err);
 		} else {
-			/* syncvg runs for as long as the data takes: start it and poll lslv */
-			CLEANUP_FREE char *bg = xasprintf("nohup syncvg -l %s >/dev/null 2>&1 &", lv);
+			/* syncvg runs for as long as the data takes: start it and poll lslv; -P 4
+			 * syncs four LPs at a time */
+			CLEANUP_FREE char *bg = xasprintf("nohup syncvg -P 4 -l %s >/dev/null 2>&1 &", lv);
 			char *sync[] = { (char *)"sh", (char *)"-c", bg, NULL };
 			rc = aix_do(x, sync, NULL, err);
 		}
@@ -1167,6 +1237,7 @@ static void aix_close(void *vh)
 	for (size_t i = 0; i < x->known.n; i++)
 		free(x->known.v[i].disk), free(x->known.v[i].hdisk);
 	free(x->known.v);
+	aix_map_state_free(&x->map);
 	free(x);
 }
 

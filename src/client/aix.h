@@ -6,9 +6,12 @@
 #include <stdint.h>
 #include "vdmirror/error.h"
 #include "vdmirror/util.h"
+#include <jansson.h>
 
-/* lspv: hdisk0 00f6db0a0c4e1f4d rootvg active ; pvid NULL for "none", vg NULL for "None" */
-struct aix_pv { char *name, *pvid, *vg; };
+/* lspv: hdisk0 00f6db0a0c4e1f4d rootvg active ; pvid NULL for "none", vg NULL for "None",
+ * state NULL when lspv prints none (a VG that is not varied on). Any device name is taken
+ * (rendev names such as EMC_3451_0DEF, up to 15 characters). */
+struct aix_pv { char *name, *pvid, *vg, *state; };
 typedef VEC(struct aix_pv) aix_pvs;
 
 /* lsvg -p VG */
@@ -42,6 +45,22 @@ int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err);
 /* lscfg -l vscsiN: the client adapter's slot (location ...-C12-T1) */
 int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err);
 void aix_paths_free(aix_paths *v);
+
+/* lsattr -El DISK -a unique_id -F value: the LUN's identifier (one word, [A-Za-z0-9._:-],
+ * at most 128 characters); *uid freed by the caller. */
+int aix_parse_unique_id(const char *text, char **uid, struct vdm_error *err);
+
+/* aix_npiv.c: a disk of the partition that no VIOS gives by vSCSI. When its location
+ * (`lscfg -l` output in lscfg_out) is behind a virtual FC client adapter (-C<slot>-T1-W...),
+ * appends to the partition's disks a disk named `name` whose device is the LUN's unique id
+ * ("uid-<id>", so two disks on one LUN share it), whose paths are the VIOS serving that
+ * adapter slot (the backend's "npiv_locator" paths of that client slot) and whose "locator"
+ * holds those paths and `pvid` (NULL: none), and returns 1; returns 0 when it is not an NPIV
+ * disk or no VIOS is known to serve that slot (never a guess); negative when a command
+ * failed. Runs lsattr through t (the driver's transport). */
+struct vdm_transport;
+int aix_npiv_disk(struct vdm_transport *t, json_t *partition, const char *name,
+		  const char *pvid, const char *lscfg_out, struct vdm_error *err);
 
 void aix_pvs_free(aix_pvs *v);
 void aix_vgpvs_free(aix_vgpvs *v);

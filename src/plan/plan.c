@@ -2,7 +2,8 @@
  * request, sets up the context, and tries the requested level, then lower ones for the
  * message. Reuse of valid free extents first, then as few new disks as possible, then the
  * emptiest pools; every candidate judged by protect.c so that plan and audit never disagree.
- * The concerns live in plan_*.c behind plan_int.h. */
+ * vdm_plan_repair() is the same search on the copies a repair keeps (plan_fix_lv). The
+ * concerns live in plan_*.c behind plan_int.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

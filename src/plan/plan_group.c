@@ -411,13 +411,15 @@ int plan_lv_group(struct plan_ctx *c, struct plan_try *t, size_t l, int r)
 enum vdm_level plan_group_protection(struct plan_ctx *c, struct plan_group *g)
 {
 	if (!g->prot_known) {
-		struct vdm_copy_disks cd[PLAN_MAX_COPIES + 1];
-		for (size_t k = 0; k < g->n_copies && k < PLAN_MAX_COPIES + 1; k++) {
+		/* a repair keeps every copy in sync: there may be more than a plan makes */
+		struct vdm_copy_disks *cd = xcalloc(g->n_copies + 1, sizeof *cd);
+		for (size_t k = 0; k < g->n_copies; k++) {
 			cd[k].disks = g->copies[k];
 			cd[k].n = g->ncopy[k];
 		}
 		g->prot = vdm_protection(c->f, cd, g->n_copies, NULL);
 		g->prot_known = true;
+		free(cd);
 	}
 	return g->prot;
 }

@@ -174,7 +174,9 @@ static bool plan_run(struct plan_ctx *c, struct plan_try *t)
 				t->remaining[l] = c->lvs[l].need;
 				t->lv_group[l] = c->r1_group[l];
 			}
-			if (c->r1_kept && c->r1_mode == t->reuse_mode && t->cap_ppm < PLAN_PPM) {
+			/* round 1's reuse is the one at the full cap (for lower caps: kept, not
+			 * redone; at the full cap: the same computation) */
+			if (c->r1_kept && c->r1_mode == t->reuse_mode) {
 				memcpy(t->pv_free, c->r1_pv_free, c->vg->n_pvs * sizeof *t->pv_free);
 				memcpy(t->remaining, c->r1_remaining, c->n_lvs * sizeof *t->remaining);
 				for (size_t l = 0; l < c->n_lvs; l++)
@@ -266,7 +268,9 @@ bool plan_at_level(struct plan_ctx *c, struct plan_try *best, char *msg, size_t 
 {
 	plan_reset_level(c);
 	enum plan_reuse modes[3] = { PLAN_REUSE_ALL, PLAN_REUSE_LAST_ROUND, PLAN_REUSE_NONE };
-	size_t nmodes = c->req->no_reuse ? 1 : (c->req->copies == 3 ? 3 : 2);
+	/* with 2 copies every LV gets its last copy in round 1: "only in the last round" is
+	 * "everywhere", and would give the same try again */
+	size_t nmodes = c->req->no_reuse || c->req->copies == 2 ? 1 : 3;
 	if (c->req->no_reuse)
 		modes[0] = PLAN_REUSE_NONE;
 	bool have_msg = false, have = false;

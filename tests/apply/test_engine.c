@@ -624,6 +624,9 @@ static void test_fault_each_step_undo(void **unused)
 		assert_string_equal(run->status, "undone");
 		assert_false(vdm_run_unfinished(run));
 		check_world_empty();
+		/* every disk this run made was deleted: no "kept" note anywhere */
+		for (size_t k = 0; k < run->n_steps; k++)
+			assert_null(run->steps[k].error);
 		vdm_run_free(run);
 		vdm_journal_close(j);
 	}

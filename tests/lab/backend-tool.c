@@ -64,6 +64,12 @@ int main(int argc, char **argv)
 		char *c = xasprintf("%s;unplug_timeout_ms=%s", config, unplug);
 		free(config), config = c;
 	}
+	/* libvirt's records of created volumes live in the state folder, as vdmirror passes it */
+	const char *state = getenv("VDMIRROR_STATE");
+	if (!strcmp(name, "libvirt") && state && *state && !strstr(config, "state=")) {
+		char *c = xasprintf("%s;state=%s", config, state);
+		free(config), config = c;
+	}
 	if (vdm_backend_open(name, config, &b, &err) < 0) {
 		fprintf(stderr, "backend-tool: %s\n", err.msg);
 		return 4;

@@ -40,14 +40,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 							.vg = inv->partitions[p].vgs[v].name,
 							.copies = copies, .level = (enum vdm_level)level,
 						};
-						struct vdm_plan *plan = NULL;
-						struct vdm_noplan np;
-						int rc = vdm_plan_make(inv, &req, &plan, &np, &err);
-						if (rc == 0) {
-							fuzz_roundtrip(plan);
-							vdm_plan_free(plan);
-						} else if (rc != -ENOSPC || !np.message[0] || plan) {
-							abort();
+						for (int repair = 0; repair < 2; repair++) {
+							struct vdm_plan *plan = NULL;
+							struct vdm_noplan np = { .message = "" };
+							err.msg[0] = '\0';
+							req.wait_for_return_s = 600;
+							int rc = repair
+								? vdm_plan_repair(inv, &req, 1796042400, &plan, &np, &err)
+								: vdm_plan_make(inv, &req, &plan, &np, &err);
+							if (rc == 0) {
+								fuzz_roundtrip(plan);
+								vdm_plan_free(plan);
+							} else if (plan || !err.msg[0] ||
+								   (rc == -ENOSPC && !np.message[0]) ||
+								   (rc != -ENOSPC && rc != -EOVERFLOW &&
+								    rc != -EINVAL)) {
+								/* no plan: exit 2 with its message; sizes that
+								 * do not fit or a max_name no name fits: 1 */
+								abort();
+							}
 						}
 					}
 		vdm_inventory_free(inv);

@@ -235,6 +235,69 @@ static void test_names_already_taken(void **state)
 	vdm_inventory_free(inv);
 }
 
+#define REPAIR_BASE "{'version':1,%s," \
+		"'pools':[{'name':'s1/a','server':'s1','size_mib':10000,'free_mib':5000%s}]," \
+		"'partitions':[{'name':'p1','disks':[{'name':'d1','size_mib':3000,'pool':'s1/a'," \
+		"'paths':['s1']%s},{'name':'d2','size_mib':3000,'pool':'s1/a','paths':['s1']}]," \
+		"'vgs':[{'name':'vg','extent_mib':10,'pvs':[{'disk':'d1','total_extents':300," \
+		"'free_extents':100},{'disk':'d2','total_extents':300,'free_extents':100}]," \
+		"'lvs':[{'name':'lv1','extents':200,'copies':[[{'pv':'d1','extents':200}]," \
+		"[{'pv':'d2','extents':200}]]%s}]}]}]}"
+
+/* The repair fields of the model: read, checked, written back. */
+static void test_repair_fields_read(void **state)
+{
+	static const char *const cases[][5] = {
+		/* servers, pool extra, disk extra, lv extra, error path (NULL: accepted) */
+		{ "'servers':[{'name':'s1','state':'unreachable','max_name':15},{'name':'s2'}]",
+		  ",'state':'unreachable'", ",'state':'missing','missing_since':'2026-11-30T10:00:00.5Z'",
+		  ",'stale':[1]", NULL },
+		{ "'servers':[{'name':'s1','state':'down'}]", "", "", "", "servers[0].state" },
+		{ "'servers':[{'name':'s1','max_name':0}]", "", "", "", "servers[0].max_name" },
+		{ "'servers':[{'name':'s1'}]", ",'state':'gone'", "", "", "pools[0].state" },
+		{ "'servers':[{'name':'s1'}]", "", ",'state':'unreachable'", "", "disks[0].state" },
+		{ "'servers':[{'name':'s1'}]", "", ",'missing_since':'yesterday'", "", "missing_since" },
+		{ "'servers':[{'name':'s1'}]", "", "", ",'stale':[2]", "lvs[0].stale[0]" },
+		{ "'servers':[{'name':'s1'}]", "", "", ",'stale':[1,1]", "lvs[0].stale[1]" },
+		{ "'servers':[{'name':'s1'}]", "", "", ",'stale':1", "lvs[0].stale" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char text[4096];
+		snprintf(text, sizeof text, REPAIR_BASE, cases[i][0], cases[i][1], cases[i][2], cases[i][3]);
+		char *t = unquote(text);
+		struct vdm_inventory *inv = NULL;
+		struct vdm_error err = { 0 };
+		int rc = vdm_inventory_parse_string(t, strlen(t), "inv.json", &inv, &err);
+		free(t);
+		if (!cases[i][4]) {
+			if (rc)
+				fail_msg("case %zu rejected: %s", i, err.msg);
+			assert_true(inv->servers[0].unreachable);
+			assert_int_equal(inv->servers[0].max_name, 15);
+			assert_true(inv->pools[0].unreachable);
+			assert_true(inv->partitions[0].disks[0].missing);
+			assert_int_equal(inv->partitions[0].disks[0].missing_since, 1796032800);
+			assert_false(inv->partitions[0].disks[1].missing);
+			assert_non_null(inv->partitions[0].vgs[0].lvs[0].stale);
+			assert_true(inv->partitions[0].vgs[0].lvs[0].stale[1]);
+			/* written back */
+			json_t *j = vdm_inventory_to_json(inv);
+			char *s = json_dumps(j, JSON_COMPACT);
+			assert_non_null(strstr(s, "\"missing_since\":\"2026-11-30T10:00:00Z\""));
+			assert_non_null(strstr(s, "\"stale\":[1]"));
+			assert_non_null(strstr(s, "\"max_name\":15"));
+			free(s);
+			json_decref(j);
+			vdm_inventory_free(inv);
+			continue;
+		}
+		if (rc != -EINVAL)
+			fail_msg("case %zu accepted", i);
+		if (!strstr(err.msg, cases[i][4]))
+			fail_msg("case %zu: %s does not name %s", i, err.msg, cases[i][4]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_names_cannot_collide),
 		cmocka_unit_test(test_names_fit_max_name),
 		cmocka_unit_test(test_names_already_taken),
+		cmocka_unit_test(test_repair_fields_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -234,6 +234,35 @@ static void test_repair_json(void **state)
 	rc_free(&rc);
 }
 
+/* More copies in sync than asked (a repair never drops a copy in sync): only the lost one
+ * goes, and the protection of all five kept copies is judged by the usual rule, which asks
+ * five copies to survive any four failures: vios2 and vios3 failing kill them all, so none
+ * (the checker agrees). */
+static void test_many_copies_kept(void **state)
+{
+	struct rcase rc;
+	rc_load(&rc, HEAD(DOWN, "") "'partitions':[{'name':'lpar1','disks':["
+		"{'name':'d1','size_mib':10000,'pool':'vios1/sp','paths':['vios1'],'state':'missing'},"
+		"{'name':'d2','size_mib':10000,'pool':'vios2/sp','paths':['vios2']},"
+		"{'name':'d3','size_mib':10000,'pool':'vios3/sp','paths':['vios3']},"
+		"{'name':'d5','size_mib':10000,'pool':'vios2/sp','paths':['vios2']},"
+		"{'name':'d6','size_mib':10000,'pool':'vios3/sp','paths':['vios3']},"
+		"{'name':'d7','size_mib':10000,'pool':'vios3/sp','paths':['vios3']}],"
+		"'vgs':[{'name':'vg','extent_mib':32,'pvs':["
+		"{'disk':'d1','total_extents':300,'free_extents':290},{'disk':'d2','total_extents':300,'free_extents':290},"
+		"{'disk':'d3','total_extents':300,'free_extents':290},{'disk':'d5','total_extents':300,'free_extents':290},"
+		"{'disk':'d6','total_extents':300,'free_extents':290},{'disk':'d7','total_extents':300,'free_extents':290}],"
+		"'lvs':[{'name':'a','extents':10,'copies':[[{'pv':'d1','extents':10}],[{'pv':'d2','extents':10}],"
+		"[{'pv':'d3','extents':10}],[{'pv':'d5','extents':10}],[{'pv':'d6','extents':10}],"
+		"[{'pv':'d7','extents':10}]]}]}]}]}");
+	assert_int_equal(rc_repair(&rc, NULL, 0, 0), 0);
+	const struct vdm_plan_lv *a = rc_lv(&rc, "a");
+	assert_int_equal(a->n_drop, 1);
+	assert_int_equal(a->n_new_copies, 0);
+	assert_int_equal(a->protection, VDM_LEVEL_NONE);
+	rc_free(&rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_wait_for_return),
 		cmocka_unit_test(test_no_copy_in_sync),
 		cmocka_unit_test(test_repair_json),
+		cmocka_unit_test(test_many_copies_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

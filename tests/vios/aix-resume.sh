@@ -16,7 +16,7 @@ fails=0
 check() {       # check DESCRIPTION COMMAND...
 	if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails + 1)); fi
 }
-key() { printf '%s' "$1" | sed 's/[^A-Za-z0-9.-]/_/g'; }
+key() { printf '%s' "$1" | tr -c 'A-Za-z0-9.-' '_'; }   # a newline too
 # rec DIR 'COMMAND LINE' OUTPUT [FILE CONTENT]...: a recorded command and the files it changes
 rec() {
 	local dir=$1 k; k=$(key "$2"); printf '%s' "$3" >"$dir/$k.out"; shift 3
@@ -74,9 +74,15 @@ sim() {
 	rec "$L" "chdev -l hdisk7 -a pv=yes" "hdisk7 changed" "lspv.out" "$lspv2"
 	rec "$L" "extendvg datavg hdisk7" "" "lspv.out" "$lspv3" "lsvg_-p_datavg.out" "$vgp1"
 	rec "$L" "chvg -Qn datavg" "" "lsvg_datavg.out" "$vg1"
-	rec "$L" "mklvcopy datalv 2 hdisk7" "" "lslv_datalv.out" "$lv2" \
+	# the new copy goes exactly where the plan puts it: the free PPs of hdisk7 (lspv -M), a
+	# private map folder, the map file written there, mklvcopy -m, then lslv -m confirms
+	rec "$L" "lspv -M hdisk7" "hdisk7:1-500"$'\n'
+	rec "$L" "sh -c 'umask 077 && d=\${TMPDIR:-/tmp}/vdmirror.\$\$ && mkdir \"\$d\" && echo \"\$d\"'" \
+		"/tmp/vdmirror.4242"$'\n'
+	rec "$L" "sh -c 'sed -e \"s|^@1@:|\$1:|\" > \"\$0\" <<VDM_MAP"$'\n'"@1@:1-500"$'\n'"VDM_MAP' /tmp/vdmirror.4242/datalv.map hdisk7" ""
+	rec "$L" "mklvcopy -m /tmp/vdmirror.4242/datalv.map datalv 2" "" "lslv_datalv.out" "$lv2" \
 		"lslv_-m_datalv.out" "$lvm1" "lsvg_-l_datavg.out" "$vgl1" "lsvg_-p_datavg.out" "$vgp2"
-	rec "$L" "sh -c 'nohup syncvg -l datalv >/dev/null 2>&1 &'" "" "lslv_datalv.out" "$lv1"
+	rec "$L" "sh -c 'nohup syncvg -P 4 -l datalv >/dev/null 2>&1 &'" "" "lslv_datalv.out" "$lv1"
 	rec "$L" "rmlvcopy datalv 1 hdisk7" "" "lslv_datalv.out" "$lv0" \
 		"lslv_-m_datalv.out" "$lvm0" "lsvg_-l_datavg.out" "$vgl0" "lsvg_-p_datavg.out" "$vgp1"
 	rec "$L" "reducevg datavg hdisk7" "" "lspv.out" "$lspv2" "lsvg_-p_datavg.out" "$vgp0"

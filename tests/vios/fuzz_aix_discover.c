@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = { (const char *)data, size };
-	struct vdm_exec x = { .ctx = &f, .run = fz_run };
+	struct vdm_transport x = { .ctx = &f, .run = fz_run, .scheme = "fuzz" };
 	json_t *inv = json_pack("{s:i, s:[{s:s}], s:[{s:s, s:s, s:i, s:i}], s:[{s:s, s:[{s:s, s:i, s:[s]},"
 		" {s:s, s:i, s:[s]}, {s:s, s:i, s:[s]}, {s:s, s:i, s:[s]}]}]}",
 		"version", 1, "servers", "name", "vios1", "pools", "name", "vios1/sp", "server", "vios1",
@@ -70,7 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"name", "hdisk3", "size_mib", 20480, "paths", "vios1");
 	json_t *part = json_array_get(json_object_get(inv, "partitions"), 0);
 	struct vdm_error err = { 0 };
-	if (vdm_client_find("aix")->discover(&x, part, &err) == 0) {
+	struct vdm_client c = { 0 };
+	int rc = vdm_client_open("aix", &x, &c, &err);
+	if (rc == 0)
+		rc = vdm_client_discover(&c, part, &err);
+	vdm_client_close(&c);
+	if (rc == 0) {
 		struct vdm_inventory *parsed = NULL;
 		if (vdm_inventory_parse_json(inv, "fuzz", &parsed, &err) == 0)
 			vdm_inventory_free(parsed);

@@ -27,7 +27,7 @@ check "the new disk is made in a vios2 pool" grep -q "padmin@vios2 'ioscli mkbds
 check "no disk is made on vios1" bash -c "! grep -q 'padmin@vios1.*mkbdsp' '$script'"
 check "the new disk joins rootvg" grep -q 'extendvg rootvg' "$script"
 for lv in $(jq -r '.partitions[0].vgs[] | select(.name == "rootvg") | .lvs[].name' "$tmp/inv.json"); do
-	check "$lv gets its copy on the new disk" grep -q "^mklvcopy $lv 2 \"\${HD_lpar1_rootvg_m1}\"" "$script"
+	check "$lv gets its copy on the new disk, by map file" grep -qx "mklvcopy -m \"\${VDM_MAPDIR}/$lv.map\" $lv 2" "$script"
 done
 check "rootvg: bosboot and bootlist for the new disk" grep -q '^bootlist -m normal' "$script"
 check "output says nothing was changed" grep -q 'nothing was changed' "$tmp/out"

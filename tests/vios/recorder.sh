@@ -15,11 +15,25 @@ case $3 in
 esac
 cmd=$SSH_ORIGINAL_COMMAND
 printf '%s %s\n' "$h" "$cmd" >>"$st/received.log"
+# the HMC's viosvrcmd -m SYS -p VIOS -c "COMMAND": the shell splits it as the HMC's would (the
+# words come from vdmirror, which lets only [A-Za-z0-9._:/=,@+%-] through), then the VIOS
+# named by -p answers COMMAND as its padmin shell would
+case $h:$cmd in
+"hmc:viosvrcmd "*)
+	eval "set -- $cmd"
+	if [ $# != 7 ] || [ "$2 $4 $6" != "-m -p -c" ]; then
+		echo "recorder: viosvrcmd: expected -m SYS -p VIOS -c COMMAND" >&2; exit 96
+	fi
+	h=$5 cmd="ioscli $7" ;;
+esac
 case $cmd in
 "echo "*) eval "$cmd"; exit $? ;;       # a real shell parses it: proves the quoting
 "ioscli hang"*) exec sleep 4 ;;          # never answers in time
 "ioscli fail"*) echo "0514-519 something failed" >&2; exit 3 ;;
 "ioscli bigout"*) head -c 6000000 /dev/zero; exit 0 ;;
+"sh -c 'umask 077 && d="*)               # the AIX map folder of mklvcopy -m
+	echo /tmp/vdmirror.4242; exit 0 ;;
+"sh -c 'sed "*) exit 0 ;;                # writes a map file: logged above
 "extendvg "* | "mklvcopy "* | "chdev "* | "chvg "* | "savebase" | "bosboot "* | "bootlist "* | "sh -c 'nohup syncvg "*)
 	exit 0 ;;                            # AIX steps: logged above, nothing to answer
 "ioscli mkbdsp "* | "ioscli mkvdev "* | "ioscli rmbdsp "* | "ioscli rmvdev "*)
@@ -33,6 +47,8 @@ case $cmd in
 esac
 k=$(printf '%s' "$cmd" | tr -c 'A-Za-z0-9.-' '_')
 f=$fx/$h/$k
+# a state recorded after a change (lslv -m once mklvcopy ran): KEY.after.out
+[ -f "$f.after.out" ] && grep -q "^$h mklvcopy " "$st/received.log" && f=$f.after
 if [ ! -f "$f.out" ]; then
 	echo "recorder: nothing recorded for '$cmd'" >&2
 	exit 127

@@ -131,7 +131,8 @@ discover() {
 }
 check "discovery over SSH (VIOS, HMC, AIX) equals the recorded system" discover
 grep -q '^vios1 ioscli lsmap -all -fmt :$' "$T/received.log" || { echo "FAIL - lsmap not received as sent"; fails=$((fails + 1)); }
-grep -q '^hmc lshwres -r virtualio --rsubtype scsi -m p10-a$' "$T/received.log" || { echo "FAIL - lshwres"; fails=$((fails + 1)); }
+grep -q '^hmc lshwres -r virtualio --rsubtype scsi -m p10-a --level lpar$' "$T/received.log" || { echo "FAIL - lshwres"; fails=$((fails + 1)); }
+grep -q '^hmc lssyscfg -r lpar -m p10-a$' "$T/received.log" || { echo "FAIL - lssyscfg"; fails=$((fails + 1)); }
 
 # --- provisioning as the VIOS receives it ---
 provision() {
@@ -163,18 +164,23 @@ aix_live() {
 	p1=ssh:$user@127.0.0.4:$port
 	"$tool" aix "$p1" add_pv rootvg hdisk3 &&
 	"$tool" aix "$p1" add_pv rootvg hdisk0 &&          # already in rootvg: nothing sent
-	"$tool" aix "$p1" add_copy rootvg hd4 2 hdisk3 &&
+	"$tool" aix "$p1" add_copy rootvg hd4 2 hdisk3:40 &&
 	[ "$("$tool" aix "$p1" sync rootvg hd4)" = 100.0 ] &&
 	grep -qx 'lpar1 extendvg rootvg hdisk3' "$T/received.log" &&
 	! grep -q 'extendvg rootvg hdisk0' "$T/received.log" &&
-	grep -qx 'lpar1 mklvcopy hd4 2 hdisk3' "$T/received.log" &&
+	grep -qx 'lpar1 lspv -M hdisk3' "$T/received.log" &&
+	sed -n "/^lpar1 sh -c 'sed -e/,+2p" "$T/received.log" >"$T/sedcmd" &&
+	printf '%s\n' "lpar1 sh -c 'sed -e \"s|^@1@:|\$1:|\" > \"\$0\" <<VDM_MAP" "@1@:1-40" \
+		"VDM_MAP' /tmp/vdmirror.4242/hd4.map hdisk3" | diff - "$T/sedcmd" &&
+	grep -qx 'lpar1 mklvcopy -m /tmp/vdmirror.4242/hd4.map hd4 2' "$T/received.log" &&
+	grep -qx 'lpar1 lslv -m hd4' "$T/received.log" &&
 	grep -qx 'lpar1 chvg -Qn rootvg' "$T/received.log" &&
 	grep -qx 'lpar1 savebase' "$T/received.log" &&
-	grep -qx "lpar1 sh -c 'nohup syncvg -l hd4 >/dev/null 2>&1 &'" "$T/received.log" &&
+	grep -qx "lpar1 sh -c 'nohup syncvg -P 4 -l hd4 >/dev/null 2>&1 &'" "$T/received.log" &&
 	! "$tool" aix "$p1" add_pv rootvg 'hdisk3;reboot' 2>/dev/null &&
 	! grep -q reboot "$T/received.log"
 }
-check "aix steps live over SSH: extendvg, mklvcopy on the plan's PV, background syncvg" aix_live
+check "aix steps live over SSH: extendvg, mklvcopy -m with the map from lspv -M, lslv -m confirms, background syncvg -P" aix_live
 
 # --- discovery -> plan -> reviewable mirror script ---
 plan=$fx/../system1-rootvg-plan.json
@@ -193,7 +199,7 @@ mirror() {
 	grep -q "ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0'\$" "$T/mirror.sh" &&
 	grep -qx 'extendvg rootvg "${HD_lpar1_rootvg_m1}"' "$T/mirror.sh" &&
 	for lv in $(jq -r '.lvs[] | select(.new_copies | length > 0) | .name' "$plan"); do
-		grep -qx "mklvcopy $lv 2 \"\${HD_lpar1_rootvg_m1}\"" "$T/mirror.sh" || return 1
+		grep -qx "mklvcopy -m \"\${VDM_MAPDIR}/$lv.map\" $lv 2" "$T/mirror.sh" || return 1
 	done &&
 	grep -qx 'bosboot -ad "/dev/${HD_lpar1_rootvg_m1}"' "$T/mirror.sh" &&
 	! grep -Eq 'mkbdsp|mkvdev|rmbdsp|rmvdev' "$T/received.log"
@@ -201,6 +207,19 @@ mirror() {
 check "plan -> mirror script: VIOS + AIX steps, valid sh, nothing changed" mirror
 # run the script against stand-ins of the AIX and ssh commands that log what they get: the
 # shell variables must carry the new hdisk to every later step
+# the map files the script wrote, line by line: each LV's new copy takes the next PPs of the
+# new disk hdisk7 in plan order, as many as the plan says (mklv -m: PV:FIRST-LAST per line)
+maps_line_by_line() {
+	jq -r '.lvs[] | select(.new_copies | length > 0) | "\(.name) \([.new_copies[0][].extents] | add)"' "$plan" >"$T/lvs"
+	next=1
+	: >"$T/want"
+	while read -r lv n; do
+		if [ "$n" = 1 ]; then echo "map $lv hdisk7:$next"; else echo "map $lv hdisk7:$next-$((next + n - 1))"; fi >>"$T/want"
+		next=$((next + n))
+	done <"$T/lvs"
+	grep '^map ' "$T/stub.log" >"$T/got"
+	[ -s "$T/want" ] && diff "$T/want" "$T/got"
+}
 runscript() {
 	mkdir -p "$T/stubs"
 	cat >"$T/stubs/stub" <<'STUB'
@@ -211,6 +230,7 @@ L=U8408.E8E.78CB04W-V3
 case $n in
 lspv) cat "$FX/lpar1/lspv.out"; echo "hdisk7          none                                None" ;;
 lslv) cat "$FX/lpar1/lslv_-m_hd5.out" ;;
+mklvcopy) [ "$1" = -m ] && while IFS= read -r l; do echo "map $3 $l" >>"$STUBLOG"; done <"$2" ;;
 ssh) case "$*" in *"lsmap -vadapter vhost0"*)
 	echo "vhost0:U8408.E8E.78CB04W-V2-C91:0x00000003:vtscsi2:Available:0x8300000000000000:lpar1_hd06::N/A:vtscsi9:Available:0x8500000000000000:lpar1-rootvg-m1::N/A" ;;
      esac ;;
@@ -232,12 +252,13 @@ STUB
 		ln -sf stub "$T/stubs/$c"
 	done
 	: >"$T/stub.log"
-	STUBLOG=$T/stub.log FX=$fx PATH="$T/stubs:$PATH" sh "$T/mirror.sh" &&
+	STUBLOG=$T/stub.log FX=$fx TMPDIR=$T PATH="$T/stubs:$PATH" sh "$T/mirror.sh" &&
 	grep -qx 'chdev -l hdisk7 -a pv=yes' "$T/stub.log" &&
 	grep -qx 'extendvg rootvg hdisk7' "$T/stub.log" &&
 	grep -qx 'bosboot -ad /dev/hdisk7' "$T/stub.log" &&
 	grep -qx 'bootlist -m normal hdisk0 hdisk7' "$T/stub.log" &&
-	grep -qx 'mklvcopy hd2 2 hdisk7' "$T/stub.log" &&
+	grep -Eqx "mklvcopy -m $T/vdmirror\.[0-9]+/hd2\.map hd2 2" "$T/stub.log" &&
+	maps_line_by_line &&
 	[ "$(grep -c '^chvg -Qn rootvg' "$T/stub.log")" = 1 ] &&
 	grep -qx "ssh -p $port $user@127.0.0.2 ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0" "$T/stub.log" &&
 	[ "$(grep -c '^cfgmgr' "$T/stub.log")" -ge 1 ]
@@ -259,7 +280,46 @@ trap_lun() {
 	[ $rc = 2 ] && ! grep -q data-sp "$T/trap.out"
 }
 check "two pools on one LUN: the planner refuses vios2/data-sp for the mirror" trap_lun
+# --- the HMC as a way in: every VIOS command through viosvrcmd on the HMC (127.0.0.3) ---
+hcfg="vios1,vios2;via=hmc;hmc=127.0.0.3;hmc_user=$user;system=p10-a;port=$port;key=$T/id"
+hcfg+=";known_hosts=$T/known_hosts;timeout=10;frame=p10-a;addr.lpar1=ssh:$user@127.0.0.4:$port"
+hmc_discover() {
+	: >"$T/received.log"
+	"$tool" discover "$hcfg" lpar1 >"$T/hmc.json" &&
+	jq -S . "$T/hmc.json" >"$T/a" && jq -S . "$T/replay.json" >"$T/b" && cmp -s "$T/a" "$T/b" &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios1 -c 'lsmap -all -fmt :'" "$T/received.log" &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios2 -c 'lssp -field pool size free alloc bds type -fmt :'" "$T/received.log" &&
+	! grep -Eq '^vios[12] ' "$T/received.log"
+}
+check "via=hmc: discovery through viosvrcmd equals the recorded system, no VIOS login" hmc_discover
+hmc_provision() {
+	: >"$T/received.log"
+	"$tool" create "$hcfg" vios2/rootvg_sp lpar1-rootvg-m1 9600 &&
+	"$tool" map "$hcfg" lpar1 vios2/rootvg_sp lpar1-rootvg-m1 &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios2 -c 'mkbdsp -sp rootvg_sp 9600M -bd lpar1-rootvg-m1'" "$T/received.log" &&
+	grep -qx "hmc viosvrcmd -m p10-a -p vios2 -c 'mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0'" "$T/received.log"
+}
+check "via=hmc: mkbdsp and mkvdev reach the right VIOS through viosvrcmd" hmc_provision
+hmc_fullpool() {
+	touch "$T/full"
+	set +e; "$tool" create "$hcfg" vios2/rootvg_sp lpar1-rootvg-m2 9600 2>"$T/err"; rc=$?; set -e
+	rm -f "$T/full"
+	[ $rc = 100 ] && grep -q "pool vios2/rootvg_sp full: .*0516-404 allocp" "$T/err"
+}
+check "via=hmc: the VIOS's 0516-404 comes back through the HMC as 'pool full'" hmc_fullpool
+hmc_script() {
+	: >"$T/received.log"
+	"$tool" script "$hcfg" "$plan" "$T/hmc-mirror.sh" &&
+	sh -n "$T/hmc-mirror.sh" &&
+	grep -Eq "^ssh -p $port $user@127.0.0.3 'viosvrcmd -m p10-a -p vios2 -c \"mkbdsp -sp [A-Za-z0-9_.-]+ [0-9]+M -bd lpar1-rootvg-m1\"'\$" "$T/hmc-mirror.sh" &&
+	grep -q "'viosvrcmd -m p10-a -p vios2 -c \"mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0\"'\$" "$T/hmc-mirror.sh" &&
+	grep -q "viosvrcmd -m p10-a -p vios2 -c \"lsmap -vadapter vhost0 -fmt :\"" "$T/hmc-mirror.sh" &&
+	! grep -q "padmin@" "$T/hmc-mirror.sh" &&
+	! grep -Eq 'mkbdsp|mkvdev' "$T/received.log"
+}
+check "via=hmc: script mode writes the viosvrcmd lines" hmc_script
 if [ $fails -ne 0 ]; then
+	echo "--- hmc-mirror.sh"; cat "$T/hmc-mirror.sh" 2>/dev/null || true
 	echo "--- mirror.sh"; cat "$T/mirror.sh" 2>/dev/null || true
 	echo "--- stub.log"; cat "$T/stub.log" 2>/dev/null || true
 	echo "--- received.log"; cat "$T/received.log"; echo "--- sshd.log"; cat "$T/sshd.log"

@@ -18,6 +18,7 @@
 #include "vdmirror/client.h"
 #include "vdmirror/model.h"
 #include "vdmirror/util.h"
+#include "backend/vios/vios_hmc.h"
 
 static char *sys1(void)
 {
@@ -207,7 +208,7 @@ static void mirror_script(void **state)
 		"# vios vios2 - map lpar1-rootvg-m1 to partition lpar1 (vhost0)\n"
 		"ssh -p 22 padmin@vios2 'ioscli mkvdev -vdev lpar1-rootvg-m1 -vadapter vhost0'\n"
 		"# vios vios2 - where the partition will see lpar1-rootvg-m1\n"
-		"VDM_LOC_lpar1_rootvg_m1=${VDM_LOC_lpar1_rootvg_m1:-$(sh -c 'ssh -p 22 padmin@vios2 '\\''ioscli lsmap -vadapter vhost0 -fmt :'\\'' | awk -F: '\\''{for (i = 4; i + 3 <= NF; i += 6) if ($(i + 3) == \"lpar1-rootvg-m1\") print \"-C12-T1-L\" substr($(i + 2), 3)}'\\''')}\n"
+		"VDM_LOC_lpar1_rootvg_m1=${VDM_LOC_lpar1_rootvg_m1:-$(sh -c 'ssh -p 22 padmin@vios2 '\\''ioscli lsmap -vadapter vhost0 -fmt :'\\'' | awk -F: '\\''{for (i = 5; i <= NF; i++) if ($i == \"lpar1-rootvg-m1\" && $(i - 1) ~ /^0x/) print \"-C12-T1-L\" substr($(i - 1), 3)}'\\''')}\n"
 		"# AIX steps: run on the partition as root (the VIOS steps above reach the VIOS by ssh as padmin)\n"
 		"# partition: find the new disk lpar1-rootvg-m1 at the location the VIOS gave it (VDM_LOC_ above)\n"
 		"cfgmgr\n"
@@ -216,13 +217,22 @@ static void mirror_script(void **state)
 		"extendvg rootvg \"${HD_lpar1_rootvg_m1}\"\n"
 		"chvg -Qn rootvg\n"
 		"savebase\n"
-		"mklvcopy hd5 2 \"${HD_lpar1_rootvg_m1}\"\n"
+		/* mklvcopy -m: the map file of each new copy, PPs in plan order on the new disk */
+		"VDM_MAPDIR=${VDM_MAPDIR:-$(sh -c 'umask 077 && d=${TMPDIR:-/tmp}/vdmirror.$$ && mkdir \"$d\" && echo \"$d\"')}\n"
+		"sh -c 'sed -e \"s|^@1@:|$1:|\" > \"$0\" <<VDM_MAP\n"
+		"@1@:1\n"
+		"VDM_MAP' \"${VDM_MAPDIR}/hd5.map\" \"${HD_lpar1_rootvg_m1}\"\n"
+		"mklvcopy -m \"${VDM_MAPDIR}/hd5.map\" hd5 2\n"
+		/* hd5 in sync before bosboot writes the boot image to it */
+		"syncvg -l hd5\n"
 		"bosboot -ad \"/dev/${HD_lpar1_rootvg_m1}\"\n"
 		"BOOT_OLD=${BOOT_OLD:-$(sh -c 'lslv -m hd5 | awk '\\''NR==3 {print $3}'\\''')}\n"
 		"bootlist -m normal \"${BOOT_OLD}\" \"${HD_lpar1_rootvg_m1}\"\n"
-		"syncvg -l hd5\n"
-		"mklvcopy hd4 2 \"${HD_lpar1_rootvg_m1}\"\n"
-		"syncvg -l hd4\n";
+		"sh -c 'sed -e \"s|^@1@:|$1:|\" > \"$0\" <<VDM_MAP\n"
+		"@1@:2-41\n"
+		"VDM_MAP' \"${VDM_MAPDIR}/hd4.map\" \"${HD_lpar1_rootvg_m1}\"\n"
+		"mklvcopy -m \"${VDM_MAPDIR}/hd4.map\" hd4 2\n"
+		"syncvg -P 4 -l hd4\n";
 	if (strcmp(got, want))
 		fprintf(stderr, "got:\n%s\nwant:\n%s\n", got, want);
 	assert_string_equal(got, want);
@@ -636,6 +646,131 @@ static void quoting_and_transports(void **state)
 	vdm_transport_close(&x);
 }
 
+/* The hmc transport: what the HMC receives for a VIOS command (a fake HMC transport records
+ * the argv; the real shell round trip is in ssh-e2e.sh). */
+static char *fake_line;
+static int fake_run(void *ctx, char *const argv[], int64_t t, char **out, struct vdm_error *err)
+{
+	(void)ctx, (void)t, (void)err;
+	free(fake_line);
+	fake_line = vdm_shell_join(argv);
+	if (out)
+		*out = xstrdup("ok\n");
+	return 0;
+}
+
+static void hmc_transport(void **state)
+{
+	struct vdm_transport hmc = { .run = fake_run, .scheme = "fake" }, x;
+	struct vdm_error err = {0};
+	assert_int_equal(vios_hmc_open(&hmc, "p9-prod", "vios1", &x, &err), 0);
+	char *a[] = { (char *)"ioscli", (char *)"lsmap", (char *)"-all", (char *)"-fmt", (char *)":", NULL };
+	char *out = NULL;
+	assert_int_equal(vdm_transport_run(&x, a, 1000, &out, &err), 0);
+	assert_string_equal(fake_line, "viosvrcmd -m p9-prod -p vios1 -c 'lsmap -all -fmt :'");
+	free(out);
+	/* a word either shell could read differently never leaves */
+	char *bad[] = { (char *)"ioscli", (char *)"lsmap", (char *)"a b", NULL };
+	char *bad2[] = { (char *)"mkbdsp", (char *)"x;reboot", NULL };
+	char *bad3[] = { (char *)"mkbdsp", (char *)"$(id)", NULL };
+	free(fake_line);
+	fake_line = NULL;
+	assert_int_equal(vdm_transport_run(&x, bad, 1000, &out, &err), -EINVAL);
+	assert_int_equal(vdm_transport_run(&x, bad2, 1000, &out, &err), -EINVAL);
+	assert_int_equal(vdm_transport_run(&x, bad3, 1000, &out, &err), -EINVAL);
+	assert_null(fake_line);
+	vdm_transport_close(&x);
+	char *mk[] = { (char *)"ioscli", (char *)"mkbdsp", (char *)"-sp", (char *)"rvg_sp",
+		       (char *)"10944M", (char *)"-bd", (char *)"prd01-rootvg-m1", NULL };
+	char *line = vios_hmc_viosvrcmd_line("p9-prod", "vios2", mk, &err);
+	assert_string_equal(line, "viosvrcmd -m p9-prod -p vios2 -c \"mkbdsp -sp rvg_sp 10944M -bd prd01-rootvg-m1\"");
+	free(line);
+	assert_null(vios_hmc_viosvrcmd_line("p9 prod", "vios2", mk, &err));
+	assert_int_equal(vios_hmc_open(&hmc, "p9-prod", "vios'1", &x, &err), -EINVAL);
+	/* via=hmc needs the HMC and the managed system */
+	struct vdm_backend b;
+	assert_int_equal(vdm_backend_open("vios", "vios1,vios2;via=hmc", &b, &err), -EINVAL);
+	assert_int_equal(vdm_backend_open("vios", "vios1,vios2;via=ssh2;hmc=h;system=s", &b, &err), -EINVAL);
+	assert_int_equal(vdm_backend_open("vios", "vios1,vios2;via=hmc;hmc=h;system=s", &b, &err), 0);
+	vdm_backend_close(&b);
+}
+
+/* system2's HMC says ibmi01 runs IBM i (lssyscfg lpar_env=os400): its steps are written for
+ * the operator, vdmirror never logs in */
+static void hmc_os_from_lssyscfg(void **state)
+{
+	const char *root = getenv("VDM_SOURCE_ROOT");
+	CLEANUP_FREE char *dir = xasprintf("%s/tests/vios/fixtures/system2", root ? root : ".");
+	struct vdm_backend b;
+	struct vdm_error err = {0};
+	json_t *inv = NULL;
+	char *addr = NULL;
+	assert_int_equal(vdm_backend_open("vios", dir, &b, &err), 0);
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	assert_int_equal(vdm_backend_client_address(&b, "ibmi01", &addr, &err), 0);
+	assert_string_equal(addr, "script:/dev/null");
+	free(addr);
+	json_t *prd = find_named(json_object_get(inv, "partitions"), "prd01");
+	assert_string_equal(json_string_value(json_object_get(prd, "os")), "aix");
+	json_decref(inv);
+	vdm_backend_close(&b);
+}
+
+/* The map files' state (allocator, map folder) belongs to one open aix driver: a second run
+ * in the same process starts its own folder and its new disk's PPs from 1 again, whatever
+ * addresses the first run's transport and handle had. */
+static void map_state_per_handle(void **state)
+{
+	for (int run = 0; run < 2; run++) {
+		CLEANUP_FREE char *path = new_script_path();
+		CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+		struct vdm_transport x;
+		struct vdm_client aix;
+		struct vdm_error err = {0};
+		assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+		assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+		assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-datavg-m1", 60000, NULL, &err), 0);
+		assert_int_equal(vdm_client_add_pv(&aix, "datavg", "lpar1-datavg-m1", &err), 0);
+		struct vdm_plan_segment seg = { (char *)"lpar1-datavg-m1", 3 };
+		struct vdm_plan_copy c = { &seg, 1 };
+		assert_int_equal(vdm_client_add_copy(&aix, "datavg", "datalv", 2, &c, &err), 0);
+		vdm_client_close(&aix);
+		vdm_transport_close(&x);
+		CLEANUP_FREE char *got = slurp(path);
+		drop_script(path);
+		assert_non_null(strstr(got, "VDM_MAPDIR=${VDM_MAPDIR:-$(sh -c"));
+		assert_non_null(strstr(got, "\n@1@:1-3\nVDM_MAP'"));
+	}
+}
+
+/* A copy on ten new disks: the map's tenth PV comes from sh's ${10}, not "$10" (= "${1}0"). */
+static void map_ten_segments(void **state)
+{
+	CLEANUP_FREE char *path = new_script_path();
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+	struct vdm_transport x;
+	struct vdm_client aix;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	struct vdm_plan_segment segs[10];
+	char names[10][16];
+	for (int i = 0; i < 10; i++) {
+		snprintf(names[i], sizeof names[i], "lpar1-dv-m%d", i + 1);
+		assert_int_equal(vdm_client_wait_disk(&aix, names[i], 60000, NULL, &err), 0);
+		assert_int_equal(vdm_client_add_pv(&aix, "datavg", names[i], &err), 0);
+		segs[i] = (struct vdm_plan_segment){ names[i], 50 };
+	}
+	struct vdm_plan_copy c = { segs, 10 };
+	assert_int_equal(vdm_client_add_copy(&aix, "datavg", "datalv", 2, &c, &err), 0);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
+	CLEANUP_FREE char *got = slurp(path);
+	drop_script(path);
+	assert_non_null(strstr(got, "-e \"s|^@9@:|$9:|\" -e \"s|^@10@:|${10}:|\""));
+	assert_null(strstr(got, "$10"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +784,10 @@ int main(void)
 		cmocka_unit_test(script_delete_unmap),
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),
+		cmocka_unit_test(hmc_transport),
+		cmocka_unit_test(map_state_per_handle),
+		cmocka_unit_test(map_ten_segments),
+		cmocka_unit_test(hmc_os_from_lssyscfg),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,8 @@
 #include <cmocka.h>
 #include "backend/vios/vios.h"
 #include "client/aix.h"
+#include "backend/vios/hmc.h"
+#include "backend/vios/vios_degrade.h"
 
 static void lssp_plain(void **state)
 {
@@ -132,7 +134,7 @@ static void lsmap_forms(void **state)
 	vios_vhosts_free(&h);
 	assert_int_equal(vios_parse_lsmap("vhost0:U1-V1-C81:zz\n", &h, &err), -EPROTO);
 	vios_vhosts_free(&h);
-	/* a VTD without a backing device is not something lsmap prints */
+	/* a group that does not line up (no LUN where one must be) */
 	assert_int_equal(vios_parse_lsmap("vhost0:U1:0x3:vt:Available:0x81::x:y\n", &h, &err), -EPROTO);
 	vios_vhosts_free(&h);
 }
@@ -271,6 +273,135 @@ static void aix_parsers(void **state)
 	assert_int_equal(aix_parse_lscfg_slot("  vscsi1  Available\n", &slot, &err), -EPROTO);
 }
 
+/* Production conditions (system2): older levels without Status or Mirrored, an empty vtopt
+ * printed as one space (IBM lsmap: "-fmt ... A single space is displayed ... for an empty
+ * field"), an ISO-backed vtopt. */
+static void lsmap_levels(void **state)
+{
+	struct vdm_error err = {0};
+	vios_vhosts h = {0};
+	assert_int_equal(vios_parse_lsmap(
+		"vhost0:U9-V2-C111:0x00000005:vtscsi0:0x8100000000000000:hdisk7:U78D2-L0:"
+		"vtscsi1:0x8200000000000000:lv1: \n"
+		"vhost1:U9-V2-C112:0x6:vtscsi2:Available:0x8100000000000000:lv2: :"
+		"vtopt0:Available:0x8200000000000000: : :N/A:"
+		"vtopt1:Available:0x8300000000000000:/var/vio/VMLibrary/a.iso: :N/A\n", &h, &err), 0);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(h.v[0].n_vtds, 2);                    /* groups of 4 */
+	assert_string_equal(h.v[0].vtds[0].backing, "hdisk7");
+	assert_string_equal(h.v[0].vtds[0].status, "");
+	assert_string_equal(h.v[0].vtds[1].lun, "0x8200000000000000");
+	assert_int_equal(h.v[1].n_vtds, 3);                    /* 5, then 6 and 6 */
+	assert_string_equal(h.v[1].vtds[0].mirrored, "");
+	assert_string_equal(h.v[1].vtds[1].backing, "");
+	assert_int_equal(vios_vtd_kind(&h.v[1].vtds[0]), VIOS_VTD_DISK);
+	assert_int_equal(vios_vtd_kind(&h.v[1].vtds[1]), VIOS_VTD_OPTICAL);
+	assert_int_equal(vios_vtd_kind(&h.v[1].vtds[2]), VIOS_VTD_OPTICAL);
+	struct vios_vtd file = { "vtscsi9", "", "0x81", "/var/vio/storagepools/fb/x", "", "" };
+	assert_int_equal(vios_vtd_kind(&file), VIOS_VTD_FILE);
+	vios_vhosts_free(&h);
+	/* cut after the LUN of an old-level group */
+	assert_int_equal(vios_parse_lsmap("vhost0:U9-C1:0x5:vtscsi0:0x81:hdisk7\n", &h, &err), -EPROTO);
+	vios_vhosts_free(&h);
+}
+
+static void lsmap_npiv(void **state)
+{
+	struct vdm_error err = {0};
+	vios_vfchosts v = {0};
+	assert_int_equal(vios_parse_lsmap_npiv(
+		"vfchost0:U9009.42A.7891A2B-V1-C131:5:prd01:AIX:LOGGED_IN:fcs0:U78D2-P1-C6-T1:2:"
+		"a<LOGGED_IN,STRIP_MERGE>:fcs0:U9009.42A.7891A2B-V5-C31\n"
+		"vfchost2:U9009.42A.7891A2B-V1-C133:0: : :NOT_LOGGED_IN: : :0:4<NOT_MAPPED>: : \n"
+		"vfchost3:U9-V1-C134:0x0000000a:x:AIX:LOGGED_IN:fcs1:U7:1:a:fcs1:U9-V10-C40\n", &v, &err), 0);
+	assert_int_equal(v.n, 3);
+	assert_int_equal(v.v[0].clientid, 5);
+	assert_int_equal(v.v[0].slot, 131);
+	assert_int_equal(v.v[0].client_slot, 31);
+	assert_string_equal(v.v[0].status, "LOGGED_IN");
+	assert_int_equal(v.v[1].clientid, 0);
+	assert_int_equal(v.v[1].client_slot, -1);
+	assert_int_equal(v.v[2].clientid, 10);
+	vios_vfchosts_free(&v);
+	/* cut before the client adapter's location */
+	assert_int_equal(vios_parse_lsmap_npiv("vfchost0:U9-V1-C131:5:prd01:AIX:LOGGED_IN:fcs0\n",
+					       &v, &err), -EPROTO);
+	vios_vfchosts_free(&v);
+	assert_int_equal(vios_parse_lsmap_npiv("vfchost0:U9:zz:a:b:c\n", &v, &err), -EPROTO);
+	vios_vfchosts_free(&v);
+}
+
+/* The HMC quotes a whole "key=a,b" pair (IBM support nas8N1011009 shows
+ * "virtual_serial_adapters=0/server/1/any//any/1,1/server/1/any//any/1"). */
+static void hmc_quoting(void **state)
+{
+	struct vdm_error err = {0};
+	vios_hwress r = {0};
+	assert_int_equal(vios_parse_lshwres(
+		"lpar_name=vios1,lpar_id=1,slot_num=101,adapter_type=server,remote_lpar_id=5,"
+		"remote_lpar_name=prd01,remote_slot_num=11,\"backing_devices=0x81//hdisk5,0x82//vtopt0\"\n"
+		"\"lpar_name=a,b\",lpar_id=7,slot_num=2,adapter_type=client,\"x=say \"\"hi\"\"\"\n",
+		&r, &err), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.v[0].remote_slot_num, 11);
+	assert_string_equal(r.v[1].lpar_name, "a,b");
+	vios_hwress_free(&r);
+	/* an unclosed quote is a cut line */
+	assert_int_equal(vios_parse_lshwres("lpar_name=v,lpar_id=1,slot_num=1,\"b=1,2\n", &r, &err),
+			 -EPROTO);
+	vios_hwress_free(&r);
+
+	hmc_kvs kv = {0};
+	const char *l = "a=1,\"b=x,y\",c=\"p,q\",\"d=say \"\"hi\"\"\"";
+	assert_int_equal(hmc_split_kv(l, strlen(l), &kv), 0);
+	assert_string_equal(hmc_kv_get(&kv, "b"), "x,y");
+	assert_string_equal(hmc_kv_get(&kv, "c"), "p,q");
+	assert_string_equal(hmc_kv_get(&kv, "d"), "say \"hi\"");
+	hmc_kvs_free(&kv);
+
+	hmc_lpars lp = {0};
+	assert_int_equal(hmc_parse_lssyscfg(
+		"name=vios1,lpar_id=1,lpar_env=vioserver,state=Running\n"
+		"name=prd01,lpar_id=5,lpar_env=aixlinux,state=Running,\"power_ctrl_lpar_ids=1,2\"\n",
+		&lp, &err), 0);
+	assert_int_equal(lp.n, 2);
+	assert_int_equal(lp.v[1].id, 5);
+	assert_string_equal(lp.v[1].env, "aixlinux");
+	hmc_lpars_free(&lp);
+	assert_int_equal(hmc_parse_lssyscfg("name=x,lpar_id=any\n", &lp, &err), -EPROTO);
+	hmc_lpars_free(&lp);
+	assert_int_equal(hmc_parse_lssyscfg("lpar_id=3\n", &lp, &err), -EPROTO);
+	hmc_lpars_free(&lp);
+}
+
+/* rendev names (IBM AIX rendev: up to 15 characters), a VG not varied on (no state). */
+static void aix_production(void **state)
+{
+	struct vdm_error err = {0};
+	aix_pvs pv = {0};
+	assert_int_equal(aix_parse_lspv("hdisk1  00c8a1b2bbbb0001  altinst_rootvg\n"
+					"EMC_3451_0DEF  00c8a1b2cccc0def  datavg  active\n", &pv, &err), 0);
+	assert_null(pv.v[0].state);
+	assert_string_equal(pv.v[0].vg, "altinst_rootvg");
+	assert_string_equal(pv.v[1].name, "EMC_3451_0DEF");
+	assert_string_equal(pv.v[1].state, "active");
+	aix_pvs_free(&pv);
+	assert_int_equal(aix_parse_lspv("a_name_of_16_chr  none  None\n", &pv, &err), -EPROTO);
+	aix_pvs_free(&pv);
+	struct aix_lvmap m;
+	assert_int_equal(aix_parse_lslv_m("oradata:/oradata\nLP    PP1  PV1\n"
+					  "0001  0002 EMC_3451_0DEF\n0002  0001 EMC_3451_0DF0\n", &m, &err), 0);
+	assert_string_equal(m.pv[0][1], "EMC_3451_0DF0");
+	aix_lvmap_free(&m);
+	char *uid = NULL;
+	assert_int_equal(aix_parse_unique_id("3E213600009740823181A4533303435314446EMCfcp\n", &uid, &err), 0);
+	assert_string_equal(uid, "3E213600009740823181A4533303435314446EMCfcp");
+	free(uid);
+	assert_int_equal(aix_parse_unique_id("two words\n", &uid, &err), -EPROTO);
+	assert_int_equal(aix_parse_unique_id("", &uid, &err), -EPROTO);
+	assert_int_equal(aix_parse_unique_id("a;b\n", &uid, &err), -EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +414,10 @@ int main(void)
 		cmocka_unit_test(explain_errors),
 		cmocka_unit_test(names),
 		cmocka_unit_test(aix_parsers),
+		cmocka_unit_test(lsmap_levels),
+		cmocka_unit_test(lsmap_npiv),
+		cmocka_unit_test(hmc_quoting),
+		cmocka_unit_test(aix_production),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

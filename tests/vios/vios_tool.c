@@ -7,7 +7,7 @@
  *   vios-tool script CONFIG PLAN.json OUT        the mirror script of a formats-v1 plan
  *   vios-tool after-timeout ADDRESS              a hanging command times out, then the same
  *                                                 session still runs the next one
- *   vios-tool aix ADDRESS add_pv VG DISK | add_copy VG LV COPIES PV... | sync VG LV
+ *   vios-tool aix ADDRESS add_pv VG DISK | add_copy VG LV COPIES PV[:EXTENTS]... | sync VG LV
  *                                                 one step of the aix driver, live
  * Exit: 0 ok, the command's own status for `run`, 100 when vdmirror reports an error. */
 #include <errno.h>
@@ -194,8 +194,14 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[3], "add_copy") && argc >= 8 && argc < 8 + 16) {
 			struct vdm_plan_segment segs[16];
 			struct vdm_plan_copy copy = { segs, 0 };
-			for (int i = 7; i < argc; i++)
-				segs[copy.n_segs++] = (struct vdm_plan_segment){ argv[i], 1 };
+			/* PV or PV:EXTENTS (default 1) */
+			for (int i = 7; i < argc; i++) {
+				char *c = strrchr(argv[i], ':');
+				int64_t n = c ? atoll(c + 1) : 1;
+				if (c)
+					*c = '\0';
+				segs[copy.n_segs++] = (struct vdm_plan_segment){ argv[i], n };
+			}
 			rc = vdm_client_add_copy(aix, argv[4], argv[5], atoi(argv[6]), &copy, &err);
 		} else if (!strcmp(argv[3], "sync") && argc == 6) {
 			double pct = 0;

@@ -9,9 +9,11 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "vdmirror/backend.h"
 #include "vdmirror/model.h"
@@ -696,6 +698,72 @@ fail:
 	return (vdm_err_prefix(err, "qemu: delete %s from %s", disk, pool), rc);
 }
 
+/* ---- a partition whose QEMU libvirt manages is not ours to hot-plug */
+
+/* Is the QEMU behind STATE/partition.qmp run by libvirt? Its pid (SO_PEERCRED of a connection
+ * to the monitor socket) is in a libvirt pid file (/run/libvirt/qemu/DOMAIN.pid), or its
+ * command line carries libvirt's per-domain folder. A disk added here behind libvirt's back
+ * would be missing from the domain's definition at the next start: refuse and name the
+ * libvirt backend. */
+static int qemu_refuse_libvirt(struct qemu_lab *lab, const char *partition, struct vdm_error *err)
+{
+	/* once per partition, before our own monitor connection: the socket queues one waiting
+	 * client at most, and a probe must never take that place (non-blocking: a busy
+	 * monitor is not probed) */
+	for (size_t i = 0; i < lab->conns.n; i++)
+		if (!strcmp(lab->conns.v[i].name, partition))
+			return 0;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n = snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s.qmp", lab->state, partition);
+	if (n < 0 || (size_t)n >= sizeof sa.sun_path)
+		return 0;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	struct ucred cr = { 0 };
+	socklen_t len = sizeof cr;
+	int got = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
+		  getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0 && cr.pid > 0;
+	if (fd >= 0)
+		close(fd);
+	if (!got)
+		return 0;   /* not running: the QMP call itself will say so */
+	CLEANUP_FREE char *domain = NULL;
+	DIR *d = opendir("/run/libvirt/qemu");
+	struct dirent *de;
+	while (d && !domain && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 5 || strcmp(de->d_name + l - 4, ".pid"))
+			continue;
+		char buf[32] = "";
+		int pf = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+		ssize_t r = pf >= 0 ? read(pf, buf, sizeof buf - 1) : -1;
+		if (pf >= 0)
+			close(pf);
+		if (r > 0 && strtol(buf, NULL, 10) == cr.pid)
+			domain = strndup(de->d_name, l - 4);
+	}
+	if (d)
+		closedir(d);
+	if (!domain) {
+		CLEANUP_FREE char *cl = xasprintf("/proc/%d/cmdline", (int)cr.pid);
+		char buf[8192];
+		int cf = open(cl, O_RDONLY | O_CLOEXEC);
+		ssize_t r = cf >= 0 ? read(cf, buf, sizeof buf - 1) : -1;
+		if (cf >= 0)
+			close(cf);
+		for (ssize_t i = 0; i < r; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		if (r > 0 && (buf[r] = '\0', strstr(buf, "/libvirt/qemu/domain-")))
+			domain = xstrdup("?");
+	}
+	if (!domain)
+		return 0;
+	return vdm_err(err, -EPERM, "qemu: partition %s: its QEMU (pid %d) is managed by libvirt "
+		       "(domain %s): hot-plugging through its monitor would bypass the domain's "
+		       "definition; use the libvirt backend (--backend libvirt --config "
+		       "uri=qemu:///system)", partition, (int)cr.pid, domain);
+}
+
 /* ---- map / unmap */
 
 /* Is device `node` plugged into the partition, and does block node `node` exist there? */
@@ -728,6 +796,8 @@ static int qemu_map_disk(void *state, const char *partition, const char *pool, c
 	int rc, device, blocknode;
 	if (!qemu_partition_cfg(lab, partition))
 		return vdm_err(err, -ENOENT, "qemu: map %s: no partition %s in the lab", disk, partition);
+	if ((rc = qemu_refuse_libvirt(lab, partition, err)) < 0)
+		return rc;
 	if (!qemu_pool_cfg(lab, pool, &server))
 		return vdm_err(err, -ENOENT, "qemu: map %s: no pool %s in the lab", disk, pool);
 	if ((rc = qemu_node(disk, node, sizeof node, 'd', err)) < 0)
@@ -771,6 +841,8 @@ static int qemu_unmap_disk(void *state, const char *partition, const char *disk,
 	if (!qemu_partition_cfg(lab, partition))
 		return vdm_err(err, -ENOENT, "qemu: unmap %s: no partition %s in the lab", disk,
 			       partition);
+	if ((rc = qemu_refuse_libvirt(lab, partition, err)) < 0)
+		return rc;
 	if ((rc = qemu_node(disk, node, sizeof node, 'd', err)) < 0)
 		return rc;
 	if ((rc = qemu_vm_state(lab, partition, node, &device, &blocknode, err)) < 0)

@@ -12,9 +12,14 @@
 #include "vdmirror/backend.h"
 #include "vdmirror/model.h"
 #include "vdmirror/transport.h"
+#include "vdmirror/warnings.h"
 #include "vios.h"
+#include "vios_hmc.h"
+#include "hmc.h"
+#include "vios_degrade.h"
 
 #define VIOS_DEFAULT_TIMEOUT_MS 60000
+#define VIOS_MAX_NAME 15          /* longest backing device name (vios_name_ok) */
 
 struct vios_server {
 	char *name;               /* as in the inventory: "vios1" */
@@ -32,6 +37,7 @@ struct vios_state {
 	int port;
 	int64_t timeout_ms;
 	char *hmc, *hmc_user, *system;
+	char *via;                /* "hmc": VIOS commands through viosvrcmd on the HMC */
 	struct vdm_transport hmcx;
 	int hmc_open;
 	VEC(struct vios_kv) ids;    /* partition name -> decimal id (text) */
@@ -74,7 +80,7 @@ static void vios_close(void *vst)
 	kv_free(st->addrs.v, st->addrs.n);
 	kv_free(st->oses.v, st->oses.n);
 	free(st->dir), free(st->user), free(st->key), free(st->known_hosts), free(st->frame);
-	free(st->hmc), free(st->hmc_user), free(st->system);
+	free(st->hmc), free(st->hmc_user), free(st->system), free(st->via);
 	free(st);
 }
 
@@ -119,6 +125,7 @@ static const struct vdm_config_key vios_keys[] = {
 	{ "hmc", "HOST", "HMC to read the partitions' virtual slots from (needs system=)", 0 },
 	{ "hmc_user", "NAME", "HMC user (default hscroot)", 0 },
 	{ "system", "NAME", "managed system name for lshwres -m", 0 },
+	{ "via", "hmc", "reach every VIOS through the HMC (viosvrcmd; needs hmc= and system=)", 0 },
 	{ "host.SERVER", "HOST", "address of VIOS SERVER (default: its name)", 0 },
 	{ "addr.PARTITION", "ADDR", "client address of PARTITION (ssh:USER@HOST, agent:unix:PATH)", 0 },
 	{ "os.PARTITION", "OS", "os of PARTITION (aix, linux, ibmi; default aix)", 0 },
@@ -158,6 +165,8 @@ static int vios_config_pair(struct vios_state *st, const struct vdm_config_pair 
 	}
 	if (!strcmp(k, "hmc") && !host_ok(v))
 		return vdm_config_bad(err, "vios", p, "invalid host");
+	if (!strcmp(k, "via") && strcmp(v, "hmc"))
+		return vdm_config_bad(err, "vios", p, "only via=hmc is known");
 	if (!strcmp(k, "user")) slot = &st->user;
 	else if (!strcmp(k, "key")) slot = &st->key;
 	else if (!strcmp(k, "known_hosts")) slot = &st->known_hosts;
@@ -165,6 +174,7 @@ static int vios_config_pair(struct vios_state *st, const struct vdm_config_pair 
 	else if (!strcmp(k, "hmc")) slot = &st->hmc;
 	else if (!strcmp(k, "hmc_user")) slot = &st->hmc_user;
 	else if (!strcmp(k, "system")) slot = &st->system;
+	else if (!strcmp(k, "via")) slot = &st->via;
 	if (slot) {
 		free(*slot);
 		*slot = xstrdup(v);
@@ -258,6 +268,11 @@ static int vios_open(const struct vdm_config *cfg, void **out, struct vdm_error 
 		st->user = xstrdup("padmin");
 	if (!st->hmc_user)
 		st->hmc_user = xstrdup("hscroot");
+	if (st->via && !st->hmc) {
+		rc = vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "vios config: via=hmc needs hmc= and"
+				  " system= (the HMC that runs viosvrcmd)");
+		goto fail;
+	}
 	if (st->hmc && !st->system) {
 		rc = vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "vios config: hmc= needs system= (the"
 				  " managed system name for lshwres -m)");
@@ -277,6 +292,13 @@ static int vios_exec_for(struct vios_state *st, const char *name, const char *ad
 	if (*is_open)
 		return 0;
 	int rc;
+	if (st->via && x != &st->hmcx) {
+		/* via=hmc: the VIOS (by its partition name on the HMC) through viosvrcmd */
+		rc = vios_exec_for(st, "hmc", st->hmc, st->hmc_user, &st->hmcx, &st->hmc_open, err);
+		if (rc == 0 && (rc = vios_hmc_open(&st->hmcx, st->system, name, x, err)) == 0)
+			*is_open = 1;
+		return rc;
+	}
 	if (st->dir) {
 		CLEANUP_FREE char *a = xasprintf("replay:%s/%s", st->dir, name);
 		rc = vdm_transport_open(a, x, err);
@@ -360,11 +382,22 @@ static int vios_change(struct vios_state *st, struct vios_server *srv, const cha
 	CLEANUP_FREE char *cmd = vdm_shell_join(argv.v);
 	vdm_argv_free(&argv);
 	if (st->scripting) {
-		CLEANUP_FREE char *who = xasprintf("%s@%s", st->user, srv->addr);
+		CLEANUP_FREE char *who = st->via ? xasprintf("%s@%s", st->hmc_user, st->hmc)
+						 : xasprintf("%s@%s", st->user, srv->addr);
 		CLEANUP_FREE char *port = xasprintf("%d", st->port > 0 ? st->port : 22);
+		CLEANUP_FREE char *hline = NULL;
+		if (st->via) {
+			struct vdm_argv hv;
+			if ((rc = vios_argv(srv->name, args, &hv, err)) < 0)
+				return rc;
+			hline = vios_hmc_viosvrcmd_line(st->system, srv->name, hv.v, err);
+			vdm_argv_free(&hv);
+			if (!hline)
+				return -EINVAL;
+		}
 		char *c1[] = { (char *)VDM_SCRIPT_COMMENT, (char *)"vios", srv->name, (char *)"-",
 			       (char *)what, NULL };
-		char *c2[] = { (char *)"ssh", (char *)"-p", port, who, cmd, NULL };
+		char *c2[] = { (char *)"ssh", (char *)"-p", port, who, hline ? hline : cmd, NULL };
 		rc = vdm_transport_run(st->script, c1, -1, NULL, err);
 		if (rc == 0)
 			rc = vdm_transport_run(st->script, c2, -1, NULL, err);
@@ -393,6 +426,8 @@ struct vios_view {
 	vios_bds *pool_bds;         /* per pool */
 	vios_pvs pvs;
 	vios_vhosts vhosts;
+	vios_vfchosts vfc;          /* virtual FC (NPIV) adapters */
+	char *vfc_warning;          /* why lsmap -npiv could not be read, or NULL */
 };
 
 static void view_free(struct vios_view *v)
@@ -408,6 +443,8 @@ static void view_free(struct vios_view *v)
 	vios_pools_free(&v->pools);
 	vios_pvs_free(&v->pvs);
 	vios_vhosts_free(&v->vhosts);
+	vios_vfchosts_free(&v->vfc);
+	free(v->vfc_warning);
 	memset(v, 0, sizeof *v);
 }
 
@@ -486,6 +523,30 @@ static int view_read_maps(struct vios_state *st, struct vios_server *srv, struct
 	return rc;
 }
 
+/* NPIV adapters only tell which VIOS serves a client's virtual FC disks: a VIOS without them
+ * (exit status and no output, as lsmap does for other components) or an output that cannot
+ * be read makes a warning, never a failed discovery. */
+static void view_read_npiv(struct vios_state *st, struct vios_server *srv, struct vios_view *v)
+{
+	static const char *const npiv[] = { "lsmap", "-all", "-npiv", "-fmt", ":", NULL };
+	char *out = NULL;
+	const char *eo = NULL;
+	struct vdm_error e = {0};
+	int rc = vios_query(st, srv, npiv, &out, &eo, &e);
+	int bad = rc < 0;
+	if (rc == 0 && vios_parse_lsmap_npiv(out, &v->vfc, &e) < 0) {
+		vios_vfchosts_free(&v->vfc);
+		bad = 1;
+	} else if (rc > 0 && *out) {
+		vios_explain(&e, srv->name, NULL, "ioscli lsmap -all -npiv -fmt :", rc, out, eo);
+		bad = 1;
+	}
+	if (bad)
+		v->vfc_warning = xasprintf("vios %s: NPIV adapters unknown (%s): NPIV disks it serves "
+					   "cannot be placed", srv->name, e.msg);
+	free(out);
+}
+
 static int view_read(struct vios_state *st, struct vios_server *srv, struct vios_view *v,
 		     struct vdm_error *err)
 {
@@ -502,7 +563,9 @@ static int view_read(struct vios_state *st, struct vios_server *srv, struct vios
 		vdm_err_prefix(err, "vios %s", srv->name);
 		return rc;
 	}
-	return view_read_maps(st, srv, v, err);
+	if ((rc = view_read_maps(st, srv, v, err)) == 0)
+		view_read_npiv(st, srv, v);
+	return rc;
 }
 
 /* Partition id -> name, from the config and the HMC; *hwout (if not NULL) gets the HMC's
@@ -518,7 +581,7 @@ static int vios_hmc_read(struct vios_state *st, json_t *names, vios_hwress *hwou
 	if (rc < 0)
 		return rc;
 	char *argv[] = { (char *)"lshwres", (char *)"-r", (char *)"virtualio", (char *)"--rsubtype",
-			 (char *)"scsi", (char *)"-m", st->system, NULL };
+			 (char *)"scsi", (char *)"-m", st->system, (char *)"--level", (char *)"lpar", NULL };
 	char *out = NULL;
 	rc = vdm_transport_run(&st->hmcx, argv, st->timeout_ms, &out, err);
 	if (rc > 0) {
@@ -553,6 +616,34 @@ static int vios_hmc_read(struct vios_state *st, json_t *names, vios_hwress *hwou
 			if (!json_object_get(names, id))
 				json_object_set_new(names, id, json_string(r->remote_lpar_name));
 		}
+	}
+	/* every partition's name, also those with no vSCSI adapter (NPIV only) */
+	char *sys[] = { (char *)"lssyscfg", (char *)"-r", (char *)"lpar", (char *)"-m", st->system, NULL };
+	hmc_lpars lp = {0};
+	out = NULL;
+	rc = vdm_transport_run(&st->hmcx, sys, st->timeout_ms, &out, err);
+	if (rc > 0)
+		rc = vdm_err(err, -EIO, "hmc %s: lssyscfg failed (exit %d): %.300s", st->hmc, rc,
+			     out ? out : "");
+	if (rc == 0 && (rc = hmc_parse_lssyscfg(out ? out : "", &lp, err)) < 0)
+		vdm_err_prefix(err, "hmc %s", st->hmc);
+	for (size_t i = 0; rc == 0 && i < lp.n; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "%lld", (long long)lp.v[i].id);
+		if (!json_object_get(names, id) && partname_ok(lp.v[i].name))
+			json_object_set_new(names, id, json_string(lp.v[i].name));
+		/* an IBM i partition (lpar_env=os400) unless the config says otherwise */
+		if (lp.v[i].env && !strcmp(lp.v[i].env, "os400") && partname_ok(lp.v[i].name) &&
+		    !kv_get(st->oses.v, st->oses.n, lp.v[i].name)) {
+			struct vios_kv kv = { xstrdup(lp.v[i].name), xstrdup("ibmi") };
+			VEC_PUSH(&st->oses, kv);
+		}
+	}
+	hmc_lpars_free(&lp);
+	free(out);
+	if (rc < 0) {
+		vios_hwress_free(&hw);
+		return rc;
 	}
 	if (hwout)
 		*hwout = hw;
@@ -619,6 +710,29 @@ static void vios_disk_locator(json_t *disk)
 	free(loc.paths);     /* the strings are borrowed from the disk object */
 }
 
+/* The partition object of client id `clientid` (created on first sight), named from the
+ * config or the HMC, else lpar-id-N. */
+static json_t *vios_part_get(struct vios_state *st, json_t *parts, json_t *names, const char *sv,
+			     int64_t clientid)
+{
+	char idtxt[32];
+	snprintf(idtxt, sizeof idtxt, "%lld", (long long)clientid);
+	json_t *nm = json_object_get(names, idtxt);
+	CLEANUP_FREE char *pn = nm ? xstrdup(json_string_value(nm))
+				   : xasprintf("lpar-id-%lld", (long long)clientid);
+	json_t *part = json_object_get(parts, pn);
+	if (!part) {
+		const char *os = kv_get(st->oses.v, st->oses.n, pn);
+		part = json_pack("{s:s,s:s,s:[],s:[],s:{}}", "name", pn, "os", os ? os : "aix",
+				 "disks", "vgs", "vios_ids");
+		if (st->frame)
+			json_object_set_new(part, "frame", json_string(st->frame));
+		json_object_set_new(parts, pn, part);
+	}
+	json_object_set_new(json_object_get(part, "vios_ids"), sv, json_integer(clientid));
+	return part;
+}
+
 static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 {
 	struct vios_state *st = vst;
@@ -626,10 +740,14 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 	json_t *names = json_object();
 	json_t *servers = json_array(), *pools = json_array(), *parts = json_object();
 	vios_hwress hw = {0};
+	json_t *warn = json_object();      /* collects "warnings" */
 	int rc = vios_hmc_read(st, names, &hw, err);
 
-	for (size_t s = 0; rc == 0 && s < st->servers.n; s++)
+	for (size_t s = 0; rc == 0 && s < st->servers.n; s++) {
 		rc = view_read(st, &st->servers.v[s], &views[s], err);
+		if (rc == 0 && views[s].vfc_warning)
+			vdm_warn(warn, "%s", views[s].vfc_warning);
+	}
 
 	for (size_t s = 0; rc == 0 && s < st->servers.n; s++) {
 		const char *sv = st->servers.v[s].name;
@@ -637,6 +755,9 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		json_t *srv = json_pack("{s:s}", "name", sv);
 		if (st->frame)
 			json_object_set_new(srv, "frame", json_string(st->frame));
+		/* a backing device name is at most 15 characters (mkbdsp -bd): the planner names
+		 * new disks within it */
+		json_object_set_new(srv, "max_name", json_integer(VIOS_MAX_NAME));
 		json_array_append_new(servers, srv);
 
 		/* devices of every LV pool of this server: file pools live inside one of them,
@@ -675,38 +796,35 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		}
 		json_decref(lvdevs);
 
+		/* virtual FC adapters: which VIOS serve each client's NPIV disks */
+		for (size_t h = 0; h < v->vfc.n; h++)
+			if (v->vfc.v[h].clientid > 0)
+				vios_npiv_record(vios_part_get(st, parts, names, sv, v->vfc.v[h].clientid),
+						 sv, &v->vfc.v[h]);
+
 		for (size_t h = 0; h < v->vhosts.n; h++) {
 			struct vios_vhost *vh = &v->vhosts.v[h];
 			if (vh->clientid <= 0)
 				continue;
-			char idtxt[32];
-			snprintf(idtxt, sizeof idtxt, "%lld", (long long)vh->clientid);
-			json_t *nm = json_object_get(names, idtxt);
-			CLEANUP_FREE char *pn = nm ? xstrdup(json_string_value(nm))
-						   : xasprintf("lpar-id-%lld", (long long)vh->clientid);
-			json_t *part = json_object_get(parts, pn);
-			if (!part) {
-				const char *os = kv_get(st->oses.v, st->oses.n, pn);
-				part = json_pack("{s:s,s:s,s:[],s:[],s:{}}", "name", pn, "os",
-						 os ? os : "aix", "disks", "vgs", "vios_ids");
-				if (st->frame)
-					json_object_set_new(part, "frame", json_string(st->frame));
-				json_object_set_new(parts, pn, part);
-			}
-			json_object_set_new(json_object_get(part, "vios_ids"), sv,
-					    json_integer(vh->clientid));
+			json_t *part = vios_part_get(st, parts, names, sv, vh->clientid);
 			json_t *disks = json_object_get(part, "disks");
 			for (size_t t = 0; t < vh->n_vtds; t++) {
 				struct vios_vtd *vt = &vh->vtds[t];
 				CLEANUP_FREE char *key = NULL, *name = NULL, *pool = NULL, *dev = NULL;
 				const char *pvid = NULL;
 				int64_t size = 0;
+				/* optical media (empty or an ISO) is never a disk to mirror */
+				enum vios_vtd_kind kind = vios_vtd_kind(vt);
+				if (kind == VIOS_VTD_OPTICAL)
+					continue;
+				const char *bname = kind == VIOS_VTD_FILE ? strrchr(vt->backing, '/') + 1
+									  : vt->backing;
 				/* an LV or file in a pool of this server? */
 				for (size_t p = 0; !key && p < v->pools.n; p++)
 					for (size_t b = 0; b < v->pool_bds[p].n; b++)
-						if (!strcmp(v->pool_bds[p].v[b].name, vt->backing)) {
-							key = xasprintf("bd:%s/%s", sv, vt->backing);
-							name = xstrdup(vt->backing);
+						if (!strcmp(v->pool_bds[p].v[b].name, bname)) {
+							key = xasprintf("bd:%s/%s", sv, bname);
+							name = xstrdup(bname);
 							pool = xasprintf("%s/%s", sv, v->pools.v[p].name);
 							size = v->pool_bds[p].v[b].size_mib;
 							break;
@@ -719,6 +837,11 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 						key = xasprintf("dev:%s", dev);
 						name = xstrdup(dev);
 					}
+				if (!key && kind == VIOS_VTD_FILE) {
+					vdm_warn(warn, "vios %s: %s on %s: file-backed device %s is in no "
+						 "pool: ignored", sv, vt->vtd, vh->svsa, vt->backing);
+					continue;
+				}
 				if (!key) {
 					key = xasprintf("other:%s/%s", sv, vt->backing);
 					name = xstrdup(vt->backing);
@@ -763,6 +886,8 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 	json_t *inv = NULL;
 	if (rc == 0) {
 		inv = json_pack("{s:i}", "version", 1);
+		if (json_object_get(warn, "warnings"))
+			json_object_set(inv, "warnings", json_object_get(warn, "warnings"));
 		if (st->frame)
 			json_object_set_new(inv, "frames", json_pack("[{s:s}]", "name", st->frame));
 		json_object_set(inv, "servers", servers);
@@ -801,6 +926,7 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		view_free(&views[s]);
 	free(views);
 	vios_hwress_free(&hw);
+	json_decref(warn);
 	json_decref(names);
 	json_decref(servers);
 	json_decref(pools);
@@ -1001,11 +1127,19 @@ static int vios_script_location(struct vios_state *st, struct vios_server *srv, 
 			*p = '_';
 	CLEANUP_FREE char *prefix = cslot >= 0 ? xasprintf("-C%lld-T1-L", (long long)cslot)
 					       : xstrdup("-L");
-	/* disk and vh are checked names: safe inside the awk and ssh strings */
+	/* disk and vh are checked names: safe inside the awk and ssh strings. The LUN is the field
+	 * before the backing device at every level (groups with or without Status, Mirrored) */
+	char *lsm[] = { (char *)"ioscli", (char *)"lsmap", (char *)"-vadapter", (char *)vh,
+			(char *)"-fmt", (char *)":", NULL };
+	CLEANUP_FREE char *remote = st->via ? vios_hmc_viosvrcmd_line(st->system, srv->name, lsm, err)
+					    : vdm_shell_join(lsm);
+	if (!remote)
+		return -EINVAL;
 	CLEANUP_FREE char *pipe = xasprintf(
-		"ssh -p %d %s@%s 'ioscli lsmap -vadapter %s -fmt :' | awk -F: '{for (i = 4; i + 3 <= NF; "
-		"i += 6) if ($(i + 3) == \"%s\") print \"%s\" substr($(i + 2), 3)}'",
-		st->port > 0 ? st->port : 22, st->user, srv->addr, vh, disk, prefix);
+		"ssh -p %d %s@%s '%s' | awk -F: '{for (i = 5; i <= NF; i++) "
+		"if ($i == \"%s\" && $(i - 1) ~ /^0x/) print \"%s\" substr($(i - 1), 3)}'",
+		st->port > 0 ? st->port : 22, st->via ? st->hmc_user : st->user,
+		st->via ? st->hmc : srv->addr, remote, disk, prefix);
 	char *c1[] = { (char *)VDM_SCRIPT_COMMENT, (char *)"vios", srv->name, (char *)"- where the "
 		       "partition will see", (char *)disk, NULL };
 	char *c2[] = { (char *)VDM_SCRIPT_CAPTURE, var, (char *)"sh", (char *)"-c", pipe, NULL };

@@ -6,6 +6,8 @@
 #include <string.h>
 #include "vdmirror/model.h"
 #include "vios.h"
+#include "hmc.h"
+#include "vios_degrade.h"
 
 #define VIOS_MAX_FIELDS 4096
 
@@ -261,7 +263,7 @@ int vios_parse_lsmap(const char *text, vios_vhosts *out, struct vdm_error *err)
 		h.physloc = xstrdup(f.v[1]);
 		h.slot = physloc_slot(h.physloc);
 		size_t i = 3;
-		for (; i < f.n; i += 6) {
+		while (i < f.n) {
 			if (!*f.v[i]) {
 				/* an empty adapter ends in empty fields; anything after them is wrong */
 				for (size_t k = i; k < f.n; k++)
@@ -271,21 +273,33 @@ int vios_parse_lsmap(const char *text, vios_vhosts *out, struct vdm_error *err)
 			}
 			if (!strncmp(f.v[i], "NO VIRTUAL TARGET", 17))
 				break;
-			if (i + 6 > f.n)
+			/* vtd[:status]:lun:backing:bdphysloc[:mirrored]: older levels print no Status
+			 * or no Mirrored, so the LUN ("0x...") says where a group stands. An empty
+			 * backing (a vtopt without media, printed as one space) stays: discovery
+			 * decides what to ignore */
+			size_t k = i + 1;
+			const char *status = "", *mirrored = "";
+			if (k < f.n && strncmp(f.v[k], "0x", 2))
+				status = f.v[k++];
+			if (k + 3 > f.n || strncmp(f.v[k], "0x", 2))
 				goto bad;
-			if (!*f.v[i + 3])
-				goto bad;           /* a VTD always has a backing device */
+			size_t lun = k;
+			k += 3;
+			if (k < f.n && (!strcmp(f.v[k], "true") || !strcmp(f.v[k], "false") ||
+					!strcmp(f.v[k], "N/A")))
+				mirrored = f.v[k++];
 			h.vtds = xrealloc(h.vtds, (h.n_vtds + 1) * sizeof *h.vtds);
 			h.vtds[h.n_vtds++] = (struct vios_vtd){
-				xstrdup(f.v[i]), xstrdup(f.v[i + 1]), xstrdup(f.v[i + 2]),
-				xstrdup(f.v[i + 3]), xstrdup(f.v[i + 4]), xstrdup(f.v[i + 5]) };
+				xstrdup(f.v[i]), xstrdup(status), xstrdup(f.v[lun]),
+				xstrdup(f.v[lun + 1]), xstrdup(f.v[lun + 2]), xstrdup(mirrored) };
+			i = k;
 		}
 		VEC_PUSH(out, h);
 		fields_free(&f);
 		continue;
 bad:
 		rc = vdm_err(err, -EPROTO, "lsmap: line %d: %s: %zu fields after the client id, "
-			     "expected groups of 6 vtd:status:lun:backing:bdphysloc:mirrored "
+			     "expected groups vtd[:status]:lun:backing:bdphysloc[:mirrored] "
 			     "(output truncated?)", it.no, h.svsa, f.n - 3);
 		vhost_free(&h);
 		fields_free(&f);
@@ -294,53 +308,76 @@ bad:
 	return 0;
 }
 
+/* lsmap -all -npiv -fmt : (see vios_degrade.h): the same field splitting as lsmap; the
+ * client adapter's slot is the -C of the last field (vfcclientdrc). */
+int vios_parse_lsmap_npiv(const char *text, vios_vfchosts *out, struct vdm_error *err)
+{
+	struct line_it it = { text, 0 };
+	const char *line;
+	size_t len;
+	while (next_line(&it, &line, &len)) {
+		vios_fields f = {0};
+		int rc = split_delim(line, len, ':', &f);
+		if (rc == 0 && f.n > 0 && is_header(f.v[0], "name")) {
+			fields_free(&f);
+			continue;
+		}
+		struct vios_vfchost v = { .clientid = -1, .slot = -1, .client_slot = -1 };
+		/* a line cut short: fewer than name..status, or no client adapter location */
+		if (rc < 0 || f.n < 6 || !*f.v[0] || parse_id(f.v[2], &v.clientid) < 0 ||
+		    (v.clientid > 0 && (physloc_slot(f.v[f.n - 1]) < 0 || f.v[f.n - 1][0] != 'U'))) {
+			fields_free(&f);
+			return vdm_err(err, -EPROTO, "lsmap -npiv: line %d: expected name:physloc:clntid:"
+				       "clntname:clntos:status:...:vfcclientdrc (output truncated?)", it.no);
+		}
+		v.name = xstrdup(f.v[0]);
+		v.slot = physloc_slot(f.v[1]);
+		v.status = xstrdup(f.v[5]);
+		if (v.clientid > 0)
+			v.client_slot = physloc_slot(f.v[f.n - 1]);
+		fields_free(&f);
+		VEC_PUSH(out, v);
+	}
+	return 0;
+}
+
+void vios_vfchosts_free(vios_vfchosts *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->v[i].name), free(v->v[i].status);
+	free(v->v);
+	memset(v, 0, sizeof *v);
+}
+
 int vios_parse_lshwres(const char *text, vios_hwress *out, struct vdm_error *err)
 {
 	struct line_it it = { text, 0 };
 	const char *line;
 	size_t len;
 	while (next_line(&it, &line, &len)) {
-		/* key=value,key="va,lue",... ; a quoted value may hold commas */
+		/* key=value,... ; the HMC quotes a whole "key=a,b" pair (or a value) holding commas */
 		struct vios_hwres r = { .lpar_id = -1, .slot_num = -1, .remote_lpar_id = -1,
 					.remote_slot_num = -1 };
-		size_t i = 0;
-		int bad = 0;
-		while (i < len && !bad) {
-			size_t ks = i;
-			while (i < len && line[i] != '=' && line[i] != ',')
-				i++;
-			if (i >= len || line[i] != '=') {
-				bad = 1;
-				break;
-			}
-			CLEANUP_FREE char *key = trim_dup(line + ks, i - ks);
-			i++;
-			struct strbuf v = STRBUF_INIT(4096);
-			strbuf_adds(&v, "");
-			if (i < len && line[i] == '"') {
-				i++;
-				while (i < len && line[i] != '"')
-					strbuf_add(&v, line + i++, 1);
-				if (i >= len)
-					bad = 1;
-				i++;
-			} else {
-				while (i < len && line[i] != ',')
-					strbuf_add(&v, line + i++, 1);
-			}
-			if (i < len && line[i] == ',')
-				i++;
-			CLEANUP_FREE char *val = strbuf_detach(&v);
-			strbuf_free(&v);
-			int64_t n;
-			if (!strcmp(key, "lpar_name")) free(r.lpar_name), r.lpar_name = xstrdup(val);
-			else if (!strcmp(key, "remote_lpar_name")) free(r.remote_lpar_name), r.remote_lpar_name = xstrdup(val);
-			else if (!strcmp(key, "adapter_type")) free(r.adapter_type), r.adapter_type = xstrdup(val);
-			else if (!strcmp(key, "lpar_id")) bad = parse_i64(val, &r.lpar_id);
-			else if (!strcmp(key, "slot_num")) bad = parse_i64(val, &r.slot_num);
-			else if (!strcmp(key, "remote_lpar_id")) { if (parse_i64(val, &n) == 0) r.remote_lpar_id = n; }
-			else if (!strcmp(key, "remote_slot_num")) { if (parse_i64(val, &n) == 0) r.remote_slot_num = n; }
-		}
+		hmc_kvs kv = {0};
+		int bad = hmc_split_kv(line, len, &kv) < 0;
+		const char *v;
+		int64_t n;
+		if ((v = hmc_kv_get(&kv, "lpar_name")))
+			r.lpar_name = xstrdup(v);
+		if ((v = hmc_kv_get(&kv, "remote_lpar_name")))
+			r.remote_lpar_name = xstrdup(v);
+		if ((v = hmc_kv_get(&kv, "adapter_type")))
+			r.adapter_type = xstrdup(v);
+		if ((v = hmc_kv_get(&kv, "lpar_id")) && parse_i64(v, &r.lpar_id))
+			bad = 1;
+		if ((v = hmc_kv_get(&kv, "slot_num")) && parse_i64(v, &r.slot_num))
+			bad = 1;
+		/* "any" on an adapter open to every partition */
+		if ((v = hmc_kv_get(&kv, "remote_lpar_id")) && parse_i64(v, &n) == 0)
+			r.remote_lpar_id = n;
+		if ((v = hmc_kv_get(&kv, "remote_slot_num")) && parse_i64(v, &n) == 0)
+			r.remote_slot_num = n;
+		hmc_kvs_free(&kv);
 		if (bad || !r.lpar_name || r.lpar_id < 0 || r.slot_num < 0) {
 			free(r.lpar_name), free(r.remote_lpar_name), free(r.adapter_type);
 			return vdm_err(err, -EPROTO, "lshwres: line %d: expected lpar_name=,lpar_id=,"

@@ -1,0 +1,996 @@
+/* libvirt.c: the "libvirt" storage backend: storage pools and domains of one or more libvirt
+ * connections (qemu:///system, qemu+ssh://host/system) through libvirt's C API.
+ * Pools are "<host>/<pool>", partitions are domain names, disk names are <serial>s. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include "vdmirror/backend.h"
+#include "vdmirror/model.h"
+#include "vdmirror/util.h"
+#include "lv.h"
+
+#define LV_AGENT_PORT "org.vdmirror.agent"   /* the virtio channel name vdmirror-agent opens */
+#define LV_SERIAL_MAX 20                     /* bytes of a virtio-blk serial */
+#define LV_UNPLUG_TIMEOUT_MS 30000
+
+struct lv_conn {
+	char *uri;
+	virConnectPtr c;
+	char *host;       /* virConnectGetHostname: the server of its local pools */
+	bool local;       /* the host is this machine (no host in the URI): sockets are here */
+	bool topology;    /* and so are its pools' file systems (not the test driver's fictions) */
+};
+
+struct lv_state {
+	VEC(char *) uris;
+	VEC(struct lv_conn) conns;
+	char *owned_dir;  /* records of the volumes vdmirror created (never adopt another one) */
+	bool full;        /* allocate volumes fully (sparse=no) */
+};
+
+/* libvirt prints every error on stderr by default: ours carry them in messages instead */
+static void lv_quiet(void *opaque, virErrorPtr e)
+{
+	(void)opaque;
+	(void)e;
+}
+
+static const char *lv_last(void)
+{
+	virErrorPtr e = virGetLastError();
+	return e && e->message ? e->message : "unknown libvirt error";
+}
+
+/* ---- configuration */
+
+/* The configuration keys (backend.h's key=value mechanism checks them before open). */
+static const struct vdm_config_key lv_config_keys[] = {
+	{ "uri", "URI", "a libvirt connection URI (qemu:///system, qemu+ssh://host/system), one"
+	  " per connection (the bare entry)", VDM_CONFIG_MULTI },
+	{ "state", "DIR", "folder of the records of created volumes (default /var/lib/vdmirror;"
+	  " the CLI passes $VDMIRROR_STATE)", 0 },
+	{ "sparse", "yes|no", "yes (default): new volumes sparse; no: fully allocated", 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
+/* One configuration pair, already matched to a key of lv_config_keys. Returns 0, or -EINVAL
+ * naming the pair. */
+static int lv_config_set(struct lv_state *st, const struct vdm_config_pair *p,
+			 struct vdm_error *err)
+{
+	if (!strcmp(p->key, "uri")) {
+		if (!strstr(p->value, "://"))
+			return vdm_config_bad(err, "libvirt", p, "not a libvirt URI (qemu:///system,"
+					      " qemu+ssh://host/system)");
+		VEC_PUSH(&st->uris, xstrdup(p->value));
+	} else if (!strcmp(p->key, "state")) {
+		free(st->owned_dir);
+		st->owned_dir = xasprintf("%s/libvirt-owned", p->value);
+	} else if (!strcmp(p->key, "sparse")) {
+		if (strcmp(p->value, "yes") && strcmp(p->value, "no"))
+			return vdm_config_bad(err, "libvirt", p, "yes or no");
+		st->full = !strcmp(p->value, "no");
+	}
+	return 0;
+}
+
+static void lv_close(void *state);
+
+static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error *err)
+{
+	static bool events;     /* libvirt's event loop is the process's: registered once */
+	struct lv_state *st = xcalloc(1, sizeof *st);
+	int rc = 0;
+	for (size_t i = 0; i < cfg->n && rc == 0; i++)
+		rc = lv_config_set(st, &cfg->v[i], err);
+	if (rc < 0)
+		goto fail;
+	if (st->uris.n == 0) {
+		rc = vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "libvirt: no connection: give "
+				  "uri=qemu:///system (or several uri= pairs)");
+		goto fail;
+	}
+	if (!st->owned_dir)
+		st->owned_dir = xstrdup("/var/lib/vdmirror/libvirt-owned");
+	virSetErrorFunc(NULL, lv_quiet);
+	/* the device-removed event needs an event loop registered before any connection */
+	if (!events) {
+		if (virEventRegisterDefaultImpl() < 0) {
+			rc = vdm_err(err, -EIO, "libvirt: event loop: %s", lv_last());
+			goto fail;
+		}
+		events = true;
+	}
+	for (size_t i = 0; i < st->uris.n; i++) {
+		struct lv_conn c = { .uri = xstrdup(st->uris.v[i]) };
+		c.c = virConnectOpen(c.uri);
+		if (!c.c) {
+			rc = vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is libvirtd "
+				     "running?)", c.uri, lv_last());
+			free(c.uri);
+			goto fail;
+		}
+		char *h = virConnectGetHostname(c.c);
+		c.host = lv_name_clean(h ? h : "localhost");
+		free(h);
+		const char *auth = strstr(c.uri, "://") + 3;
+		c.local = *auth == '/' || !strncmp(auth, "localhost/", 10);
+		c.topology = c.local && strncmp(c.uri, "test:", 5) != 0;
+		VEC_PUSH(&st->conns, c);
+	}
+	*statep = st;
+	return 0;
+fail:
+	lv_close(st);
+	return rc;
+}
+
+static void lv_close(void *state)
+{
+	struct lv_state *st = state;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->conns.n; i++) {
+		virConnectClose(st->conns.v[i].c);
+		free(st->conns.v[i].uri);
+		free(st->conns.v[i].host);
+	}
+	for (size_t i = 0; i < st->uris.n; i++)
+		free(st->uris.v[i]);
+	free(st->uris.v);
+	free(st->conns.v);
+	free(st->owned_dir);
+	free(st);
+}
+
+/* ---- lookups */
+
+/* "host/pool" -> its connection and the active pool. */
+static int lv_pool_find(struct lv_state *st, const char *full, struct lv_conn **conn,
+			virStoragePoolPtr *pool, struct vdm_error *err)
+{
+	const char *slash = full ? strchr(full, '/') : NULL;
+	if (!slash)
+		return vdm_err(err, -EINVAL, "libvirt: pool '%s': not HOST/POOL", full ? full : "");
+	for (size_t i = 0; i < st->conns.n; i++) {
+		struct lv_conn *c = &st->conns.v[i];
+		if (strlen(c->host) != (size_t)(slash - full) || strncmp(c->host, full, slash - full))
+			continue;
+		*pool = virStoragePoolLookupByName(c->c, slash + 1);
+		if (!*pool)
+			return vdm_err(err, -ENOENT, "libvirt %s: no pool %s: %s", c->uri, slash + 1,
+				       lv_last());
+		if (virStoragePoolIsActive(*pool) != 1) {
+			virStoragePoolFree(*pool);
+			return vdm_err(err, -ENXIO, "libvirt %s: pool %s is not active", c->uri,
+				       slash + 1);
+		}
+		*conn = c;
+		return 0;
+	}
+	return vdm_err(err, -ENOENT, "libvirt: pool %s: no connection to host %.*s", full,
+		       (int)(slash - full), full);
+}
+
+static int lv_domain_find(struct lv_state *st, const char *name, struct lv_conn **conn,
+			  virDomainPtr *dom, struct vdm_error *err)
+{
+	for (size_t i = 0; i < st->conns.n; i++) {
+		virDomainPtr d = virDomainLookupByName(st->conns.v[i].c, name);
+		if (d) {
+			*conn = &st->conns.v[i];
+			*dom = d;
+			return 0;
+		}
+	}
+	return vdm_err(err, -ENOENT, "libvirt: no domain %s on %zu connection(s)", name,
+		       st->conns.n);
+}
+
+static xmlDocPtr lv_parse(const char *xml)
+{
+	return xml ? xmlReadMemory(xml, (int)strlen(xml), "libvirt.xml", NULL,
+				   XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING) : NULL;
+}
+
+static xmlDocPtr lv_domain_doc(virDomainPtr d, unsigned flags)
+{
+	char *xml = virDomainGetXMLDesc(d, flags);
+	xmlDocPtr doc = lv_parse(xml);
+	free(xml);
+	return doc;
+}
+
+/* Nodes of an XPath expression; caller frees with xmlXPathFreeObject. */
+static xmlXPathObjectPtr lv_nodes(xmlDocPtr doc, const char *expr)
+{
+	xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
+	xmlXPathObjectPtr r = ctx ? xmlXPathEvalExpression((const xmlChar *)expr, ctx) : NULL;
+	xmlXPathFreeContext(ctx);
+	return r;
+}
+#define LV_NODES(r) ((r) && (r)->nodesetval ? (r)->nodesetval->nodeNr : 0)
+
+/* The <disk> of doc whose serial is `serial`, or NULL. */
+static xmlNodePtr lv_disk_by_serial(xmlDocPtr doc, const char *serial)
+{
+	xmlXPathObjectPtr r = lv_nodes(doc, "/domain/devices/disk");
+	xmlNodePtr found = NULL;
+	for (int i = 0; i < LV_NODES(r) && !found; i++) {
+		CLEANUP_FREE char *s = lv_xpath(doc, r->nodesetval->nodeTab[i], "serial");
+		if (!strcmp(s, serial))
+			found = r->nodesetval->nodeTab[i];
+	}
+	xmlXPathFreeObject(r);
+	return found;
+}
+
+/* Does the disk node use volume vol of pool pool (by pool/volume or by the volume's path)? */
+static bool lv_disk_uses(xmlDocPtr doc, xmlNodePtr disk, const char *pool, const char *vol,
+			 const char *path)
+{
+	CLEANUP_FREE char *p = lv_xpath(doc, disk, "source/@pool");
+	CLEANUP_FREE char *v = lv_xpath(doc, disk, "source/@volume");
+	CLEANUP_FREE char *f = lv_xpath(doc, disk, "source/@file");
+	CLEANUP_FREE char *b = lv_xpath(doc, disk, "source/@dev");
+	if (*p && !strcmp(p, pool) && !strcmp(v, vol))
+		return true;
+	return path && ((*f && !strcmp(f, path)) || (*b && !strcmp(b, path)));
+}
+
+/* ---- ownership: a record per created volume, so that a volume of the same name that
+ * vdmirror did not create is never adopted, resized or deleted */
+
+static char *lv_owned_path(struct lv_state *st, struct lv_conn *c, const char *pool,
+			   const char *vol)
+{
+	char *p = xasprintf("%s/%s_%s_%s", st->owned_dir, c->host, pool, vol);
+	for (char *q = p + strlen(st->owned_dir) + 1; *q; q++)
+		if (*q == '/')
+			*q = '_';
+	return p;
+}
+
+static bool lv_owned(struct lv_state *st, struct lv_conn *c, const char *pool, const char *vol,
+		     const char *key)
+{
+	CLEANUP_FREE char *p = lv_owned_path(st, c, pool, vol);
+	FILE *f = fopen(p, "re");
+	if (!f)
+		return false;
+	char buf[4096] = "";
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	/* an empty record: the crash came between the record and the creation */
+	return !buf[0] || !key || !strcmp(buf, key);
+}
+
+static int lv_mkdir_p(const char *dir)
+{
+	CLEANUP_FREE char *d = xstrdup(dir);
+	for (char *p = d + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(d, 0700) < 0 && errno != EEXIST)
+				return -errno;
+			*p = '/';
+		}
+	return mkdir(d, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* ---- discover */
+
+struct lv_pool_info {
+	char *full;        /* host/pool */
+	char *libvirt;     /* pool name in libvirt */
+	struct lv_conn *conn;
+	char *type, *host0, *srcname;   /* for matching network disks */
+};
+struct lv_infos { struct lv_pool_info *v; size_t n, cap; };
+
+/* Space a pool has promised: capacity minus every volume's capacity (a sparse volume takes
+ * its blocks later), and no more than the free space libvirt reports. */
+static int lv_pool_space(virStoragePoolPtr p, int64_t *size_mib, int64_t *free_mib)
+{
+	virStoragePoolInfo info;
+	if (virStoragePoolGetInfo(p, &info) < 0)
+		return -EIO;
+	virStorageVolPtr *vols = NULL;
+	int n = virStoragePoolListAllVolumes(p, &vols, 0);
+	unsigned long long promised = 0;
+	for (int i = 0; i < n; i++) {
+		virStorageVolInfo vi;
+		if (virStorageVolGetInfo(vols[i], &vi) == 0)
+			promised += vi.capacity;
+		virStorageVolFree(vols[i]);
+	}
+	free(vols);
+	int64_t cap = (int64_t)(info.capacity >> 20);
+	int64_t avail = (int64_t)(info.available >> 20);
+	int64_t f = cap - (int64_t)((promised + (1 << 20) - 1) >> 20);
+	*size_mib = cap;
+	*free_mib = f < avail ? (f < 0 ? 0 : f) : avail;
+	return 0;
+}
+
+static void lv_add_server(json_t *servers, const char *name)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(servers, i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")), name))
+			return;
+	json_array_append_new(servers, json_pack("{s:s}", "name", name));
+}
+
+static int lv_discover_pool(struct lv_conn *c, virStoragePoolPtr p, json_t *servers,
+			    json_t *pools, struct lv_infos *infos, struct vdm_error *err)
+{
+	const char *name = virStoragePoolGetName(p);
+	/* a dir pool does not see a volume made behind its back until refreshed */
+	virStoragePoolRefresh(p, 0);
+	CLEANUP_FREE char *xml = virStoragePoolGetXMLDesc(p, 0);
+	CLEANUP_FREE char *full = xasprintf("%s/%s", c->host, name);
+	CLEANUP_FREE char *server = NULL;
+	if (!xml)
+		return vdm_err(err, -EIO, "libvirt %s: pool %s: %s", c->uri, name, lv_last());
+	/* a pool vdmirror cannot name is no place for a new disk: left out, and its disks
+	 * count as devices of their own */
+	if (!vdm_name_valid(full))
+		return 0;
+	json_t *devs = NULL;
+	int rc = lv_pool_components(xml, c->host, c->topology, NULL, &server, &devs, err);
+	if (rc < 0)
+		return rc;
+	int64_t size, free_mib;
+	if (lv_pool_space(p, &size, &free_mib) < 0) {
+		json_decref(devs);
+		return vdm_err(err, -EIO, "libvirt %s: pool %s: info: %s", c->uri, name, lv_last());
+	}
+	lv_add_server(servers, server);
+	xmlDocPtr doc = lv_parse(xml);
+	struct lv_pool_info pi = { xstrdup(full), xstrdup(name), c,
+		lv_xpath(doc, NULL, "/pool/@type"), lv_xpath(doc, NULL, "/pool/source/host[1]/@name"),
+		lv_xpath(doc, NULL, "/pool/source/name") };
+	xmlFreeDoc(doc);
+	/* LVM hands out extents (4 MiB by default); files and images any MiB */
+	int64_t unit = !strcmp(pi.type, "logical") ? 4 : 1;
+	VEC_PUSH(infos, pi);
+	json_t *po = json_pack("{s:s, s:s, s:I, s:I, s:I}", "name", full, "server", server,
+			       "size_mib", (json_int_t)size, "free_mib", (json_int_t)free_mib,
+			       "alloc_mib", (json_int_t)unit);
+	if (json_array_size(devs))
+		json_object_set(po, "devices", devs);
+	json_decref(devs);
+	json_array_append_new(pools, po);
+	return 0;
+}
+
+static int lv_discover_pools(struct lv_state *st, struct lv_conn *c, json_t *servers,
+			     json_t *pools, struct lv_infos *infos, struct vdm_error *err)
+{
+	virStoragePoolPtr *list = NULL;
+	int n = virConnectListAllStoragePools(c->c, &list, VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+	if (n < 0)
+		return vdm_err(err, -EIO, "libvirt %s: list pools: %s", c->uri, lv_last());
+	int rc = 0;
+	lv_add_server(servers, c->host);
+	for (int i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = lv_discover_pool(c, list[i], servers, pools, infos, err);
+		virStoragePoolFree(list[i]);
+	}
+	free(list);
+	return rc;
+}
+
+/* One <disk> of a domain as a formats-v1 disk, its source resolved to a pool and volume. */
+static int lv_discover_disk(struct lv_state *st, struct lv_conn *c, virDomainPtr d,
+			    xmlDocPtr doc, xmlNodePtr node, struct lv_infos *infos,
+			    json_t *servers, json_t *disks, struct vdm_error *err)
+{
+	CLEANUP_FREE char *type = lv_xpath(doc, node, "@type");
+	CLEANUP_FREE char *serial = lv_xpath(doc, node, "serial");
+	CLEANUP_FREE char *target = lv_xpath(doc, node, "target/@dev");
+	CLEANUP_FREE char *spool = lv_xpath(doc, node, "source/@pool");
+	CLEANUP_FREE char *svol = lv_xpath(doc, node, "source/@volume");
+	CLEANUP_FREE char *sfile = lv_xpath(doc, node, "source/@file");
+	CLEANUP_FREE char *sdev = lv_xpath(doc, node, "source/@dev");
+	CLEANUP_FREE char *proto = lv_xpath(doc, node, "source/@protocol");
+	CLEANUP_FREE char *sname = lv_xpath(doc, node, "source/@name");
+	CLEANUP_FREE char *shost = lv_xpath(doc, node, "source/host[1]/@name");
+	const char *path = *sfile ? sfile : sdev;
+	const struct lv_pool_info *pool = NULL;
+	CLEANUP_FREE char *volname = NULL;
+	int64_t bytes = -1;
+	(void)st;
+
+	if (*spool) {
+		for (size_t i = 0; i < infos->n; i++)
+			if (infos->v[i].conn == c && !strcmp(infos->v[i].libvirt, spool))
+				pool = &infos->v[i];
+		volname = xstrdup(svol);
+		virStoragePoolPtr p = virStoragePoolLookupByName(c->c, spool);
+		virStorageVolPtr v = p ? virStorageVolLookupByName(p, svol) : NULL;
+		virStorageVolInfo vi;
+		if (v && virStorageVolGetInfo(v, &vi) == 0)
+			bytes = (int64_t)vi.capacity;
+		if (v)
+			virStorageVolFree(v);
+		if (p)
+			virStoragePoolFree(p);
+	} else if (*path) {
+		virStorageVolPtr v = virStorageVolLookupByPath(c->c, path);
+		if (v) {
+			virStoragePoolPtr p = virStoragePoolLookupByVolume(v);
+			const char *pn = p ? virStoragePoolGetName(p) : "";
+			for (size_t i = 0; i < infos->n; i++)
+				if (infos->v[i].conn == c && !strcmp(infos->v[i].libvirt, pn))
+					pool = &infos->v[i];
+			volname = xstrdup(virStorageVolGetName(v));
+			virStorageVolInfo vi;
+			if (virStorageVolGetInfo(v, &vi) == 0)
+				bytes = (int64_t)vi.capacity;
+			if (p)
+				virStoragePoolFree(p);
+			virStorageVolFree(v);
+		}
+	} else if (!strcmp(type, "network")) {
+		/* rbd "pool/image", gluster "volume/path", iscsi "iqn/lun": the pool of the same
+		 * kind on the same host whose source name starts the disk's name */
+		for (size_t i = 0; i < infos->n && !pool; i++) {
+			const struct lv_pool_info *pi = &infos->v[i];
+			size_t l = strlen(pi->srcname);
+			if (pi->conn == c && !strcmp(pi->type, proto) && l && !strcmp(pi->host0, shost) &&
+			    !strncmp(sname, pi->srcname, l) && sname[l] == '/')
+				pool = pi;
+		}
+		const char *slash = strrchr(sname, '/');
+		volname = xstrdup(slash ? slash + 1 : sname);
+	}
+	if (bytes < 0) {
+		virDomainBlockInfo bi;
+		if (virDomainGetBlockInfo(d, target, &bi, 0) == 0)
+			bytes = (int64_t)bi.capacity;
+	}
+	const char *raw = *serial ? serial : volname && *volname ? volname : target;
+	CLEANUP_FREE char *name = lv_name_clean(raw);
+	/* two unnamed volumes of one name in two pools: the target tells them apart */
+	size_t k;
+	json_t *other;
+	json_array_foreach(disks, k, other)
+		if (!strcmp(json_string_value(json_object_get(other, "name")), name)) {
+			free(name);
+			name = lv_name_clean(target);
+			break;
+		}
+	json_t *disk = json_pack("{s:s, s:I}", "name", name,
+				 "size_mib", (json_int_t)(bytes > 0 ? bytes >> 20 : 0));
+	if (pool) {
+		json_object_set_new(disk, "pool", json_string(pool->full));
+		/* the pool's server: find it in the pools array by name later; here from infos */
+		json_object_set_new(disk, "paths", json_array());
+	} else {
+		json_t *devs = json_array();
+		const char *server = c->host;
+		CLEANUP_FREE char *remote = NULL;
+		if (!strcmp(type, "network") && *shost) {
+			remote = lv_name_clean(shost);
+			server = remote;
+			CLEANUP_FREE char *dv = xasprintf("%s:%s:%s", proto, shost, sname);
+			CLEANUP_FREE char *clean = lv_name_clean(dv);
+			json_array_append_new(devs, json_string(clean));
+		} else if (*path && c->topology) {
+			struct vdm_error e2 = { 0 };
+			if (lv_path_components(path, c->host, NULL, devs, &e2) < 0) {
+				json_decref(devs);
+				json_decref(disk);
+				return vdm_err(err, -EIO, "domain %s: disk %s: %s", virDomainGetName(d),
+					       target, e2.msg);
+			}
+		}
+		lv_add_server(servers, server);
+		json_object_set_new(disk, "paths", json_pack("[s]", server));
+		if (json_array_size(devs))
+			json_object_set(disk, "devices", devs);
+		json_decref(devs);
+	}
+	json_array_append_new(disks, disk);
+	return 0;
+}
+
+static int lv_discover_domains(struct lv_state *st, struct lv_conn *c, json_t *pools,
+			       struct lv_infos *infos, json_t *servers, json_t *parts,
+			       struct vdm_error *err)
+{
+	virDomainPtr *list = NULL;
+	/* only running partitions: a stopped one has no agent to report its volume groups */
+	int n = virConnectListAllDomains(c->c, &list, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (n < 0)
+		return vdm_err(err, -EIO, "libvirt %s: list domains: %s", c->uri, lv_last());
+	int rc = 0;
+	for (int i = 0; i < n; i++) {
+		virDomainPtr d = list[i];
+		const char *name = virDomainGetName(d);
+		xmlDocPtr doc = rc < 0 ? NULL : lv_domain_doc(d, 0);
+		if (rc < 0 || !doc) {
+			if (rc == 0)
+				rc = vdm_err(err, -EIO, "libvirt %s: domain %s: XML: %s", c->uri, name,
+					     lv_last());
+			virDomainFree(d);
+			continue;
+		}
+		/* a domain vdmirror cannot name cannot be asked for: left out, not an error that
+		 * would hide every other domain */
+		if (vdm_name_valid(name)) {
+			json_t *po = json_pack("{s:s, s:s, s:[], s:[]}", "name", name, "os", "linux",
+					       "disks", "vgs");
+			xmlXPathObjectPtr r = lv_nodes(doc, "/domain/devices/disk[@device='disk' or "
+						       "@device='lun']");
+			for (int k = 0; k < LV_NODES(r) && rc == 0; k++)
+				rc = lv_discover_disk(st, c, d, doc, r->nodesetval->nodeTab[k], infos,
+						      servers, json_object_get(po, "disks"), err);
+			xmlXPathFreeObject(r);
+			/* a pooled disk is reached through its pool's server */
+			size_t k, m;
+			json_t *dk, *pl;
+			json_array_foreach(json_object_get(po, "disks"), k, dk) {
+				const char *pn = json_string_value(json_object_get(dk, "pool"));
+				if (!pn)
+					continue;
+				json_array_foreach(pools, m, pl)
+					if (!strcmp(json_string_value(json_object_get(pl, "name")), pn))
+						json_array_append(json_object_get(dk, "paths"),
+								  json_object_get(pl, "server"));
+			}
+			json_array_append_new(parts, po);
+		}
+		xmlFreeDoc(doc);
+		virDomainFree(d);
+	}
+	free(list);
+	return rc;
+}
+
+static int lv_discover(void *state, json_t **inventory, struct vdm_error *err)
+{
+	struct lv_state *st = state;
+	json_t *servers = json_array(), *pools = json_array(), *parts = json_array();
+	struct lv_infos infos = { 0 };
+	int rc = 0;
+	for (size_t i = 0; i < st->conns.n && rc == 0; i++)
+		rc = lv_discover_pools(st, &st->conns.v[i], servers, pools, &infos, err);
+	for (size_t i = 0; i < st->conns.n && rc == 0; i++)
+		rc = lv_discover_domains(st, &st->conns.v[i], pools, &infos, servers, parts,
+					 err);
+	for (size_t i = 0; i < infos.n; i++) {
+		free(infos.v[i].full);
+		free(infos.v[i].libvirt);
+		free(infos.v[i].type);
+		free(infos.v[i].host0);
+		free(infos.v[i].srcname);
+	}
+	free(infos.v);
+	if (rc < 0) {
+		json_decref(servers);
+		json_decref(pools);
+		json_decref(parts);
+		return rc;
+	}
+	*inventory = json_pack("{s:i, s:o, s:o, s:o}", "version", 1, "servers", servers,
+			       "pools", pools, "partitions", parts);
+	return 0;
+}
+
+/* ---- create / delete */
+
+static int lv_create_disk(void *state, const char *pool, const char *disk, int64_t size_mib,
+			  struct vdm_error *err)
+{
+	struct lv_state *st = state;
+	struct lv_conn *c;
+	virStoragePoolPtr p;
+	int rc;
+	if (!vdm_name_valid(disk) || strchr(disk, '/'))
+		return vdm_err(err, -EINVAL, "libvirt: create: disk name '%s' is not valid", disk);
+	if (strlen(disk) > LV_SERIAL_MAX)
+		return vdm_err(err, -EINVAL, "libvirt: create %s: a virtio-blk serial holds %d bytes;"
+			       " the partition could not tell this disk by name", disk, LV_SERIAL_MAX);
+	if (size_mib <= 0)
+		return vdm_err(err, -EINVAL, "libvirt: create %s: size %lld MiB", disk,
+			       (long long)size_mib);
+	if ((rc = lv_pool_find(st, pool, &c, &p, err)) < 0)
+		return (vdm_err_prefix(err, "create %s", disk), rc);
+	const char *pname = virStoragePoolGetName(p);
+	virStoragePoolRefresh(p, 0);
+	virStorageVolPtr v = virStorageVolLookupByName(p, disk);
+	if (v) {
+		virStorageVolInfo vi;
+		char *key = virStorageVolGetKey(v) ? xstrdup(virStorageVolGetKey(v)) : NULL;
+		int got = virStorageVolGetInfo(v, &vi);
+		bool mine = lv_owned(st, c, pname, disk, key);   /* pname lives as long as p */
+		virStorageVolFree(v);
+		virStoragePoolFree(p);
+		free(key);
+		if (!mine)
+			return vdm_err(err, -EEXIST, "libvirt: create %s in %s: a volume of that name "
+				       "exists and vdmirror did not create it: refusing to adopt it",
+				       disk, pool);
+		if (got == 0 && (int64_t)(vi.capacity >> 20) != size_mib)
+			return vdm_err(err, -EEXIST, "libvirt: create %s in %s: it exists with %lld "
+				       "MiB, not %lld MiB", disk, pool, (long long)(vi.capacity >> 20),
+				       (long long)size_mib);
+		return 0;   /* ours, same size: a resumed run */
+	}
+	int64_t cap, free_mib;
+	if (lv_pool_space(p, &cap, &free_mib) < 0) {
+		virStoragePoolFree(p);
+		return vdm_err(err, -EIO, "libvirt: create %s: pool %s: %s", disk, pool, lv_last());
+	}
+	if (size_mib > free_mib) {
+		virStoragePoolFree(p);
+		return vdm_err_exit(err, -ENOSPC, VDM_EXIT_BACKEND, "libvirt: create %s: pool %s has "
+				    "%lld MiB free of %lld MiB, %lld MiB needed", disk, pool,
+				    (long long)free_mib, (long long)cap, (long long)size_mib);
+	}
+	/* the record first: a crash right after the creation still knows the volume is ours */
+	CLEANUP_FREE char *rec = lv_owned_path(st, c, pname, disk);
+	if ((rc = lv_mkdir_p(st->owned_dir)) < 0) {
+		virStoragePoolFree(p);
+		return vdm_err(err, rc, "libvirt: create %s: %s: %s", disk, st->owned_dir,
+			       strerror(-rc));
+	}
+	int fd = open(rec, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		virStoragePoolFree(p);
+		return vdm_err(err, -errno, "libvirt: create %s: %s: %s", disk, rec, strerror(errno));
+	}
+	CLEANUP_FREE char *xml = xasprintf("<volume><name>%s</name><capacity unit='MiB'>%lld"
+		"</capacity><allocation unit='MiB'>%lld</allocation><target><format type='raw'/>"
+		"</target></volume>", disk, (long long)size_mib, st->full ? (long long)size_mib : 0LL);
+	v = virStorageVolCreateXML(p, xml, 0);
+	virStoragePoolFree(p);
+	if (!v) {
+		rc = vdm_err(err, -EIO, "libvirt: create %s in %s: %s", disk, pool, lv_last());
+		close(fd);
+		unlink(rec);
+		return rc;
+	}
+	const char *key = virStorageVolGetKey(v);
+	if (key && (write(fd, key, strlen(key)) < 0 || write(fd, "\n", 1) < 0)) {
+		/* an empty record still marks it ours */
+	}
+	close(fd);
+	virStorageVolFree(v);
+	return 0;
+}
+
+/* Which domain of connection c references volume vol of pool (live or persistent)? */
+static char *lv_volume_user(struct lv_conn *c, const char *pool, const char *vol,
+			    const char *path)
+{
+	virDomainPtr *list = NULL;
+	int n = virConnectListAllDomains(c->c, &list, 0);
+	char *user = NULL;
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < 2 && !user; k++) {
+			if (k == 0 && virDomainIsActive(list[i]) != 1)
+				continue;
+			if (k == 1 && virDomainIsPersistent(list[i]) != 1)
+				continue;
+			xmlDocPtr doc = lv_domain_doc(list[i], k ? VIR_DOMAIN_XML_INACTIVE : 0);
+			xmlXPathObjectPtr r = doc ? lv_nodes(doc, "/domain/devices/disk") : NULL;
+			for (int j = 0; j < LV_NODES(r) && !user; j++)
+				if (lv_disk_uses(doc, r->nodesetval->nodeTab[j], pool, vol, path))
+					user = xasprintf("%s (%s)", virDomainGetName(list[i]),
+							 k ? "persistent definition" : "running");
+			xmlXPathFreeObject(r);
+			xmlFreeDoc(doc);
+		}
+		virDomainFree(list[i]);
+	}
+	free(list);
+	return user;
+}
+
+static int lv_delete_disk(void *state, const char *pool, const char *disk,
+			  struct vdm_error *err)
+{
+	struct lv_state *st = state;
+	struct lv_conn *c;
+	virStoragePoolPtr p;
+	int rc = lv_pool_find(st, pool, &c, &p, err);
+	if (rc < 0)
+		return (vdm_err_prefix(err, "delete %s", disk), rc);
+	const char *pname = virStoragePoolGetName(p);
+	CLEANUP_FREE char *rec = lv_owned_path(st, c, pname, disk);
+	CLEANUP_FREE char *user = NULL;
+	virStoragePoolRefresh(p, 0);
+	virStorageVolPtr v = virStorageVolLookupByName(p, disk);
+	if (!v) {
+		virStoragePoolFree(p);
+		unlink(rec);
+		return 0;
+	}
+	CLEANUP_FREE char *path = virStorageVolGetPath(v);
+	const char *key = virStorageVolGetKey(v);
+	if (!lv_owned(st, c, pname, disk, key)) {
+		rc = vdm_err(err, -EPERM, "libvirt: delete %s from %s: vdmirror did not create this "
+			     "volume: leaving it alone", disk, pool);
+		goto out;
+	}
+	/* libvirt deletes a volume that a running domain still uses without a word */
+	user = lv_volume_user(c, pname, disk, path);
+	if (user) {
+		rc = vdm_err(err, -EBUSY, "libvirt: delete %s from %s: domain %s still references "
+			     "it: unmap it first", disk, pool, user);
+		goto out;
+	}
+	if (virStorageVolDelete(v, 0) < 0) {
+		rc = vdm_err(err, -EIO, "libvirt: delete %s from %s: %s", disk, pool, lv_last());
+		goto out;
+	}
+	unlink(rec);
+out:
+	virStorageVolFree(v);
+	virStoragePoolFree(p);
+	return rc;
+}
+
+/* ---- map / unmap */
+
+static char *lv_free_target(xmlDocPtr live, xmlDocPtr conf)
+{
+	for (int i = 0; i < 26 * 27; i++) {
+		char dev[8];
+		if (i < 26)
+			snprintf(dev, sizeof dev, "vd%c", 'a' + i);
+		else
+			snprintf(dev, sizeof dev, "vd%c%c", 'a' + i / 26 - 1, 'a' + i % 26);
+		CLEANUP_FREE char *q = xasprintf("/domain/devices/disk/target[@dev='%s']/@dev", dev);
+		CLEANUP_FREE char *a = live ? lv_xpath(live, NULL, q) : xstrdup("");
+		CLEANUP_FREE char *b = conf ? lv_xpath(conf, NULL, q) : xstrdup("");
+		if (!*a && !*b)
+			return xstrdup(dev);
+	}
+	return NULL;
+}
+
+static int lv_map_disk(void *state, const char *partition, const char *pool, const char *disk,
+		       struct vdm_error *err)
+{
+	struct lv_state *st = state;
+	struct lv_conn *c, *pc;
+	virDomainPtr d;
+	virStoragePoolPtr p;
+	int rc;
+	if (strlen(disk) > LV_SERIAL_MAX || !vdm_name_valid(disk))
+		return vdm_err(err, -EINVAL, "libvirt: map %s: not a valid disk name of at most %d "
+			       "bytes (its virtio serial)", disk, LV_SERIAL_MAX);
+	if ((rc = lv_domain_find(st, partition, &c, &d, err)) < 0)
+		return (vdm_err_prefix(err, "map %s", disk), rc);
+	if ((rc = lv_pool_find(st, pool, &pc, &p, err)) < 0) {
+		virDomainFree(d);
+		return (vdm_err_prefix(err, "map %s to %s", disk, partition), rc);
+	}
+	const char *pname = virStoragePoolGetName(p);
+	xmlDocPtr live = NULL, conf = NULL;
+	CLEANUP_FREE char *dev = NULL, *xml = NULL;
+	if (pc != c) {
+		rc = vdm_err(err, -EINVAL, "libvirt: map %s: pool %s is not on %s's host %s", disk,
+			     pool, partition, c->host);
+		goto out;
+	}
+	virStorageVolPtr v = virStorageVolLookupByName(p, disk);
+	if (!v) {
+		rc = vdm_err(err, -ENOENT, "libvirt: map %s to %s: no volume %s in pool %s", disk,
+			     partition, disk, pool);
+		goto out;
+	}
+	virStorageVolFree(v);
+	if (virDomainIsActive(d) != 1) {
+		rc = vdm_err(err, -ENXIO, "libvirt: map %s: domain %s is not running", disk,
+			     partition);
+		goto out;
+	}
+	bool persistent = virDomainIsPersistent(d) == 1;
+	live = lv_domain_doc(d, 0);
+	conf = persistent ? lv_domain_doc(d, VIR_DOMAIN_XML_INACTIVE) : NULL;
+	if (!live || (persistent && !conf)) {
+		rc = vdm_err(err, -EIO, "libvirt: map %s: domain %s XML: %s", disk, partition,
+			     lv_last());
+		goto out;
+	}
+	xmlNodePtr in_live = lv_disk_by_serial(live, disk);
+	xmlNodePtr in_conf = conf ? lv_disk_by_serial(conf, disk) : NULL;
+	if (in_live && !lv_disk_uses(live, in_live, pname, disk, NULL)) {
+		rc = vdm_err(err, -EEXIST, "libvirt: map %s: domain %s has another disk with serial "
+			     "%s", disk, partition, disk);
+		goto out;
+	}
+	unsigned flags = (in_live ? 0 : VIR_DOMAIN_AFFECT_LIVE) |
+			 (persistent && !in_conf ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+	if (!flags)
+		goto out;   /* plugged and defined: done */
+	if (in_live || in_conf)
+		dev = lv_xpath(in_live ? live : conf, in_live ? in_live : in_conf, "target/@dev");
+	else
+		dev = lv_free_target(live, conf);
+	if (!dev || !*dev) {
+		rc = vdm_err(err, -ENOSPC, "libvirt: map %s: domain %s has no free vd* name", disk,
+			     partition);
+		goto out;
+	}
+	/* report, not stop: a dead pool must fail that leg's I/O, not pause the partition */
+	xml = xasprintf("<disk type='volume' device='disk'><driver name='qemu' "
+		"type='raw' error_policy='report' rerror_policy='report'/><source pool='%s' "
+		"volume='%s'/><target dev='%s' bus='virtio'/><serial>%s</serial></disk>", pname,
+		disk, dev, disk);
+	if (virDomainAttachDeviceFlags(d, xml, flags) < 0)
+		rc = vdm_err(err, -EIO, "libvirt: map %s to %s: attach: %s", disk, partition,
+			     lv_last());
+out:
+	xmlFreeDoc(live);
+	xmlFreeDoc(conf);
+	virStoragePoolFree(p);
+	virDomainFree(d);
+	return rc;
+}
+
+struct lv_removed {
+	const char *alias;
+	bool done;
+};
+
+static void lv_on_removed(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
+{
+	struct lv_removed *r = opaque;
+	if (alias && !strcmp(alias, r->alias))
+		r->done = true;
+}
+
+static void lv_tick(int timer, void *opaque)
+{
+	(void)timer;
+	(void)opaque;
+}
+
+static char *lv_node_xml(xmlDocPtr doc, xmlNodePtr node)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlNodeDump(buf, doc, node, 0, 0);
+	char *s = xstrdup((const char *)xmlBufferContent(buf));
+	xmlBufferFree(buf);
+	return s;
+}
+
+/* Detaches the live disk with this serial; returns once libvirt reports it removed (the
+ * DEVICE_REMOVED event, or the live XML no longer has it). */
+static int lv_detach_live(struct lv_conn *c, virDomainPtr d, const char *partition,
+			  const char *disk, struct vdm_error *err)
+{
+	xmlDocPtr live = lv_domain_doc(d, 0);
+	xmlNodePtr n = live ? lv_disk_by_serial(live, disk) : NULL;
+	if (!n) {
+		xmlFreeDoc(live);
+		return 0;
+	}
+	CLEANUP_FREE char *alias = lv_xpath(live, n, "alias/@name");
+	CLEANUP_FREE char *xml = lv_node_xml(live, n);
+	xmlFreeDoc(live);
+	struct lv_removed r = { alias, false };
+	int cb = virConnectDomainEventRegisterAny(c->c, d, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+		VIR_DOMAIN_EVENT_CALLBACK(lv_on_removed), &r, NULL);
+	int timer = virEventAddTimeout(100, lv_tick, NULL, NULL);
+	int rc = 0;
+	if (virDomainDetachDeviceFlags(d, xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+		rc = vdm_err(err, -EIO, "libvirt: unmap %s from %s: detach: %s", disk, partition,
+			     lv_last());
+		goto out;
+	}
+	const char *e = getenv("VDM_UNPLUG_TIMEOUT_MS");
+	int64_t deadline = vdm_now_ms() + (e && *e ? strtoll(e, NULL, 10) : LV_UNPLUG_TIMEOUT_MS);
+	for (;;) {
+		if (r.done)
+			break;
+		xmlDocPtr again = lv_domain_doc(d, 0);
+		bool gone = again && !lv_disk_by_serial(again, disk);
+		xmlFreeDoc(again);
+		if (gone)
+			break;
+		if (vdm_now_ms() > deadline) {
+			rc = vdm_err(err, -ETIMEDOUT, "libvirt: unmap %s from %s: the partition did not "
+				     "release the disk (no device-removed event)", disk, partition);
+			break;
+		}
+		if (timer >= 0)
+			virEventRunDefaultImpl();   /* wakes up on the event or the 100 ms tick */
+		else
+			usleep(100000);
+	}
+out:
+	if (timer >= 0)
+		virEventRemoveTimeout(timer);
+	if (cb >= 0)
+		virConnectDomainEventDeregisterAny(c->c, cb);
+	return rc;
+}
+
+static int lv_unmap_disk(void *state, const char *partition, const char *disk,
+			 struct vdm_error *err)
+{
+	struct lv_state *st = state;
+	struct lv_conn *c;
+	virDomainPtr d;
+	int rc = lv_domain_find(st, partition, &c, &d, err);
+	if (rc < 0)
+		return (vdm_err_prefix(err, "unmap %s", disk), rc);
+	if (virDomainIsActive(d) == 1)
+		rc = lv_detach_live(c, d, partition, disk, err);
+	if (rc == 0 && virDomainIsPersistent(d) == 1) {
+		xmlDocPtr conf = lv_domain_doc(d, VIR_DOMAIN_XML_INACTIVE);
+		xmlNodePtr n = conf ? lv_disk_by_serial(conf, disk) : NULL;
+		if (n) {
+			CLEANUP_FREE char *xml = lv_node_xml(conf, n);
+			if (virDomainDetachDeviceFlags(d, xml, VIR_DOMAIN_AFFECT_CONFIG) < 0)
+				rc = vdm_err(err, -EIO, "libvirt: unmap %s from %s's definition: %s", disk,
+					     partition, lv_last());
+		}
+		xmlFreeDoc(conf);
+	}
+	virDomainFree(d);
+	return rc;
+}
+
+/* The agent's virtio channel in the live XML: libvirt made the socket and names it there. */
+static int lv_client_address(void *state, const char *partition, char **address,
+			     struct vdm_error *err)
+{
+	struct lv_state *st = state;
+	struct lv_conn *c;
+	virDomainPtr d;
+	int rc = lv_domain_find(st, partition, &c, &d, err);
+	if (rc < 0)
+		return rc;
+	xmlDocPtr live = virDomainIsActive(d) == 1 ? lv_domain_doc(d, 0) : NULL;
+	virDomainFree(d);
+	if (!live)
+		return vdm_err(err, -ENXIO, "libvirt: domain %s is not running", partition);
+	CLEANUP_FREE char *path = lv_xpath(live, NULL, "/domain/devices/channel[@type='unix']"
+		"[target/@type='virtio'][target/@name='" LV_AGENT_PORT "']/source/@path");
+	xmlFreeDoc(live);
+	if (!*path)
+		return vdm_err(err, -ENOENT, "libvirt: domain %s has no virtio channel named %s: add "
+			       "the one in contrib/vdmirror-agent-channel.xml", partition,
+			       LV_AGENT_PORT);
+	if (!c->local)
+		return vdm_err(err, -EREMOTE, "libvirt: domain %s: its agent socket %s is on host %s,"
+			       " not on this machine", partition, path, c->host);
+	*address = xasprintf("agent:unix:%s", path);
+	return 0;
+}
+
+const struct vdm_backend_ops vdm_backend_libvirt = {
+	.name = "libvirt",
+	.caps = VDM_BACKEND_DISCOVER | VDM_BACKEND_PROVISION | VDM_BACKEND_MAP,
+	.open = lv_open,
+	.config_keys = lv_config_keys,
+	.config_bare = "uri",
+	.close = lv_close,
+	.discover = lv_discover,
+	.create_disk = lv_create_disk,
+	.delete_disk = lv_delete_disk,
+	.map_disk = lv_map_disk,
+	.unmap_disk = lv_unmap_disk,
+	.client_address = lv_client_address,
+};

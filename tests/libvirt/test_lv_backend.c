@@ -1,0 +1,191 @@
+/* test_lv_backend.c: the libvirt backend through libvirt's own test driver
+ * (test:///PATH/test-node.xml: a node with a running domain, a dir pool and an rbd pool, held
+ * in memory by libvirt, no daemon). Checks how disks of every source type are resolved to
+ * pools, the agent channel, the configuration string, and the ownership rules of create and
+ * delete. The test driver cannot attach devices: map/unmap are covered by tests/libvirt/lab-*.sh. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "vdmirror/backend.h"
+#include "vdmirror/util.h"
+
+static char state_dir[] = "/tmp/vdm-lv-unit.XXXXXX";
+static char host[256];
+
+static char *config(const char *extra)
+{
+	const char *src = getenv("VDM_SOURCE_ROOT");
+	return xasprintf("uri=test://%s/tests/libvirt/test-node.xml;state=%s%s", src ? src : ".",
+			 state_dir, extra ? extra : "");
+}
+
+static void open_lv(struct vdm_backend *b, const char *extra)
+{
+	struct vdm_error err = { 0 };
+	CLEANUP_FREE char *c = config(extra);
+	if (vdm_backend_open("libvirt", c, b, &err) < 0)
+		fail_msg("open %s: %s", c, err.msg);
+}
+
+static json_t *find(json_t *arr, const char *name)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(arr, i, o)
+		if (!strcmp(json_string_value(json_object_get(o, "name")), name))
+			return o;
+	return NULL;
+}
+
+static void discover(void **unused)
+{
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	json_t *inv = NULL;
+	open_lv(&b, NULL);
+	if (vdm_backend_discover(&b, &inv, &err) < 0)
+		fail_msg("discover: %s", err.msg);
+	CLEANUP_FREE char *pa = xasprintf("%s/pool-a", host), *pc = xasprintf("%s/ceph1", host);
+	json_t *a = find(json_object_get(inv, "pools"), pa), *c = find(json_object_get(inv, "pools"), pc);
+	assert_non_null(a);
+	assert_non_null(c);
+	/* free space: capacity minus what the volumes promise (64 + 32 MiB) */
+	assert_int_equal(json_integer_value(json_object_get(a, "free_mib")),
+			 json_integer_value(json_object_get(a, "size_mib")) - 96);
+	assert_string_equal(json_string_value(json_object_get(a, "server")), host);
+	/* rbd: the cluster is the device, its first monitor (sorted) the server */
+	assert_string_equal(json_string_value(json_object_get(c, "server")), "mon0.example.com");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(c, "devices"), 0)),
+			    "ceph:mon0.example.com_mon1.example.com");
+	assert_non_null(find(json_object_get(inv, "servers"), "mon0.example.com"));
+
+	json_t *g = find(json_object_get(inv, "partitions"), "guest1");
+	assert_non_null(g);
+	json_t *disks = json_object_get(g, "disks");
+	assert_int_equal(json_array_size(disks), 4);   /* the cdrom is not a disk */
+	json_t *d1 = find(disks, "g1-01"), *d2 = find(disks, "v2"), *d3 = find(disks, "g1-rbd");
+	/* a second unnamed volume v2 (pool-b): its target tells it apart */
+	json_t *d4 = find(disks, "vdd");
+	assert_non_null(d4);
+	CLEANUP_FREE char *pb = xasprintf("%s/pool-b", host);
+	assert_string_equal(json_string_value(json_object_get(d4, "pool")), pb);
+	/* a domain whose name vdmirror cannot use is left out, the others stay */
+	assert_int_equal(json_array_size(json_object_get(inv, "partitions")), 1);
+	assert_non_null(d1);   /* type volume, named by its serial */
+	assert_non_null(d2);   /* type file, no serial: its volume's name, found by path */
+	assert_non_null(d3);   /* type network rbd: the rbd pool of the same cluster */
+	assert_string_equal(json_string_value(json_object_get(d1, "pool")), pa);
+	assert_int_equal(json_integer_value(json_object_get(d1, "size_mib")), 64);
+	assert_string_equal(json_string_value(json_object_get(d2, "pool")), pa);
+	assert_int_equal(json_integer_value(json_object_get(d2, "size_mib")), 32);
+	assert_string_equal(json_string_value(json_object_get(d3, "pool")), pc);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d3, "paths"), 0)),
+			    "mon0.example.com");
+
+	char *addr = NULL;
+	assert_int_equal(vdm_backend_client_address(&b, "guest1", &addr, &err), 0);
+	assert_string_equal(addr, "agent:unix:/run/vdm-test/guest1.agent");
+	free(addr);
+	assert_int_equal(vdm_backend_client_address(&b, "nobody", &addr, &err), -ENOENT);
+	json_decref(inv);
+	vdm_backend_close(&b);
+}
+
+static void bad_config(void **unused)
+{
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_backend_open("libvirt", "", &b, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "no connection"));
+	assert_int_equal(vdm_backend_open("libvirt", "uri=nonsense", &b, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a libvirt URI"));
+	CLEANUP_FREE char *c = config(";sparse=maybe");
+	assert_int_equal(vdm_backend_open("libvirt", c, &b, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "sparse=maybe"));
+	assert_int_equal(vdm_backend_open("libvirt", "uri=test:///default;colour=red", &b, &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "colour"));
+	assert_non_null(strstr(err.msg, "unknown key"));
+	/* a bare URI is a uri= pair */
+	assert_int_equal(vdm_backend_open("libvirt", "test:///default", &b, &err), 0);
+	vdm_backend_close(&b);
+}
+
+static void create_and_delete(void **unused)
+{
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	open_lv(&b, NULL);
+	CLEANUP_FREE char *pa = xasprintf("%s/pool-a", host);
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "n1", 16, &err), 0);
+	/* ours and the same size: a resumed run */
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "n1", 16, &err), 0);
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "n1", 17, &err), -EEXIST);
+	/* never adopt, resize or delete what vdmirror did not create */
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "v1", 64, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "refusing to adopt"));
+	assert_int_equal(vdm_backend_delete_disk(&b, pa, "v1", &err), -EPERM);
+	assert_int_equal(vdm_backend_delete_disk(&b, pa, "n1", &err), 0);
+	assert_int_equal(vdm_backend_delete_disk(&b, pa, "n1", &err), 0);   /* gone: done */
+	/* more than the pool has; a name the partition could not read back as a serial */
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "huge", 1 << 30, &err), -ENOSPC);
+	assert_non_null(strstr(err.msg, "MiB free"));
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "a-name-longer-than-20", 8, &err),
+			 -EINVAL);
+	assert_int_equal(vdm_backend_create_disk(&b, "nohost/pool-a", "n2", 8, &err), -ENOENT);
+	vdm_backend_close(&b);
+}
+
+/* libvirt deletes a volume in use without a word: the backend must not. v1 is recorded as
+ * ours here so that only the reference stops the deletion. */
+static void delete_in_use(void **unused)
+{
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	open_lv(&b, NULL);
+	CLEANUP_FREE char *rec = xasprintf("%s/libvirt-owned/%s_pool-a_v1", state_dir, host);
+	FILE *f = fopen(rec, "w");
+	assert_non_null(f);
+	fclose(f);
+	CLEANUP_FREE char *pa = xasprintf("%s/pool-a", host);
+	assert_int_equal(vdm_backend_delete_disk(&b, pa, "v1", &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "guest1"));
+	unlink(rec);
+	vdm_backend_close(&b);
+}
+
+static int setup(void **unused)
+{
+	if (!mkdtemp(state_dir))
+		return -1;
+	CLEANUP_FREE char *d = xasprintf("%s/libvirt-owned", state_dir);
+	if (mkdir(d, 0700) < 0)
+		return -1;
+	/* the test driver's host name is this machine's */
+	if (gethostname(host, sizeof host) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **unused)
+{
+	CLEANUP_FREE char *cmd = xasprintf("rm -rf '%s'", state_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(discover),
+		cmocka_unit_test(bad_config),
+		cmocka_unit_test(create_and_delete),
+		cmocka_unit_test(delete_in_use),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
