@@ -533,7 +533,8 @@ static void test_lvm_lost_copy(void **state)
 	json_decref(report);
 }
 
-/* The same lab after `lab restore vios2` (recorded: report-lvm-returned.json): the PV is
+/* The same lab after `lab restore vios2` (recorded: report-lvm-returned.json, the agent
+ * reporting without LVM hints): the PV is
  * back, hd2's leg on it is "refresh needed" (Iwi-aor-r-): a stale copy, not a lost one. */
 static void test_lvm_returned_stale(void **state)
 {
