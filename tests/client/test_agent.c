@@ -583,6 +583,35 @@ static void test_lvm_two_missing(void **state)
 	json_decref(report);
 }
 
+/* Recorded (report-lvm-two-lost.json): after the above, vios1 failed too, a write to hd2:
+ * lpar1-01 and lpar1-02 are both "[unknown]" (11 extents each, 10 and 7 allocated). */
+static void test_lvm_two_missing_recorded(void **state)
+{
+	json_t *report = load_report("report-lvm-two-lost.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	json_t *part = json_loads("{\"name\":\"lpar1\",\"disks\":["
+		"{\"name\":\"lpar1-01\",\"size_mib\":48,\"state\":\"missing\"},"
+		"{\"name\":\"lpar1-02\",\"size_mib\":48,\"state\":\"missing\"},"
+		"{\"name\":\"lpar1-03\",\"size_mib\":32},{\"name\":\"lpar1-04\",\"size_mib\":32},"
+		"{\"name\":\"lpar1-rootvg-m1\",\"size_mib\":29}]}", 0, NULL);
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	json_t *vg = json_array_get(vgs, 0);
+	char *got = json_dumps(json_object_get(vg, "pvs"), JSON_COMPACT);
+	assert_string_equal(got, "[{\"disk\":\"lpar1-rootvg-m1\",\"total_extents\":7,\"free_extents\":0},"
+		"{\"disk\":\"lpar1-01\",\"total_extents\":11,\"free_extents\":1},"
+		"{\"disk\":\"lpar1-02\",\"total_extents\":11,\"free_extents\":4}]");
+	free(got);
+	got = json_dumps(json_object_get(vg, "lvs"), JSON_COMPACT);
+	assert_string_equal(got, "[{\"name\":\"data\",\"extents\":6,\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":6}]]},"
+		"{\"name\":\"hd2\",\"extents\":6,\"copies\":[[{\"pv\":\"lpar1-02\",\"extents\":6}],"
+		"[{\"pv\":\"lpar1-rootvg-m1\",\"extents\":6}]]},"
+		"{\"name\":\"hd4\",\"extents\":4,\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":4}]]}]");
+	free(got);
+	json_decref(vgs);
+	json_decref(part);
+	json_decref(report);
+}
+
 /* The same lab after `lab restore vios2` (recorded: report-lvm-returned.json, the agent
  * reporting without LVM hints): the PV is
  * back, hd2's leg on it is "refresh needed" (Iwi-aor-r-): a stale copy, not a lost one. */
@@ -762,6 +791,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lvm_missing_pv),
 		cmocka_unit_test(test_lvm_lost_copy),
 		cmocka_unit_test(test_lvm_two_missing),
+		cmocka_unit_test(test_lvm_two_missing_recorded),
 		cmocka_unit_test(test_lvm_returned_stale),
 		cmocka_unit_test(test_md_faulty_member),
 		cmocka_unit_test(test_md_report),
