@@ -20,6 +20,7 @@ struct vdm_journal {
 
 static const char *const step_kind_names[VDM_STEP_KIND_COUNT] = {
 	"create_disk", "map_disk", "wait_disk", "add_pv", "add_copy", "wait_sync", "verify",
+	"resync_copy", "replace_copy", "drop_copy", "remove_missing", "delete_disk",
 };
 static const char *const step_state_names[] = { "planned", "started", "done", "undone" };
 

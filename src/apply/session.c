@@ -363,7 +363,8 @@ static bool session_undo_needs_client(const struct vdm_run *run)
 {
 	for (size_t i = 0; i < run->n_steps; i++) {
 		const struct vdm_step *st = &run->steps[i];
-		if ((st->kind == VDM_STEP_ADD_PV || st->kind == VDM_STEP_ADD_COPY) &&
+		if ((st->kind == VDM_STEP_ADD_PV || st->kind == VDM_STEP_ADD_COPY ||
+		     st->kind == VDM_STEP_REPLACE_COPY) &&
 		    (st->state == VDM_STEP_DONE || st->state == VDM_STEP_STARTED))
 			return true;
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "linux.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
@@ -629,6 +630,135 @@ static int lvm_sync_status(void *h, const char *vg, const char *lv, double *perc
 	return 0;
 }
 
+/* ---- repair (issue 10) ---- */
+
+/* An LV's health and its number of images (lost ones included), from a fresh lvs. */
+static int lvm_health(struct vdm_transport *x, const char *vglv, char *health, size_t size,
+		      int *copies, struct vdm_error *err)
+{
+	const char *argv[] = { "lvs", "--reportformat", "json", "-o",
+			       "lv_name,lv_health_status,data_copies", vglv, NULL };
+	json_t *row;
+	int rc = lvm_query(x, argv, "lv", &row, err);
+	if (rc < 0)
+		return rc;
+	snprintf(health, size, "%s", lvm_str(row, "lv_health_status"));
+	int64_t n = lvm_num(row, "data_copies");
+	*copies = n > 0 ? (int)n : 1;
+	json_decref(row);
+	return 0;
+}
+
+static int lvm_vglv(const char *vg, const char *lv, char *vglv, size_t size,
+		    struct vdm_error *err)
+{
+	if (!lnx_name_ok(vg) || !lnx_name_ok(lv) || strchr(lv, '/') || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "VG %s LV %s: invalid name", vg, lv);
+	snprintf(vglv, size, "%s/%s", vg, lv);
+	return 0;
+}
+
+/* A raid1 leg whose disk came back: `lvchange --refresh` reloads the LV so dm-raid takes the
+ * leg back and resyncs what changed. The first I/O after a server returns may still fail
+ * (docs/internals/lab.md: 1-4 failed reads within 2.5 s), so a leg that is still "refresh
+ * needed" is refreshed again, up to 10 times a second apart. */
+static int lvm_resync_copy(void *h, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char vglv[300], health[128];
+	int rc = lvm_vglv(vg, lv, vglv, sizeof vglv, err), n;
+	if (rc < 0)
+		return rc;
+	(void)copy;     /* LVM finds the leg by itself: it is the one on the returned PV */
+	const char *refresh[] = { "lvchange", "--refresh", vglv, NULL };
+	for (int attempt = 0; attempt < 10; attempt++) {
+		if ((rc = lnx_run(x, refresh, LNX_CMD_MS, NULL, err)) < 0 && x->scripting)
+			return rc;
+		if (x->scripting)
+			return 0;
+		if (rc == 0 && (rc = lvm_health(x, vglv, health, sizeof health, &n, err)) < 0)
+			return rc;
+		if (rc == 0 && !strstr(health, "refresh") && !strstr(health, "partial"))
+			return 0;
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+	}
+	if (rc < 0)
+		return rc;
+	return vdm_err(err, -EAGAIN, "%s: still \"%s\" after 10 refreshes: is the copy's disk"
+		       " really back?", vglv, health);
+}
+
+/* A lost raid1 leg: `lvconvert --repair` rebuilds the failed images on exactly the planned
+ * PVs (given on its command line: LVM allocates nowhere else). */
+static int lvm_replace_copy(void *h, const char *vg, const char *lv, int copies,
+			    const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
+			    struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char vglv[300], health[128], devs[LVM_MAX_SEGS][256];
+	int rc = lvm_vglv(vg, lv, vglv, sizeof vglv, err);
+	if (rc < 0)
+		return rc;
+	(void)lost;     /* the failed images are the ones on missing PVs: LVM knows them */
+	if (!copy || copy->n_segs == 0 || copy->n_segs > LVM_MAX_SEGS || copies < 2)
+		return vdm_err(err, -EINVAL, "%s: replace copy: bad request", vglv);
+	if (!x->scripting) {
+		int now;
+		if ((rc = lvm_health(x, vglv, health, sizeof health, &now, err)) < 0)
+			return rc;
+		if (!strstr(health, "partial") && now >= copies)
+			return 0;                      /* replaced before: idempotent */
+	}
+	const char *argv[8 + LVM_MAX_SEGS] = { "lvconvert", "-y", "--repair", vglv };
+	size_t argc = 4;
+	rc = lvm_copy_devs(x, copy, argv, &argc, sizeof argv / sizeof argv[0], devs, err);
+	if (rc == 0)
+		rc = lnx_run(x, argv, LNX_CMD_MS, NULL, err);
+	if (rc < 0)
+		vdm_err_prefix(err, "%s: replace the lost copy", vglv);
+	return rc;
+}
+
+/* A surplus lost leg: one image fewer; LVM takes the failed image out first. */
+static int lvm_drop_copy(void *h, const char *vg, const char *lv, int copies,
+			 const struct vdm_plan_copy *lost, struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char vglv[300], health[128], m[16];
+	int rc = lvm_vglv(vg, lv, vglv, sizeof vglv, err), now;
+	if (rc < 0)
+		return rc;
+	(void)lost;
+	if (copies < 1 || copies > 4)
+		return vdm_err(err, -EINVAL, "%s: drop copy to %d copies", vglv, copies);
+	if (!x->scripting) {
+		if ((rc = lvm_health(x, vglv, health, sizeof health, &now, err)) < 0)
+			return rc;
+		if (now <= copies)
+			return 0;
+	}
+	snprintf(m, sizeof m, "%d", copies - 1);
+	const char *argv[] = { "lvconvert", "-y", "-m", m, vglv, NULL };
+	rc = lnx_run(x, argv, LNX_CMD_MS, NULL, err);
+	if (rc < 0)
+		vdm_err_prefix(err, "%s: drop the lost copy", vglv);
+	return rc;
+}
+
+/* Missing PVs that hold nothing: `vgreduce --removemissing` (a no-op on a consistent VG). */
+static int lvm_remove_missing(void *h, const char *vg, const char *const *disks, size_t n,
+			      struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	(void)disks, (void)n;   /* LVM removes exactly the missing ones; the plan listed them */
+	if (!lnx_name_ok(vg) || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
+	const char *argv[] = { "vgreduce", "--removemissing", vg, NULL };
+	return lnx_run(x, argv, LNX_CMD_MS, NULL, err);
+}
+
 const struct vdm_client_ops vdm_client_linux_lvm = {
 	.name = "linux-lvm",
 	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
@@ -641,4 +771,8 @@ const struct vdm_client_ops vdm_client_linux_lvm = {
 	.add_copy = lvm_add_copy,
 	.remove_copy = lvm_remove_copy,
 	.sync_status = lvm_sync_status,
+	.resync_copy = lvm_resync_copy,
+	.replace_copy = lvm_replace_copy,
+	.drop_copy = lvm_drop_copy,
+	.remove_missing = lvm_remove_missing,
 };
