@@ -104,6 +104,10 @@ int vdm_journal_disk_get(struct vdm_journal *j, int64_t run_id, const char *disk
 			 enum vdm_disk_own *own, struct vdm_error *err);
 int vdm_journal_disk_set(struct vdm_journal *j, int64_t run_id, const char *pool,
 			 const char *disk, enum vdm_disk_own own, struct vdm_error *err);
+/* Whether any run of this journal created `disk` (recorded "created"): 1 with *pool (caller
+ * frees), 0 when none did. Repair deletes a delete_later disk only then. */
+int vdm_journal_disk_made(struct vdm_journal *j, const char *disk, char **pool,
+			  struct vdm_error *err);
 /* The tag a run puts on the disks it creates, where the server keeps one (the qemu backend: an
  * extended attribute of the image): unique per run, also across deleted journals. Caller frees. */
 char *vdm_run_owner_tag(const struct vdm_run *run);
