@@ -429,12 +429,45 @@ static json_t *report_md(void)
 	return arr;
 }
 
+/* Device-mapper devices and the disks under each (block/dm-N/dm/name, block/dm-N/slaves):
+ * the kernel's own word on which disk an active LV uses, also when LVM can no longer read
+ * that disk's label and reports its PV "[unknown]" (a dead storage server). */
+static json_t *report_dm(void)
+{
+	char path[1024], name[256];
+	json_t *arr = json_array();
+	snprintf(path, sizeof path, "%s/block", agent_conf.sysfs);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "dm-", 3) ||
+		    read_sysfs(name, sizeof name, "block/%s/dm/name", e->d_name) < 0)
+			continue;
+		json_t *slaves = json_array();
+		snprintf(path, sizeof path, "%s/block/%s/slaves", agent_conf.sysfs, e->d_name);
+		DIR *sd = opendir(path);
+		struct dirent *se;
+		while (sd && (se = readdir(sd)))
+			if (se->d_name[0] != '.')
+				json_array_append_new(slaves, json_clean_string(se->d_name,
+									strlen(se->d_name)));
+		if (sd)
+			closedir(sd);
+		json_array_append_new(arr, json_pack("{s:o, s:o}", "name",
+			json_clean_string(name, strlen(name)), "slaves", slaves));
+	}
+	if (d)
+		closedir(d);
+	return arr;
+}
+
 static json_t *op_report(char *errbuf, size_t errlen)
 {
 	json_t *disks = list_disks(errbuf, errlen);
 	if (!disks)
 		return NULL;
-	json_t *o = json_pack("{s:o, s:o}", "disks", disks, "md", report_md());
+	json_t *o = json_pack("{s:o, s:o, s:o}", "disks", disks, "md", report_md(), "dm",
+			      report_dm());
 	char lerr[512];
 	json_t *lvm = report_lvm(lerr, sizeof lerr);
 	/* a partition without lvm (md only) still reports: the driver decides what it needs */

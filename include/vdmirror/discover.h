@@ -21,4 +21,15 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 int vdm_discover_storage(struct vdm_backend *b, const char *partition, json_t **inventory,
 			 struct vdm_error *err);
 
+/* disks[].missing_since (formats.md, "Failed, stale and unreachable parts"): for every disk
+ * of the inventory's partitions whose state is "missing", sets missing_since to when vdmirror
+ * first saw it missing (now, Unix seconds, on the first sight; a time the storage side gave
+ * is kept when older), remembered in <state_dir>/missing.json (state_dir NULL: the default
+ * state folder, vdm_state_dir); disks of these partitions that are present again are
+ * forgotten, other partitions' are left alone. Call it after vdm_discover. On an error (state
+ * folder unwritable, file unreadable) the fields are still set, from now when nothing was
+ * known: the error only says that the times could not be kept. */
+int vdm_missing_since(json_t *inventory, const char *state_dir, int64_t now,
+		      struct vdm_error *err);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "vdmirror/discover.h"
 #include "vdmirror/session.h"
@@ -151,6 +152,9 @@ int vdm_session_discover(struct vdm_session *s, const struct vdm_inventory **inv
 		return session_backend_fail(err, rc);
 	}
 	session_keep_client(s, doc);
+	/* missing_since from the state folder (formats.md, repair); not kept is no failure */
+	struct vdm_error merr = { 0 };
+	(void)vdm_missing_since(doc, s->o.state_dir, (int64_t)time(NULL), &merr);
 	rc = vdm_inventory_parse_json(doc, "discovered inventory", &s->inv, err);
 	json_decref(doc);
 	if (rc < 0) {

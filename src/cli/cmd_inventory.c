@@ -4,10 +4,12 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "vdmirror/backend.h"
 #include "vdmirror/discover.h"
 #include "vdmirror/util.h"
 #include "cli.h"
+#include "cli_session.h"
 
 static void inventory_usage(FILE *f)
 {
@@ -73,6 +75,11 @@ int cmd_inventory(int argc, char **argv)
 			vdm_err_set_kind(&err, VDM_ERR_BACKEND);
 		return cli_fail("inventory", &err);
 	}
+	/* when each missing disk went missing, kept in the state folder; failing to keep it
+	 * costs the next repair its wait, not this inventory */
+	struct vdm_error merr = {0};
+	if (vdm_missing_since(inv, cli_state_dir(), (int64_t)time(NULL), &merr) < 0)
+		fprintf(stderr, "vdmirror inventory: warning: %s\n", merr.msg);
 	char *s = json_dumps(inv, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(inv);
 	if (!s || puts(s) == EOF || fflush(stdout) != 0) {

@@ -35,6 +35,7 @@ struct lvm_idx {
 	json_t *rows;             /* lvm_key(vg, lv) -> [its segment rows, in report order] */
 	json_t *lvs;              /* vg -> [its top-level LV names, first seen first] */
 	json_t *pvs;              /* vg -> [its pv rows] */
+	json_t *dm;               /* device-mapper name -> [kernel names of the disks under it] */
 };
 
 /* Unambiguous whatever the names hold (they are checked later, the index comes first). */
@@ -76,6 +77,13 @@ static void lvm_idx_build(const json_t *report, struct lvm_idx *x)
 	}
 	json_array_foreach(json_object_get(lvm, "pvs"), i, r)
 		json_array_append(lvm_list(x->pvs, lvm_str(r, "vg_name")), r);
+	x->dm = json_object();
+	json_array_foreach(json_object_get(report, "dm"), i, r) {
+		const char *n = json_string_value(json_object_get(r, "name"));
+		json_t *sl = json_object_get(r, "slaves");
+		if (n && json_is_array(sl))
+			json_object_set_nocheck(x->dm, n, sl);
+	}
 }
 
 static void lvm_idx_free(struct lvm_idx *x)
@@ -84,6 +92,7 @@ static void lvm_idx_free(struct lvm_idx *x)
 	json_decref(x->rows);
 	json_decref(x->lvs);
 	json_decref(x->pvs);
+	json_decref(x->dm);
 }
 
 static const json_t *lvm_rows(const struct lvm_idx *x, const char *vg, const char *lv)
@@ -146,8 +155,8 @@ static int lvm_range(const char *s, int64_t *a, int64_t *b)
 }
 
 /* "DEV:a-b DEV:c-d" (seg_pe_ranges) into a copy. For a raid1 LV the "DEV"s are its images. */
-static int ranges_add(const struct lvm_idx *x, const char *ranges, struct lvm_copy *copy,
-		      const char *what, struct vdm_error *err)
+static int ranges_add(const struct lvm_idx *x, const char *ranges, const char *missing,
+		      struct lvm_copy *copy, const char *what, struct vdm_error *err)
 {
 	CLEANUP_FREE char *dup = xstrdup(ranges);
 	char *save = NULL;
@@ -157,10 +166,16 @@ static int ranges_add(const struct lvm_idx *x, const char *ranges, struct lvm_co
 		if (!colon || lvm_range(colon + 1, &a, &b) < 0)
 			return vdm_err(err, -EPROTO, "%s: cannot read LVM range \"%s\"", what, tok);
 		*colon = '\0';
-		/* a PV whose disk is gone (its server died): this copy has lost extents */
-		if (!strcmp(tok, "[unknown]"))
-			return vdm_err(err, -ENODEV, "%s: extents on a missing PV", what);
-		const char *disk = pv_disk(x, tok);
+		/* a PV whose disk is gone (its server died): this copy has lost extents; they
+		 * count on that disk when the VG's missing PV could be named (lvm_missing_disk) */
+		const char *disk;
+		if (!strcmp(tok, "[unknown]")) {
+			if (!missing)
+				return vdm_err(err, -ENODEV, "%s: extents on a missing PV", what);
+			disk = missing;
+		} else {
+			disk = pv_disk(x, tok);
+		}
 		if (!disk)
 			return vdm_err(err, -ENOENT, "%s: PV %s is not a whole disk with a serial "
 				       "(missing, or a partition): vdmirror handles whole-disk PVs",
@@ -172,9 +187,20 @@ static int ranges_add(const struct lvm_idx *x, const char *ranges, struct lvm_co
 	return 0;
 }
 
-/* One copy per raid1/mirror image, from the image sub-LVs' own (linear) segments. */
+/* A raid1/mirror image the kernel does not hold in sync: 'I' (out of sync: resyncing, or a
+ * leg that failed and came back) in lv_attr's first character, or health 'r' (refresh
+ * needed: the leg failed, its device is back) in the ninth. */
+static bool lvm_image_stale(const struct lvm_idx *x, const char *vg, const char *sub)
+{
+	const char *attr = lvm_str(json_array_get(lvm_rows(x, vg, sub), 0), "lv_attr");
+	return attr[0] == 'I' || (strlen(attr) >= 9 && attr[8] == 'r');
+}
+
+/* One copy per raid1/mirror image, from the image sub-LVs' own (linear) segments. A stale
+ * image's index goes into `stale`. */
 static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *ranges,
-			   json_t *copies, const char *what, struct vdm_error *err)
+			   const char *missing, json_t *copies, json_t *stale, const char *what,
+			   struct vdm_error *err)
 {
 	CLEANUP_FREE char *dup = xstrdup(ranges);
 	char *save = NULL;
@@ -191,6 +217,8 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 		size_t i;
 		const json_t *r;
 		int rc = 0;
+		if (lvm_image_stale(x, vg, sub))
+			json_array_append_new(stale, json_integer((json_int_t)json_array_size(copies)));
 		json_array_foreach(lvm_rows(x, vg, sub), i, r) {
 			if (strcmp(lvm_str(r, "segtype"), "linear") &&
 			    strcmp(lvm_str(r, "segtype"), "striped")) {
@@ -199,10 +227,10 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 					     lvm_str(r, "segtype"));
 				break;
 			}
-			rc = ranges_add(x, lvm_str(r, "seg_pe_ranges"), &copy, what, err);
+			rc = ranges_add(x, lvm_str(r, "seg_pe_ranges"), missing, &copy, what, err);
 			if (rc == -ENODEV) {
-				/* an image on a missing PV is no copy any more: the audit must see
-				 * the LV with what survives */
+				/* an image on a missing PV nobody could name: left out, so the audit
+				 * sees the LV with what survives (a named one stays, lost) */
 				lost = true;
 				rc = 0;
 				break;
@@ -210,11 +238,20 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 			if (rc < 0)
 				break;
 		}
+		/* a copy on the missing disk is lost, which says more than stale */
+		if (missing && json_object_get(copy.by_pv, missing) && json_array_size(stale) &&
+		    json_integer_value(json_array_get(stale, json_array_size(stale) - 1)) ==
+		    (json_int_t)json_array_size(copies))
+			json_array_remove(stale, json_array_size(stale) - 1);
 		json_decref(copy.by_pv);
 		if (rc < 0 || lost) {
 			json_decref(copy.segs);
 			if (rc < 0)
 				return rc;
+			/* its stale index, if any, named this image */
+			if (json_array_size(stale) && json_integer_value(json_array_get(stale,
+			    json_array_size(stale) - 1)) == (json_int_t)json_array_size(copies))
+				json_array_remove(stale, json_array_size(stale) - 1);
 			continue;
 		}
 		if (json_array_size(copy.segs) == 0) {
@@ -227,8 +264,8 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 }
 
 /* Builds the LVs of one VG from its segment rows. */
-static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, json_t *lvs,
-		      struct vdm_error *err)
+static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const char *missing,
+		      json_t *lvs, struct vdm_error *err)
 {
 	size_t n;
 	json_t *jname;
@@ -238,7 +275,7 @@ static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, json_t *lvs,
 		snprintf(what, sizeof what, "VG %s LV %s", vg, name);
 		if (!lnx_name_ok(name))
 			return vdm_err(err, -EINVAL, "%s: name not usable by vdmirror", what);
-		json_t *copies = json_array();
+		json_t *copies = json_array(), *stale = json_array();
 		struct lvm_copy linear = { 0 };
 		int64_t extents = 0;
 		int rc = 0;
@@ -257,11 +294,12 @@ static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, json_t *lvs,
 					lvm_copy_init(&linear);
 					json_array_append(copies, linear.segs);
 				}
-				rc = ranges_add(x, lvm_str(r, "seg_pe_ranges"), &linear, what, err);
+				rc = ranges_add(x, lvm_str(r, "seg_pe_ranges"), missing, &linear, what,
+						err);
 			} else if (!strcmp(type, "raid1") || !strcmp(type, "mirror")) {
 				if (json_array_size(copies) == 0) {
-					rc = lv_image_copies(x, vg, lvm_str(r, "seg_pe_ranges"), copies,
-							     what, err);
+					rc = lv_image_copies(x, vg, lvm_str(r, "seg_pe_ranges"),
+							     missing, copies, stale, what, err);
 					if (rc == 0 && json_array_size(copies) == 0)
 						rc = vdm_err(err, -ENODEV, "%s: every copy has extents "
 							     "on a missing PV", what);
@@ -276,17 +314,122 @@ static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, json_t *lvs,
 		json_decref(linear.segs);
 		json_decref(linear.by_pv);
 		if (rc < 0) {
-			json_decref(copies);
+			json_decref(copies), json_decref(stale);
 			return rc;
 		}
-		json_array_append_new(lvs, json_pack("{s:s, s:I, s:o}", "name", name, "extents",
-						     (json_int_t)extents, "copies", copies));
+		json_t *lvo = json_pack("{s:s, s:I, s:o}", "name", name, "extents",
+					(json_int_t)extents, "copies", copies);
+		if (json_array_size(stale))
+			json_object_set(lvo, "stale", stale);
+		json_decref(stale);
+		json_array_append_new(lvs, lvo);
 	}
 	return 0;
 }
 
-static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *vgs,
-		   struct vdm_error *err)
+/* The disk (serial) under the active LV vg/lv as the kernel maps it (device-mapper name: each
+ * '-' of the names doubled, joined by '-'), when that is exactly one disk; else NULL. */
+static const char *lvm_dm_disk(const struct lvm_idx *x, const char *vg, const char *lv)
+{
+	struct strbuf b = STRBUF_INIT(0);
+	for (int k = 0; k < 2; k++) {
+		for (const char *p = k ? lv : vg; *p; p++)
+			strbuf_adds(&b, *p == '-' ? "--" : (char[2]){ *p, 0 });
+		if (!k)
+			strbuf_adds(&b, "-");
+	}
+	CLEANUP_FREE char *name = strbuf_detach(&b);
+	const json_t *sl = json_object_get(x->dm, name);
+	if (json_array_size(sl) != 1)
+		return NULL;
+	const char *s = json_string_value(json_object_get(x->serials,
+		json_string_value(json_array_get(sl, 0)) ?: ""));
+	return s && *s ? s : NULL;
+}
+
+/* The disk of a VG's one missing PV, from the kernel's mappings: every segment LVM reports on
+ * "[unknown]" is an LV (or raid image) whose device-mapper device sits on one disk; when they
+ * all name the same disk, that is it. NULL otherwise (not active, no "dm" in the report). */
+static const char *lvm_missing_dm(const json_t *report, const struct lvm_idx *x,
+				  const char *vg)
+{
+	const char *found = NULL;
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(json_object_get(report, "lvm"), "segs"), i, r) {
+		const char *lv = lvm_str(r, "lv_name");
+		if (strcmp(lvm_str(r, "vg_name"), vg) || !strstr(lvm_str(r, "seg_pe_ranges"),
+								   "[unknown]:"))
+			continue;
+		size_t l = strlen(lv);
+		CLEANUP_FREE char *bare = lv[0] == '[' && l > 2 && lv[l - 1] == ']' ?
+					  strndup(lv + 1, l - 2) : xstrdup(lv);
+		const char *d = lvm_dm_disk(x, vg, bare);
+		if (!d || (found && strcmp(found, d)))
+			return NULL;
+		found = d;
+	}
+	return found;
+}
+
+/* The disk a VG's one missing PV ("[unknown]": LVM cannot read its label) was: among the
+ * partition's disks the storage side reports missing (formats.md, disks[].state), the one
+ * that is no present PV and is large enough for the PV's extents. NULL when there is no such
+ * disk or more than one, or the VG misses several PVs (LVM's ranges do not say which): the
+ * copies on it are then left out, as before vdmirror knew missing disks. */
+static const char *lvm_missing_disk(const json_t *report, const struct lvm_idx *x,
+				    const json_t *partition, const json_t *pvrow, int64_t ext)
+{
+	const char *found = NULL;
+	size_t i, k;
+	json_t *d, *pv;
+	int64_t pe = lvm_num(pvrow, "pv_pe_count"), start = lvm_num(pvrow, "pe_start"), need;
+	const char *vg = lvm_str(pvrow, "vg_name"), *dm = lvm_missing_dm(report, x, vg);
+	if (dm) {
+		/* a disk that is a PV LVM reads is not the missing one */
+		json_array_foreach(json_object_get(json_object_get(report, "lvm"), "pvs"), k, pv) {
+			const char *pd = pv_disk(x, lvm_str(pv, "pv_name"));
+			if (pd && !strcmp(pd, dm))
+				return NULL;
+		}
+		return dm;
+	}
+	if (pe < 0 || start < 0 || __builtin_mul_overflow(pe, ext, &need) ||
+	    __builtin_add_overflow(need, start, &need))
+		return NULL;
+	json_array_foreach(json_object_get(partition, "disks"), i, d) {
+		const char *name = json_string_value(json_object_get(d, "name"));
+		if (!name || strcmp(json_string_value(json_object_get(d, "state")) ?: "", "missing"))
+			continue;
+		int64_t mib = json_integer_value(json_object_get(d, "size_mib"));
+		if (mib <= 0 || mib > INT64_MAX / MIB || mib * MIB < need)
+			continue;
+		bool present = false;
+		json_array_foreach(json_object_get(json_object_get(report, "lvm"), "pvs"), k, pv) {
+			const char *pd = pv_disk(x, lvm_str(pv, "pv_name"));
+			present |= pd && !strcmp(pd, name);
+		}
+		if (present)
+			continue;
+		if (found)
+			return NULL;            /* two candidates: no guess */
+		found = name;
+	}
+	return found;
+}
+
+static json_t *lvm_part_disk(json_t *partition, const char *name)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(partition, "disks"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")) ?: "", name))
+			return d;
+	return NULL;
+}
+
+static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *partition,
+		   json_t *vgs, struct vdm_error *err)
 {
 	size_t i;
 	json_t *vgrow;
@@ -298,14 +441,33 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *vgs,
 				       "usable (whole MiB needed)", vg, lvm_str(vgrow, "vg_extent_size"));
 		json_t *pvs = json_array();
 		int64_t overhead = 0;
-		size_t k;
+		size_t k, n_missing = 0;
 		json_t *pv;
+		const json_t *missing_row = NULL;
+		json_array_foreach(json_object_get(x->pvs, vg), k, pv)
+			if (!strcmp(lvm_str(pv, "pv_name"), "[unknown]")) {
+				n_missing++;
+				missing_row = pv;
+			}
+		const char *missing = n_missing == 1 ?
+			lvm_missing_disk(report, x, partition, missing_row, ext / MIB) : NULL;
+		/* the guest has lost that disk: say so on the partition's disk (the storage side
+		 * may not know: a device can fail on a server that answers) */
+		if (missing && partition) {
+			json_t *dk = lvm_part_disk(partition, missing);
+			if (!dk)
+				missing = NULL;   /* not the partition's disk: the inventory could not
+						   * name it */
+			else if (!json_object_get(dk, "state"))
+				json_object_set_new(dk, "state", json_string("missing"));
+		}
 		json_array_foreach(json_object_get(x->pvs, vg), k, pv) {
-			/* a missing PV holds no extent anyone can use; the copies on it are
-			 * dropped below */
-			if (!strcmp(lvm_str(pv, "pv_name"), "[unknown]"))
+			/* a missing PV: listed on the disk it was when that is known (the planner
+			 * drops the copies on it and removes it), else left out with its copies */
+			bool unknown = !strcmp(lvm_str(pv, "pv_name"), "[unknown]");
+			if (unknown && !missing)
 				continue;
-			const char *disk = pv_disk(x, lvm_str(pv, "pv_name"));
+			const char *disk = unknown ? missing : pv_disk(x, lvm_str(pv, "pv_name"));
 			if (!disk) {
 				json_decref(pvs);
 				return vdm_err(err, -ENOENT, "VG %s: PV %s is not a whole disk with a "
@@ -329,7 +491,7 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *vgs,
 				(json_int_t)(total - used)));
 		}
 		json_t *lvs = json_array();
-		int rc = lvm_vg_lvs(x, vg, lvs, err);
+		int rc = lvm_vg_lvs(x, vg, missing, lvs, err);
 		if (rc < 0) {
 			json_decref(pvs), json_decref(lvs);
 			return rc;
@@ -342,9 +504,14 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *vgs,
 }
 
 /* The formats-v1 "vgs" array from an agent report. Kept separate from the I/O so the unit
- * tests can feed it reports recorded from a real guest. Linear in the report's size. */
-int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
-int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err)
+ * tests can feed it reports recorded from a real guest. Linear in the report's size.
+ * `partition` (the storage side's view, may be NULL) names the disks that are missing: a PV
+ * LVM reports missing is listed on the disk it was (lvm_missing_disk), with the copies on it
+ * (lost copies), and that disk of `partition` gets "state": "missing". */
+int vdm_lvm_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
+		     struct vdm_error *err);
+int vdm_lvm_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
+		     struct vdm_error *err)
 {
 	*vgs_out = NULL;
 	if (!json_object_get(report, "lvm"))
@@ -353,7 +520,7 @@ int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_e
 	struct lvm_idx x;
 	lvm_idx_build(report, &x);
 	json_t *vgs = json_array();
-	int rc = lvm_vgs(report, &x, vgs, err);
+	int rc = lvm_vgs(report, &x, partition, vgs, err);
 	lvm_idx_free(&x);
 	if (rc < 0) {
 		json_decref(vgs);
@@ -361,6 +528,12 @@ int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_e
 	}
 	*vgs_out = vgs;
 	return 0;
+}
+
+int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err)
+{
+	return vdm_lvm_vgs_read(report, NULL, vgs_out, err);
 }
 
 static int lvm_discover(void *h, json_t *partition, struct vdm_error *err)
@@ -376,7 +549,7 @@ static int lvm_discover(void *h, json_t *partition, struct vdm_error *err)
 		json_decref(report);
 		return 0;
 	}
-	rc = vdm_lvm_vgs_from_report(report, &vgs, err);
+	rc = vdm_lvm_vgs_read(report, partition, &vgs, err);
 	json_decref(report);
 	if (rc < 0)
 		return rc;

@@ -45,16 +45,19 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 			break;
 		}
 		int64_t extents = comp_kib / 1024, overhead = 0;
-		json_t *pvs = json_array(), *copies = json_array();
+		json_t *pvs = json_array(), *copies = json_array(), *stale = json_array();
 		size_t k;
 		json_t *m;
 		json_array_foreach(json_object_get(md, "members"), k, m) {
 			const char *dev = json_string_value(json_object_get(m, "name")) ?: "";
 			const char *state = json_string_value(json_object_get(m, "state")) ?: "";
-			if (strstr(state, "faulty"))
-				continue;
+			const char *slot = json_string_value(json_object_get(m, "slot")) ?: "";
+			bool faulty = strstr(state, "faulty") != NULL;
 			json_t *disk = json_object_get(disks, dev);
 			const char *serial = json_string_value(json_object_get(disk, "serial"));
+			/* a faulty member whose device the guest no longer has: nothing to name */
+			if (faulty && (!serial || !*serial))
+				continue;
 			json_t *jbytes = json_object_get(disk, "size_bytes");
 			int64_t bytes = json_is_integer(jbytes) ? json_integer_value(jbytes) : -1;
 			int64_t off = md_num(m, "offset");
@@ -78,17 +81,28 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 			json_array_append_new(pvs, json_pack("{s:s, s:I, s:I}", "disk", serial,
 				"total_extents", (json_int_t)total, "free_extents",
 				(json_int_t)(total > extents ? total - extents : 0)));
-			/* only a member in sync holds a copy; one being rebuilt does not yet */
-			if (strstr(state, "in_sync"))
-				json_array_append_new(copies, json_pack("[{s:s, s:I}]", "pv", serial,
-									"extents", (json_int_t)extents));
+			/* a member in sync holds a copy; one in a slot being rebuilt, or marked
+			 * faulty, holds an out-of-date one: a stale copy (formats.md, repair; lost
+			 * instead when the storage side says its disk is missing); a spare with no
+			 * slot holds none */
+			bool in_sync = strstr(state, "in_sync") && !faulty;
+			bool rebuilding = !in_sync && lnx_count(slot) >= 0;
+			if (!in_sync && !faulty && !rebuilding)
+				continue;
+			if (!in_sync)
+				json_array_append_new(stale, json_integer((json_int_t)json_array_size(copies)));
+			json_array_append_new(copies, json_pack("[{s:s, s:I}]", "pv", serial,
+								"extents", (json_int_t)extents));
 		}
 		if (rc < 0) {
-			json_decref(pvs), json_decref(copies);
+			json_decref(pvs), json_decref(copies), json_decref(stale);
 			break;
 		}
 		json_t *lv = json_pack("{s:s, s:I, s:o}", "name", name, "extents",
 				       (json_int_t)extents, "copies", copies);
+		if (json_array_size(stale))
+			json_object_set(lv, "stale", stale);
+		json_decref(stale);
 		json_array_append_new(vgs, json_pack("{s:s, s:i, s:I, s:i, s:o, s:[o]}", "name", name,
 			"extent_mib", 1, "pv_overhead_mib", (json_int_t)overhead,
 			"copy_meta_extents", 0, "pvs", pvs, "lvs", lv));

@@ -462,17 +462,33 @@ static void test_md_report(void **state)
 	free(got);
 	json_decref(vgs);
 
-	/* a member still rebuilding is a PV but not yet a copy; a faulty one is neither */
+	/* a member being rebuilt (in a slot, not in sync) or marked faulty holds a stale copy
+	 * (formats.md, repair); a spare without a slot holds none; a faulty member whose device
+	 * the guest lost is left out */
 	json_t *m1 = json_array_get(json_object_get(json_array_get(json_object_get(report, "md"), 0),
 						    "members"), 1);
+	const char *stale_lv = "\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":47}],"
+		"[{\"pv\":\"lpar1-02\",\"extents\":47}]],\"stale\":[1]}";
+	const char *states[] = { "spare", "faulty", "in_sync,faulty" };
+	for (size_t i = 0; i < 3; i++) {
+		json_object_set_new(m1, "state", json_string(states[i]));
+		assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+		got = json_dumps(vgs, JSON_COMPACT);
+		assert_non_null(strstr(got, stale_lv));
+		free(got);
+		json_decref(vgs);
+	}
 	json_object_set_new(m1, "state", json_string("spare"));
+	json_object_set_new(m1, "slot", json_string("none"));
 	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
 	json_t *vg = json_array_get(vgs, 0);
 	assert_int_equal(json_array_size(json_object_get(vg, "pvs")), 2);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(json_object_get(vg, "lvs"), 0),
 							 "copies")), 1);
+	assert_null(json_object_get(json_array_get(json_object_get(vg, "lvs"), 0), "stale"));
 	json_decref(vgs);
 	json_object_set_new(m1, "state", json_string("faulty"));
+	json_object_set_new(m1, "name", json_string("vdz"));    /* a device the guest lost */
 	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 1);
 	json_decref(vgs);

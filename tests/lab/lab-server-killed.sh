@@ -29,9 +29,15 @@ ok "killed mid-call: $(cat "$STATE/err")"
 
 rc=0; "$TOOL" "$STATE" create vios2/sp1 lpar1-k2 8 2>"$STATE/err" || rc=$?
 [ $rc = 4 ] && grep -q "server not running" "$STATE/err" || fail "dead server: exit $rc, $(cat "$STATE/err")"
-rc=0; "$VDM" inventory --lab --state "$STATE" --storage-only >/dev/null 2>"$STATE/err" || rc=$?
-[ $rc = 4 ] && grep -q "vios2" "$STATE/err" || fail "inventory with a dead server: exit $rc, $(cat "$STATE/err")"
 ok "dead server: $(cat "$STATE/err")"
+# discovery reports the rest and marks the dead server (formats.md, repair section)
+rc=0; "$VDM" inventory --lab --state "$STATE" --storage-only >"$STATE/inv.json" 2>"$STATE/err" || rc=$?
+[ $rc = 0 ] || fail "inventory with a dead server: exit $rc, $(cat "$STATE/err")"
+jq -e '(.servers[] | select(.name == "vios2") | .state == "unreachable")
+       and ([.pools[] | select(.server == "vios2") | .state] | all(. == "unreachable"))
+       and (.servers[] | select(.name == "vios1") | has("state") | not)' "$STATE/inv.json" >/dev/null ||
+	fail "inventory does not mark vios2 unreachable: $(jq -c '.servers, .pools' "$STATE/inv.json")"
+ok "inventory with a dead server: vios2 and its pools unreachable, vios1 fine"
 # the partition survives its server's death, and vios1 still works
 "$TOOL" "$STATE" create vios1/sp1 lpar1-k3 8 -- map lpar1 vios1/sp1 lpar1-k3 || fail "vios1 after vios2 died"
 wait_console lpar1 "^vdm-disk \+ lpar1-k3 " 30

@@ -322,6 +322,42 @@ static json_t *qemu_devices_of(struct qemu_lab *lab, const char *pool, json_t *p
 	return json_pack("[s+]", "fs:", backing ? backing : pool);
 }
 
+/* Whether server `name` is marked unreachable in the servers array being built. */
+static bool qemu_server_down(const json_t *servers, const char *name)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(servers, i, s)
+		if (!strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
+			return json_object_get(s, "state") != NULL;
+	return false;
+}
+
+/* The image of disk `disk` in one of server's pool folders (caller frees), or NULL: where a
+ * dead server's disk lives, found without asking the server. */
+static char *qemu_image_of(struct qemu_lab *lab, const char *server, const char *disk)
+{
+	size_t i, j;
+	json_t *s, *p;
+	if (!vdm_name_valid(disk) || strchr(disk, '/'))
+		return NULL;
+	json_array_foreach(json_object_get(lab->config, "servers"), i, s) {
+		if (strcmp(json_string_value(json_object_get(s, "name")) ?: "", server))
+			continue;
+		json_array_foreach(json_object_get(s, "pools"), j, p) {
+			CLEANUP_FREE char *pool = xasprintf("%s/%s", server,
+				json_string_value(json_object_get(p, "name")) ?: "");
+			CLEANUP_FREE char *dir = qemu_pool_dir(lab, pool);
+			char *file = xasprintf("%s/%s.img", dir, disk);
+			struct stat st;
+			if (lstat(file, &st) == 0 && S_ISREG(st.st_mode))
+				return file;
+			free(file);
+		}
+	}
+	return NULL;
+}
+
 static int qemu_discover(void *state, json_t **inventory, struct vdm_error *err)
 {
 	struct qemu_lab *lab = state;
@@ -345,19 +381,41 @@ static int qemu_discover(void *state, json_t **inventory, struct vdm_error *err)
 			json_object_set(so, "frame", json_object_get(s, "frame"));
 		json_array_append_new(servers, so);
 		json_t *ex;
-		if ((rc = qemu_server_exports(lab, sn, &ex, err)) < 0)
-			goto out;
-		json_object_set_new(exports, sn, ex);
+		struct vdm_error e2 = { 0 };
+		/* a server that does not answer (dead, hung: anything but an error reply) is not
+		 * a failed discovery: it is reported unreachable, with its pools (formats.md,
+		 * "Failed, stale and unreachable parts") */
+		bool down = false;
+		if ((rc = qemu_server_exports(lab, sn, &ex, &e2)) < 0) {
+			if (rc == -EIO) {
+				*err = e2;
+				goto out;
+			}
+			down = true;
+			rc = 0;
+			json_object_set_new(so, "state", json_string("unreachable"));
+		} else {
+			json_object_set_new(exports, sn, ex);
+		}
 		json_array_foreach(json_object_get(s, "pools"), j, p) {
 			CLEANUP_FREE char *pool = xasprintf("%s/%s", sn,
 				json_string_value(json_object_get(p, "name")));
 			int64_t size, free_mib;
-			if ((rc = qemu_pool_usage(lab, pool, &size, &free_mib, err)) < 0)
-				goto out;
+			/* the pool folders are the host's: readable when the server is dead; if
+			 * not, the config's size and nothing free (nothing is placed there anyway) */
+			if ((rc = qemu_pool_usage(lab, pool, &size, &free_mib, down ? &e2 : err)) < 0) {
+				if (!down)
+					goto out;
+				rc = 0;
+				size = json_integer_value(json_object_get(p, "size_mib"));
+				free_mib = 0;
+			}
 			json_t *po = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I}", "name", pool,
 				"server", sn, "devices", qemu_devices_of(lab, pool, p),
 				"size_mib", (json_int_t)size, "free_mib", (json_int_t)free_mib,
 				"alloc_mib", (json_int_t)1);
+			if (down)
+				json_object_set_new(po, "state", json_string("unreachable"));
 			if (json_object_get(p, "reserve_pct"))
 				json_object_set(po, "reserve_pct", json_object_get(p, "reserve_pct"));
 			if (json_object_get(p, "tier"))
@@ -397,8 +455,20 @@ static int qemu_discover(void *state, json_t **inventory, struct vdm_error *err)
 				(json_int_t)(json_integer_value(json_object_get(ins, "image") ?
 					json_object_get(json_object_get(ins, "image"), "virtual-size") :
 					json_object_get(ex, "size")) >> 20), "paths", server);
-			/* which pool: the folder of the image the server exports */
+			/* which pool: the folder of the image the server exports; for a server
+			 * that does not answer, the pool folder holding an image of that name */
 			const char *img = json_string_value(json_object_get(ex, "file"));
+			CLEANUP_FREE char *guess = NULL;
+			if (qemu_server_down(servers, server)) {
+				guess = qemu_image_of(lab, server, exp);
+				img = guess;
+				/* its only server is gone: the partition has lost the disk */
+				json_object_set_new(d, "state", json_string("missing"));
+				struct stat st;
+				if (guess && json_integer_value(json_object_get(d, "size_mib")) <= 0 &&
+				    stat(guess, &st) == 0)
+					json_object_set_new(d, "size_mib", json_integer(st.st_size >> 20));
+			}
 			size_t k;
 			json_t *pl;
 			json_array_foreach(pools, k, pl) {
