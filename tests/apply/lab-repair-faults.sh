@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Crash during repair (issue 10), LVM, three-servers: mirror, fail vios1, then a repair that
+# Crash during repair (issue 10), LVM, three-servers: mirror, fail the server of the new copy,
+# then a repair that
 # dies (VDMIRROR_FAULT) at a step; MODE resume: the same repair command continues the
 # journaled run to a verified end, no disk left over; MODE undo: vdmirror undo removes what the
 # repair made, leaving the storage as before the repair (no orphan disk) and the VG running on
@@ -12,8 +13,10 @@ export VDMIRROR_STATE=$STATE/journal
 P=lpar1 VG=rootvg
 fill_lv $P $VG hd2 22 0 24 || fail "fill hd2"
 "$VDM" mirror $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "mirror"; }
-"$VDM" lab fail vios1 --state "$STATE" || fail "lab fail vios1"
-fill_lv $P $VG hd2 23 4 8 || fail "write with vios1 dead"
+mapfile -t SRV < <(servers_of_vg "$(inventory)" $P $VG)
+SECOND=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
+"$VDM" lab fail "$SECOND" --state "$STATE" || fail "lab fail $SECOND"
+fill_lv $P $VG hd2 23 4 8 || fail "write with $SECOND dead"
 before=$(snapshot)
 
 if [ "$MODE" = resume ]; then FAULT=replace_copy:ran; else FAULT=replace_copy; fi

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Re-protect (issue 10), LVM, three-servers: mirror rootvg at level server, fail the server of
-# the original copies, write; `repair` with the default --wait-for-return waits and says how
+# one copy (the new one: a single PV; the discovery names one missing PV per VG, and vios1 holds
+# two), write; `repair` with the default --wait-for-return waits and says how
 # long; `repair --wait-for-return 0` puts the new copies on the third server (never beside the
 # surviving copy); then fail the second server: the partition keeps running and every byte
-# written before and after both failures reads back after dropping caches. Last, with two of
-# three servers dead, repair finds no valid place: exit 2 naming the failure domain, nothing
-# created. One VM boot.
+# written before and after both failures reads back after dropping caches. No valid place
+# (level frame with one frame; later two of three servers dead): exit 2, nothing created, the
+# message naming the failure domain. One VM boot.
 . "$(dirname "$0")/lib.sh"
 apply_requires
 lab_up "$VDM_SOURCE_ROOT/lab/three-servers.json"
@@ -20,10 +21,10 @@ fill_lv $P $VG data 23 0 12 || fail "fill data"
 INV=$(inventory)
 mapfile -t SRV < <(servers_of_vg "$INV" $P $VG)
 [ ${#SRV[@]} = 2 ] || fail "mirrored VG on ${SRV[*]}, want two servers"
-FIRST=vios1
-SECOND=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
+SECOND=vios1
+FIRST=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
 THIRD=$(for s in vios1 vios2 vios3; do [ $s != "$FIRST" ] && [ $s != "$SECOND" ] && echo $s; done)
-ok "mirrored at level server: copies on $FIRST and $SECOND; $THIRD is free"
+ok "mirrored at level server: copies on $SECOND and $FIRST; $THIRD is free"
 
 "$VDM" lab fail $FIRST --state "$STATE" || fail "lab fail $FIRST"
 # the partition runs on; writes during the outage go to the surviving copy
@@ -36,6 +37,13 @@ expect_rc 3 "$VDM" repair $P $VG --yes --lab --state "$STATE"
 grep -Eq "waited for another [0-9]+ s" "$STATE/out" || { cat "$STATE/out"; fail "repair does not say how long it waits"; }
 [ "$(snapshot)" = "$before" ] || fail "repair created something while it waits"
 ok "wait: $(grep -o 'waited for another [0-9]* s' "$STATE/out")"
+
+# no valid place: every server is on frame1, so level frame cannot be reached: exit 2, the
+# message names the failure domain, nothing created
+expect_rc 2 "$VDM" repair $P $VG --level frame --wait-for-return 0 --yes --lab --state "$STATE"
+grep -q "frame" "$STATE/out" || { cat "$STATE/out"; fail "the message names no frame"; }
+[ "$(snapshot)" = "$before" ] || fail "a repair without a valid place created something"
+ok "no valid place (level frame, one frame): exit 2: $(grep -m1 'no valid plan' "$STATE/out" | cut -c1-200)"
 
 # re-protect now
 "$VDM" repair $P $VG --wait-for-return 0 --yes --json --lab --state "$STATE" >"$STATE/events" 2>"$STATE/err" ||
@@ -60,9 +68,8 @@ drop_caches $P
 [ "$(verify_lv $P $VG data 24 12 12)" = 0 ] || fail "data written during the first outage differs"
 ok "after losing $FIRST then $SECOND every byte reads back (caches dropped)"
 
-# two of three servers dead: no valid place for a second copy
+# two of three servers dead: no second copy can be placed anywhere: exit 2, nothing created
 before=$(snapshot)
 expect_rc 2 "$VDM" repair $P $VG --wait-for-return 0 --yes --lab --state "$STATE"
-grep -q "server" "$STATE/out" || { cat "$STATE/out"; fail "the message names no failure domain"; }
 [ "$(snapshot)" = "$before" ] || fail "a repair without a valid place created something"
-ok "no valid place: exit 2: $(grep -m1 'no valid plan' "$STATE/out" | cut -c1-160)"
+ok "two servers dead: exit 2, nothing created: $(grep -m1 'no valid plan' "$STATE/out" | cut -c1-160)"
