@@ -641,6 +641,22 @@ static void session_wait_note(struct vdm_session *s, const struct vdm_plan *plan
 	session_emit(s, &ev);
 }
 
+/* Disks of the partition that are missing although every server they are reached through
+ * answers: most likely a server just back, whose first I/Os still fail (docs/internals/lab.md:
+ * 0.3-2.5 s after a restore). */
+static size_t session_returning(const struct vdm_inventory *inv, int pi)
+{
+	const struct vdm_partition *p = &inv->partitions[pi];
+	size_t n = 0;
+	for (size_t d = 0; d < p->n_disks; d++) {
+		bool reachable = p->disks[d].missing && p->disks[d].n_paths > 0;
+		for (size_t k = 0; reachable && k < p->disks[d].n_paths; k++)
+			reachable = !inv->servers[p->disks[d].paths[k]].unreachable;
+		n += reachable;
+	}
+	return n;
+}
+
 int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int64_t now,
 		       unsigned flags, struct vdm_session_result *res, struct vdm_error *err)
 {
@@ -661,6 +677,15 @@ int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int
 	if ((rc = vdm_session_discover(s, NULL, err)) < 0)
 		return rc;
 	int pi = vdm_find_partition(s->inv, s->o.partition);
+	/* a disk of a server that answers again is looked at again for up to 10 s before it is
+	 * planned as lost: a returned copy costs a resync, a lost one a new copy */
+	for (int tries = 0; !resuming && tries < 5 && session_returning(s->inv, pi) > 0; tries++) {
+		struct timespec ts = { 2, 0 };
+		nanosleep(&ts, NULL);
+		if ((rc = vdm_session_discover(s, NULL, err)) < 0)
+			return rc;
+		pi = vdm_find_partition(s->inv, s->o.partition);
+	}
 	if (vdm_find_vg(&s->inv->partitions[pi], s->o.vg) < 0)
 		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "partition %s has no volume"
 				    " group %s", s->o.partition, s->o.vg);
