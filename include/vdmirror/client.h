@@ -76,6 +76,10 @@ struct vdm_client_ops {
 	/* Removes the missing PVs `disks` (they hold nothing any more) from the VG. */
 	int (*remove_missing)(void *h, const char *vg, const char *const *disks, size_t n,
 			      struct vdm_error *err);
+	/* Disk `disk` of vg is visible in the partition again (its server is back) while the
+	 * volume manager still records it missing: take it back as it was, no data written
+	 * (LVM: `vgextend --restoremissing`). Idempotent; a disk still not readable: -EAGAIN. */
+	int (*restore_pv)(void *h, const char *vg, const char *disk, struct vdm_error *err);
 };
 
 /* Compiled-in drivers by name; NULL when unknown. */
@@ -118,5 +122,8 @@ int vdm_client_drop_copy(struct vdm_client *c, const char *vg, const char *lv, i
 			 const struct vdm_plan_copy *lost, struct vdm_error *err);
 int vdm_client_remove_missing(struct vdm_client *c, const char *vg, const char *const *disks,
 			      size_t n, struct vdm_error *err);
+/* Succeeds without a word when the driver has no restore_pv slot (nothing to restore). */
+int vdm_client_restore_pv(struct vdm_client *c, const char *vg, const char *disk,
+			  struct vdm_error *err);
 
 #endif

@@ -644,7 +644,8 @@ static void session_wait_note(struct vdm_session *s, const struct vdm_plan *plan
 /* Disks of the partition that are missing although every server they are reached through
  * answers: most likely a server just back, whose first I/Os still fail (docs/internals/lab.md:
  * 0.3-2.5 s after a restore). */
-static size_t session_returning(const struct vdm_inventory *inv, int pi)
+static size_t session_returning(const struct vdm_inventory *inv, int pi, const char **names,
+				size_t max)
 {
 	const struct vdm_partition *p = &inv->partitions[pi];
 	size_t n = 0;
@@ -652,9 +653,33 @@ static size_t session_returning(const struct vdm_inventory *inv, int pi)
 		bool reachable = p->disks[d].missing && p->disks[d].n_paths > 0;
 		for (size_t k = 0; reachable && k < p->disks[d].n_paths; k++)
 			reachable = !inv->servers[p->disks[d].paths[k]].unreachable;
-		n += reachable;
+		if (reachable && n < max)
+			names[n++] = p->disks[d].name;
 	}
 	return n;
+}
+
+/* Asks the driver to take the returning disks back into the VG (LVM keeps a PV that failed
+ * flagged missing in its metadata even once the device reads again). Failures are not
+ * fatal: the next discovery says what is still missing. */
+static void session_restore_pvs(struct vdm_session *s, const char *const *names, size_t n)
+{
+	struct vdm_error e2 = { 0 };
+	char **copy = xcalloc(n ? n : 1, sizeof *copy);
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(names[i]);   /* the next discovery frees the inventory */
+	if (session_client_ready(s, &e2) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (vdm_client_restore_pv(&s->client, s->o.vg, copy[i], &e2) < 0) {
+				char note[2700];
+				snprintf(note, sizeof note, "disk %s is back but could not be taken"
+					 " back yet: %s", copy[i], e2.msg);
+				struct vdm_event ev = { .type = VDM_EV_NOTE, .message = note };
+				session_emit(s, &ev);
+			}
+	for (size_t i = 0; i < n; i++)
+		free(copy[i]);
+	free(copy);
 }
 
 int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int64_t now,
@@ -679,9 +704,13 @@ int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int
 	int pi = vdm_find_partition(s->inv, s->o.partition);
 	/* a disk of a server that answers again is looked at again for up to 10 s before it is
 	 * planned as lost: a returned copy costs a resync, a lost one a new copy */
-	for (int tries = 0; !resuming && tries < 5 && session_returning(s->inv, pi) > 0; tries++) {
-		struct timespec ts = { 2, 0 };
-		nanosleep(&ts, NULL);
+	const char *back[16];
+	size_t n_back;
+	for (int tries = 0; !resuming && !s->o.script && tries < 5 &&
+	     (n_back = session_returning(s->inv, pi, back, 16)) > 0; tries++) {
+		if (tries)
+			nanosleep(&(struct timespec){ 2, 0 }, NULL);
+		session_restore_pvs(s, back, n_back);
 		if ((rc = vdm_session_discover(s, NULL, err)) < 0)
 			return rc;
 		pi = vdm_find_partition(s->inv, s->o.partition);

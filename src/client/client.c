@@ -137,3 +137,11 @@ int vdm_client_remove_missing(struct vdm_client *c, const char *vg, const char *
 {
 	return CLIENT_CALL(c, remove_missing, err, vg, disks, n);
 }
+
+int vdm_client_restore_pv(struct vdm_client *c, const char *vg, const char *disk,
+			  struct vdm_error *err)
+{
+	if (c->ops && !c->ops->restore_pv)
+		return 0;
+	return CLIENT_CALL(c, restore_pv, err, vg, disk);
+}

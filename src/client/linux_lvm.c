@@ -932,6 +932,37 @@ static int lvm_remove_missing(void *h, const char *vg, const char *const *disks,
 	return lnx_run(x, argv, LNX_CMD_MS, NULL, err);
 }
 
+/* A PV whose disk is back: LVM's own cache of online PVs still leaves it out ("[unknown]",
+ * checked in the lab: reads work again, `pvs` does not list the device until `pvscan
+ * --cache`); a PV the VG metadata flags missing also needs `vgextend --restoremissing`. */
+static int lvm_restore_pv(void *h, const char *vg, const char *disk, struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char dev[256], cur[256];
+	if (!lnx_name_ok(vg) || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
+	int rc = lnx_disk_dev(x, disk, LNX_DISK_MS, dev, sizeof dev, err);
+	if (rc < 0)
+		return rc;
+	const char *scan[] = { "pvscan", "--cache", dev, NULL };
+	if ((rc = lnx_run(x, scan, LNX_CMD_MS, NULL, err)) < 0 || x->scripting)
+		return rc;
+	const char *argv[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name,pv_attr",
+			       dev, NULL };
+	json_t *row;
+	if ((rc = lvm_query(x, argv, "pv", &row, err)) < 0)
+		return rc == -EPROTO ? vdm_err(err, -EAGAIN, "%s (%s): LVM does not read it yet",
+					       disk, dev) : rc;
+	snprintf(cur, sizeof cur, "%s", lvm_str(row, "vg_name"));
+	bool flagged = strlen(lvm_str(row, "pv_attr")) >= 3 && lvm_str(row, "pv_attr")[2] == 'm';
+	json_decref(row);
+	if (strcmp(cur, vg))
+		return vdm_err(err, -EAGAIN, "%s (%s): LVM sees it in VG \"%s\", not %s", disk, dev,
+			       cur, vg);
+	const char *restore[] = { "vgextend", "--restoremissing", vg, dev, NULL };
+	return flagged ? lnx_run(x, restore, LNX_CMD_MS, NULL, err) : 0;
+}
+
 const struct vdm_client_ops vdm_client_linux_lvm = {
 	.name = "linux-lvm",
 	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
@@ -948,4 +979,5 @@ const struct vdm_client_ops vdm_client_linux_lvm = {
 	.replace_copy = lvm_replace_copy,
 	.drop_copy = lvm_drop_copy,
 	.remove_missing = lvm_remove_missing,
+	.restore_pv = lvm_restore_pv,
 };
