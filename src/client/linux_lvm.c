@@ -378,7 +378,7 @@ static const char *lvm_missing_dm(const json_t *report, const struct lvm_idx *x,
  * disk or more than one, or the VG misses several PVs (LVM's ranges do not say which): the
  * copies on it are then left out, as before vdmirror knew missing disks. */
 static const char *lvm_missing_disk(const json_t *report, const struct lvm_idx *x,
-				    const json_t *partition, const json_t *pvrow, int64_t ext)
+				    const json_t *partition, const json_t *pvrow, int64_t ext_bytes)
 {
 	const char *found = NULL;
 	size_t i, k;
@@ -394,7 +394,7 @@ static const char *lvm_missing_disk(const json_t *report, const struct lvm_idx *
 		}
 		return dm;
 	}
-	if (pe < 0 || start < 0 || __builtin_mul_overflow(pe, ext, &need) ||
+	if (pe < 0 || start < 0 || __builtin_mul_overflow(pe, ext_bytes, &need) ||
 	    __builtin_add_overflow(need, start, &need))
 		return NULL;
 	json_array_foreach(json_object_get(partition, "disks"), i, d) {
@@ -450,7 +450,7 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *partit
 				missing_row = pv;
 			}
 		const char *missing = n_missing == 1 ?
-			lvm_missing_disk(report, x, partition, missing_row, ext / MIB) : NULL;
+			lvm_missing_disk(report, x, partition, missing_row, ext) : NULL;
 		/* the guest has lost that disk: say so on the partition's disk (the storage side
 		 * may not know: a device can fail on a server that answers) */
 		if (missing && partition) {

@@ -26,6 +26,8 @@
 
 int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
 int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_lvm_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
+		     struct vdm_error *err);
 
 static const char *agent_bin, *source_dir;
 static char tmpdir[] = "/tmp/vdm-test-agent.XXXXXX";
@@ -441,6 +443,152 @@ static void test_lvm_missing_pv(void **state)
 	json_decref(report);
 }
 
+static json_t *load_report(const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/tests/client/%s", source_dir, name);
+	json_t *r = json_load_file(path, 0, NULL);
+	assert_non_null(r);
+	return r;
+}
+
+static char *lv_json(json_t *vgs, size_t lv)
+{
+	return json_dumps(json_array_get(json_object_get(json_array_get(vgs, 0), "lvs"), lv),
+			  JSON_COMPACT);
+}
+
+/* three-servers lab, hd2 mirrored onto lpar1-rootvg-m1 (vios2), `lab fail vios2`, a write to
+ * hd2 (recorded: report-lvm-lost.json): LVM reports the PV "[unknown]"; the driver names its
+ * disk (from the kernel's dm mapping, or the storage side's one missing disk) and keeps hd2's
+ * copy on it, so check can call it lost and the planner can drop it (formats.md, repair). */
+static void test_lvm_lost_copy(void **state)
+{
+	json_t *report = load_report("report-lvm-lost.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	static const char hd2_lost[] = "{\"name\":\"hd2\",\"extents\":6,\"copies\":["
+		"[{\"pv\":\"lpar1-02\",\"extents\":6}],[{\"pv\":\"lpar1-rootvg-m1\",\"extents\":6}]]}";
+	/* the storage side: both disks of the dead server missing, the spare lpar1-03 too */
+	json_t *part = json_loads("{\"name\":\"lpar1\",\"disks\":["
+		"{\"name\":\"lpar1-01\",\"size_mib\":48},{\"name\":\"lpar1-02\",\"size_mib\":48},"
+		"{\"name\":\"lpar1-03\",\"size_mib\":32,\"state\":\"missing\"},"
+		"{\"name\":\"lpar1-04\",\"size_mib\":32},"
+		"{\"name\":\"lpar1-rootvg-m1\",\"size_mib\":29,\"state\":\"missing\"}]}", 0, NULL);
+	assert_non_null(part);
+
+	/* 1. dm says: hd2_rimage_1 and hd2_rmeta_1 sit on vde = lpar1-rootvg-m1 */
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	json_t *pvs = json_object_get(json_array_get(vgs, 0), "pvs");
+	assert_int_equal(json_array_size(pvs), 3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(pvs, 2), "disk")),
+			    "lpar1-rootvg-m1");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(pvs, 2),
+							    "total_extents")), 7);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(pvs, 2),
+							    "free_extents")), 0);
+	char *got = lv_json(vgs, 1);
+	assert_string_equal(got, hd2_lost);   /* lost, not also stale */
+	free(got);
+	json_decref(vgs);
+
+	/* 2. no dm in the report, two missing disks that could be it: no guess, the copy is
+	 * left out as before */
+	json_t *dm = json_incref(json_object_get(report, "dm"));
+	json_object_del(report, "dm");
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 2);
+	got = lv_json(vgs, 1);
+	assert_string_equal(got, "{\"name\":\"hd2\",\"extents\":6,\"copies\":"
+			    "[[{\"pv\":\"lpar1-02\",\"extents\":6}]]}");
+	free(got);
+	json_decref(vgs);
+
+	/* 3. no dm, only the right disk missing and big enough: named by elimination */
+	json_t *d3 = json_array_get(json_object_get(part, "disks"), 2);
+	json_object_del(d3, "state");
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	got = lv_json(vgs, 1);
+	assert_string_equal(got, hd2_lost);
+	free(got);
+	json_decref(vgs);
+	/* ... but not a disk too small for the PV's 7 extents */
+	json_t *m1 = json_array_get(json_object_get(part, "disks"), 4);
+	json_object_set_new(m1, "size_mib", json_integer(20));
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 2);
+	json_decref(vgs);
+
+	/* 4. dm names a disk the storage side thinks present (the device failed in the guest):
+	 * the driver marks it missing on the partition */
+	json_object_set_new(report, "dm", dm);
+	json_object_set_new(m1, "size_mib", json_integer(29));
+	json_object_del(m1, "state");
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(m1, "state")), "missing");
+	got = lv_json(vgs, 1);
+	assert_string_equal(got, hd2_lost);
+	free(got);
+	json_decref(vgs);
+	json_decref(part);
+	json_decref(report);
+}
+
+/* The same lab after `lab restore vios2` (recorded: report-lvm-returned.json, the agent
+ * reporting without LVM hints): the PV is
+ * back, hd2's leg on it is "refresh needed" (Iwi-aor-r-): a stale copy, not a lost one. */
+static void test_lvm_returned_stale(void **state)
+{
+	json_t *report = load_report("report-lvm-returned.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_lvm_vgs_read(report, NULL, &vgs, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 3);
+	char *got = lv_json(vgs, 1);
+	assert_string_equal(got, "{\"name\":\"hd2\",\"extents\":6,\"copies\":["
+		"[{\"pv\":\"lpar1-02\",\"extents\":6}],[{\"pv\":\"lpar1-rootvg-m1\",\"extents\":6}]],"
+		"\"stale\":[1]}");
+	free(got);
+	json_decref(vgs);
+	/* after `lvchange --refresh` and the resync: both images 'i', nothing stale */
+	json_t *segs = json_object_get(json_object_get(report, "lvm"), "segs"), *r;
+	size_t i;
+	json_array_foreach(segs, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "lv_name")), "[hd2_rimage_1]"))
+			json_object_set_new(r, "lv_attr", json_string("iwi-aor---"));
+	assert_int_equal(vdm_lvm_vgs_read(report, NULL, &vgs, &err), 0);
+	got = lv_json(vgs, 1);
+	assert_null(strstr(got, "stale"));
+	free(got);
+	json_decref(vgs);
+	/* resyncing: out of sync image 'I', health fine */
+	json_array_foreach(segs, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "lv_name")), "[hd2_rimage_1]"))
+			json_object_set_new(r, "lv_attr", json_string("Iwi-aor---"));
+	assert_int_equal(vdm_lvm_vgs_read(report, NULL, &vgs, &err), 0);
+	got = lv_json(vgs, 1);
+	assert_non_null(strstr(got, "\"stale\":[1]"));
+	free(got);
+	json_decref(vgs);
+	json_decref(report);
+}
+
+/* md1 = RAID1 of lpar1-03 (vios2) and lpar1-04 (vios3), `lab fail vios2`, a write (recorded:
+ * report-md-faulty.json): vdc faulty, slot none. The member is a copy marked stale; the
+ * storage side's missing disk makes it lost (model rule). */
+static void test_md_faulty_member(void **state)
+{
+	json_t *report = load_report("report-md-faulty.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	char *got = lv_json(vgs, 0);
+	assert_string_equal(got, "{\"name\":\"md1\",\"extents\":31,\"copies\":["
+		"[{\"pv\":\"lpar1-03\",\"extents\":31}],[{\"pv\":\"lpar1-04\",\"extents\":31}]],"
+		"\"stale\":[0]}");
+	free(got);
+	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 2);
+	json_decref(vgs);
+	json_decref(report);
+}
+
 /* The md driver on a report recorded from the lab guest after `mdadm --grow /dev/md0
  * --raid-devices=2 --add /dev/vdb` and `mdadm --wait` (report-md-raid1.json). */
 static void test_md_report(void **state)
@@ -562,6 +710,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_connect_refused),
 		cmocka_unit_test(test_lvm_report),
 		cmocka_unit_test(test_lvm_missing_pv),
+		cmocka_unit_test(test_lvm_lost_copy),
+		cmocka_unit_test(test_lvm_returned_stale),
+		cmocka_unit_test(test_md_faulty_member),
 		cmocka_unit_test(test_md_report),
 		cmocka_unit_test(test_script_mode),
 	};

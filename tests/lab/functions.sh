@@ -47,6 +47,8 @@ lab_requires() {
 lab_up() {
 	local config=${1:-$VDM_SOURCE_ROOT/lab/default.json}
 	STATE=$(mktemp -d /tmp/vdm-lab.XXXXXX)
+	# vdmirror's own state (journals, missing.json) lives and dies with this lab
+	export VDMIRROR_STATE=$STATE/journal
 	"$VDM" lab up --config "$config" --state "$STATE" || fail "lab up $config"
 }
 

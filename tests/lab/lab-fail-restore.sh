@@ -62,19 +62,15 @@ rc=0; "$VDM" lab fail vios2 --state "$STATE" 2>"$STATE/err" || rc=$?
 [ $rc = 4 ] && grep -q "server vios2: not running (failed by lab fail at" "$STATE/err" || fail "second fail: exit $rc, $(cat "$STATE/err")"
 ok "vios2 killed (pid $pid); lpar1, vios1 and vios3 run; status says so"
 
-# discovery with a dead server: either it reports the rest and marks vios2 (formats.md,
-# "Failed, stale and unreachable parts"), or it fails with a message naming vios2; never a
-# success that hides the dead server
+# discovery with a dead server reports the rest and marks vios2 (formats.md, "Failed, stale
+# and unreachable parts"): its pools unreachable, the partition's disks on it missing
 rc=0; "$VDM" inventory --lab --state "$STATE" >"$STATE/inv.json" 2>"$STATE/err" || rc=$?
-if [ $rc = 0 ]; then
-	jq -e '(.servers[] | select(.name == "vios2") | .state == "unreachable")
-	       and (.pools[] | select(.server == "vios2") | .state == "unreachable")' "$STATE/inv.json" >/dev/null ||
-		fail "inventory exits 0 with vios2 dead but does not mark it unreachable: $(jq -c '.servers, .pools' "$STATE/inv.json")"
-	ok "inventory --lab reports the rest and marks vios2 unreachable"
-else
-	[ $rc = 4 ] && grep -q "vios2" "$STATE/err" || fail "inventory with vios2 dead: exit $rc, $(cat "$STATE/err")"
-	ok "inventory --lab fails (exit 4) naming the dead server: $(cat "$STATE/err")"
-fi
+[ $rc = 0 ] || fail "inventory with vios2 dead: exit $rc, $(cat "$STATE/err")"
+jq -e '(.servers[] | select(.name == "vios2") | .state == "unreachable")
+       and (.pools[] | select(.server == "vios2") | .state == "unreachable")
+       and ([.partitions[0].disks[] | select(.state == "missing") | .name] | sort == ["lpar1-03", "lpar1-n1"])' "$STATE/inv.json" >/dev/null ||
+	fail "inventory with vios2 dead: $(jq -c '.servers, .pools, .partitions[0].disks' "$STATE/inv.json")"
+ok "inventory --lab reports the rest, vios2 unreachable, lpar1-03 and lpar1-n1 missing"
 
 # the guest: a dead server fails I/O at once (reconnect-delay 0, rerror=report), the VM runs
 reply=$(agent_request lpar1 "{\"op\":\"verify\",\"path\":\"$DEV3\",\"seed\":31,\"mib\":4,\"id\":3}")
