@@ -760,6 +760,26 @@ static int lvm_remove_copy(void *h, const char *vg, const char *lv,
 			return rc;
 		if (now <= 1)
 			return 0;                      /* nothing left to remove */
+		/* a copy never made (a repair's replace that did not run): its PVs hold nothing,
+		 * and the LV's image count (lost images included) says nothing about it */
+		bool used = false;
+		for (size_t i = 0; i < copy->n_segs && !used; i++) {
+			char dev[256];
+			const char *q[] = { "pvs", "--reportformat", "json", "--units", "b",
+					    "--nosuffix", "-o", "pv_name,pv_used", dev, NULL };
+			json_t *row;
+			if ((rc = lnx_disk_dev(x, copy->segs[i].pv, LNX_DISK_MS, dev, sizeof dev,
+					       err)) < 0)
+				return rc;
+			if (lvm_query(x, q, "pv", &row, err) < 0) {
+				used = true;           /* cannot tell: let lvconvert decide */
+				continue;
+			}
+			used = lvm_num(row, "pv_used") != 0;
+			json_decref(row);
+		}
+		if (!used)
+			return 0;
 	}
 	/* -m counts mirrors beside the original (copies - 1): one copy less is -m now-2; with
 	 * PVs, lvconvert removes the image that sits on them */

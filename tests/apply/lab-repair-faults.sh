@@ -19,7 +19,7 @@ SECOND=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
 fill_lv $P $VG hd2 23 4 8 || fail "write with $SECOND dead"
 before=$(snapshot)
 
-if [ "$MODE" = resume ]; then FAULT=replace_copy:ran; else FAULT=replace_copy; fi
+if [ "$MODE" = resume ]; then FAULT=replace_copy:ran; else FAULT=add_pv; fi
 rc=0
 VDMIRROR_FAULT=$FAULT "$VDM" repair $P $VG --wait-for-return 0 --yes --lab --state "$STATE" \
 	>"$STATE/out" 2>&1 || rc=$?
