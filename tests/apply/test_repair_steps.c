@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "vdmirror/apply.h"
 #include "vdmirror/plan.h"
+#include "vdmirror/util.h"
 
 #define NOW 1796042400   /* 2026-11-30T12:40:00Z */
 
@@ -146,6 +148,128 @@ static void test_delete_later_steps(void **unused)
 	rs_free(&r);
 }
 
+/* ---- a run of repair steps on fakes: what the driver and the backend are asked, in order;
+ * a failing replace resumed; undo. Fakes on purpose: the lab tests (tests/apply/lab-repair-*)
+ * run the real thing, this must run in a second. ---- */
+
+static char calls[4096];
+static int fail_replace;
+
+static void call(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void call(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t n = strlen(calls);
+	vsnprintf(calls + n, sizeof calls - n, fmt, ap);
+	va_end(ap);
+	strncat(calls, ";", sizeof calls - strlen(calls) - 1);
+}
+
+static int fb_create(void *st, const char *pool, const char *disk, int64_t size,
+		     struct vdm_error *err) { call("create %s %s", pool, disk); return 0; }
+static int fb_delete(void *st, const char *pool, const char *disk, struct vdm_error *err)
+{ call("delete %s", disk); return 0; }
+static int fb_map(void *st, const char *part, const char *pool, const char *disk,
+		  struct vdm_error *err) { call("map %s", disk); return 0; }
+static int fb_unmap(void *st, const char *part, const char *disk, struct vdm_error *err)
+{ call("unmap %s", disk); return 0; }
+static const struct vdm_backend_ops fb_ops = {
+	.name = "fake", .create_disk = fb_create, .delete_disk = fb_delete, .map_disk = fb_map,
+	.unmap_disk = fb_unmap,
+};
+
+static int fc_wait(void *h, const char *disk, int64_t t, json_t *facts, struct vdm_error *err)
+{ call("wait %s", disk); return 0; }
+static int fc_add_pv(void *h, const char *vg, const char *disk, struct vdm_error *err)
+{ call("add_pv %s", disk); return 0; }
+static int fc_remove_pv(void *h, const char *vg, const char *disk, struct vdm_error *err)
+{ call("remove_pv %s", disk); return 0; }
+static int fc_remove_copy(void *h, const char *vg, const char *lv,
+			  const struct vdm_plan_copy *c, struct vdm_error *err)
+{ call("remove_copy %s %s", lv, c->segs[0].pv); return 0; }
+static int fc_sync(void *h, const char *vg, const char *lv, double *pct, struct vdm_error *err)
+{ *pct = 100; return 0; }
+static int fc_resync(void *h, const char *vg, const char *lv, const struct vdm_plan_copy *c,
+		     struct vdm_error *err) { call("resync %s %s", lv, c->segs[0].pv); return 0; }
+static int fc_replace(void *h, const char *vg, const char *lv, int copies,
+		      const struct vdm_plan_copy *lost, const struct vdm_plan_copy *c,
+		      struct vdm_error *err)
+{
+	if (fail_replace && fail_replace--)
+		return vdm_err(err, -EIO, "fake: lvconvert --repair %s: device busy", lv);
+	call("replace %s %d %s->%s", lv, copies, lost->segs[0].pv, c->segs[0].pv);
+	return 0;
+}
+static int fc_remove_missing(void *h, const char *vg, const char *const *d, size_t n,
+			     struct vdm_error *err) { call("remove_missing %s n=%zu", d[0], n); return 0; }
+static const struct vdm_client_ops fc_ops = {
+	.name = "fake", .wait_disk = fc_wait, .add_pv = fc_add_pv, .remove_pv = fc_remove_pv,
+	.remove_copy = fc_remove_copy, .sync_status = fc_sync, .resync_copy = fc_resync,
+	.replace_copy = fc_replace, .remove_missing = fc_remove_missing,
+};
+
+static int fake_verify(void *arg, const json_t *plan, struct vdm_error *err)
+{
+	call("verify %zu", json_array_size(json_object_get(plan, "lvs")));
+	return 0;
+}
+
+/* vios1 dead (d1 lost: a's copy replaced on vios3), b's copy on d2 stale (resynced): the
+ * driver sees resync, then the new disk, the replace naming the lost disk, remove_missing,
+ * verify; a replace that fails is resumed from that step only; undo takes the new copy out
+ * (never the surviving one), the new PV, the map and the disk, and keeps d1. */
+static void test_repair_run_resume_undo(void **unused)
+{
+	struct rs r;
+	rs_make(&r, HEAD(DOWN) DISKS(",'state':'missing','missing_since':'2026-11-30T10:00:00Z'")
+		VG(MIRRORED("a", 100) "}, {'name':'b','extents':10,'copies':[[{'pv':'d2','extents':10}],"
+		   "[{'pv':'d2','extents':10}]],'stale':[1]}"), 0);
+	char dir[] = "/tmp/vdm-repair-steps.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct vdm_journal *j;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_journal_open(dir, "lpar1", "vg", &j, &err), 0);
+	json_t *pj = vdm_plan_to_json(r.plan);
+	int64_t id;
+	assert_int_equal(vdm_journal_begin(j, pj, r.steps, r.n, &id, &err), 0);
+	json_decref(pj);
+	struct vdm_run *run;
+	assert_int_equal(vdm_journal_latest(j, &run, &err), 0);
+	struct vdm_backend b = { &fb_ops, NULL };
+	struct vdm_client c = { &fc_ops, NULL };
+	struct vdm_apply_ctx ctx = { .backend = &b, .client = &c, .verify = fake_verify,
+				     .sync_poll_ms = 1 };
+	const char *disk = json_string_value(json_object_get(r.steps[1].args, "disk"));
+
+	calls[0] = '\0';
+	fail_replace = 1;
+	assert_int_equal(vdm_apply_run(&ctx, j, run, &err), -EIO);
+	assert_non_null(strstr(err.msg, "replace_copy of LV vg/a"));
+	assert_string_equal(run->status, "failed");
+	char want[1024];
+	snprintf(want, sizeof want, "resync b d2;create vios3/sp %s;map %s;wait %s;add_pv %s;",
+		 disk, disk, disk, disk);
+	assert_string_equal(calls, want);
+	calls[0] = '\0';
+	assert_int_equal(vdm_apply_run(&ctx, j, run, &err), 0);
+	snprintf(want, sizeof want, "replace a 2 d1->%s;remove_missing d1 n=1;verify 2;", disk);
+	assert_string_equal(calls, want);
+	assert_string_equal(run->status, "done");
+
+	calls[0] = '\0';
+	assert_int_equal(vdm_apply_undo(&ctx, j, run, &err), 0);
+	snprintf(want, sizeof want, "remove_copy a %s;remove_pv %s;unmap %s;delete %s;", disk,
+		 disk, disk, disk);
+	assert_string_equal(calls, want);
+	assert_string_equal(run->status, "undone");
+	vdm_run_free(run);
+	vdm_journal_close(j);
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(rm), 0);
+	rs_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_stale_copy_steps),
 		cmocka_unit_test(test_waiting_copy_steps),
 		cmocka_unit_test(test_delete_later_steps),
+		cmocka_unit_test(test_repair_run_resume_undo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
