@@ -194,7 +194,7 @@ static int md_add_copy(void *h, const char *vg, const char *lv, int copies,
 		return rc;
 	snprintf(mddev, sizeof mddev, "/dev/%s", vg);
 	snprintf(n, sizeof n, "--raid-devices=%d", copies);
-	int64_t raid_disks = 1;
+	int64_t raid_disks = 1, comp_kib = -1;
 	if (!x->scripting) {
 		json_t *report;
 		const json_t *md = md_find(x, vg, &report, err, &rc);
@@ -204,13 +204,21 @@ static int md_add_copy(void *h, const char *vg, const char *lv, int copies,
 		}
 		bool member = md_has_member(md, dev + 5);
 		raid_disks = md_num(md, "raid_disks");
+		comp_kib = md_num(md, "component_size");
 		json_decref(report);
 		if (member)
 			return 0;                      /* added before: idempotent */
 	}
+	/* one bitmap bit per chunk: mdadm's default chunk (64 MiB) covers a small array whole, so
+	 * any write would resync all of it; about 16384 chunks, 1 MiB to 64 MiB each */
+	int64_t chunk_mib = 1;
+	while (comp_kib > 0 && chunk_mib < 64 && chunk_mib * 1024 * 16384 < comp_kib)
+		chunk_mib *= 2;
+	char chunk[48];
+	snprintf(chunk, sizeof chunk, "--bitmap-chunk=%lldM", (long long)chunk_mib);
 	/* a write-intent bitmap before the second member: a member that comes back after an
 	 * outage is then re-added and resyncs only what changed (repair), not the whole disk */
-	const char *bitmap[] = { "mdadm", "--grow", mddev, "--bitmap=internal", NULL };
+	const char *bitmap[] = { "mdadm", "--grow", mddev, "--bitmap=internal", chunk, NULL };
 	struct vdm_error berr = { 0 };
 	if (lnx_run(x, bitmap, LNX_CMD_MS, NULL, &berr) < 0 && !strstr(berr.msg, "already")) {
 		*err = berr;
