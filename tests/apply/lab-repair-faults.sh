@@ -15,6 +15,8 @@ fill_lv $P $VG hd2 22 0 24 || fail "fill hd2"
 "$VDM" mirror $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "mirror"; }
 mapfile -t SRV < <(servers_of_vg "$(inventory)" $P $VG)
 SECOND=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
+# the mirror's new disk, on SECOND
+OLD=$(inventory --partition $P | jq -r --arg s "$SECOND" '.partitions[0].disks[] | select(.pool | startswith($s + "/")) | select(.name | test("-m[0-9]+$")) | .name' | head -1)
 "$VDM" lab fail "$SECOND" --state "$STATE" || fail "lab fail $SECOND"
 fill_lv $P $VG hd2 23 4 8 || fail "write with $SECOND dead"
 before=$(snapshot)
@@ -36,6 +38,14 @@ if [ "$MODE" = resume ]; then
 	for d in $made; do inventory --storage-only | jq -e --arg d "$d" '[.partitions[].disks[].name] | index($d)' >/dev/null ||
 		fail "disk $d of the run is not mapped"; done
 	ok "resumed to a verified end"
+	# clean-up: the disk left on the dead server (a disk the mirror run created) is deleted by
+	# the next repair once its server is back, and only then
+	[ -n "$OLD" ] || fail "no disk of the mirror run on $SECOND"
+	"$VDM" lab restore "$SECOND" --state "$STATE" || fail "lab restore $SECOND"
+	"$VDM" repair $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "repair after the restore"; }
+	grep -q "disk $OLD on $SECOND (back again, empty) will be deleted" "$STATE/out" || { cat "$STATE/out"; fail "repair did not say it deletes $OLD"; }
+	ls "$STATE/pools/"*/ | grep -q "^$OLD" && fail "$OLD still in a pool folder"
+	ok "clean-up: $OLD deleted after $SECOND came back"
 else
 	"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo"; }
 	[ "$(snapshot)" = "$before" ] || { echo "before: $before"; echo "after: $(snapshot)"; fail "undo left something behind"; }

@@ -34,7 +34,7 @@ kinds=$(jq -r 'select(.event == "step_done") | .kind' "$STATE/events" | tr '\n' 
 case $kinds in *create_disk*|*replace_copy*) fail "a returned member was replaced: $kinds";; esac
 case $kinds in *resync_copy*) ;; *) fail "no resync_copy step: $kinds";; esac
 resynced=$((w1 - w0))
-size=$((16 << 20))
+size=$(( $(lv_table "$(inventory)" $P $VG | awk 'NR == 1 { print $2 }') << 20 ))
 [ "$resynced" -lt $((size / 2)) ] || fail "resync wrote $resynced bytes to the returned member: not incremental"
 ok "returned member re-added: $kinds; $resynced bytes written to it on vios2 for a $size-byte array (2 MiB changed)"
 
