@@ -699,8 +699,14 @@ int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int
 	if ((flags & VDM_MIRROR_RESUME_ONLY) && !resuming)
 		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no unfinished run of %s/%s to"
 				    " resume", s->o.partition, s->o.vg);
-	if ((rc = vdm_session_discover(s, NULL, err)) < 0)
-		return rc;
+	/* right after a server returns, the partition's view may be half-way for a few seconds
+	 * (a PV read again by the kernel but not yet by LVM): a failed discovery is tried again,
+	 * up to 5 times 2 s apart, before repair gives up */
+	for (int tries = 0; (rc = vdm_session_discover(s, NULL, err)) < 0; tries++) {
+		if (tries >= 5 || err->kind != VDM_ERR_BACKEND || (s->o.stop && *s->o.stop))
+			return rc;
+		nanosleep(&(struct timespec){ 2, 0 }, NULL);
+	}
 	int pi = vdm_find_partition(s->inv, s->o.partition);
 	/* a disk of a server that answers again is looked at again for up to 10 s before it is
 	 * planned as lost: a returned copy costs a resync, a lost one a new copy */
