@@ -205,6 +205,13 @@ int vdm_plan_verify_inventory(const struct vdm_inventory *inv, const struct vdm_
 										sizeof buf));
 			strbuf_adds(&why, " loses every copy)");
 		}
+		/* a copy that counts for nothing says why (a server died during the run) */
+		for (size_t c = 0; c < lv->n_copies; c++) {
+			char buf[256];
+			const char *t = vdm_copy_state_text(inv, pi, vi, li, c, buf, sizeof buf);
+			if (*t)
+				strbuf_addf(&why, ", copy %zu %s", c + 1, t);
+		}
 	}
 	vdm_faults_free(f);
 	int rc = 0;

@@ -196,11 +196,24 @@ static bool lvm_image_stale(const struct lvm_idx *x, const char *vg, const char 
 	return attr[0] == 'I' || (strlen(attr) >= 9 && attr[8] == 'r');
 }
 
+/* Which disk the extents LVM reports on "[unknown]" are on: per LV (bare name, from the
+ * kernel's mapping), else the VG's one missing disk; NULL members: not known. */
+struct lvm_lost {
+	const char *single;
+	json_t *by_lv;
+};
+
+static const char *lost_disk(const struct lvm_lost *l, const char *lv)
+{
+	const char *d = json_string_value(json_object_get(l->by_lv, lv));
+	return d ? d : l->single;
+}
+
 /* One copy per raid1/mirror image, from the image sub-LVs' own (linear) segments. A stale
  * image's index goes into `stale`. */
 static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *ranges,
-			   const char *missing, json_t *copies, json_t *stale, const char *what,
-			   struct vdm_error *err)
+			   const struct lvm_lost *lostd, json_t *copies, json_t *stale,
+			   const char *what, struct vdm_error *err)
 {
 	CLEANUP_FREE char *dup = xstrdup(ranges);
 	char *save = NULL;
@@ -211,6 +224,7 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 		if (!strstr(tok, "_rimage_") && !strstr(tok, "_mimage_"))
 			continue;
 		CLEANUP_FREE char *sub = xasprintf("[%s]", tok);
+		const char *missing = lost_disk(lostd, tok);
 		struct lvm_copy copy;
 		lvm_copy_init(&copy);
 		bool lost = false;
@@ -264,7 +278,7 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 }
 
 /* Builds the LVs of one VG from its segment rows. */
-static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const char *missing,
+static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const struct lvm_lost *lostd,
 		      json_t *lvs, struct vdm_error *err)
 {
 	size_t n;
@@ -294,12 +308,12 @@ static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const char *missi
 					lvm_copy_init(&linear);
 					json_array_append(copies, linear.segs);
 				}
-				rc = ranges_add(x, lvm_str(r, "seg_pe_ranges"), missing, &linear, what,
-						err);
+				rc = ranges_add(x, lvm_str(r, "seg_pe_ranges"),
+						lost_disk(lostd, name), &linear, what, err);
 			} else if (!strcmp(type, "raid1") || !strcmp(type, "mirror")) {
 				if (json_array_size(copies) == 0) {
 					rc = lv_image_copies(x, vg, lvm_str(r, "seg_pe_ranges"),
-							     missing, copies, stale, what, err);
+							     lostd, copies, stale, what, err);
 					if (rc == 0 && json_array_size(copies) == 0)
 						rc = vdm_err(err, -ENODEV, "%s: every copy has extents "
 							     "on a missing PV", what);
@@ -428,6 +442,98 @@ static json_t *lvm_part_disk(json_t *partition, const char *name)
 	return NULL;
 }
 
+/* Extents a row's seg_pe_ranges puts on "[unknown]"; -1 when unreadable. */
+static int64_t lvm_unknown_extents(const char *ranges)
+{
+	int64_t sum = 0, a, b;
+	CLEANUP_FREE char *dup = xstrdup(ranges);
+	char *save = NULL;
+	for (char *tok = strtok_r(dup, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (strncmp(tok, "[unknown]:", 10))
+			continue;
+		if (lvm_range(tok + 10, &a, &b) < 0 || __builtin_add_overflow(sum, b - a + 1, &sum))
+			return -1;
+	}
+	return sum;
+}
+
+/* A VG that misses several PVs (a server with several of its disks died): each LV with
+ * extents on "[unknown]" is named to its disk by the kernel's mapping (lvm_dm_disk), and each
+ * such disk to the missing PV row whose allocated extents are what those LVs put on it (rows
+ * alike in counts are interchangeable: the same pvs entry either way). by_lv gets LV -> disk,
+ * rowdisk one disk (or null: a missing PV with nothing on it) per missing row in report
+ * order. 0, or -1 when any of it cannot be told: then nothing is guessed. */
+static int lvm_missing_many(const json_t *report, const struct lvm_idx *x,
+			    const json_t *partition, const char *vg, int64_t ext_bytes,
+			    json_t *by_lv, json_t *rowdisk)
+{
+	json_t *used = json_object();     /* disk -> extents the LVs put on it */
+	size_t i, k;
+	json_t *r, *pv;
+	int rc = 0;
+	json_array_foreach(json_object_get(json_object_get(report, "lvm"), "segs"), i, r) {
+		const char *lv = lvm_str(r, "lv_name");
+		int64_t n = lvm_unknown_extents(lvm_str(r, "seg_pe_ranges"));
+		if (strcmp(lvm_str(r, "vg_name"), vg) || n == 0)
+			continue;
+		size_t l = strlen(lv);
+		CLEANUP_FREE char *bare = lv[0] == '[' && l > 2 && lv[l - 1] == ']' ?
+					  strndup(lv + 1, l - 2) : xstrdup(lv);
+		const char *d = n > 0 ? lvm_dm_disk(x, vg, bare) : NULL;
+		const char *prev = json_string_value(json_object_get(by_lv, bare));
+		if (!d || (prev && strcmp(prev, d)) ||
+		    (partition && !lvm_part_disk((json_t *)partition, d))) {
+			rc = -1;
+			break;
+		}
+		json_array_foreach(json_object_get(json_object_get(report, "lvm"), "pvs"), k, pv) {
+			const char *pd = pv_disk(x, lvm_str(pv, "pv_name"));
+			if (pd && !strcmp(pd, d))
+				rc = -1;   /* a PV LVM reads is not a missing one */
+		}
+		json_object_set_new(by_lv, bare, json_string(d));
+		int64_t sum = json_integer_value(json_object_get(used, d));
+		if (rc < 0 || __builtin_add_overflow(sum, n, &sum)) {
+			rc = -1;
+			break;
+		}
+		json_object_set_new(used, d, json_integer(sum));
+	}
+	/* rows: every missing PV of the VG, in report order */
+	json_array_foreach(json_object_get(x->pvs, vg), k, pv)
+		if (!strcmp(lvm_str(pv, "pv_name"), "[unknown]"))
+			json_array_append_new(rowdisk, json_null());
+	const char *d;
+	json_t *v;
+	json_object_foreach(used, d, v) {
+		if (rc < 0)
+			break;
+		size_t row = 0;
+		bool placed = false;
+		json_array_foreach(json_object_get(x->pvs, vg), k, pv) {
+			if (strcmp(lvm_str(pv, "pv_name"), "[unknown]"))
+				continue;
+			int64_t pe = lvm_num(pv, "pv_pe_count"), start = lvm_num(pv, "pe_start"), need;
+			json_t *dk = partition ? lvm_part_disk((json_t *)partition, d) : NULL;
+			int64_t mib = json_integer_value(json_object_get(dk, "size_mib"));
+			bool fits = !dk || (pe >= 0 && start >= 0 &&
+				!__builtin_mul_overflow(pe, ext_bytes, &need) &&
+				!__builtin_add_overflow(need, start, &need) && mib > 0 &&
+				mib <= INT64_MAX / MIB && mib * MIB >= need);
+			if (!placed && json_is_null(json_array_get(rowdisk, row)) && fits &&
+			    lvm_num(pv, "pv_pe_alloc_count") == json_integer_value(v)) {
+				json_array_set_new(rowdisk, row, json_string(d));
+				placed = true;
+			}
+			row++;
+		}
+		if (!placed)
+			rc = -1;
+	}
+	json_decref(used);
+	return rc;
+}
+
 static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *partition,
 		   json_t *vgs, struct vdm_error *err)
 {
@@ -449,26 +555,41 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *partit
 				n_missing++;
 				missing_row = pv;
 			}
-		const char *missing = n_missing == 1 ?
-			lvm_missing_disk(report, x, partition, missing_row, ext) : NULL;
-		/* the guest has lost that disk: say so on the partition's disk (the storage side
-		 * may not know: a device can fail on a server that answers) */
-		if (missing && partition) {
-			json_t *dk = lvm_part_disk(partition, missing);
-			if (!dk)
-				missing = NULL;   /* not the partition's disk: the inventory could not
-						   * name it */
-			else if (!json_object_get(dk, "state"))
+		/* the disk of each missing PV (rowdisk: one per "[unknown]" row) */
+		struct lvm_lost lostd = { NULL, json_object() };
+		json_t *rowdisk = json_array();
+		if (n_missing == 1) {
+			lostd.single = lvm_missing_disk(report, x, partition, missing_row, ext);
+			/* not the partition's disk: the inventory could not name it */
+			if (lostd.single && partition && !lvm_part_disk(partition, lostd.single))
+				lostd.single = NULL;
+			json_array_append_new(rowdisk, lostd.single ? json_string(lostd.single)
+								    : json_null());
+		} else if (n_missing > 1 &&
+			   lvm_missing_many(report, x, partition, vg, ext, lostd.by_lv, rowdisk) < 0) {
+			json_object_clear(lostd.by_lv);
+			json_array_clear(rowdisk);
+		}
+		/* the guest has lost those disks: say so on the partition's disks (the storage
+		 * side may not know: a device can fail on a server that answers) */
+		json_t *rd;
+		json_array_foreach(rowdisk, k, rd) {
+			json_t *dk = partition && json_is_string(rd) ?
+				     lvm_part_disk(partition, json_string_value(rd)) : NULL;
+			if (dk && !json_object_get(dk, "state"))
 				json_object_set_new(dk, "state", json_string("missing"));
 		}
+		size_t row = 0;
 		json_array_foreach(json_object_get(x->pvs, vg), k, pv) {
 			/* a missing PV: listed on the disk it was when that is known (the planner
 			 * drops the copies on it and removes it), else left out with its copies */
 			bool unknown = !strcmp(lvm_str(pv, "pv_name"), "[unknown]");
-			if (unknown && !missing)
+			const char *disk = unknown ? json_string_value(json_array_get(rowdisk, row++))
+						   : pv_disk(x, lvm_str(pv, "pv_name"));
+			if (unknown && !disk)
 				continue;
-			const char *disk = unknown ? missing : pv_disk(x, lvm_str(pv, "pv_name"));
 			if (!disk) {
+				json_decref(rowdisk), json_decref(lostd.by_lv);
 				json_decref(pvs);
 				return vdm_err(err, -ENOENT, "VG %s: PV %s is not a whole disk with a "
 					       "serial (missing, or a partition)", vg,
@@ -479,6 +600,7 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *partit
 			int64_t pe_start = lvm_num(pv, "pe_start");
 			if (total < 0 || used < 0 || used > total || pe_start < 0 ||
 			    pe_start > INT64_MAX - MIB) {
+				json_decref(rowdisk), json_decref(lostd.by_lv);
 				json_decref(pvs);
 				return vdm_err(err, -EPROTO, "VG %s: PV %s: extent counts or pe_start "
 					       "unusable", vg, lvm_str(pv, "pv_name"));
@@ -491,7 +613,8 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *partit
 				(json_int_t)(total - used)));
 		}
 		json_t *lvs = json_array();
-		int rc = lvm_vg_lvs(x, vg, missing, lvs, err);
+		int rc = lvm_vg_lvs(x, vg, &lostd, lvs, err);
+		json_decref(rowdisk), json_decref(lostd.by_lv);
 		if (rc < 0) {
 			json_decref(pvs), json_decref(lvs);
 			return rc;

@@ -518,11 +518,15 @@ static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 		struct vdm_copy *cp = &lv->copies[ci];
 		json_t *segs = json_array_get(copies, ci);
 		rd_idx(kpath, cpath, ci);
-		if (!json_is_array(segs))
-			return rd_fail(rd, kpath, "must be an array");
+		if (!json_is_array(segs)) {
+			r = rd_fail(rd, kpath, "must be an array");
+			goto out;
+		}
 		size_t ns = json_array_size(segs);
-		if (ns == 0)
-			return rd_fail(rd, kpath, "must list at least one segment");
+		if (ns == 0) {
+			r = rd_fail(rd, kpath, "must list at least one segment");
+			goto out;
+		}
 		cp->segs = xcalloc(ns, sizeof *cp->segs);
 		cp->n_segs = ns;
 		int64_t sum = 0;
@@ -531,20 +535,21 @@ static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 			json_t *so;
 			const char *pvname;
 			if ((r = rd_elem_obj(rd, segs, kpath, si, spath, &so)) < 0)
-				return r;
+				goto out;
 			if ((r = rd_string(rd, so, spath, "pv", true, &pvname)) < 0)
-				return r;
+				goto out;
 			int d = rd_names_get(&pp->disks, pvname);
 			if (d < 0 || pp->disk_vg[d] != vgi) {
 				char ppath[RD_PATH];
 				rd_key(ppath, spath, "pv");
-				return rd_fail(rd, ppath, "unknown PV \"%s\" (not a PV of vg %s)",
-					       rd_show(pvname, show, sizeof show), vg->name);
+				r = rd_fail(rd, ppath, "unknown PV \"%s\" (not a PV of vg %s)",
+					    rd_show(pvname, show, sizeof show), vg->name);
+				goto out;
 			}
 			sg->pv = pp->disk_pv[d];
 			if ((r = rd_int(rd, so, spath, "extents", true, 0, 1, INT64_MAX,
 					&sg->extents)) < 0)
-				return r;
+				goto out;
 			sum = rd_sat_add(sum, sg->extents);
 			if (lv_use[sg->pv] < 0) {
 				VEC_PUSH(&used, sg->pv);

@@ -7,7 +7,8 @@
 # why; then `lab restore`: the disk is back (no missing_since), hd2's copy is stale (not lost)
 # until `lvchange --refresh` resyncs it. The same for md: md1 = RAID1 of the spare disks
 # lpar1-03 (vios2) and lpar1-04 (vios3), the member on the dead server faulty (lost), after the
-# return stale until `mdadm --re-add`. One VM boot. VDM_RECORD=DIR keeps the agent reports.
+# return stale until `mdadm --re-add`. Last, vios1 (both original PVs) dies too: two PVs of
+# rootvg missing at once, each named. One VM boot. VDM_RECORD=DIR keeps the agent reports.
 . "$(dirname "$0")/lib.sh"
 apply_requires
 lab_up "$VDM_SOURCE_ROOT/lab/three-servers.json"
@@ -134,4 +135,23 @@ drop_caches lpar1
 jq -e '[.. | objects | select(.lv? == "hd2")][0] | .status == "ok"' "$STATE/check4.json" >/dev/null ||
 	fail "check after the resync: $(cat "$STATE/check4.json")"
 ok "after lvchange --refresh hd2 is in sync again and check is ok"
+
+# ---- then the server of the original disks dies: two PVs of rootvg missing at once
+"$VDM" lab fail vios1 --state "$STATE" || fail "lab fail vios1"
+fill_lv lpar1 rootvg hd2 44 0 4 || fail "write to hd2 with vios1 dead"
+report report-lvm-two-lost.json
+inventory >"$STATE/inv6.json" 2>"$STATE/err" || fail "inventory with vios1 dead: $(cat "$STATE/err")"
+jq -e --arg d "$DISK" '.partitions[0] as $p
+	| ([$p.disks[] | select(.paths == ["vios1"]) | .state] | length == 2 and all(. == "missing"))
+	and ($p.vgs[] | select(.name == "rootvg") | ([.pvs[].disk] | sort == (["lpar1-01", "lpar1-02", $d] | sort))
+	     and (.lvs[] | select(.name == "hd2") | .copies == [[{"pv": "lpar1-02", "extents": 6}], [{"pv": $d, "extents": 6}]])
+	     and (.lvs[] | select(.name == "data") | .copies == [[{"pv": "lpar1-01", "extents": 6}]]))' "$STATE/inv6.json" >/dev/null ||
+	fail "inventory with vios1 dead: $(jq -c '.partitions[0] | {disks, vgs}' "$STATE/inv6.json")"
+rc=0; "$VDM" check --inventory "$STATE/inv6.json" --level server >"$STATE/check6.txt" 2>&1 || rc=$?
+[ $rc = 3 ] && grep "hd2" "$STATE/check6.txt" | grep -q "lost: disk lpar1-02 is missing (server vios1 unreachable)" ||
+	fail "check with vios1 dead: exit $rc: $(cat "$STATE/check6.txt")"
+drop_caches lpar1
+[ "$(verify_lv lpar1 rootvg hd2 44 0 4)" = 0 ] || fail "hd2 reads other bytes with vios1 dead"
+ok "vios1 dead too: lpar1-01 and lpar1-02 missing, every copy on them listed and lost; hd2 runs on $DISK"
 cp "$STATE/inv1.json" "$REC/inventory-dead.json"; cp "$STATE/inv3.json" "$REC/inventory-returned.json"
+cp "$STATE/inv6.json" "$REC/inventory-two-dead.json"

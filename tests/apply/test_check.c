@@ -232,6 +232,19 @@ static void test_verify(void **unused)
 	assert_int_equal(verify(inv_after(plan, "vios1/sp1", "vios1"), plan, &err), -EDOM);
 	assert_non_null(strstr(err.msg, "below level server"));
 	assert_non_null(strstr(err.msg, "vios1"));
+	/* the new copies' server died before the verify: each lost copy says why */
+	json_t *j = inv_after(plan, "vios2/sp1", "vios2"), *d;
+	size_t i;
+	json_array_foreach(json_object_get(json_array_get(json_object_get(j, "partitions"), 0),
+					   "disks"), i, d)
+		if (!strcmp(json_string_value(json_array_get(json_object_get(d, "paths"), 0)), "vios2"))
+			json_object_set_new(d, "state", json_string("missing"));
+	json_array_foreach(json_object_get(j, "servers"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "name")), "vios2"))
+			json_object_set_new(d, "state", json_string("unreachable"));
+	assert_int_equal(verify(j, plan, &err), -EDOM);
+	assert_non_null(strstr(err.msg, ", copy 2 lost: disk "));
+	assert_non_null(strstr(err.msg, "is missing (server vios2 unreachable)"));
 	vdm_plan_free(plan);
 }
 

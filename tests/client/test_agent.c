@@ -533,6 +533,85 @@ static void test_lvm_lost_copy(void **state)
 	json_decref(report);
 }
 
+/* Several PVs of one VG missing (the server of both original disks died): each LV's extents
+ * on "[unknown]" are named by the kernel's mapping, each missing PV row by what those LVs put
+ * on its disk; without the mapping nothing is guessed. Made from report-lvm-lost.json with
+ * lpar1-02 (vdb) missing too. */
+static void test_lvm_two_missing(void **state)
+{
+	json_t *report = load_report("report-lvm-lost.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	json_t *lvm = json_object_get(report, "lvm"), *r;
+	size_t i;
+	json_array_foreach(json_object_get(lvm, "pvs"), i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "pv_name")), "/dev/vdb"))
+			json_object_set_new(r, "pv_name", json_string("[unknown]"));
+	json_array_foreach(json_object_get(lvm, "segs"), i, r) {
+		const char *rg = json_string_value(json_object_get(r, "seg_pe_ranges"));
+		if (!strncmp(rg, "/dev/vdb:", 9)) {
+			char *nr = xasprintf("[unknown]:%s", rg + 9);
+			json_object_set_new(r, "seg_pe_ranges", json_string(nr));
+			free(nr);
+		}
+	}
+	json_t *part = json_loads("{\"name\":\"lpar1\",\"disks\":["
+		"{\"name\":\"lpar1-01\",\"size_mib\":48},{\"name\":\"lpar1-02\",\"size_mib\":48},"
+		"{\"name\":\"lpar1-03\",\"size_mib\":32,\"state\":\"missing\"},"
+		"{\"name\":\"lpar1-04\",\"size_mib\":32},"
+		"{\"name\":\"lpar1-rootvg-m1\",\"size_mib\":29,\"state\":\"missing\"}]}", 0, NULL);
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	char *got = json_dumps(json_object_get(json_array_get(vgs, 0), "pvs"), JSON_COMPACT);
+	assert_string_equal(got, "[{\"disk\":\"lpar1-01\",\"total_extents\":11,\"free_extents\":1},"
+		"{\"disk\":\"lpar1-02\",\"total_extents\":11,\"free_extents\":4},"
+		"{\"disk\":\"lpar1-rootvg-m1\",\"total_extents\":7,\"free_extents\":0}]");
+	free(got);
+	got = lv_json(vgs, 1);
+	assert_string_equal(got, "{\"name\":\"hd2\",\"extents\":6,\"copies\":["
+		"[{\"pv\":\"lpar1-02\",\"extents\":6}],[{\"pv\":\"lpar1-rootvg-m1\",\"extents\":6}]]}");
+	free(got);
+	/* the guest lost lpar1-02 although its server answers: marked on the partition */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+		json_object_get(part, "disks"), 1), "state")), "missing");
+	json_decref(vgs);
+
+	/* no dm mapping: nothing is guessed; hd2 then has no copy anyone can name: an error
+	 * that says so, as before */
+	json_object_del(report, "dm");
+	assert_true(vdm_lvm_vgs_read(report, part, &vgs, &err) < 0);
+	assert_non_null(strstr(err.msg, "LV hd2: every copy has extents on a missing PV"));
+	json_decref(part);
+	json_decref(report);
+}
+
+/* Recorded (report-lvm-two-lost.json): after the above, vios1 failed too, a write to hd2:
+ * lpar1-01 and lpar1-02 are both "[unknown]" (11 extents each, 10 and 7 allocated). */
+static void test_lvm_two_missing_recorded(void **state)
+{
+	json_t *report = load_report("report-lvm-two-lost.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	json_t *part = json_loads("{\"name\":\"lpar1\",\"disks\":["
+		"{\"name\":\"lpar1-01\",\"size_mib\":48,\"state\":\"missing\"},"
+		"{\"name\":\"lpar1-02\",\"size_mib\":48,\"state\":\"missing\"},"
+		"{\"name\":\"lpar1-03\",\"size_mib\":32},{\"name\":\"lpar1-04\",\"size_mib\":32},"
+		"{\"name\":\"lpar1-rootvg-m1\",\"size_mib\":29}]}", 0, NULL);
+	assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+	json_t *vg = json_array_get(vgs, 0);
+	char *got = json_dumps(json_object_get(vg, "pvs"), JSON_COMPACT);
+	assert_string_equal(got, "[{\"disk\":\"lpar1-rootvg-m1\",\"total_extents\":7,\"free_extents\":0},"
+		"{\"disk\":\"lpar1-01\",\"total_extents\":11,\"free_extents\":1},"
+		"{\"disk\":\"lpar1-02\",\"total_extents\":11,\"free_extents\":4}]");
+	free(got);
+	got = json_dumps(json_object_get(vg, "lvs"), JSON_COMPACT);
+	assert_string_equal(got, "[{\"name\":\"data\",\"extents\":6,\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":6}]]},"
+		"{\"name\":\"hd2\",\"extents\":6,\"copies\":[[{\"pv\":\"lpar1-02\",\"extents\":6}],"
+		"[{\"pv\":\"lpar1-rootvg-m1\",\"extents\":6}]]},"
+		"{\"name\":\"hd4\",\"extents\":4,\"copies\":[[{\"pv\":\"lpar1-01\",\"extents\":4}]]}]");
+	free(got);
+	json_decref(vgs);
+	json_decref(part);
+	json_decref(report);
+}
+
 /* The same lab after `lab restore vios2` (recorded: report-lvm-returned.json, the agent
  * reporting without LVM hints): the PV is
  * back, hd2's leg on it is "refresh needed" (Iwi-aor-r-): a stale copy, not a lost one. */
@@ -711,6 +790,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lvm_report),
 		cmocka_unit_test(test_lvm_missing_pv),
 		cmocka_unit_test(test_lvm_lost_copy),
+		cmocka_unit_test(test_lvm_two_missing),
+		cmocka_unit_test(test_lvm_two_missing_recorded),
 		cmocka_unit_test(test_lvm_returned_stale),
 		cmocka_unit_test(test_md_faulty_member),
 		cmocka_unit_test(test_md_report),
