@@ -707,32 +707,32 @@ static int lvm_query(struct vdm_transport *x, const char *const argv[], const ch
 	return 0;
 }
 
-/* Which VG holds the PV on dev: "" for a PV in no VG; -ENOENT when dev is not a PV. */
+/* Which VG holds the PV on dev: "" for a PV in no VG; -ENOENT when dev is not a PV. Lists every
+ * PV rather than naming dev: `pvs DEV` of a disk without a label exits 5, and with a VG missing
+ * PVs its stderr is so full of warnings that the "Failed to find" line was cut off (seen in the
+ * lab, repair with vios1 dead). */
 static int lvm_pv_vg(struct vdm_transport *x, const char *dev, char *vg, size_t size,
 		     struct vdm_error *err)
 {
-	const char *argv[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name", dev,
-			       NULL };
+	const char *argv[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name", NULL };
 	char *out = NULL;
-	struct vdm_error e2 = { 0 };
-	if (lnx_run(x, argv, LNX_QUERY_MS, &out, &e2) < 0) {
-		/* pvs exits 5 with "Failed to find physical volume" on a disk with no label */
-		if (strstr(e2.msg, "Failed to find") || strstr(e2.msg, "not found"))
-			return -ENOENT;
-		*err = e2;
-		return e2.code ? e2.code : -EIO;
-	}
+	int rc = lnx_run(x, argv, LNX_QUERY_MS, &out, err);
+	if (rc < 0)
+		return rc;
 	json_t *root = json_loads(out, 0, NULL);
 	free(out);
-	json_t *r = json_array_get(json_object_get(json_array_get(json_object_get(root, "report"),
-								  0), "pv"), 0);
-	if (!r) {
-		json_decref(root);
-		return -ENOENT;
-	}
-	snprintf(vg, size, "%s", lvm_str(r, "vg_name"));
+	json_t *rows = json_object_get(json_array_get(json_object_get(root, "report"), 0), "pv");
+	size_t i;
+	json_t *r;
+	rc = -ENOENT;
+	json_array_foreach(rows, i, r)
+		if (!strcmp(lvm_str(r, "pv_name"), dev)) {
+			snprintf(vg, size, "%s", lvm_str(r, "vg_name"));
+			rc = 0;
+			break;
+		}
 	json_decref(root);
-	return 0;
+	return rc;
 }
 
 static int lvm_add_pv(void *h, const char *vg, const char *disk,
