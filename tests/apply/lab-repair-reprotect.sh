@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Re-protect (issue 10), LVM, three-servers: mirror rootvg at level server, fail the server of
-# one copy (the new one: a single PV; the discovery names one missing PV per VG, and vios1 holds
-# two), write; `repair` with the default --wait-for-return waits and says how
+# the original copies (vios1: both PVs of rootvg), write; `repair` with the default --wait-for-return waits and says how
 # long; `repair --wait-for-return 0` puts the new copies on the third server (never beside the
 # surviving copy); then fail the second server: the partition keeps running and every byte
 # written before and after both failures reads back after dropping caches. No valid place
@@ -21,10 +20,10 @@ fill_lv $P $VG data 23 0 12 || fail "fill data"
 INV=$(inventory)
 mapfile -t SRV < <(servers_of_vg "$INV" $P $VG)
 [ ${#SRV[@]} = 2 ] || fail "mirrored VG on ${SRV[*]}, want two servers"
-SECOND=vios1
-FIRST=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
+FIRST=vios1
+SECOND=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
 THIRD=$(for s in vios1 vios2 vios3; do [ $s != "$FIRST" ] && [ $s != "$SECOND" ] && echo $s; done)
-ok "mirrored at level server: copies on $SECOND and $FIRST; $THIRD is free"
+ok "mirrored at level server: copies on $FIRST and $SECOND; $THIRD is free"
 
 "$VDM" lab fail $FIRST --state "$STATE" || fail "lab fail $FIRST"
 # the partition runs on; writes during the outage go to the surviving copy
