@@ -27,6 +27,12 @@ enum vdm_step_kind {
 	VDM_STEP_ADD_COPY,        /* args: lv, copies (count after the step), segments [{pv, extents}] */
 	VDM_STEP_WAIT_SYNC,       /* args: lvs [{name, mib}] */
 	VDM_STEP_VERIFY,          /* args: level, lvs [names] */
+	/* repair plans (formats.md, "Failed, stale and unreachable parts") */
+	VDM_STEP_RESYNC_COPY,     /* args: lv, pvs [disks of the stale copy, present again] */
+	VDM_STEP_REPLACE_COPY,    /* args: lv, copies (after), lost [disks], segments [{pv, extents}] */
+	VDM_STEP_DROP_COPY,       /* args: lv, copies (after), lost [disks] */
+	VDM_STEP_REMOVE_MISSING,  /* args: disks [missing PVs that hold nothing] */
+	VDM_STEP_DELETE_DISK,     /* args: disk, pool, server: a delete_later of an earlier run */
 	VDM_STEP_KIND_COUNT
 };
 
@@ -102,6 +108,10 @@ int vdm_journal_disk_get(struct vdm_journal *j, int64_t run_id, const char *disk
 			 enum vdm_disk_own *own, struct vdm_error *err);
 int vdm_journal_disk_set(struct vdm_journal *j, int64_t run_id, const char *pool,
 			 const char *disk, enum vdm_disk_own own, struct vdm_error *err);
+/* Whether any run of this journal created `disk` (recorded "created"): 1 with *pool (caller
+ * frees), 0 when none did. Repair deletes a delete_later disk only then. */
+int vdm_journal_disk_made(struct vdm_journal *j, const char *disk, char **pool,
+			  struct vdm_error *err);
 /* The tag a run puts on the disks it creates, where the server keeps one (the qemu backend: an
  * extended attribute of the image): unique per run, also across deleted journals. Caller frees. */
 char *vdm_run_owner_tag(const struct vdm_run *run);
@@ -114,6 +124,21 @@ char *vdm_run_owner_tag(const struct vdm_run *run);
 int vdm_steps_from_plan(const struct vdm_plan *plan, struct vdm_step **out, size_t *n,
 			struct vdm_error *err);
 void vdm_steps_free(struct vdm_step *steps, size_t n);
+
+/* The steps that apply a repair plan (plan->lvs[].resync/drop, remove_pvs) made from inv (the
+ * drop and resync indexes point into inv's copies; the steps carry disk names, so the journal
+ * needs no inventory later), in the order every client needs: resync stale copies in place;
+ * create, map, wait and add the new disks; per LV each lost copy replaced by a new one (one
+ * replace_copy step: LVM's `lvconvert --repair` and md's add-then-remove both do both halves),
+ * surplus lost copies dropped, further new copies added; one wait for sync covering the resyncs
+ * and the new copies; the missing PVs removed from the VG; `deletes` (disks of earlier runs'
+ * delete_later whose server is back and which hold nothing: the caller decides, n_deletes may be
+ * 0) deleted; verify. A mirror plan (no repair fields) gives the same steps as
+ * vdm_steps_from_plan. */
+struct vdm_delete_later { const char *disk, *pool, *server; };
+int vdm_steps_from_repair(const struct vdm_plan *plan, const struct vdm_inventory *inv,
+			  const struct vdm_delete_later *deletes, size_t n_deletes,
+			  struct vdm_step **out, size_t *n, struct vdm_error *err);
 
 /* What the engine tells its caller while it works (the CLI draws bars or prints JSON). */
 enum vdm_event_type {
@@ -176,7 +201,10 @@ int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_r
 
 /* Reverses every step of run that is done or started, last first (remove copy, remove PV,
  * unmap, delete disk), each recorded as "undone"; the run ends "undone". Safe to repeat after
- * a crash. A disk is deleted only when the journal records it as this run's (or, after a crash
+ * a crash. Repair steps: a replace_copy is undone by removing the new copy (the lost one cannot
+ * come back, the surviving copy stays: never the last copy of anything); resync, drop, remove of
+ * missing PVs and a delete of an empty disk cannot be reversed and need not be (they removed
+ * nothing that held data): undo records them undone and says so. A disk is deleted only when the journal records it as this run's (or, after a crash
  * between the create and its record, when the server shows this run's owner tag on it); any
  * other one is kept and the step's error text says so. */
 int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,

@@ -65,6 +65,28 @@ struct vdm_client_ops {
 	 * process (resume, undo). */
 	int (*recall)(void *h, const char *disk, const json_t *facts, struct vdm_error *err);
 
+	/* ---- repair (optional; NULL: the driver cannot do it, the step fails -ENOTSUP) ---- */
+	/* Brings the stale copy of lv on the PVs of `copy` (whose disks are present again) back
+	 * into the mirror in place, no new space; returns once the resync runs (sync_status
+	 * follows it). Idempotent: a copy in sync or resyncing is left alone. */
+	int (*resync_copy)(void *h, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err);
+	/* Replaces the lost copy of lv (its disks `lost` are missing) by a new copy on exactly the
+	 * PVs of `copy`; lv keeps `copies` copies. Idempotent: done when lv has `copies` copies
+	 * and none of them on a missing disk. */
+	int (*replace_copy)(void *h, const char *vg, const char *lv, int copies,
+			    const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
+			    struct vdm_error *err);
+	/* Removes the lost copy of lv on the missing disks `lost`, leaving `copies` copies. */
+	int (*drop_copy)(void *h, const char *vg, const char *lv, int copies,
+			 const struct vdm_plan_copy *lost, struct vdm_error *err);
+	/* Removes the missing PVs `disks` (they hold nothing any more) from the VG. */
+	int (*remove_missing)(void *h, const char *vg, const char *const *disks, size_t n,
+			      struct vdm_error *err);
+	/* Disk `disk` of vg is visible in the partition again (its server is back) while the
+	 * volume manager still records it missing: take it back as it was, no data written
+	 * (LVM: `vgextend --restoremissing`). Idempotent; a disk still not readable: -EAGAIN. */
+	int (*restore_pv)(void *h, const char *vg, const char *disk, struct vdm_error *err);
 	/* Optional (appended): round trips into the partition that do not grow with the LVs. */
 	/* add_copy for reqs[0..n) of one VG, in a constant number of round trips (the agent's
 	 * batch, vdm_transport_batch). res[i] (n entries) gets LV i's outcome, with the times of
@@ -112,6 +134,19 @@ int vdm_client_sync_status(struct vdm_client *c, const char *vg, const char *lv,
 /* Succeeds without a word when the driver has no recall slot (it learns nothing). */
 int vdm_client_recall(struct vdm_client *c, const char *disk, const json_t *facts,
 		      struct vdm_error *err);
+/* The repair slots; -ENOTSUP naming the driver when it has none. */
+int vdm_client_resync_copy(struct vdm_client *c, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err);
+int vdm_client_replace_copy(struct vdm_client *c, const char *vg, const char *lv, int copies,
+			    const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
+			    struct vdm_error *err);
+int vdm_client_drop_copy(struct vdm_client *c, const char *vg, const char *lv, int copies,
+			 const struct vdm_plan_copy *lost, struct vdm_error *err);
+int vdm_client_remove_missing(struct vdm_client *c, const char *vg, const char *const *disks,
+			      size_t n, struct vdm_error *err);
+/* Succeeds without a word when the driver has no restore_pv slot (nothing to restore). */
+int vdm_client_restore_pv(struct vdm_client *c, const char *vg, const char *disk,
+			  struct vdm_error *err);
 /* The optional slots below are -ENOTSUP when the driver lacks them: callers fall back to
  * add_copy / sync_status one LV at a time, or run the sync at the partition's own limit. */
 int vdm_client_add_copies(struct vdm_client *c, const char *vg, size_t n,

@@ -95,6 +95,8 @@ enum vdm_session_outcome {
 	VDM_SESSION_SCRIPTED,         /* written to the script, nothing changed */
 	VDM_SESSION_UNDONE,           /* the newest run undone */
 	VDM_SESSION_NOTHING_TO_UNDO,  /* no run, or the newest already undone */
+	VDM_SESSION_WAITING,          /* repair: only lost copies still waiting for their disks
+				       * (res.wait_s), nothing changed */
 };
 
 struct vdm_session_result {
@@ -105,6 +107,7 @@ struct vdm_session_result {
 	json_t *plan;                 /* the plan applied (borrowed; VERIFIED: the plan checked) */
 	double seconds, sync_seconds; /* of the engine run: all, and the WAIT_SYNC step */
 	struct vdm_noplan noplan;     /* on kind NOPLAN from vdm_session_mirror */
+	int64_t wait_s;               /* repair: seconds the longest waiting copy still waits */
 };
 
 enum vdm_mirror_flags {
@@ -118,6 +121,16 @@ enum vdm_mirror_flags {
  * to create only the verify. */
 int vdm_session_mirror(struct vdm_session *s, const struct vdm_request *req, unsigned flags,
 		       struct vdm_session_result *res, struct vdm_error *err);
+/* vdmirror repair: an unfinished run of the VG is resumed as journaled (mirror or repair);
+ * else discover (unreachable servers and missing disks are reported, not failures), clean up
+ * (delete_later disks of the newest run whose server is back: deleted when a run of this
+ * journal created them and the partition holds nothing on them, else kept with a note; those
+ * whose server is still away are carried into the new plan), plan with vdm_plan_repair at time
+ * `now` (req->wait_for_return_s), show, confirm, journal, run, verify. Nothing broken: verified
+ * as it is (VERIFIED); only copies waiting for their disks: WAITING with res->wait_s and a note
+ * saying how long. No valid place: kind NOPLAN, res->noplan, nothing changed. */
+int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int64_t now,
+		       unsigned flags, struct vdm_session_result *res, struct vdm_error *err);
 /* vdmirror apply: a saved plan, refused (BUSY) while the VG has an unfinished or half-undone
  * run, re-checked against a fresh discovery (STALE), shown, confirmed, journaled, run. */
 int vdm_session_apply(struct vdm_session *s, const struct vdm_plan *plan,

@@ -20,6 +20,7 @@ struct vdm_journal {
 
 static const char *const step_kind_names[VDM_STEP_KIND_COUNT] = {
 	"create_disk", "map_disk", "wait_disk", "add_pv", "add_copy", "wait_sync", "verify",
+	"resync_copy", "replace_copy", "drop_copy", "remove_missing", "delete_disk",
 };
 static const char *const step_state_names[] = { "planned", "started", "done", "undone" };
 
@@ -549,4 +550,27 @@ char *vdm_run_owner_tag(const struct vdm_run *run)
 {
 	return xasprintf("vdmirror:%s+%s:run%lld:%lld", run->partition, run->vg,
 			 (long long)run->id, (long long)run->created_at);
+}
+
+int vdm_journal_disk_made(struct vdm_journal *j, const char *disk, char **pool,
+			  struct vdm_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	*pool = NULL;
+	if (sqlite3_prepare_v2(j->db, "SELECT pool FROM disks WHERE disk = ? AND state = 'created'"
+			       " ORDER BY run_id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		goto sqlfail;
+	sqlite3_bind_text(st, 1, disk, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(st, 0);
+		*pool = p ? xstrdup(p) : NULL;
+	} else if (rc != SQLITE_DONE) {
+		goto sqlfail;
+	}
+	sqlite3_finalize(st);
+	return *pool ? 1 : 0;
+sqlfail:
+	sqlite3_finalize(st);
+	return journal_sqlerr(j, "read the owner of a disk", err);
 }

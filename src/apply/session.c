@@ -246,6 +246,10 @@ int vdm_session_latest(struct vdm_session *s, const struct vdm_run **run, struct
 	return 0;
 }
 
+/* Makes steps (taken) of plan the session's run. */
+static int session_begin_steps(struct vdm_session *s, const struct vdm_plan *plan,
+			       struct vdm_step *steps, size_t n, struct vdm_error *err);
+
 int vdm_session_begin(struct vdm_session *s, const struct vdm_plan *plan, struct vdm_error *err)
 {
 	struct vdm_step *steps;
@@ -253,6 +257,13 @@ int vdm_session_begin(struct vdm_session *s, const struct vdm_plan *plan, struct
 	int rc = vdm_steps_from_plan(plan, &steps, &n, err);
 	if (rc < 0)
 		return rc;
+	return session_begin_steps(s, plan, steps, n, err);
+}
+
+static int session_begin_steps(struct vdm_session *s, const struct vdm_plan *plan,
+			       struct vdm_step *steps, size_t n, struct vdm_error *err)
+{
+	int rc;
 	vdm_run_free(s->run);
 	s->run = NULL;
 	if (s->o.script) {
@@ -396,7 +407,8 @@ static bool session_undo_needs_client(const struct vdm_run *run)
 {
 	for (size_t i = 0; i < run->n_steps; i++) {
 		const struct vdm_step *st = &run->steps[i];
-		if ((st->kind == VDM_STEP_ADD_PV || st->kind == VDM_STEP_ADD_COPY) &&
+		if ((st->kind == VDM_STEP_ADD_PV || st->kind == VDM_STEP_ADD_COPY ||
+		     st->kind == VDM_STEP_REPLACE_COPY) &&
 		    (st->state == VDM_STEP_DONE || st->state == VDM_STEP_STARTED))
 			return true;
 	}
@@ -566,4 +578,254 @@ int vdm_session_undo_latest(struct vdm_session *s, struct vdm_session_result *re
 	res->outcome = VDM_SESSION_UNDONE;
 	res->ran = true;
 	return vdm_session_undo(s, err);
+}
+
+/* ---- repair ---- */
+
+typedef VEC(struct vdm_delete_later) del_vec;
+typedef VEC(struct vdm_plan_later) later_vec;
+
+/* What to do with the delete_later disks of the newest run (its plan JSON): those whose server
+ * is back and that hold nothing and that a run of this journal created go to *del (strings
+ * owned by the json of `latest`); those still behind an unreachable server go to *carry; the
+ * rest is kept with a note. */
+static int session_cleanup_list(struct vdm_session *s, const struct vdm_run *latest,
+				del_vec *del, later_vec *carry,
+				char ***pools, size_t *n_pools, struct vdm_error *err)
+{
+	if (!latest || s->o.script)
+		return 0;
+	int pi = vdm_find_partition(s->inv, s->o.partition);
+	const struct vdm_partition *p = &s->inv->partitions[pi];
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(latest->plan, "delete_later"), i, e) {
+		const char *disk = json_string_value(json_object_get(e, "name"));
+		const char *server = json_string_value(json_object_get(e, "server"));
+		if (!disk || !server || !vdm_name_valid(disk) || !vdm_name_valid(server))
+			continue;
+		int si = vdm_find_server(s->inv, server);
+		char note[512];
+		if (si >= 0 && s->inv->servers[si].unreachable) {
+			struct vdm_plan_later l = { xstrdup(disk), xstrdup(server) };
+			VEC_PUSH(carry, l);
+			continue;
+		}
+		/* holds something: a PV of a VG of the partition that is not missing */
+		int di = vdm_find_disk(p, disk);
+		bool used = false;
+		for (size_t v = 0; di >= 0 && v < p->n_vgs; v++)
+			for (size_t k = 0; k < p->vgs[v].n_pvs; k++)
+				used |= p->vgs[v].pvs[k].disk == di &&
+					p->vgs[v].pvs[k].free_extents < p->vgs[v].pvs[k].total_extents;
+		char *pool = NULL;
+		int made = vdm_journal_disk_made(s->journal, disk, &pool, err);
+		if (made < 0)
+			return session_backend_fail(err, made);
+		if (used || !made) {
+			snprintf(note, sizeof note, "disk %s on %s (back again) kept: %s", disk, server,
+				 used ? "the partition still has extents on it" :
+				 "vdmirror did not create it; delete it by hand once you are sure it"
+				 " holds nothing");
+			struct vdm_event ev = { .type = VDM_EV_NOTE, .message = note };
+			session_emit(s, &ev);
+			free(pool);
+			continue;
+		}
+		*pools = xrealloc(*pools, (*n_pools + 1) * sizeof **pools);
+		(*pools)[(*n_pools)++] = pool;
+		struct vdm_delete_later d = { disk, pool, server };
+		VEC_PUSH(del, d);
+		snprintf(note, sizeof note, "disk %s on %s (back again, empty) will be deleted: a"
+			 " repair left it there when %s was unreachable", disk, server, server);
+		struct vdm_event ev = { .type = VDM_EV_NOTE, .message = note };
+		session_emit(s, &ev);
+	}
+	return 0;
+}
+
+/* Anything for a run to do: a resync, a drop, a new copy or disk, a PV to remove, a delete. */
+static bool session_repair_empty(const struct vdm_plan *plan, size_t n_deletes)
+{
+	for (size_t i = 0; i < plan->n_lvs; i++)
+		if (plan->lvs[i].n_new_copies || plan->lvs[i].n_resync || plan->lvs[i].n_drop)
+			return false;
+	return plan->n_new_disks == 0 && plan->n_remove_pvs == 0 && n_deletes == 0;
+}
+
+static void session_wait_note(struct vdm_session *s, const struct vdm_plan *plan,
+			      const struct vdm_request *req)
+{
+	struct strbuf lvs = STRBUF_INIT(256);
+	for (size_t i = 0; i < plan->n_lvs; i++)
+		if (plan->lvs[i].n_waiting)
+			strbuf_addf(&lvs, "%s%s", lvs.len ? ", " : "", plan->lvs[i].name);
+	char note[1024];
+	snprintf(note, sizeof note, "LV %s: a lost copy is waiting for its disk to return: not"
+		 " replaced for %lld s more (--wait-for-return %lld s); a disk that returns costs"
+		 " a resync, not a new copy", lvs.s ? lvs.s : "?", (long long)plan->wait_s,
+		 (long long)req->wait_for_return_s);
+	strbuf_free(&lvs);
+	struct vdm_event ev = { .type = VDM_EV_NOTE, .message = note };
+	session_emit(s, &ev);
+}
+
+/* Disks of the partition that are missing although every server they are reached through
+ * answers: most likely a server just back, whose first I/Os still fail (docs/internals/lab.md:
+ * 0.3-2.5 s after a restore). */
+static size_t session_returning(const struct vdm_inventory *inv, int pi, const char **names,
+				size_t max)
+{
+	const struct vdm_partition *p = &inv->partitions[pi];
+	size_t n = 0;
+	for (size_t d = 0; d < p->n_disks; d++) {
+		bool reachable = p->disks[d].missing && p->disks[d].n_paths > 0;
+		for (size_t k = 0; reachable && k < p->disks[d].n_paths; k++)
+			reachable = !inv->servers[p->disks[d].paths[k]].unreachable;
+		if (reachable && n < max)
+			names[n++] = p->disks[d].name;
+	}
+	return n;
+}
+
+/* Asks the driver to take the returning disks back into the VG (LVM keeps a PV that failed
+ * flagged missing in its metadata even once the device reads again). Failures are not
+ * fatal: the next discovery says what is still missing. */
+static void session_restore_pvs(struct vdm_session *s, const char *const *names, size_t n)
+{
+	struct vdm_error e2 = { 0 };
+	char **copy = xcalloc(n ? n : 1, sizeof *copy);
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(names[i]);   /* the next discovery frees the inventory */
+	if (session_client_ready(s, &e2) == 0)
+		for (size_t i = 0; i < n; i++)
+			if (vdm_client_restore_pv(&s->client, s->o.vg, copy[i], &e2) < 0) {
+				char note[2700];
+				snprintf(note, sizeof note, "disk %s is back but could not be taken"
+					 " back yet: %s", copy[i], e2.msg);
+				struct vdm_event ev = { .type = VDM_EV_NOTE, .message = note };
+				session_emit(s, &ev);
+			}
+	for (size_t i = 0; i < n; i++)
+		free(copy[i]);
+	free(copy);
+}
+
+int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int64_t now,
+		       unsigned flags, struct vdm_session_result *res, struct vdm_error *err)
+{
+	memset(res, 0, sizeof *res);
+	const struct vdm_run *run = NULL;
+	int rc;
+	if (!s->o.script && !(flags & VDM_MIRROR_DRY_RUN) &&
+	    (rc = vdm_session_latest(s, &run, err)) < 0)
+		return rc;
+	if (run && !strcmp(run->status, "undoing"))
+		return vdm_err_kind(err, -EBUSY, VDM_ERR_BUSY, "run %lld of %s/%s is half undone;"
+				    " finish it with vdmirror undo %s %s", (long long)run->id,
+				    s->o.partition, s->o.vg, s->o.partition, s->o.vg);
+	bool resuming = vdm_run_unfinished(run);
+	if ((flags & VDM_MIRROR_RESUME_ONLY) && !resuming)
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no unfinished run of %s/%s to"
+				    " resume", s->o.partition, s->o.vg);
+	/* right after a server returns, the partition's view may be half-way for a few seconds
+	 * (a PV read again by the kernel but not yet by LVM): a failed discovery is tried again,
+	 * up to 5 times 2 s apart, before repair gives up */
+	for (int tries = 0; (rc = vdm_session_discover(s, NULL, err)) < 0; tries++) {
+		if (tries >= 5 || err->kind != VDM_ERR_BACKEND || (s->o.stop && *s->o.stop))
+			return rc;
+		nanosleep(&(struct timespec){ 2, 0 }, NULL);
+	}
+	int pi = vdm_find_partition(s->inv, s->o.partition);
+	/* a disk of a server that answers again is looked at again for up to 10 s before it is
+	 * planned as lost: a returned copy costs a resync, a lost one a new copy */
+	const char *back[16];
+	size_t n_back;
+	for (int tries = 0; !resuming && !s->o.script && tries < 5 &&
+	     (n_back = session_returning(s->inv, pi, back, 16)) > 0; tries++) {
+		if (tries)
+			nanosleep(&(struct timespec){ 2, 0 }, NULL);
+		session_restore_pvs(s, back, n_back);
+		if ((rc = vdm_session_discover(s, NULL, err)) < 0)
+			return rc;
+		pi = vdm_find_partition(s->inv, s->o.partition);
+	}
+	if (vdm_find_vg(&s->inv->partitions[pi], s->o.vg) < 0)
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "partition %s has no volume"
+				    " group %s", s->o.partition, s->o.vg);
+	if (resuming) {
+		struct vdm_event ev = { .type = VDM_EV_RESUME, .run = s->run };
+		session_emit(s, &ev);
+		res->resumed = true;
+		return session_run(s, res, err);
+	}
+
+	del_vec del = { 0 };
+	later_vec carry = { 0 };
+	char **pools = NULL;
+	size_t n_pools = 0;
+	struct vdm_plan *plan = NULL;
+	struct vdm_step *steps = NULL;
+	size_t n = 0;
+	if (!(flags & VDM_MIRROR_DRY_RUN) &&
+	    (rc = session_cleanup_list(s, run, &del, &carry, &pools, &n_pools,
+				       err)) < 0)
+		goto out;
+	struct vdm_request r = *req;
+	r.partition = s->o.partition;
+	r.vg = s->o.vg;
+	if ((rc = vdm_plan_repair(s->inv, &r, now, &plan, &res->noplan, err)) < 0)
+		goto out;
+	/* still-away disks of the last run stay on the list for the next repair */
+	for (size_t i = 0; i < carry.n; i++) {
+		bool dup = false;
+		for (size_t k = 0; k < plan->n_delete_later; k++)
+			dup |= !strcmp(plan->delete_later[k].name, carry.v[i].name);
+		if (dup) {
+			free(carry.v[i].name), free(carry.v[i].server);
+			continue;
+		}
+		plan->delete_later = xrealloc(plan->delete_later, (plan->n_delete_later + 1) *
+					      sizeof *plan->delete_later);
+		plan->delete_later[plan->n_delete_later++] = carry.v[i];
+	}
+	carry.n = 0;
+	res->wait_s = plan->wait_s;
+	session_show_plan(s, plan);
+	if (plan->wait_s > 0)
+		session_wait_note(s, plan, req);
+	if (flags & VDM_MIRROR_DRY_RUN) {
+		res->outcome = VDM_SESSION_DRY_RUN;
+		goto out;
+	}
+	if (session_repair_empty(plan, del.n)) {
+		json_decref(s->plan_json);
+		s->plan_json = vdm_plan_to_json(plan);
+		res->plan = s->plan_json;
+		if (plan->wait_s > 0) {
+			res->outcome = VDM_SESSION_WAITING;
+			goto out;
+		}
+		res->outcome = VDM_SESSION_VERIFIED;
+		rc = vdm_session_verify(s, s->plan_json, err);
+		goto out;
+	}
+	if ((rc = session_confirm(s, "Repair the mirror as planned?", err)) < 0)
+		goto out;
+	if ((rc = vdm_steps_from_repair(plan, s->inv, del.v, del.n, &steps, &n, err)) < 0)
+		goto out;
+	rc = session_begin_steps(s, plan, steps, n, err);
+	steps = NULL;
+	if (rc == 0)
+		rc = session_run(s, res, err);
+out:
+	vdm_plan_free(plan);
+	for (size_t i = 0; i < carry.n; i++)
+		free(carry.v[i].name), free(carry.v[i].server);
+	free(carry.v);
+	free(del.v);
+	for (size_t i = 0; i < n_pools; i++)
+		free(pools[i]);
+	free(pools);
+	return rc;
 }

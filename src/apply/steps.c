@@ -32,19 +32,82 @@ static json_t *steps_copy_json(const struct vdm_plan_copy *c)
 	return segs;
 }
 
-int vdm_steps_from_plan(const struct vdm_plan *plan, struct vdm_step **out, size_t *n,
-			struct vdm_error *err)
+/* The disks of copy `c` of inv's LV `lv_name` in plan's VG, each once, as a JSON array of
+ * names; NULL when the index or a name does not resolve. */
+static json_t *steps_copy_disks(const struct vdm_inventory *inv, const struct vdm_plan *plan,
+				const char *lv_name, int c)
+{
+	int pi = vdm_find_partition(inv, plan->partition);
+	int vi = pi < 0 ? -1 : vdm_find_vg(&inv->partitions[pi], plan->vg);
+	if (vi < 0)
+		return NULL;
+	const struct vdm_partition *p = &inv->partitions[pi];
+	const struct vdm_vg *vg = &p->vgs[vi];
+	int li = vdm_find_lv(vg, lv_name);
+	if (li < 0 || c < 0 || (size_t)c >= vg->lvs[li].n_copies)
+		return NULL;
+	const struct vdm_copy *cp = &vg->lvs[li].copies[c];
+	json_t *a = json_array();
+	for (size_t s = 0; s < cp->n_segs; s++) {
+		int pv = cp->segs[s].pv;
+		if (pv < 0 || (size_t)pv >= vg->n_pvs || vg->pvs[pv].disk < 0 ||
+		    (size_t)vg->pvs[pv].disk >= p->n_disks) {
+			json_decref(a);
+			return NULL;
+		}
+		const char *name = p->disks[vg->pvs[pv].disk].name;
+		bool dup = false;
+		for (size_t k = 0; k < json_array_size(a); k++)
+			dup |= !strcmp(json_string_value(json_array_get(a, k)), name);
+		if (!dup)
+			json_array_append_new(a, json_string(name));
+	}
+	return a;
+}
+
+/* How many copies the LV has in inv now, lost and stale ones included (what LVM's
+ * data_copies and md's raid_disks count); -1 when inv does not know it. */
+static int steps_lv_copies(const struct vdm_inventory *inv, const struct vdm_plan *plan,
+			   const char *lv_name)
+{
+	int pi = vdm_find_partition(inv, plan->partition);
+	int vi = pi < 0 ? -1 : vdm_find_vg(&inv->partitions[pi], plan->vg);
+	int li = vi < 0 ? -1 : vdm_find_lv(&inv->partitions[pi].vgs[vi], lv_name);
+	return li < 0 ? -1 : (int)inv->partitions[pi].vgs[vi].lvs[li].n_copies;
+}
+
+int vdm_steps_from_repair(const struct vdm_plan *plan, const struct vdm_inventory *inv,
+			  const struct vdm_delete_later *deletes, size_t n_deletes,
+			  struct vdm_step **out, size_t *n, struct vdm_error *err)
 {
 	step_vec v = { 0 };
 	int64_t new_extents = 0;
+	bool repair = plan->n_remove_pvs > 0;
 
-	for (size_t i = 0; i < plan->n_lvs; i++)
+	for (size_t i = 0; i < plan->n_lvs; i++) {
+		repair |= plan->lvs[i].n_resync || plan->lvs[i].n_drop || plan->lvs[i].n_waiting;
 		for (size_t c = 0; c < plan->lvs[i].n_new_copies; c++)
 			for (size_t s = 0; s < plan->lvs[i].new_copies[c].n_segs; s++)
 				new_extents += plan->lvs[i].new_copies[c].segs[s].extents;
+	}
+	if (repair && !inv)
+		return vdm_err(err, -EINVAL, "plan %s/%s: a repair plan needs the inventory it was"
+			       " made from", plan->partition, plan->vg);
 	/* required_mib is the new extents times extent_mib (formats.md), so this is exact. */
 	double extent_mib = new_extents > 0 ? (double)plan->required_mib / (double)new_extents : 0;
+	bool bad = false;
+	json_t *sync_lvs = json_array(), *verify_lvs = json_array();
 
+	/* a stale copy first: it is the cheapest protection back, and it needs no new space */
+	for (size_t i = 0; i < plan->n_lvs; i++) {
+		const struct vdm_plan_lv *lv = &plan->lvs[i];
+		for (size_t r = 0; r < lv->n_resync; r++) {
+			json_t *pvs = steps_copy_disks(inv, plan, lv->name, lv->resync[r]);
+			bad |= !pvs;
+			steps_push(&v, VDM_STEP_RESYNC_COPY, pvs ? json_pack("{s:s, s:o}", "lv",
+				   lv->name, "pvs", pvs) : NULL);
+		}
+	}
 	for (size_t i = 0; i < plan->n_new_disks; i++) {
 		const struct vdm_plan_disk *d = &plan->new_disks[i];
 		steps_push(&v, VDM_STEP_CREATE_DISK, json_pack("{s:s, s:s, s:I}", "disk", d->name,
@@ -54,28 +117,71 @@ int vdm_steps_from_plan(const struct vdm_plan *plan, struct vdm_step **out, size
 		steps_push(&v, VDM_STEP_WAIT_DISK, json_pack("{s:s}", "disk", d->name));
 		steps_push(&v, VDM_STEP_ADD_PV, json_pack("{s:s}", "disk", d->name));
 	}
-	json_t *sync_lvs = json_array(), *verify_lvs = json_array();
+	bool waits = false;
 	for (size_t i = 0; i < plan->n_lvs; i++) {
 		const struct vdm_plan_lv *lv = &plan->lvs[i];
-		json_array_append_new(verify_lvs, json_string(lv->name));
-		if (lv->n_new_copies == 0)
-			continue;
+		waits |= lv->n_waiting > 0;
+		/* a waiting LV is not protected yet: the verify would fail on it by design */
+		if (!lv->n_waiting)
+			json_array_append_new(verify_lvs, json_string(lv->name));
+		/* copies now (lost and stale included); a mirror plan: what the LV has */
+		int cur = repair ? steps_lv_copies(inv, plan, lv->name)
+				 : plan->copies - (int)lv->n_new_copies;
+		bad |= cur < 1;
+		size_t c = 0;
 		int64_t ext = 0;
-		for (size_t c = 0; c < lv->n_new_copies; c++) {
-			/* copies after this step: what the LV has now plus the ones added so far */
-			int after = plan->copies - (int)lv->n_new_copies + (int)c + 1;
+		for (size_t d = 0; d < lv->n_drop; d++) {
+			json_t *lost = steps_copy_disks(inv, plan, lv->name, lv->drop[d]);
+			bad |= !lost;
+			if (c < lv->n_new_copies) {
+				const struct vdm_plan_copy *nc = &lv->new_copies[c++];
+				for (size_t s = 0; s < nc->n_segs; s++)
+					ext += nc->segs[s].extents;
+				steps_push(&v, VDM_STEP_REPLACE_COPY, lost ? json_pack("{s:s, s:i, s:o, "
+					   "s:o}", "lv", lv->name, "copies", cur, "lost", lost,
+					   "segments", steps_copy_json(nc)) : NULL);
+			} else {
+				cur--;
+				steps_push(&v, VDM_STEP_DROP_COPY, lost ? json_pack("{s:s, s:i, s:o}",
+					   "lv", lv->name, "copies", cur, "lost", lost) : NULL);
+			}
+		}
+		for (; c < lv->n_new_copies; c++) {
+			cur++;
 			steps_push(&v, VDM_STEP_ADD_COPY, json_pack("{s:s, s:i, s:o}", "lv", lv->name,
-				   "copies", after, "segments", steps_copy_json(&lv->new_copies[c])));
+				   "copies", cur, "segments", steps_copy_json(&lv->new_copies[c])));
 			for (size_t s = 0; s < lv->new_copies[c].n_segs; s++)
 				ext += lv->new_copies[c].segs[s].extents;
 		}
-		json_array_append_new(sync_lvs, json_pack("{s:s, s:f}", "name", lv->name,
-							  "mib", (double)ext * extent_mib));
+		double mib = (double)ext * extent_mib;
+		if (lv->n_resync && inv) {
+			/* a resync may have to copy the whole LV (LVM without its bitmap) */
+			int pi = vdm_find_partition(inv, plan->partition);
+			int vi = pi < 0 ? -1 : vdm_find_vg(&inv->partitions[pi], plan->vg);
+			const struct vdm_vg *g = vi < 0 ? NULL : &inv->partitions[pi].vgs[vi];
+			int li = g ? vdm_find_lv(g, lv->name) : -1;
+			if (li >= 0)
+				mib += (double)(g->lvs[li].extents * g->extent_mib) * (double)lv->n_resync;
+		}
+		if (lv->n_new_copies || lv->n_resync)
+			json_array_append_new(sync_lvs, json_pack("{s:s, s:f}", "name", lv->name,
+								  "mib", mib));
 	}
 	if (json_array_size(sync_lvs) > 0)
 		steps_push(&v, VDM_STEP_WAIT_SYNC, json_pack("{s:o}", "lvs", sync_lvs));
 	else
 		json_decref(sync_lvs);
+	/* vgreduce --removemissing refuses while any LV still sits on a missing PV: with a copy
+	 * waiting for its disk, the empty missing PVs wait too */
+	if (plan->n_remove_pvs && !waits) {
+		json_t *disks = json_array();
+		for (size_t i = 0; i < plan->n_remove_pvs; i++)
+			json_array_append_new(disks, json_string(plan->remove_pvs[i]));
+		steps_push(&v, VDM_STEP_REMOVE_MISSING, json_pack("{s:o}", "disks", disks));
+	}
+	for (size_t i = 0; i < n_deletes; i++)
+		steps_push(&v, VDM_STEP_DELETE_DISK, json_pack("{s:s, s:s, s:s}", "disk",
+			   deletes[i].disk, "pool", deletes[i].pool, "server", deletes[i].server));
 	/* names as in formats.md; kept here so the engine needs nothing but the plan struct */
 	static const char *const level_names[] = { "device", "pool", "server", "frame", "site" };
 	const char *level = plan->level >= VDM_LEVEL_DEVICE && plan->level <= VDM_LEVEL_SITE
@@ -84,14 +190,21 @@ int vdm_steps_from_plan(const struct vdm_plan *plan, struct vdm_step **out, size
 		   "copies", plan->copies, "lvs", verify_lvs));
 
 	for (size_t i = 0; i < v.n; i++)
-		if (!v.v[i].args) {
-			vdm_steps_free(v.v, v.n);
-			return vdm_err(err, -EINVAL, "plan %s/%s: cannot build step %zu (bad name?)",
-				       plan->partition, plan->vg, i + 1);
-		}
+		bad |= !v.v[i].args;
+	if (bad) {
+		vdm_steps_free(v.v, v.n);
+		return vdm_err(err, -EINVAL, "plan %s/%s: cannot build its steps (bad name, or a copy"
+			       " index the inventory does not have)", plan->partition, plan->vg);
+	}
 	*out = v.v;
 	*n = v.n;
 	return 0;
+}
+
+int vdm_steps_from_plan(const struct vdm_plan *plan, struct vdm_step **out, size_t *n,
+			struct vdm_error *err)
+{
+	return vdm_steps_from_repair(plan, NULL, NULL, 0, out, n, err);
 }
 
 void vdm_steps_free(struct vdm_step *steps, size_t n)
@@ -360,6 +473,97 @@ static int apply_create(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 	return rc;
 }
 
+/* A list of disk names (step args) as a copy whose segments name them (borrowed strings). */
+static int apply_disks_copy(const struct vdm_step *s, const char *key, struct vdm_plan_copy *c,
+			    struct vdm_error *err)
+{
+	json_t *a = json_object_get(s->args, key);
+	size_t n = json_array_size(a);
+	if (!n)
+		return vdm_err(err, -EINVAL, "step %d %s: no %s", s->seq,
+			       vdm_step_kind_name(s->kind), key);
+	c->segs = xcalloc(n, sizeof *c->segs);
+	c->n_segs = n;
+	for (size_t i = 0; i < n; i++) {
+		c->segs[i].pv = (char *)json_string_value(json_array_get(a, i));
+		if (!c->segs[i].pv) {
+			free(c->segs);
+			c->segs = NULL;
+			return vdm_err(err, -EINVAL, "step %d: %s[%zu] is not a name", s->seq, key, i);
+		}
+	}
+	return 0;
+}
+
+/* The client half of a repair: resync a stale copy, replace or drop a lost one, remove the
+ * missing PVs. */
+static int apply_repair_step(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
+			     const struct vdm_step *s, struct vdm_error *err)
+{
+	const char *lv = arg_str(s, "lv");
+	int copies = (int)json_integer_value(json_object_get(s->args, "copies"));
+	struct vdm_plan_copy a = { 0 }, b = { 0 };
+	int rc;
+	switch (s->kind) {
+	case VDM_STEP_RESYNC_COPY:
+		if ((rc = apply_disks_copy(s, "pvs", &a, err)) == 0)
+			rc = vdm_client_resync_copy(ctx->client, run->vg, lv, &a, err);
+		break;
+	case VDM_STEP_REPLACE_COPY:
+		if ((rc = apply_disks_copy(s, "lost", &a, err)) == 0 &&
+		    (rc = apply_copy_from_args(s, &b, err)) == 0)
+			rc = vdm_client_replace_copy(ctx->client, run->vg, lv, copies, &a, &b, err);
+		break;
+	case VDM_STEP_DROP_COPY:
+		if ((rc = apply_disks_copy(s, "lost", &a, err)) == 0)
+			rc = vdm_client_drop_copy(ctx->client, run->vg, lv, copies, &a, err);
+		break;
+	default: {      /* VDM_STEP_REMOVE_MISSING */
+		if ((rc = apply_disks_copy(s, "disks", &a, err)) < 0)
+			break;
+		const char **names = xcalloc(a.n_segs, sizeof *names);
+		for (size_t i = 0; i < a.n_segs; i++)
+			names[i] = a.segs[i].pv;
+		rc = vdm_client_remove_missing(ctx->client, run->vg, names, a.n_segs, err);
+		free(names);
+		lv = NULL;
+	}
+	}
+	free(a.segs);
+	free(b.segs);
+	if (rc < 0 && lv)
+		vdm_err_prefix(err, "partition %s: %s of LV %s/%s", run->partition,
+			       vdm_step_kind_name(s->kind), run->vg, lv);
+	else if (rc < 0)
+		vdm_err_prefix(err, "partition %s: remove missing PVs from VG %s", run->partition,
+			       run->vg);
+	return rc;
+}
+
+/* The verify step checks the LVs its args name (a repair leaves out the LVs still waiting for
+ * a disk to return): the run's plan with only those LVs. */
+static int apply_verify(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
+			const struct vdm_step *s, struct vdm_error *err)
+{
+	if (!ctx->verify)
+		return vdm_err(err, -ENOTSUP, "verify: no discovery wired to check the result");
+	json_t *want = json_object_get(s->args, "lvs");
+	json_t *plan = json_deep_copy(run->plan), *lvs = json_array(), *lv;
+	size_t i;
+	json_array_foreach(json_object_get(run->plan, "lvs"), i, lv) {
+		const char *name = json_string_value(json_object_get(lv, "name"));
+		bool keep = !want;
+		for (size_t k = 0; name && k < json_array_size(want); k++)
+			keep |= !strcmp(name, json_string_value(json_array_get(want, k)) ?: "");
+		if (keep)
+			json_array_append(lvs, lv);
+	}
+	json_object_set_new(plan, "lvs", lvs);
+	int rc = json_array_size(lvs) ? ctx->verify(ctx->verify_arg, plan, err) : 0;
+	json_decref(plan);
+	return rc;
+}
+
 static int apply_step(struct vdm_apply_ctx *ctx, struct vdm_journal *j, const struct vdm_run *run,
 		      struct vdm_step *s, struct vdm_error *err)
 {
@@ -409,9 +613,24 @@ static int apply_step(struct vdm_apply_ctx *ctx, struct vdm_journal *j, const st
 	case VDM_STEP_WAIT_SYNC:
 		return apply_wait_sync(ctx, run, s, err);
 	case VDM_STEP_VERIFY:
-		if (!ctx->verify)
-			return vdm_err(err, -ENOTSUP, "verify: no discovery wired to check the result");
-		return ctx->verify(ctx->verify_arg, run->plan, err);
+		return apply_verify(ctx, run, s, err);
+	case VDM_STEP_RESYNC_COPY:
+	case VDM_STEP_REPLACE_COPY:
+	case VDM_STEP_DROP_COPY:
+	case VDM_STEP_REMOVE_MISSING:
+		return apply_repair_step(ctx, run, s, err);
+	case VDM_STEP_DELETE_DISK: {
+		/* the session chose it: a disk a run of this journal created, its server back, no
+		 * extent on it; unmapped first (the backend refuses to delete a mapped disk) */
+		int rc = vdm_backend_unmap_disk(ctx->backend, run->partition, disk, err);
+		if (rc == 0 || rc == -ENOENT)
+			rc = vdm_backend_delete_disk(ctx->backend, pool, disk, err);
+		if (rc == -ENOENT)
+			rc = 0;               /* deleted before: idempotent */
+		if (rc < 0)
+			vdm_err_prefix(err, "delete disk %s left by an earlier repair", disk);
+		return rc;
+	}
 	default:
 		return vdm_err(err, -EINVAL, "step %d: unknown kind", s->seq);
 	}
@@ -719,6 +938,28 @@ static int apply_unstep(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 				       run->partition, run->vg, lv);
 		return rc;
 	}
+	case VDM_STEP_REPLACE_COPY: {
+		/* the lost copy cannot come back: undo takes the new copy out again, which leaves
+		 * the LV as the failure left it (its surviving copies untouched) */
+		struct vdm_plan_copy c = { 0 };
+		rc = apply_copy_from_args(s, &c, err);
+		if (rc < 0)
+			return rc;
+		const char *lv = arg_str(s, "lv");
+		rc = vdm_client_remove_copy(ctx->client, run->vg, lv, &c, err);
+		free(c.segs);
+		if (rc < 0)
+			vdm_err_prefix(err, "partition %s: remove the replacement copy of LV %s/%s",
+				       run->partition, run->vg, lv);
+		return rc;
+	}
+	case VDM_STEP_RESYNC_COPY:
+	case VDM_STEP_DROP_COPY:
+	case VDM_STEP_REMOVE_MISSING:
+	case VDM_STEP_DELETE_DISK:
+		*kept = xasprintf("%s is not reversed: it removed nothing that held data",
+				  vdm_step_kind_name(s->kind));
+		return 0;
 	default:
 		return 0;   /* waits and checks change nothing */
 	}

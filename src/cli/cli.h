@@ -15,6 +15,8 @@ int cmd_lab(int argc, char **argv);
 int cmd_mirror(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_undo(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 
 struct vdm_inventory;
 struct vdm_plan;

@@ -20,6 +20,20 @@ void cli_json_event(json_t *ev)
 	json_decref(ev);
 }
 
+int64_t cli_parse_duration(const char *s)
+{
+	char *end;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	int64_t unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
+		     : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
+	if (errno || !unit || v > INT64_MAX / unit / 1000)
+		return -1;
+	return (int64_t)v * unit;
+}
+
 const char *cli_state_dir(void)
 {
 	const char *env = getenv("VDMIRROR_STATE");
@@ -94,7 +108,7 @@ int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		.fault = fault && *fault ? fault : NULL,
 		.sync_stall_ms = stall && atoi(stall) > 0 ? (int64_t)atoi(stall) * 1000 : 0,
 		.on_event = cli_on_event, .event_arg = r,
-		.confirm = cli_confirm, .confirm_arg = r,
+		.confirm = cli_confirm, .confirm_arg = r, .stop = r->stop,
 		.sync_rate_kib = r->sync_rate_kib,
 	};
 	return vdm_session_open(&so, s, err);

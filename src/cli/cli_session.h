@@ -5,6 +5,7 @@
 #ifndef VDMIRROR_CLI_SESSION_H
 #define VDMIRROR_CLI_SESSION_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
@@ -14,6 +15,7 @@
 struct cli_run {
 	struct cli_common *o;
 	const char *script;           /* --script FILE (mirror) */
+	const volatile sig_atomic_t *stop;   /* set by a SIGTERM handler (repair, watch); or NULL */
 	int64_t sync_rate_kib;        /* --sync-rate: 0 unlimited (default), -1 keep, else KiB/s */
 	bool bar_shown;
 	int64_t last_line_ms;
@@ -52,6 +54,9 @@ int cli_session_fail(struct cli_run *r, const struct vdm_error *err);
 
 /* The session's on_event for the progress display (cli_progress.c); arg is the cli_run. */
 void cli_on_event(void *arg, const struct vdm_event *ev);
+
+/* "600", "30s", "10m", "2h", "1d" as seconds (>= 0); -1 when not such a duration. */
+int64_t cli_parse_duration(const char *s);
 
 /* Prints a JSON event line (--json) and frees ev. */
 void cli_json_event(json_t *ev);

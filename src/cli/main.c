@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	{ "mirror",    cmd_mirror,    "discover, plan, create, map, mirror, sync and verify" },
 	{ "apply",     cmd_apply,     "apply a saved plan after re-checking it" },
 	{ "undo",      cmd_undo,      "remove what an unfinished mirror run created" },
+	{ "repair",    cmd_repair,    "make a mirror whole again after a failure" },
+	{ "watch",     cmd_watch,     "keep checking partitions and repair when needed" },
 	{ "lab",       cmd_lab,       "start, stop or show the local lab (up|down|status)" },
 };
 

@@ -113,6 +113,39 @@ int vdm_client_recall(struct vdm_client *c, const char *disk, const json_t *fact
 	return CLIENT_CALL(c, recall, err, disk, facts);
 }
 
+int vdm_client_resync_copy(struct vdm_client *c, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, resync_copy, err, vg, lv, copy);
+}
+
+int vdm_client_replace_copy(struct vdm_client *c, const char *vg, const char *lv, int copies,
+			    const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
+			    struct vdm_error *err)
+{
+	return CLIENT_CALL(c, replace_copy, err, vg, lv, copies, lost, copy);
+}
+
+int vdm_client_drop_copy(struct vdm_client *c, const char *vg, const char *lv, int copies,
+			 const struct vdm_plan_copy *lost, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, drop_copy, err, vg, lv, copies, lost);
+}
+
+int vdm_client_remove_missing(struct vdm_client *c, const char *vg, const char *const *disks,
+			      size_t n, struct vdm_error *err)
+{
+	return CLIENT_CALL(c, remove_missing, err, vg, disks, n);
+}
+
+int vdm_client_restore_pv(struct vdm_client *c, const char *vg, const char *disk,
+			  struct vdm_error *err)
+{
+	if (c->ops && !c->ops->restore_pv)
+		return 0;
+	return CLIENT_CALL(c, restore_pv, err, vg, disk);
+}
+
 int vdm_client_add_copies(struct vdm_client *c, const char *vg, size_t n,
 			  const struct vdm_copy_req *reqs, struct vdm_batch_result *res,
 			  size_t *n_done, struct vdm_error *err)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "linux.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
@@ -193,7 +194,7 @@ static int md_add_copy(void *h, const char *vg, const char *lv, int copies,
 		return rc;
 	snprintf(mddev, sizeof mddev, "/dev/%s", vg);
 	snprintf(n, sizeof n, "--raid-devices=%d", copies);
-	int64_t raid_disks = 1;
+	int64_t raid_disks = 1, comp_kib = -1;
 	if (!x->scripting) {
 		json_t *report;
 		const json_t *md = md_find(x, vg, &report, err, &rc);
@@ -203,9 +204,26 @@ static int md_add_copy(void *h, const char *vg, const char *lv, int copies,
 		}
 		bool member = md_has_member(md, dev + 5);
 		raid_disks = md_num(md, "raid_disks");
+		comp_kib = md_num(md, "component_size");
 		json_decref(report);
 		if (member)
 			return 0;                      /* added before: idempotent */
+	}
+	/* one bitmap bit per chunk: mdadm's default chunk (64 MiB) covers a small array whole, so
+	 * any write would resync all of it; about 16384 chunks, 1 MiB to 64 MiB each */
+	int64_t chunk_mib = 1;
+	while (comp_kib > 0 && chunk_mib < 64 && chunk_mib * 1024 * 16384 < comp_kib)
+		chunk_mib *= 2;
+	char chunk[48];
+	snprintf(chunk, sizeof chunk, "--bitmap-chunk=%lldM", (long long)chunk_mib);
+	/* a write-intent bitmap before the second member: a member that comes back after an
+	 * outage is then re-added and resyncs only what changed (repair), not the whole disk */
+	const char *bitmap[] = { "mdadm", "--grow", mddev, "--bitmap=internal", chunk, NULL };
+	struct vdm_error berr = { 0 };
+	if (lnx_run(x, bitmap, LNX_CMD_MS, NULL, &berr) < 0 && !strstr(berr.msg, "already")) {
+		*err = berr;
+		vdm_err_prefix(err, "md %s: add a write-intent bitmap", vg);
+		return berr.code ? berr.code : -EIO;
 	}
 	const char *grow[] = { "mdadm", "--grow", mddev, n, "--add", dev, NULL };
 	/* a degraded array already has the slot: a plain --add fills it */
@@ -284,6 +302,142 @@ static int md_sync_status(void *h, const char *vg, const char *lv, double *perce
 	return 0;
 }
 
+/* ---- repair (issue 10) ---- */
+
+/* The state of member kname of md in a report; NULL when it is not a member. */
+static const char *md_member_state(const json_t *md, const char *kname)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(md, "members"), i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", kname))
+			return json_string_value(json_object_get(m, "state")) ?: "";
+	return NULL;
+}
+
+static bool md_has_faulty(const json_t *md)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(md, "members"), i, m)
+		if (strstr(json_string_value(json_object_get(m, "state")) ?: "", "faulty"))
+			return true;
+	return false;
+}
+
+/* A member whose disk came back: `mdadm --re-add`; with the bitmap md copies only the regions
+ * written while it was away. The first I/O after a server returns may fail (lab.md), so a
+ * refused re-add is tried again, up to 10 times a second apart. */
+static int md_resync_copy(void *h, const char *vg, const char *lv,
+			  const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char dev[256], mddev[300];
+	int rc = md_check(vg, copy, err);
+	if (rc < 0)
+		return rc;
+	(void)lv;
+	if ((rc = lnx_disk_dev(x, copy->segs[0].pv, LNX_DISK_MS, dev, sizeof dev, err)) < 0)
+		return rc;
+	snprintf(mddev, sizeof mddev, "/dev/%s", vg);
+	const char *readd[] = { "mdadm", mddev, "--re-add", dev, NULL };
+	if (x->scripting)
+		return lnx_run(x, readd, LNX_CMD_MS, NULL, err);
+	for (int attempt = 0; attempt < 10; attempt++) {
+		json_t *report;
+		const json_t *md = md_find(x, vg, &report, err, &rc);
+		if (!md) {
+			json_decref(report);
+			return rc;
+		}
+		const char *st = md_member_state(md, dev + 5);
+		bool back = st && !strstr(st, "faulty");
+		json_decref(report);
+		if (back)
+			return 0;       /* in sync or recovering: sync_status follows it */
+		rc = lnx_run(x, readd, LNX_CMD_MS, NULL, err);
+		if (rc == 0)
+			return 0;
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+	}
+	vdm_err_prefix(err, "md %s: re-add %s", vg, dev);
+	return rc;
+}
+
+/* A lost member: the new disk is added first (md rebuilds onto it), then the failed one is
+ * removed, so the array never has fewer members than before. */
+static int md_replace_copy(void *h, const char *vg, const char *lv, int copies,
+			   const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
+			   struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char dev[256], mddev[300];
+	int rc = md_check(vg, copy, err);
+	if (rc < 0)
+		return rc;
+	(void)lv, (void)lost, (void)copies;
+	if ((rc = lnx_disk_dev(x, copy->segs[0].pv, LNX_DISK_MS, dev, sizeof dev, err)) < 0)
+		return rc;
+	snprintf(mddev, sizeof mddev, "/dev/%s", vg);
+	bool member = false, faulty = true;
+	if (!x->scripting) {
+		json_t *report;
+		const json_t *md = md_find(x, vg, &report, err, &rc);
+		if (!md) {
+			json_decref(report);
+			return rc;
+		}
+		member = md_member_state(md, dev + 5) != NULL;
+		faulty = md_has_faulty(md);
+		json_decref(report);
+	}
+	const char *add[] = { "mdadm", mddev, "--add", dev, NULL };
+	const char *rm[] = { "mdadm", mddev, "--remove", "failed", NULL };
+	if ((!member && (rc = lnx_run(x, add, LNX_CMD_MS, NULL, err)) < 0) ||
+	    (faulty && (rc = lnx_run(x, rm, LNX_CMD_MS, NULL, err)) < 0))
+		vdm_err_prefix(err, "md %s: replace the lost member", vg);
+	return rc;
+}
+
+/* A surplus lost member: removed, and the array shrunk to `copies` devices. */
+static int md_drop_copy(void *h, const char *vg, const char *lv, int copies,
+			const struct vdm_plan_copy *lost, struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char mddev[300], n[48];
+	(void)lv, (void)lost;
+	if (!lnx_name_ok(vg) || strchr(vg, '/') || copies < 1 || copies > 4)
+		return vdm_err(err, -EINVAL, "md %s: drop a copy to %d copies", vg, copies);
+	snprintf(mddev, sizeof mddev, "/dev/%s", vg);
+	snprintf(n, sizeof n, "--raid-devices=%d", copies);
+	bool faulty = true;
+	int rc;
+	if (!x->scripting) {
+		json_t *report;
+		const json_t *md = md_find(x, vg, &report, err, &rc);
+		if (!md) {
+			json_decref(report);
+			return rc;
+		}
+		faulty = md_has_faulty(md);
+		json_decref(report);
+	}
+	const char *rm[] = { "mdadm", mddev, "--remove", "failed", NULL };
+	const char *shrink[] = { "mdadm", "--grow", mddev, n, "--force", NULL };
+	if ((faulty && (rc = lnx_run(x, rm, LNX_CMD_MS, NULL, err)) < 0) ||
+	    (rc = lnx_run(x, shrink, LNX_CMD_MS, NULL, err)) < 0)
+		vdm_err_prefix(err, "md %s: drop the lost member", vg);
+	return rc;
+}
+
+static int md_remove_missing(void *h, const char *vg, const char *const *disks, size_t n,
+			     struct vdm_error *err)
+{
+	(void)h, (void)vg, (void)disks, (void)n, (void)err;
+	return 0;   /* an array has no VG: the failed member left it in replace or drop */
+}
+
 const struct vdm_client_ops vdm_client_linux_md = {
 	.name = "linux-md",
 	.caps = VDM_CLIENT_AUTOMATED | VDM_CLIENT_SCRIPT,
@@ -296,5 +450,9 @@ const struct vdm_client_ops vdm_client_linux_md = {
 	.add_copy = md_add_copy,
 	.remove_copy = md_remove_copy,
 	.sync_status = md_sync_status,
+	.resync_copy = md_resync_copy,
+	.replace_copy = md_replace_copy,
+	.drop_copy = md_drop_copy,
+	.remove_missing = md_remove_missing,
 	.sync_rate = lnx_sync_rate,
 };

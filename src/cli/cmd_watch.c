@@ -1,0 +1,291 @@
+/* cmd_watch.c: vdmirror watch [--interval S] [--wait-for-return D] PARTITION[/VG]...: a
+ * long-running loop that checks each partition's mirrored VGs and repairs them when needed
+ * (the session's repair sequence, confirmed in advance), one log line per decision; SIGTERM
+ * stops it between steps, the step in flight finishing and being journaled. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "vdmirror/discover.h"
+#include "vdmirror/session.h"
+#include "vdmirror/util.h"
+#include "cli.h"
+#include "cli_session.h"
+
+static void watch_usage(FILE *f)
+{
+	fputs("usage: vdmirror watch [--interval S] [--wait-for-return D] [--level L]\n"
+	      "                      [--copies N] [--once] (--lab | --backend NAME --config STR)\n"
+	      "                      PARTITION[/VG]...\n\n"
+	      "Checks every PARTITION (each VG of it that is mirrored: an LV with two copies or\n"
+	      "more; or only VG) every --interval seconds and repairs what a failure broke, as\n"
+	      "`vdmirror repair --yes` does: a copy whose disk returned is resynced in place, a\n"
+	      "copy lost for longer than --wait-for-return is replaced. One line per decision on\n"
+	      "stdout. SIGTERM or SIGINT: stops between steps (the step in flight finishes and is\n"
+	      "journaled; the next start resumes the run).\n\n"
+	      "  --interval S   seconds between two rounds (default 60)\n"
+	      "  --wait-for-return D  replace a lost copy once its disk has been missing this\n"
+	      "                 long (default 10m; seconds, or with s, m, h, d)\n"
+	      "  --level L      level a repair restores (default server)\n"
+	      "  --copies N     in-sync copies per LV (default 2)\n"
+	      "  --once         one round, then exit (0: all protected, 3: not, 4: a failure)\n"
+	      "  --lab [--state LABDIR] | --backend NAME --config STR | --vios HOSTS\n", f);
+	cli_backend_help(f);
+}
+
+static volatile sig_atomic_t watch_stop;
+
+static void watch_on_term(int sig)
+{
+	(void)sig;
+	watch_stop = 1;
+}
+
+static void watch_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void watch_log(const char *fmt, ...)
+{
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	va_list ap;
+	va_start(ap, fmt);
+	printf("%s ", ts);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+	va_end(ap);
+}
+
+struct watch_ctx {
+	const char *backend, *config;
+	struct vdm_request req;
+	const char *partition, *vg;
+};
+
+/* The session's notes and failures, as log lines. */
+static void watch_event(void *arg, const struct vdm_event *ev)
+{
+	struct watch_ctx *w = arg;
+	if (ev->type == VDM_EV_NOTE)
+		watch_log("%s/%s: %s", w->partition, w->vg, ev->message);
+	else if (ev->type == VDM_EV_STEP_DONE && ev->step)
+		watch_log("%s/%s: step %d/%zu %s done", w->partition, w->vg, ev->step->seq,
+			  ev->n_steps, vdm_step_kind_name(ev->step->kind));
+	else if (ev->type == VDM_EV_STEP_FAIL)
+		watch_log("%s/%s: step failed: %s", w->partition, w->vg, ev->message);
+	else if (ev->type == VDM_EV_RESUME)
+		watch_log("%s/%s: resuming unfinished run %lld", w->partition, w->vg,
+			  (long long)ev->run->id);
+}
+
+/* One repair of partition/vg; returns the exit code it would have. */
+static int watch_one(struct watch_ctx *w)
+{
+	struct vdm_session_opts so = {
+		.backend = w->backend, .config = w->config, .partition = w->partition,
+		.vg = w->vg, .state_dir = cli_state_dir(), .stop = &watch_stop,
+		.on_event = watch_event, .event_arg = w,
+	};
+	const char *fault = getenv("VDMIRROR_FAULT");
+	so.fault = fault && *fault ? fault : NULL;
+	struct vdm_error err = { 0 };
+	struct vdm_session *s = NULL;
+	struct vdm_session_result res = { 0 };
+	int code = VDM_EXIT_OK;
+	int rc = vdm_session_open(&so, &s, &err);
+	if (rc == 0)
+		rc = vdm_session_repair(s, &w->req, (int64_t)time(NULL), 0, &res, &err);
+	if (rc < 0 && err.kind == VDM_ERR_STOPPED) {
+		watch_log("%s/%s: stopped between steps; the journal keeps the run", w->partition,
+			  w->vg);
+		code = VDM_EXIT_BACKEND;
+	} else if (rc < 0 && err.kind == VDM_ERR_NOPLAN) {
+		watch_log("%s/%s: cannot repair: no valid place: %s", w->partition, w->vg,
+			  res.noplan.message);
+		code = VDM_EXIT_NOPLAN;
+	} else if (rc < 0) {
+		watch_log("%s/%s: failed: %s", w->partition, w->vg, err.msg);
+		code = (int)vdm_err_exit_of(&err);
+	} else if (res.outcome == VDM_SESSION_VERIFIED) {
+		watch_log("%s/%s: ok: protected", w->partition, w->vg);
+	} else if (res.outcome == VDM_SESSION_WAITING) {
+		watch_log("%s/%s: waiting %lld s more for a lost copy's disk to return",
+			  w->partition, w->vg, (long long)res.wait_s);
+		code = VDM_EXIT_UNPROTECTED;
+	} else {
+		watch_log("%s/%s: repaired (run %lld, %.1f s)", w->partition, w->vg,
+			  res.run ? (long long)res.run->id : 0LL, res.seconds);
+	}
+	vdm_session_close(s);
+	return code;
+}
+
+/* The mirrored VGs of partition (an LV with two copies or more), from one discovery. */
+static int watch_vgs(struct watch_ctx *w, const char *partition, json_t **names,
+		     struct vdm_error *err)
+{
+	struct vdm_backend b;
+	int rc = vdm_backend_open(w->backend, w->config, &b, err);
+	if (rc < 0)
+		return rc;
+	json_t *doc = NULL;
+	rc = vdm_discover(&b, partition, &doc, err);
+	vdm_backend_close(&b);
+	if (rc < 0)
+		return rc;
+	*names = json_array();
+	size_t i, v, l;
+	json_t *p, *vg, *lv;
+	json_array_foreach(json_object_get(doc, "partitions"), i, p)
+		json_array_foreach(json_object_get(p, "vgs"), v, vg) {
+			bool mirrored = false;
+			json_array_foreach(json_object_get(vg, "lvs"), l, lv)
+				mirrored |= json_array_size(json_object_get(lv, "copies")) >= 2;
+			if (mirrored)
+				json_array_append(*names, json_object_get(vg, "name"));
+		}
+	json_decref(doc);
+	return 0;
+}
+
+/* One round over every argument; the worst exit code. */
+static int watch_round(struct watch_ctx *w, char **args, int n)
+{
+	int worst = VDM_EXIT_OK;
+	for (int i = 0; i < n && !watch_stop; i++) {
+		char part[256];
+		snprintf(part, sizeof part, "%s", args[i]);
+		char *slash = strchr(part, '/');
+		json_t *vgs = NULL;
+		if (slash) {
+			*slash = '\0';
+			vgs = json_pack("[s]", slash + 1);
+		} else {
+			struct vdm_error err = { 0 };
+			if (watch_vgs(w, part, &vgs, &err) < 0) {
+				watch_log("%s: discovery failed: %s", part, err.msg);
+				worst = VDM_EXIT_BACKEND;
+				continue;
+			}
+			if (!json_array_size(vgs))
+				watch_log("%s: no mirrored VG to watch", part);
+		}
+		size_t k;
+		json_t *vg;
+		json_array_foreach(vgs, k, vg) {
+			if (watch_stop)
+				break;
+			w->partition = part;
+			w->vg = json_string_value(vg);
+			int code = watch_one(w);
+			if (code > worst)
+				worst = code;
+		}
+		json_decref(vgs);
+	}
+	return worst;
+}
+
+enum { WATCH_INTERVAL = 300, WATCH_WAIT, WATCH_LEVEL, WATCH_COPIES, WATCH_ONCE };
+
+int cmd_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_OPTIONS,
+		{ "interval", required_argument, NULL, WATCH_INTERVAL },
+		{ "wait-for-return", required_argument, NULL, WATCH_WAIT },
+		{ "level", required_argument, NULL, WATCH_LEVEL },
+		{ "copies", required_argument, NULL, WATCH_COPIES },
+		{ "once", no_argument, NULL, WATCH_ONCE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_common o = { .cmd = "watch" };
+	struct watch_ctx w = { .req = { .copies = 2, .level = VDM_LEVEL_SERVER,
+					.wait_for_return_s = 600 } };
+	int64_t interval = 60;
+	bool once = false;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
+		if (cli_common_opt(&o, c, optarg))
+			continue;
+		switch (c) {
+		case 'h':
+			watch_usage(stdout);
+			return 0;
+		case WATCH_INTERVAL:
+			interval = cli_parse_duration(optarg);
+			if (interval < 1)
+				return cli_usage_error("watch", "--interval %s: at least 1 second",
+						       optarg);
+			break;
+		case WATCH_WAIT:
+			w.req.wait_for_return_s = cli_parse_duration(optarg);
+			if (w.req.wait_for_return_s < 0)
+				return cli_usage_error("watch", "--wait-for-return %s: not a duration",
+						       optarg);
+			break;
+		case WATCH_LEVEL:
+			if (vdm_level_parse(optarg, &w.req.level) < 0)
+				return cli_usage_error("watch", "--level %s: unknown level", optarg);
+			break;
+		case WATCH_COPIES:
+			w.req.copies = atoi(optarg);
+			if (w.req.copies != 2 && w.req.copies != 3)
+				return cli_usage_error("watch", "--copies %s: must be 2 or 3", optarg);
+			break;
+		case WATCH_ONCE: once = true; break;
+		default:
+			return cli_getopt_error("watch", c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("watch", "no PARTITION to watch");
+	for (int i = optind; i < argc; i++) {
+		char part[256];
+		snprintf(part, sizeof part, "%s", argv[i]);
+		char *slash = strchr(part, '/');
+		if (slash)
+			*slash = '\0';
+		if (strlen(argv[i]) >= sizeof part || !vdm_name_valid(part) ||
+		    (slash && (!vdm_name_valid(slash + 1) || strchr(slash + 1, '/'))))
+			return cli_usage_error("watch", "'%s': not PARTITION or PARTITION/VG", argv[i]);
+	}
+	const char *name;
+	CLEANUP_FREE char *config = NULL;
+	struct vdm_error err = { 0 };
+	if (cli_backend_resolve(&o, &name, &config, &err) < 0)
+		return cli_fail("watch", &err);
+	w.backend = name;
+	w.config = config;
+
+	struct sigaction sa = { .sa_handler = watch_on_term };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	watch_log("watching %d partition(s) every %lld s, replacing copies lost for %lld s",
+		  argc - optind, (long long)interval, (long long)w.req.wait_for_return_s);
+	int code = VDM_EXIT_OK;
+	while (!watch_stop) {
+		code = watch_round(&w, argv + optind, argc - optind);
+		if (once)
+			break;
+		/* sleep in 1 s slices so that SIGTERM ends the wait at once */
+		for (int64_t t = 0; t < interval && !watch_stop; t++) {
+			struct timespec ts = { 1, 0 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	if (watch_stop) {
+		watch_log("stopped (SIGTERM); the journals are consistent");
+		return VDM_EXIT_OK;
+	}
+	return code;
+}
