@@ -22,9 +22,9 @@ int vdm_discover_storage(struct vdm_backend *b, const char *partition, json_t **
 			 struct vdm_error *err);
 
 /* What a verify must read, and nothing else: the storage side of `partition` (the backend's
- * servers, pools and the partition's disks, new ones included: vdm_discover_storage) and, at
- * the same time, VG `vg` read again by `client`, the driver the caller has open on its
- * transport (no second connection, no other partition, no other driver). *inventory: a valid
+ * servers, pools and the partition's disks, new ones included: vdm_discover_storage), then
+ * VG `vg` read again by `client`, the driver the caller has open on its transport, on that
+ * view of the partition (no second connection, no other partition, no other driver). *inventory: a valid
  * formats-v1 document with that partition and that VG only (caller decrefs);
  * vdm_plan_verify_inventory then applies the rules. The session's verify calls it with the
  * run's driver (struct vdm_apply_ctx's client). */

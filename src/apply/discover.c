@@ -1,5 +1,5 @@
-/* discover.c: vdm_discover: backend discovery and each partition's client drivers (volume
- * groups), concurrently; the result is validated as a formats-v1 inventory. */
+/* discover.c: vdm_discover: backend discovery, then each partition's client drivers (volume
+ * groups), the partitions concurrently; the result is validated as a formats-v1 inventory. */
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -79,7 +79,6 @@ struct discover_job {
 	struct vdm_error err;
 	pthread_t thread;
 	bool running;
-	bool copied;              /* part is a copy of the backend's partition object */
 };
 
 /* Both Linux drivers read the agent's "report" (every lvm report and md array): asked once per
@@ -201,58 +200,25 @@ static int discover_job_prepare(struct vdm_backend *b, const json_t *part,
 	return vdm_backend_client_address(b, name, &job->address, err);
 }
 
-/* What a job found, into the inventory. A job started after the backend worked on a copy of
- * the partition object (drivers read and may complete its disks, as aix does): the copy takes
- * the original's place. The early job (Linux drivers only append VGs) started from an empty
- * object: its VGs are appended. */
+/* Every job worked on a copy of its partition object, the storage side's disks in it (the
+ * drivers read them: the Linux drivers name a VG's missing PVs from the disks the storage side
+ * reports missing, aix completes them): the copy takes the original's place. */
 static void discover_job_merge(struct discover_job *job, json_t *parts, size_t i)
 {
-	json_t *part = json_array_get(parts, i);
-	if (job->copied) {
-		json_array_set(parts, i, job->part);
-		return;
-	}
-	json_t *vgs = json_object_get(job->part, "vgs");
-	json_t *have = json_object_get(part, "vgs");
-	if (json_is_array(have))
-		json_array_extend(have, vgs);
-	else
-		json_object_set(part, "vgs", vgs);
-	size_t w;
-	json_t *text;
-	json_array_foreach(json_object_get(job->part, "warnings"), w, text)
-		vdm_warn(part, "%s", json_string_value(text));
+	json_array_set(parts, i, job->part);
 }
 
-/* Everything at once: the storage side (the backend's discovery) and the partitions' client
- * side run concurrently, each partition on its own transport. A named partition behind the
- * agent (Linux: the agent runs nowhere else) starts its report before the backend has even
- * answered; the rest start when the backend has listed them. Results land in the backend's
- * partition objects, so the output order is the backend's, whatever finishes first; the first
- * error in that order is the one reported. */
+/* The storage side first (the backend's discovery: the drivers need its view of each
+ * partition's disks), then every partition's client side at once, each on its own transport.
+ * Results land in the backend's partition objects, so the output order is the backend's,
+ * whatever finishes first; the first error in that order is the one reported. */
 int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventory,
 		 struct vdm_error *err)
 {
 	json_t *inv = NULL;
-	struct discover_job early = { 0 };
-	if (partition) {
-		struct vdm_error e = { 0 };
-		if (vdm_backend_client_address(b, partition, &early.address, &e) == 0 &&
-		    !strncmp(early.address, "agent:", 6)) {
-			early.name = partition;
-			early.drivers = linux_drivers;
-			early.part = json_object();
-			discover_job_start(&early);
-		} else {
-			free(early.address);
-			early.address = NULL;
-		}
-	}
 	int rc = vdm_backend_discover(b, &inv, err);
-	if (early.part)
-		discover_job_end(&early);
 	if (rc < 0)
-		goto out;
+		return rc;
 	if ((rc = discover_filter(inv, partition, err)) < 0)
 		goto out;
 	json_t *parts = json_object_get(inv, "partitions");
@@ -260,24 +226,17 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 	struct discover_job *jobs = xcalloc(n ? n : 1, sizeof *jobs);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		json_t *part = json_array_get(parts, i);
-		const char *os = json_string_value(json_object_get(part, "os"));
-		if (early.part && discover_drivers(os) == linux_drivers &&
-		    !strcmp(json_string_value(json_object_get(part, "name")) ?: "", partition))
-			continue;               /* done already, merged below */
 		if ((rc = discover_job_prepare(b, part, &jobs[i], err)) < 0)
 			break;
 		jobs[i].part = json_deep_copy(part);
-		jobs[i].copied = true;
 		discover_job_start(&jobs[i]);
 	}
 	for (size_t i = 0; i < n; i++) {
-		json_t *part = json_array_get(parts, i);
-		struct discover_job *job = jobs[i].part ? &jobs[i] : NULL;
-		if (!job && early.part &&
-		    !strcmp(json_string_value(json_object_get(part, "name")) ?: "", partition))
-			job = &early;
-		if (!job)
+		struct discover_job *job = &jobs[i];
+		if (!job->part) {
+			free(job->address);
 			continue;
+		}
 		discover_job_end(job);
 		if (rc == 0 && job->rc < 0) {
 			*err = job->err;
@@ -294,7 +253,6 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 		rc = discover_validate(inv, b->ops->name, err);
 	}
 out:
-	json_decref(early.part);
 	if (rc < 0) {
 		json_decref(inv);
 		return rc;
@@ -305,31 +263,6 @@ out:
 
 /* ---- the verify's view: the storage side and one VG ---- */
 
-struct vg_job {
-	struct vdm_client *client;
-	json_t *part;
-	int rc;
-	struct vdm_error err;
-};
-
-static void *vg_job_run(void *arg)
-{
-	struct vg_job *job = arg;
-	job->rc = vdm_client_discover(job->client, job->part, &job->err);
-	return NULL;
-}
-
-/* The Linux drivers only append VGs to the object they are given: they can read the VG while
- * the backend reads the storage side. Others (aix) read and complete the partition's disks
- * from the backend's object: they run after it, on a copy that then takes its place. */
-static bool discover_appends_only(const char *driver)
-{
-	for (const char *const *d = linux_drivers; *d; d++)
-		if (!strcmp(*d, driver))
-			return true;
-	return false;
-}
-
 int vdm_discover_vg(struct vdm_backend *b, struct vdm_client *client, const char *partition,
 		    const char *vg, json_t **inventory, struct vdm_error *err)
 {
@@ -337,32 +270,23 @@ int vdm_discover_vg(struct vdm_backend *b, struct vdm_client *client, const char
 	if (!client || !client->ops || !client->ops->discover)
 		return vdm_err(err, -ENOTSUP, "discover %s/%s: no client driver to read it",
 			       partition, vg);
-	bool early = discover_appends_only(client->ops->name);
-	struct vg_job job = { .client = client, .part = early ? json_object() : NULL };
-	pthread_t th;
-	bool threaded = early && pthread_create(&th, NULL, vg_job_run, &job) == 0;
-	if (early && !threaded)
-		vg_job_run(&job);
 	json_t *inv = NULL;
 	int rc = vdm_discover_storage(b, partition, &inv, err);
-	if (threaded)
-		pthread_join(th, NULL);
+	if (rc < 0)
+		return rc;
+	/* the driver reads the storage side's disks of the partition (missing ones, aix's
+	 * completion): it works on a copy of that object, which then takes its place */
 	json_t *parts = json_object_get(inv, "partitions");
-	if (rc == 0 && !early) {
-		job.part = json_deep_copy(json_array_get(parts, 0));
-		vg_job_run(&job);
-	}
-	if (rc == 0 && job.rc < 0) {
-		*err = job.err;
-		rc = job.rc;
+	json_t *part = json_deep_copy(json_array_get(parts, 0));
+	rc = vdm_client_discover(client, part, err);
+	if (rc < 0) {
 		vdm_err_prefix(err, "discover %s: %s", partition, client->ops->name);
-	}
-	if (rc == 0) {
+	} else {
 		/* only the VG asked for, from the driver that reported it */
 		json_t *found = NULL;
 		size_t i;
 		json_t *v;
-		json_array_foreach(json_object_get(job.part, "vgs"), i, v)
+		json_array_foreach(json_object_get(part, "vgs"), i, v)
 			if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", vg))
 				found = v;
 		if (!found) {
@@ -370,15 +294,13 @@ int vdm_discover_vg(struct vdm_backend *b, struct vdm_client *client, const char
 				     client->ops->name, vg);
 		} else {
 			json_object_set_new(found, "client", json_string(client->ops->name));
-			json_t *vgs = json_pack("[O]", found);
-			if (!early)
-				json_array_set(parts, 0, job.part);
-			json_object_set_new(json_array_get(parts, 0), "vgs", vgs);
+			json_object_set_new(part, "vgs", json_pack("[O]", found));
+			json_array_set(parts, 0, part);
 			vdm_warnings_collect(inv);
 			rc = discover_validate(inv, b->ops->name, err);
 		}
 	}
-	json_decref(job.part);
+	json_decref(part);
 	if (rc < 0) {
 		json_decref(inv);
 		return rc;
