@@ -268,6 +268,91 @@ static void script_without_wait(void **state)
 	assert_null(strstr(got, "x;y"));
 }
 
+/* Issue 10, AIX: the repair steps in script mode, in the order of docs/internals/repair.md:
+ * a returned disk's stale copy (varyonvg once per VG, syncvg), a lost copy of rootvg's hd5
+ * and hd4 on the missing hdisk1 replaced on a new disk (rmlvcopy from exactly the missing PV,
+ * then the new copy as a mirror run adds it: mklvcopy -m, syncvg, bosboot, bootlist), a
+ * surplus lost copy dropped, and the emptied missing PV taken out of the VG. */
+static void repair_script(void **state)
+{
+	CLEANUP_FREE char *path = new_script_path();
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+	struct vdm_transport x;
+	struct vdm_client aix;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	struct vdm_plan_segment s_hd2 = { (char *)"hdisk2", 20 };
+	struct vdm_plan_copy returned = { &s_hd2, 1 };
+	assert_int_equal(vdm_client_resync_copy(&aix, "rootvg", "hd1", &returned, &err), 0);
+	assert_int_equal(vdm_client_resync_copy(&aix, "rootvg", "hd2", &returned, &err), 0);
+	assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-rootvg-r1", 60000, NULL, &err), 0);
+	assert_int_equal(vdm_client_add_pv(&aix, "rootvg", "lpar1-rootvg-r1", &err), 0);
+	struct vdm_plan_segment l5 = { (char *)"hdisk1", 1 }, l4 = { (char *)"hdisk1", 40 };
+	struct vdm_plan_copy lost5 = { &l5, 1 }, lost4 = { &l4, 1 };
+	struct vdm_plan_segment n5 = { (char *)"lpar1-rootvg-r1", 1 };
+	struct vdm_plan_segment n4 = { (char *)"lpar1-rootvg-r1", 40 };
+	struct vdm_plan_copy new5 = { &n5, 1 }, new4 = { &n4, 1 };
+	assert_int_equal(vdm_client_replace_copy(&aix, "rootvg", "hd5", 2, &lost5, &new5, &err), 0);
+	assert_int_equal(vdm_client_replace_copy(&aix, "rootvg", "hd4", 2, &lost4, &new4, &err), 0);
+	struct vdm_plan_segment l8 = { (char *)"hdisk1", 1 };
+	struct vdm_plan_copy lost8 = { &l8, 1 };
+	assert_int_equal(vdm_client_drop_copy(&aix, "rootvg", "hd8", 1, &lost8, &err), 0);
+	const char *gone[] = { "hdisk1" };
+	assert_int_equal(vdm_client_remove_missing(&aix, "rootvg", gone, 1, &err), 0);
+	/* never a name that is not one */
+	const char *bad[] = { "hdisk1;reboot" };
+	assert_int_equal(vdm_client_remove_missing(&aix, "rootvg", bad, 1, &err), -EINVAL);
+	struct vdm_plan_segment lb = { (char *)"x y", 1 };
+	struct vdm_plan_copy lostb = { &lb, 1 };
+	assert_int_equal(vdm_client_drop_copy(&aix, "rootvg", "hd8", 1, &lostb, &err), -EINVAL);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
+	CLEANUP_FREE char *got = slurp(path);
+	drop_script(path);
+	/* the script's lines that are commands, in order (comments and the map file bodies are
+	 * the mirror test's business) */
+	const char *want[] = {
+		"varyonvg rootvg",
+		"syncvg -P 4 -l hd1",
+		"syncvg -P 4 -l hd2",
+		"cfgmgr",
+		"chdev -l \"${HD_lpar1_rootvg_r1}\" -a pv=yes",
+		"extendvg rootvg \"${HD_lpar1_rootvg_r1}\"",
+		"rmlvcopy hd5 1 hdisk1",
+		"chvg -Qn rootvg",
+		"savebase",
+		"mklvcopy -m \"${VDM_MAPDIR}/hd5.map\" hd5 2",
+		"syncvg -l hd5",
+		"bosboot -ad \"/dev/${HD_lpar1_rootvg_r1}\"",
+		"bootlist -m normal \"${BOOT_OLD}\" \"${HD_lpar1_rootvg_r1}\"",
+		"rmlvcopy hd4 1 hdisk1",
+		"mklvcopy -m \"${VDM_MAPDIR}/hd4.map\" hd4 2",
+		"syncvg -P 4 -l hd4",
+		"rmlvcopy hd8 1 hdisk1",
+		"reducevg rootvg hdisk1",
+	};
+	size_t w = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(got, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int cmd = 0;
+		for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+			if (!strcmp(line, want[k]))
+				cmd = 1;
+		if (!cmd && (!strncmp(line, "rmlvcopy", 8) || !strncmp(line, "reducevg", 8) ||
+			     !strncmp(line, "varyonvg", 8) || !strncmp(line, "syncvg", 6) ||
+			     !strncmp(line, "mklvcopy", 8) || !strncmp(line, "chpv", 4)))
+			fail_msg("unexpected command line: %s", line);
+		if (!cmd)
+			continue;
+		if (w >= sizeof want / sizeof want[0] || strcmp(line, want[w]))
+			fail_msg("line %zu: got '%s', want '%s'", w, line,
+				 w < sizeof want / sizeof want[0] ? want[w] : "(end)");
+		w++;
+	}
+	assert_int_equal(w, sizeof want / sizeof want[0]);
+}
+
 /* Issue 9, finding 1: an unmapped backing device of the planned name and size, in the target
  * pool or in another pool of the same VIOS, makes create fail: nothing is written to the
  * script. */
@@ -781,6 +866,7 @@ int main(void)
 		cmocka_unit_test(aix_lying_pps),
 		cmocka_unit_test(failed_path),
 		cmocka_unit_test(script_without_wait),
+		cmocka_unit_test(repair_script),
 		cmocka_unit_test(script_delete_unmap),
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),
