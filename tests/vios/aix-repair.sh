@@ -63,5 +63,25 @@ check "... after every new copy" test "$(at "reducevg rootvg hdisk2")" -gt "${la
 check "rootvg: bosboot and bootlist for the new disk" grep -q '^bootlist -m normal' "$s"
 check "no -d: reducevg never deletes an LV" bash -c "! grep -q '^reducevg -d' '$s'"
 [ "$fails" = 0 ] || { echo "--- script"; cat "$s"; }
+
+# ---- the disk came back: hdisk2 active again, hd1's copy on it stale (lslv -p: STALE) ----
+sub "$L/lspv.out" "rootvg          missing" "rootvg          active"
+sub "$L/lsvg_-p_rootvg.out" "hdisk2            missing" "hdisk2            active "
+sub "$L/lsvg_-p_rootvg.out" "319         299" "319         279"
+printf 'hdisk2:hd1:/home\nSTALE STALE 0003 FREE\n' >"$L/lslv_-p_hdisk2_hd1.out"
+set +e
+VDMIRROR_STATE=$tmp/state2 "$vdm" repair lpar1 rootvg --lv hd1 --backend vios --config "$sys" \
+	--script "$tmp/resync.sh" --yes --wait-for-return 0 >"$tmp/out2" 2>&1
+rc=$?
+set -e
+check "returned disk: repair --script exits 0" test "$rc" = 0
+[ "$rc" = 0 ] || cat "$tmp/out2"
+s=$tmp/resync.sh
+touch "$s"
+check "... no new disk" bash -c "! grep -q 'mkbdsp' '$s'"
+check "... nothing removed" bash -c "! grep -Eq '^(rmlvcopy|reducevg)' '$s'"
+check "... exactly varyonvg, then syncvg of the stale LV" \
+	test "$(grep -Ev '^(#|$|set -eu)' "$s" | tr '\n' '|')" = "varyonvg rootvg|syncvg -P 4 -l hd1|"
+[ "$fails" = 0 ] || { echo "--- script"; cat "$s"; }
 [ -z "${VDM_SHOW:-}" ] || cat "$s"
 exit "$fails"
