@@ -576,16 +576,19 @@ static int aix_check_paths(struct aix_handle *x, const char *pname, const char *
 }
 
 /* PV STATE of lspv / lsvg -p that means the VG has lost the disk: "missing" (PVMISSING: AIX
- * cannot reach it) or "removed" (chpv -v r, or AIX took it out after errors). */
+ * cannot reach it) or "removed" (chpv -v r); the states are active, missing or removed (IBM
+ * lspv, PVstate: https://www.ibm.com/docs/POWER6/iphcg/lspv.htm). */
 static bool aix_state_lost(const char *state)
 {
 	return state && (!strcasecmp(state, "missing") || !strcasecmp(state, "removed"));
 }
 
-/* Which copies of a stale LV (lsvg -l: open/stale) are out of date: lslv -p PV LV marks each
- * stale PP of LV on PV "STALE" (IBM AIX 7.2 Commands Reference, lslv: "-p PhysicalVolume ...
- * STALE"). A copy with a PV in `lost` is lost, which says more than stale (formats.md): not
- * asked. *out: the 0-based indexes into `copies`. */
+/* Which copies of a stale LV (lsvg -l: open/stale) are out of date: lslv -p PV LV, the
+ * allocation map of LV's PPs on PV (IBM AIX 7.1 Commands Reference, lslv:
+ * https://www.ibm.com/docs/ssw_aix_71/com.ibm.aix.cmds3/lslv.htm), marks a stale PP "STALE"
+ * (the word is from AIX documentation of -p, not seen in a published output: docs/powervm.md).
+ * A copy with a PV in `lost` is lost, which says more than stale (formats.md): not asked.
+ * *out: the 0-based indexes into `copies`. */
 static int aix_stale_copies(struct aix_handle *x, const char *pname, const char *lv,
 			    json_t *copies, json_t *lost, json_t **out, struct vdm_error *err)
 {
@@ -1363,9 +1366,10 @@ static int aix_resync_copy(void *vh, const char *vg, const char *lv,
 	return rc;
 }
 
-/* rmlvcopy LV N PV...: removes copies until N are left, taking them from the PVs named
- * (IBM AIX 7.2 Commands Reference, rmlvcopy: "the partitions ... on the physical volumes
- * specified are removed first"): the copy on the missing PVs goes, the survivor stays. */
+/* rmlvcopy LV N PV...: removes copies until at most N are left, and with PVs named "only
+ * copies from that physical volume will be removed" (IBM AIX 7.2 Commands Reference, rmlvcopy:
+ * https://ibm.com/docs/ssw_aix_72/r_commands/rmlvcopy.html; it also advises naming the failed
+ * disks): the copy on the missing PVs goes, the survivor stays. */
 static int aix_rmlvcopy(struct aix_handle *x, const char *lv, int left,
 			const struct vdm_plan_copy *lost, struct vdm_error *err)
 {
@@ -1550,7 +1554,8 @@ static int aix_remove_missing(void *vh, const char *vg, const char *const *disks
 }
 
 /* A disk AIX sees again while the VG still records it missing or removed: chpv -v a makes a
- * removed PV available again (IBM AIX 7.2 Commands Reference, chpv: "-v a | r"), then
+ * removed PV available again (IBM AIX 7.2 Commands Reference, chpv, -v availability:
+ * https://www.ibm.com/docs/ssw_aix_72/com.ibm.aix.cmds1/chpv.htm), then
  * varyonvg returns a PVMISSING PV to PVACTIVE (varyonvg, above). No data is written; the
  * stale PPs are for resync_copy. -EAGAIN while the PV is still not active. */
 static int aix_restore_pv(void *vh, const char *vg, const char *disk, struct vdm_error *err)
