@@ -538,6 +538,74 @@ static void aix_missing_and_stale(void **state)
 	assert_int_equal(system(rm), 0);
 }
 
+/* Issue 10, AIX repair steps on a live partition (replayed: the simulated system of
+ * aix_missing_and_stale plus recorded changes, KEY.then/): hd1 mirrored on hdisk0 and the
+ * missing hdisk2. drop_copy removes exactly the copy on hdisk2; meanwhile AIX forgets the hdisk
+ * (lspv no longer lists it, lsvg -p names it by PVID), so remove_missing takes it out by the
+ * PVID the driver saw when it opened (IBM reducevg: "reducevg VolumeGroup PVID"); a PV the VG
+ * no longer lists is skipped. Any other command than those recorded fails the replay. */
+static void aix_repair_live(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-replXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	edit(d, "lspv.out", "00f6db0a0c4e0002                    rootvg          active",
+	     "00f6db0a0c4e0002                    rootvg          missing");
+	edit(d, "lsvg_-p_rootvg.out", "hdisk2            active", "hdisk2            missing");
+	const char *m1 = "hd1:/home\nLP    PP1  PV1               PP2  PV2               PP3  PV3\n"
+			 "0001  0200 hdisk0            0001 hdisk2\n"
+			 "0002  0201 hdisk0            0002 hdisk2\n";
+	const char *m0 = "hd1:/home\nLP    PP1  PV1               PP2  PV2               PP3  PV3\n"
+			 "0001  0200 hdisk0\n"
+			 "0002  0201 hdisk0\n";
+	put(d, "lslv_-m_hd1.out", m1);
+	CLEANUP_FREE char *then = xasprintf("%s/lpar1/rmlvcopy_hd1_1_hdisk2.then", d);
+	assert_int_equal(mkdir(then, 0700), 0);
+	put(d, "rmlvcopy_hd1_1_hdisk2.out", "");
+	put(d, "rmlvcopy_hd1_1_hdisk2.then/lslv_-m_hd1.out", m0);
+	CLEANUP_FREE char *lspv_p = xasprintf("%s/lpar1/lspv.out", d);
+	CLEANUP_FREE char *lspv = slurp(lspv_p);
+	char *l2 = strstr(lspv, "hdisk2 ");
+	assert_non_null(l2);
+	CLEANUP_FREE char *lspv_after = xasprintf("%.*s%s", (int)(l2 - lspv), lspv, strchr(l2, '\n') + 1);
+	put(d, "rmlvcopy_hd1_1_hdisk2.then/lspv.out", lspv_after);
+	CLEANUP_FREE char *vgp_p = xasprintf("%s/lpar1/lsvg_-p_rootvg.out", d);
+	CLEANUP_FREE char *vgp = slurp(vgp_p);
+	char *v2 = strstr(vgp, "hdisk2 ");
+	assert_non_null(v2);
+	CLEANUP_FREE char *vgp_after = xasprintf("%.*s00f6db0a0c4e0002  missing           319         "
+						 "319         64..64..64..64..63\n%s",
+						 (int)(v2 - vgp), vgp, strchr(v2, '\n') + 1);
+	put(d, "rmlvcopy_hd1_1_hdisk2.then/lsvg_-p_rootvg.out", vgp_after);
+	put(d, "reducevg_rootvg_00f6db0a0c4e0002.out", "");
+
+	CLEANUP_FREE char *addr = xasprintf("replay:%s/lpar1", d);
+	struct vdm_transport x;
+	struct vdm_client aix;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	struct vdm_plan_segment l = { (char *)"hdisk2", 20 };
+	struct vdm_plan_copy lost = { &l, 1 };
+	if (vdm_client_drop_copy(&aix, "rootvg", "hd1", 1, &lost, &err) != 0)
+		fail_msg("drop_copy: %s", err.msg);
+	CLEANUP_FREE char *done = xasprintf("%s.done", then);
+	struct stat sb;
+	assert_int_equal(stat(done, &sb), 0);                      /* rmlvcopy ran */
+	assert_int_equal(vdm_client_drop_copy(&aix, "rootvg", "hd1", 1, &lost, &err), 0);
+	const char *gone[] = { "hdisk2", "hdisk5" };
+	if (vdm_client_remove_missing(&aix, "rootvg", gone, 2, &err) != 0)
+		fail_msg("remove_missing: %s", err.msg);
+	/* hdisk0 is active: nothing to restore, no command */
+	assert_int_equal(vdm_client_restore_pv(&aix, "rootvg", "hdisk0", &err), 0);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
+}
+
 /* A LUN behind both VIOS whose path through vios2 has failed is, for now, a disk of vios1
  * only: the inventory must not claim the multipath protection it does not have. */
 static void failed_path(void **state)
@@ -954,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(script_without_wait),
 		cmocka_unit_test(repair_script),
 		cmocka_unit_test(aix_missing_and_stale),
+		cmocka_unit_test(aix_repair_live),
 		cmocka_unit_test(script_delete_unmap),
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),
