@@ -151,6 +151,7 @@ int aix_parse_lsvg_l(const char *text, aix_lvs *out, struct vdm_error *err)
 		}
 		v.name = xstrdup(w.v[0]);
 		v.type = xstrdup(w.v[1]);
+		v.stale = strstr(w.v[5], "stale") != NULL;
 		VEC_PUSH(out, v);
 	}
 	words_free(&w);
@@ -369,8 +370,11 @@ struct aix_handle {
 	bool seen_valid;
 	VEC(struct aix_known_e) known;
 	/* what this handle already did once: script variables set (HD_<disk>), quorum turned
-	 * off ("quorum:VG") */
+	 * off ("quorum:VG"), a VG varied on again ("varyon:VG") */
 	vdm_words done;
+	/* hdisk -> PVID of every PV lspv listed (disk = hdisk, hdisk = PVID): reducevg of a PV
+	 * whose hdisk AIX has forgotten since takes the PVID */
+	VEC(struct aix_known_e) pvids;
 	bool noted;          /* script: the "runs on the partition" note is written */
 	struct aix_map_state map;   /* mklvcopy -m map files: allocators, the map folder */
 };
@@ -387,6 +391,32 @@ static void words_add(vdm_words *w, const char *s)
 {
 	if (!words_has(w, s))
 		VEC_PUSH(w, xstrdup(s));
+}
+
+static void aix_pvids_note(struct aix_handle *x, const aix_pvs *pvs)
+{
+	for (size_t i = 0; i < pvs->n; i++) {
+		if (!pvs->v[i].pvid)
+			continue;
+		size_t k = 0;
+		while (k < x->pvids.n && strcmp(x->pvids.v[k].disk, pvs->v[i].name))
+			k++;
+		if (k < x->pvids.n) {
+			free(x->pvids.v[k].hdisk);
+			x->pvids.v[k].hdisk = xstrdup(pvs->v[i].pvid);
+		} else {
+			struct aix_known_e e = { xstrdup(pvs->v[i].name), xstrdup(pvs->v[i].pvid) };
+			VEC_PUSH(&x->pvids, e);
+		}
+	}
+}
+
+static const char *aix_pvid_get(struct aix_handle *x, const char *hdisk)
+{
+	for (size_t k = 0; k < x->pvids.n; k++)
+		if (!strcmp(x->pvids.v[k].disk, hdisk))
+			return x->pvids.v[k].hdisk;
+	return NULL;
 }
 
 /* Runs argv; a non-zero exit is an error quoting the command and its stderr. */
@@ -545,6 +575,51 @@ static int aix_check_paths(struct aix_handle *x, const char *pname, const char *
 	return rc;
 }
 
+/* PV STATE of lspv / lsvg -p that means the VG has lost the disk: "missing" (PVMISSING: AIX
+ * cannot reach it) or "removed" (chpv -v r); the states are active, missing or removed (IBM
+ * lspv, PVstate: https://www.ibm.com/docs/POWER6/iphcg/lspv.htm). */
+static bool aix_state_lost(const char *state)
+{
+	return state && (!strcasecmp(state, "missing") || !strcasecmp(state, "removed"));
+}
+
+/* Which copies of a stale LV (lsvg -l: open/stale) are out of date: lslv -p PV LV, the
+ * allocation map of LV's PPs on PV (IBM AIX 7.1 Commands Reference, lslv:
+ * https://www.ibm.com/docs/ssw_aix_71/com.ibm.aix.cmds3/lslv.htm), marks a stale PP "STALE"
+ * (the word is from AIX documentation of -p, not seen in a published output: docs/powervm.md).
+ * A copy with a PV in `lost` is lost, which says more than stale (formats.md): not asked.
+ * *out: the 0-based indexes into `copies`. */
+static int aix_stale_copies(struct aix_handle *x, const char *pname, const char *lv,
+			    json_t *copies, json_t *lost, json_t **out, struct vdm_error *err)
+{
+	size_t c, i;
+	json_t *segs, *seg;
+	*out = json_array();
+	json_array_foreach(copies, c, segs) {
+		int is_lost = 0, is_stale = 0;
+		json_array_foreach(segs, i, seg)
+			if (json_object_get(lost, json_string_value(json_object_get(seg, "pv"))))
+				is_lost = 1;
+		json_array_foreach(segs, i, seg) {
+			const char *pv = json_string_value(json_object_get(seg, "pv"));
+			if (is_lost || is_stale)
+				break;
+			if (!pv || !aix_name_ok(pv))
+				return vdm_err(err, -EPROTO, "aix %s: LV %s: PV name unusable", pname, lv);
+			char *o = NULL, *lslvp[] = { (char *)"lslv", (char *)"-p", (char *)pv,
+						     (char *)lv, NULL };
+			int rc = aix_do(x, lslvp, &o, err);
+			if (rc < 0)
+				return rc;
+			is_stale = strstr(o, "STALE") != NULL;
+			free(o);
+		}
+		if (is_stale)
+			json_array_append_new(*out, json_integer((json_int_t)c));
+	}
+	return 0;
+}
+
 static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 {
 	struct aix_handle *x = vh;
@@ -565,8 +640,10 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	json_t *vgs = json_array();
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++)
 		words_add(&x->seen, pvs.v[i].name);
-	if (rc == 0)
+	if (rc == 0) {
 		x->seen_valid = true;
+		aix_pvids_note(x, &pvs);
+	}
 	json_t *renamed = json_object();   /* hdisk -> disk object */
 
 	/* which backend disk is which hdisk: PVID for whole LUNs, else slot + LUN */
@@ -613,6 +690,12 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_object_set(d, "vios_name", json_object_get(d, "name"));
 		json_object_set_new(d, "name", json_string(pvs.v[i].name));
 		json_object_set(renamed, pvs.v[i].name, d);
+		/* a PV AIX lists as missing (or removed) is a lost disk (formats.md, "Failed, stale
+		 * and unreachable parts"); its paths are all down, which says nothing more */
+		if (aix_state_lost(pvs.v[i].state)) {
+			json_object_set_new(d, "state", json_string("missing"));
+			continue;
+		}
 		if ((rc = aix_check_paths(x, pname, pvs.v[i].name, d, err)) < 0)
 			break;
 	}
@@ -671,8 +754,11 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			rc = aix_parse_lsvg_l(out, &lvs, err);
 			free(out);
 		}
-		json_t *jpvs = json_array(), *jlvs = json_array();
+		json_t *jpvs = json_array(), *jlvs = json_array(), *lost = json_object();
 		int64_t overhead = -1;
+		for (size_t k = 0; rc == 0 && k < pvs.n; k++)
+			if (pvs.v[k].vg && !strcmp(pvs.v[k].vg, vg) && aix_state_lost(pvs.v[k].state))
+				json_object_set_new_nocheck(lost, pvs.v[k].name, json_true());
 		for (size_t k = 0; rc == 0 && k < vpv.n; k++) {
 			json_t *d = json_object_get(renamed, vpv.v[k].name);
 			if (!d) {
@@ -688,6 +774,11 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 					     "beyond any disk", pname, vpv.v[k].name, vg,
 					     (long long)vpv.v[k].total, (long long)pp);
 				break;
+			}
+			/* lsvg -p: PV STATE missing (PVMISSING) or removed: the VG has lost it */
+			if (aix_state_lost(vpv.v[k].state)) {
+				json_object_set_new(d, "state", json_string("missing"));
+				json_object_set_new_nocheck(lost, vpv.v[k].name, json_true());
 			}
 			if (size <= 0)   /* a whole LUN: the VIOS did not say its size */
 				json_object_set_new(d, "size_mib", json_integer(pv_mib));
@@ -752,9 +843,16 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 				json_array_append_new(copies, segs);
 			}
 			aix_lvmap_free(&m);
-			json_array_append_new(jlvs, json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
+			json_t *stale_c = NULL;
+			if (rc == 0 && lvs.v[k].stale)
+				rc = aix_stale_copies(x, pname, lvs.v[k].name, copies, lost, &stale_c, err);
+			json_t *jlv = json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
 				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
-				"aix_type", lvs.v[k].type));
+				"aix_type", lvs.v[k].type);
+			if (stale_c && json_array_size(stale_c))
+				json_object_set(jlv, "stale", stale_c);
+			json_decref(stale_c);
+			json_array_append_new(jlvs, jlv);
 		}
 		if (rc == 0)
 			json_array_append_new(vgs, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:I}",
@@ -766,6 +864,7 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_decref(jpvs), json_decref(jlvs);
 		aix_vgpvs_free(&vpv);
 		aix_lvs_free(&lvs);
+		json_decref(lost);
 	}
 	if (rc == 0)
 		json_object_set(partition, "vgs", vgs);
@@ -1053,6 +1152,21 @@ static int aix_quorum_off(struct aix_handle *x, const char *vg, struct vdm_error
 	return rc;
 }
 
+/* syncvg -P 4 -l LV: the stale PPs of LV from its good copy, four LPs at a time (IBM AIX 7.2
+ * Commands Reference, syncvg: https://www.ibm.com/docs/sl/ssw_aix_71/s_commands/syncvg.html).
+ * Live: started in the background, sync_status follows lslv's STALE PPs. */
+static int aix_syncvg(struct aix_handle *x, const char *lv, struct vdm_error *err)
+{
+	if (x->scripting) {
+		char *sync[] = { (char *)"syncvg", (char *)"-P", (char *)"4", (char *)"-l",
+				 (char *)lv, NULL };
+		return aix_do(x, sync, NULL, err);
+	}
+	CLEANUP_FREE char *bg = xasprintf("nohup syncvg -P 4 -l %s >/dev/null 2>&1 &", lv);
+	char *sync[] = { (char *)"sh", (char *)"-c", bg, NULL };
+	return aix_do(x, sync, NULL, err);
+}
+
 static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 			const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -1120,17 +1234,7 @@ static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 		if (rc == 0)
 			rc = aix_make_bootable(x, hds[0], err);
 	} else if (rc == 0) {
-		if (x->scripting) {
-			char *sync[] = { (char *)"syncvg", (char *)"-P", (char *)"4", (char *)"-l",
-					 (char *)lv, NULL };
-			rc = aix_do(x, sync, NULL, err);
-		} else {
-			/* syncvg runs for as long as the data takes: start it and poll lslv; -P 4
-			 * syncs four LPs at a time */
-			CLEANUP_FREE char *bg = xasprintf("nohup syncvg -P 4 -l %s >/dev/null 2>&1 &", lv);
-			char *sync[] = { (char *)"sh", (char *)"-c", bg, NULL };
-			rc = aix_do(x, sync, NULL, err);
-		}
+		rc = aix_syncvg(x, lv, err);
 	}
 	for (size_t i = 0; i < 16; i++)
 		free(hds[i]);
@@ -1202,6 +1306,297 @@ static int aix_sync_status(void *vh, const char *vg, const char *lv, double *per
 	return 0;
 }
 
+/* ---- repair (docs/internals/repair.md, "Per client") ---- */
+
+/* The VG's PVs and their PV STATE (lsvg -p); a live partition only. */
+static int aix_vg_states(struct aix_handle *x, const char *vg, aix_vgpvs *out,
+			 struct vdm_error *err)
+{
+	char *o, *lsvgp[] = { (char *)"lsvg", (char *)"-p", (char *)vg, NULL };
+	int rc = aix_do(x, lsvgp, &o, err);
+	if (rc < 0)
+		return rc;
+	rc = aix_parse_lsvg_p(o, out, err);
+	free(o);
+	return rc;
+}
+
+/* varyonvg on a VG that is varied on already returns its PVMISSING PVs that are back to
+ * PVACTIVE, and synchronises stale partitions (IBM AIX 7.2 Commands Reference, varyonvg:
+ * https://www.ibm.com/docs/ssw_aix_72/v_commands/varyonvg.html). Once per VG and handle. */
+static int aix_varyon(struct aix_handle *x, const char *vg, struct vdm_error *err)
+{
+	CLEANUP_FREE char *tag = xasprintf("varyon:%s", vg);
+	if (words_has(&x->done, tag))
+		return 0;
+	char *von[] = { (char *)"varyonvg", (char *)vg, NULL };
+	int rc = aix_do(x, von, NULL, err);
+	if (rc == 0)
+		words_add(&x->done, tag);
+	return rc;
+}
+
+/* A returned disk's stale copy: varyonvg takes the PV back, syncvg brings the PPs up to date.
+ * Idempotent: an LV without stale PPs is left alone. */
+static int aix_resync_copy(void *vh, const char *vg, const char *lv,
+			   const struct vdm_plan_copy *copy, struct vdm_error *err)
+{
+	struct aix_handle *x = vh;
+	(void)copy;   /* AIX resyncs every stale PP of the LV, which are the copy's */
+	if (!aix_name_ok(vg) || !aix_name_ok(lv))
+		return vdm_err(err, -EINVAL, "aix: names '%s'/'%s' invalid", vg, lv);
+	if (!x->scripting) {
+		char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+		int64_t have, lps, stale;
+		int rc = aix_do(x, lslv, &out, err);
+		if (rc < 0)
+			return rc;
+		rc = aix_parse_lslv(out, &have, &lps, &stale, err);
+		free(out);
+		if (rc < 0)
+			return rc;
+		if (stale == 0)
+			return 0;
+	}
+	int rc = aix_varyon(x, vg, err);
+	if (rc == 0)
+		rc = aix_syncvg(x, lv, err);
+	if (rc < 0)
+		vdm_err_prefix(err, "resync the stale copy of %s/%s", vg, lv);
+	return rc;
+}
+
+/* rmlvcopy LV N PV...: removes copies until at most N are left, and with PVs named "only
+ * copies from that physical volume will be removed" (IBM AIX 7.2 Commands Reference, rmlvcopy:
+ * https://ibm.com/docs/ssw_aix_72/r_commands/rmlvcopy.html; it also advises naming the failed
+ * disks): the copy on the missing PVs goes, the survivor stays. */
+static int aix_rmlvcopy(struct aix_handle *x, const char *lv, int left,
+			const struct vdm_plan_copy *lost, struct vdm_error *err)
+{
+	char cs[8];
+	snprintf(cs, sizeof cs, "%d", left);
+	struct vdm_argv argv = VDM_ARGV_INIT(3 + 16);
+	vdm_argv_addv(&argv, (const char *[]){ "rmlvcopy", lv, cs, NULL });
+	char *hds[16] = {0};
+	int rc = 0;
+	for (size_t i = 0; i < lost->n_segs && rc == 0; i++) {
+		rc = aix_hdisk(x, lost->segs[i].pv, &hds[i], err);
+		int dup = 0;
+		for (size_t k = 0; rc == 0 && k < i; k++)
+			if (!strcmp(hds[k], hds[i]))
+				dup = 1;
+		if (rc == 0 && !dup && vdm_argv_add(&argv, hds[i]) < 0)
+			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
+	}
+	if (rc == 0)
+		rc = aix_do(x, argv.v, NULL, err);
+	vdm_argv_free(&argv);
+	for (size_t i = 0; i < 16; i++)
+		free(hds[i]);
+	return rc;
+}
+
+/* Live: whether lslv -m LV still places a PP on one of the PVs of `lost`, and how many copies
+ * the LV has. */
+static int aix_on_lost(struct aix_handle *x, const char *lv, const struct vdm_plan_copy *lost,
+		       int *on, int *copies, struct vdm_error *err)
+{
+	char *out, *lslvm[] = { (char *)"lslv", (char *)"-m", (char *)lv, NULL };
+	int rc = aix_do(x, lslvm, &out, err);
+	if (rc < 0)
+		return rc;
+	struct aix_lvmap m;
+	rc = aix_parse_lslv_m(out, &m, err);
+	free(out);
+	if (rc < 0)
+		return rc;
+	*on = 0;
+	*copies = 0;
+	for (int c = 0; c < m.copies; c++) {
+		int used = 0;
+		for (int64_t lp = 0; lp < m.lps; lp++) {
+			const char *pv = m.pv[c][lp];
+			if (!pv)
+				continue;
+			used = 1;
+			for (size_t i = 0; i < lost->n_segs; i++)
+				if (!strcmp(pv, lost->segs[i].pv))
+					*on = 1;
+		}
+		*copies += used;
+	}
+	aix_lvmap_free(&m);
+	return 0;
+}
+
+static int aix_check_lost(const char *lv, const struct vdm_plan_copy *lost, struct vdm_error *err)
+{
+	if (!lost || !lost->n_segs || lost->n_segs > 16)
+		return vdm_err(err, -EINVAL, "aix: LV %s: bad lost copy", lv);
+	return 0;
+}
+
+/* A surplus lost copy: removed from the missing PVs, `copies` left. */
+static int aix_drop_copy(void *vh, const char *vg, const char *lv, int copies,
+			 const struct vdm_plan_copy *lost, struct vdm_error *err)
+{
+	struct aix_handle *x = vh;
+	if (!aix_name_ok(vg) || !aix_name_ok(lv))
+		return vdm_err(err, -EINVAL, "aix: names '%s'/'%s' invalid", vg, lv);
+	if (copies < 1 || copies > 2)
+		return vdm_err(err, -EINVAL, "aix: LV %s: drop to %d copies", lv, copies);
+	int rc = aix_check_lost(lv, lost, err);
+	if (rc < 0)
+		return rc;
+	if (!x->scripting) {
+		int on, now;
+		if ((rc = aix_on_lost(x, lv, lost, &on, &now, err)) < 0)
+			return rc;
+		if (!on || now <= copies)
+			return 0;
+	}
+	rc = aix_rmlvcopy(x, lv, copies, lost, err);
+	if (rc < 0)
+		vdm_err_prefix(err, "drop the lost copy of %s/%s", vg, lv);
+	return rc;
+}
+
+/* The lost copy goes first (rmlvcopy from the missing PVs: AIX keeps at most 3 copies, and
+ * the new one must not count the dead one), then the new copy exactly as a mirror run adds it
+ * (mklvcopy -m, syncvg; hd5: bosboot, bootlist with the survivor and the new disk).
+ * Idempotent: nothing left on the missing PVs and `copies` copies is done. */
+static int aix_replace_copy(void *vh, const char *vg, const char *lv, int copies,
+			    const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
+			    struct vdm_error *err)
+{
+	struct aix_handle *x = vh;
+	if (!aix_name_ok(vg) || !aix_name_ok(lv))
+		return vdm_err(err, -EINVAL, "aix: names '%s'/'%s' invalid", vg, lv);
+	if (copies < 2 || copies > 3)
+		return vdm_err(err, -EINVAL, "aix: LV %s: replace to %d copies", lv, copies);
+	int rc = aix_check_lost(lv, lost, err), on = 1, now = copies;
+	if (rc == 0 && !x->scripting)
+		rc = aix_on_lost(x, lv, lost, &on, &now, err);
+	if (rc == 0 && on)
+		rc = aix_rmlvcopy(x, lv, copies - 1, lost, err);
+	if (rc < 0) {
+		vdm_err_prefix(err, "replace the lost copy of %s/%s", vg, lv);
+		return rc;
+	}
+	return aix_add_copy(vh, vg, lv, copies, copy, err);
+}
+
+/* Missing PVs that hold nothing any more leave the VG: reducevg VG PV. Not -d: the plan says
+ * they are empty, and plain reducevg refuses a PV that still holds a partition instead of
+ * deleting it. A PV whose hdisk AIX no longer knows is named by its PVID ("reducevg
+ * VolumeGroup PVID", IBM AIX 7.2 Commands Reference, reducevg:
+ * https://www.ibm.com/docs/ssw_aix_72/r_commands/reducevg.htm). Idempotent: a PV the VG no
+ * longer lists is skipped. */
+static int aix_remove_missing(void *vh, const char *vg, const char *const *disks, size_t n,
+			      struct vdm_error *err)
+{
+	struct aix_handle *x = vh;
+	if (!aix_name_ok(vg))
+		return vdm_err(err, -EINVAL, "aix: volume group name '%s' invalid", vg);
+	aix_vgpvs st = {0};
+	aix_pvs pvs = {0};
+	int rc = 0;
+	if (!x->scripting) {
+		char *out, *lspv[] = { (char *)"lspv", NULL };
+		rc = aix_vg_states(x, vg, &st, err);
+		if (rc == 0 && (rc = aix_do(x, lspv, &out, err)) == 0) {
+			rc = aix_parse_lspv(out, &pvs, err);
+			free(out);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const char *name = disks[i];
+		if (!aix_name_ok(name)) {
+			rc = vdm_err(err, -EINVAL, "aix: disk name '%s' invalid", name);
+			break;
+		}
+		if (!x->scripting) {
+			const char *pvid = NULL;
+			int listed = 0, known = 0;
+			for (size_t k = 0; k < pvs.n; k++)
+				if (!strcmp(pvs.v[k].name, name))
+					known = 1, pvid = pvs.v[k].pvid;
+			if (!known)
+				pvid = aix_pvid_get(x, name);
+			for (size_t k = 0; k < st.n; k++)
+				if (!strcmp(st.v[k].name, name) || (pvid && !strcmp(st.v[k].name, pvid)))
+					listed = 1;
+			if (!listed)
+				continue;
+			if (!known && !pvid) {
+				rc = vdm_err(err, -ENOENT, "aix: %s of %s: AIX no longer knows the disk "
+					     "and its PVID is unknown (remove it by hand: reducevg %s "
+					     "PVID)", name, vg, vg);
+				break;
+			}
+			if (!known) {
+				if (strlen(pvid) != 16 || strspn(pvid, "0123456789abcdefABCDEF") != 16) {
+					rc = vdm_err(err, -EPROTO, "aix: %s of %s: PVID '%s' is not 16 hex "
+						     "digits", name, vg, pvid);
+					break;
+				}
+				name = pvid;
+			}
+		}
+		char *red[] = { (char *)"reducevg", (char *)vg, (char *)name, NULL };
+		rc = aix_do(x, red, NULL, err);
+	}
+	aix_vgpvs_free(&st);
+	aix_pvs_free(&pvs);
+	if (rc < 0)
+		vdm_err_prefix(err, "remove the missing PVs of %s", vg);
+	return rc;
+}
+
+/* A disk AIX sees again while the VG still records it missing or removed: chpv -v a makes a
+ * removed PV available again (IBM AIX 7.2 Commands Reference, chpv, -v availability:
+ * https://www.ibm.com/docs/ssw_aix_72/com.ibm.aix.cmds1/chpv.htm), then
+ * varyonvg returns a PVMISSING PV to PVACTIVE (varyonvg, above). No data is written; the
+ * stale PPs are for resync_copy. -EAGAIN while the PV is still not active. */
+static int aix_restore_pv(void *vh, const char *vg, const char *disk, struct vdm_error *err)
+{
+	struct aix_handle *x = vh;
+	if (!aix_name_ok(vg) || !aix_name_ok(disk))
+		return vdm_err(err, -EINVAL, "aix: names '%s'/'%s' invalid", vg, disk);
+	aix_vgpvs st = {0};
+	const char *state = "removed";
+	int rc = 0;
+	if (!x->scripting) {
+		if ((rc = aix_vg_states(x, vg, &st, err)) < 0)
+			return rc;
+		state = NULL;
+		for (size_t k = 0; k < st.n; k++)
+			if (!strcmp(st.v[k].name, disk))
+				state = st.v[k].state;
+		if (!state || !aix_state_lost(state)) {
+			aix_vgpvs_free(&st);
+			return 0;
+		}
+	}
+	if (!strcasecmp(state, "removed")) {
+		char *chpv[] = { (char *)"chpv", (char *)"-v", (char *)"a", (char *)disk, NULL };
+		rc = aix_do(x, chpv, NULL, err);
+	}
+	aix_vgpvs_free(&st);
+	if (rc == 0)
+		rc = aix_varyon(x, vg, err);
+	if (rc < 0 || x->scripting)
+		return rc;
+	if ((rc = aix_vg_states(x, vg, &st, err)) < 0)
+		return rc;
+	for (size_t k = 0; k < st.n; k++)
+		if (!strcmp(st.v[k].name, disk) && aix_state_lost(st.v[k].state))
+			rc = vdm_err(err, -EAGAIN, "aix: %s of %s is still %s after varyonvg",
+				     disk, vg, st.v[k].state);
+	aix_vgpvs_free(&st);
+	return rc;
+}
+
 /* A live partition's disks are listed at once, so that wait_disk can tell a disk mapped later
  * even when this handle did not run the discovery. */
 static int aix_open(struct vdm_transport *t, void **handle, struct vdm_error *err)
@@ -1219,6 +1614,7 @@ static int aix_open(struct vdm_transport *t, void **handle, struct vdm_error *er
 			for (size_t i = 0; i < pvs.n; i++)
 				words_add(&x->seen, pvs.v[i].name);
 			x->seen_valid = true;
+			aix_pvids_note(x, &pvs);
 		}
 		free(out);
 		aix_pvs_free(&pvs);
@@ -1237,6 +1633,9 @@ static void aix_close(void *vh)
 	for (size_t i = 0; i < x->known.n; i++)
 		free(x->known.v[i].disk), free(x->known.v[i].hdisk);
 	free(x->known.v);
+	for (size_t i = 0; i < x->pvids.n; i++)
+		free(x->pvids.v[i].disk), free(x->pvids.v[i].hdisk);
+	free(x->pvids.v);
 	aix_map_state_free(&x->map);
 	free(x);
 }
@@ -1269,4 +1668,9 @@ const struct vdm_client_ops vdm_client_aix = {
 	.add_copy = aix_add_copy,
 	.remove_copy = aix_remove_copy,
 	.sync_status = aix_sync_status,
+	.resync_copy = aix_resync_copy,
+	.replace_copy = aix_replace_copy,
+	.drop_copy = aix_drop_copy,
+	.remove_missing = aix_remove_missing,
+	.restore_pv = aix_restore_pv,
 };

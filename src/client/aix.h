@@ -3,6 +3,7 @@
 #ifndef VDMIRROR_AIX_H
 #define VDMIRROR_AIX_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "vdmirror/error.h"
 #include "vdmirror/util.h"
@@ -19,7 +20,8 @@ struct aix_vgpv { char *name, *state; int64_t total, free; };
 typedef VEC(struct aix_vgpv) aix_vgpvs;
 
 /* lsvg -l VG */
-struct aix_lv { char *name, *type; int64_t lps, pps, pvs; };
+/* stale: LV STATE says "stale" (open/stale, closed/stale): some PP of a copy is out of date */
+struct aix_lv { char *name, *type; int64_t lps, pps, pvs; bool stale; };
 typedef VEC(struct aix_lv) aix_lvs;
 
 /* lslv -m LV: for each copy (1..3), the PV of each LP in LP order (NULL where absent) */

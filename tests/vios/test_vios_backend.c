@@ -268,6 +268,91 @@ static void script_without_wait(void **state)
 	assert_null(strstr(got, "x;y"));
 }
 
+/* Issue 10, AIX: the repair steps in script mode, in the order of docs/internals/repair.md:
+ * a returned disk's stale copy (varyonvg once per VG, syncvg), a lost copy of rootvg's hd5
+ * and hd4 on the missing hdisk1 replaced on a new disk (rmlvcopy from exactly the missing PV,
+ * then the new copy as a mirror run adds it: mklvcopy -m, syncvg, bosboot, bootlist), a
+ * surplus lost copy dropped, and the emptied missing PV taken out of the VG. */
+static void repair_script(void **state)
+{
+	CLEANUP_FREE char *path = new_script_path();
+	CLEANUP_FREE char *addr = xasprintf("script:%s", path);
+	struct vdm_transport x;
+	struct vdm_client aix;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	struct vdm_plan_segment s_hd2 = { (char *)"hdisk2", 20 };
+	struct vdm_plan_copy returned = { &s_hd2, 1 };
+	assert_int_equal(vdm_client_resync_copy(&aix, "rootvg", "hd1", &returned, &err), 0);
+	assert_int_equal(vdm_client_resync_copy(&aix, "rootvg", "hd2", &returned, &err), 0);
+	assert_int_equal(vdm_client_wait_disk(&aix, "lpar1-rootvg-r1", 60000, NULL, &err), 0);
+	assert_int_equal(vdm_client_add_pv(&aix, "rootvg", "lpar1-rootvg-r1", &err), 0);
+	struct vdm_plan_segment l5 = { (char *)"hdisk1", 1 }, l4 = { (char *)"hdisk1", 40 };
+	struct vdm_plan_copy lost5 = { &l5, 1 }, lost4 = { &l4, 1 };
+	struct vdm_plan_segment n5 = { (char *)"lpar1-rootvg-r1", 1 };
+	struct vdm_plan_segment n4 = { (char *)"lpar1-rootvg-r1", 40 };
+	struct vdm_plan_copy new5 = { &n5, 1 }, new4 = { &n4, 1 };
+	assert_int_equal(vdm_client_replace_copy(&aix, "rootvg", "hd5", 2, &lost5, &new5, &err), 0);
+	assert_int_equal(vdm_client_replace_copy(&aix, "rootvg", "hd4", 2, &lost4, &new4, &err), 0);
+	struct vdm_plan_segment l8 = { (char *)"hdisk1", 1 };
+	struct vdm_plan_copy lost8 = { &l8, 1 };
+	assert_int_equal(vdm_client_drop_copy(&aix, "rootvg", "hd8", 1, &lost8, &err), 0);
+	const char *gone[] = { "hdisk1" };
+	assert_int_equal(vdm_client_remove_missing(&aix, "rootvg", gone, 1, &err), 0);
+	/* never a name that is not one */
+	const char *bad[] = { "hdisk1;reboot" };
+	assert_int_equal(vdm_client_remove_missing(&aix, "rootvg", bad, 1, &err), -EINVAL);
+	struct vdm_plan_segment lb = { (char *)"x y", 1 };
+	struct vdm_plan_copy lostb = { &lb, 1 };
+	assert_int_equal(vdm_client_drop_copy(&aix, "rootvg", "hd8", 1, &lostb, &err), -EINVAL);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
+	CLEANUP_FREE char *got = slurp(path);
+	drop_script(path);
+	/* the script's lines that are commands, in order (comments and the map file bodies are
+	 * the mirror test's business) */
+	const char *want[] = {
+		"varyonvg rootvg",
+		"syncvg -P 4 -l hd1",
+		"syncvg -P 4 -l hd2",
+		"cfgmgr",
+		"chdev -l \"${HD_lpar1_rootvg_r1}\" -a pv=yes",
+		"extendvg rootvg \"${HD_lpar1_rootvg_r1}\"",
+		"rmlvcopy hd5 1 hdisk1",
+		"chvg -Qn rootvg",
+		"savebase",
+		"mklvcopy -m \"${VDM_MAPDIR}/hd5.map\" hd5 2",
+		"syncvg -l hd5",
+		"bosboot -ad \"/dev/${HD_lpar1_rootvg_r1}\"",
+		"bootlist -m normal \"${BOOT_OLD}\" \"${HD_lpar1_rootvg_r1}\"",
+		"rmlvcopy hd4 1 hdisk1",
+		"mklvcopy -m \"${VDM_MAPDIR}/hd4.map\" hd4 2",
+		"syncvg -P 4 -l hd4",
+		"rmlvcopy hd8 1 hdisk1",
+		"reducevg rootvg hdisk1",
+	};
+	size_t w = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(got, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int cmd = 0;
+		for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+			if (!strcmp(line, want[k]))
+				cmd = 1;
+		if (!cmd && (!strncmp(line, "rmlvcopy", 8) || !strncmp(line, "reducevg", 8) ||
+			     !strncmp(line, "varyonvg", 8) || !strncmp(line, "syncvg", 6) ||
+			     !strncmp(line, "mklvcopy", 8) || !strncmp(line, "chpv", 4)))
+			fail_msg("unexpected command line: %s", line);
+		if (!cmd)
+			continue;
+		if (w >= sizeof want / sizeof want[0] || strcmp(line, want[w]))
+			fail_msg("line %zu: got '%s', want '%s'", w, line,
+				 w < sizeof want / sizeof want[0] ? want[w] : "(end)");
+		w++;
+	}
+	assert_int_equal(w, sizeof want / sizeof want[0]);
+}
+
 /* Issue 9, finding 1: an unmapped backing device of the planned name and size, in the target
  * pool or in another pool of the same VIOS, makes create fail: nothing is written to the
  * script. */
@@ -363,6 +448,160 @@ static void aix_lying_pps(void **state)
 		json_decref(inv);
 		vdm_backend_close(&b);
 	}
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
+}
+
+static void put(const char *dir, const char *file, const char *text)
+{
+	CLEANUP_FREE char *p = xasprintf("%s/lpar1/%s", dir, file);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Replaces the first `from` in lpar1/file by `to`. */
+static void edit(const char *dir, const char *file, const char *from, const char *to)
+{
+	CLEANUP_FREE char *p = xasprintf("%s/lpar1/%s", dir, file);
+	CLEANUP_FREE char *txt = slurp(p);
+	char *at = strstr(txt, from);
+	assert_non_null(at);
+	CLEANUP_FREE char *out = xasprintf("%.*s%s%s", (int)(at - txt), txt, to, at + strlen(from));
+	put(dir, file, out);
+}
+
+/* Issue 10, AIX discovery of what is broken (formats.md, "Failed, stale and unreachable
+ * parts"), on a copy of system1 where lpar1 has lost hdisk1 (lspv and lsvg -p: missing) and
+ * hd2 and hd9var are open/stale: hdisk1 is a missing disk, hd2's copy is stale (lslv -p
+ * hdisk0 hd2 shows STALE PPs), hd9var's copy is on the missing disk, lost, so lslv -p is not
+ * even asked for it (the replay would fail on a command it has no recording of). */
+static void aix_missing_and_stale(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-lostXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	edit(d, "lspv.out", "00f6db0a0c4e0001                    rootvg          active",
+	     "00f6db0a0c4e0001                    rootvg          missing");
+	edit(d, "lsvg_-p_rootvg.out", "hdisk1            active", "hdisk1            missing");
+	edit(d, "lsvg_-l_rootvg.out", "100     100     1    open/syncd", "100     100     1    open/stale");
+	edit(d, "lsvg_-l_rootvg.out", "60      60      1    open/syncd", "60      60      1    open/stale");
+	put(d, "lslv_-p_hdisk0_hd2.out", "hdisk0:hd2:/usr\nUSED USED 0001 0002 STALE STALE FREE\n");
+
+	struct vdm_backend b;
+	struct vdm_error err = {0};
+	json_t *inv = NULL;
+	assert_int_equal(vdm_backend_open("vios", d, &b, &err), 0);
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	json_t *lpar1 = json_array_get(json_object_get(inv, "partitions"), 0);
+	char *addr = NULL;
+	struct vdm_transport x;
+	struct vdm_client aix;
+	assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	free(addr);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	if (vdm_client_discover(&aix, lpar1, &err) != 0)
+		fail_msg("discover: %s", err.msg);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
+
+	json_t *disks = json_object_get(lpar1, "disks");
+	json_t *h1 = find_named(disks, "hdisk1"), *h0 = find_named(disks, "hdisk0");
+	assert_non_null(h1);
+	assert_non_null(h0);
+	assert_string_equal(json_string_value(json_object_get(h1, "state")), "missing");
+	assert_null(json_object_get(h0, "state"));
+	json_t *rootvg = find_named(json_object_get(lpar1, "vgs"), "rootvg");
+	assert_non_null(rootvg);
+	json_t *lvs = json_object_get(rootvg, "lvs");
+	json_t *hd2 = find_named(lvs, "hd2"), *hd9 = find_named(lvs, "hd9var");
+	json_t *hd4 = find_named(lvs, "hd4");
+	assert_int_equal(json_array_size(json_object_get(hd2, "stale")), 1);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(hd2, "stale"), 0)), 0);
+	assert_null(json_object_get(hd9, "stale"));    /* lost, which says more */
+	assert_null(json_object_get(hd4, "stale"));    /* open/syncd */
+
+	/* the model reads it as the formats say: hdisk1 missing, hd2's copy stale */
+	json_object_set_new(json_array_get(json_object_get(inv, "partitions"), 1), "vgs",
+			    json_array());
+	struct vdm_inventory *parsed = NULL;
+	if (vdm_inventory_parse_json(inv, "discovered", &parsed, &err) != 0)
+		fail_msg("inventory refused: %s", err.msg);
+	vdm_inventory_free(parsed);
+	json_decref(inv);
+	vdm_backend_close(&b);
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
+	assert_int_equal(system(rm), 0);
+}
+
+/* Issue 10, AIX repair steps on a live partition (replayed: the simulated system of
+ * aix_missing_and_stale plus recorded changes, KEY.then/): hd1 mirrored on hdisk0 and the
+ * missing hdisk2. drop_copy removes exactly the copy on hdisk2; meanwhile AIX forgets the hdisk
+ * (lspv no longer lists it, lsvg -p names it by PVID), so remove_missing takes it out by the
+ * PVID the driver saw when it opened (IBM reducevg: "reducevg VolumeGroup PVID"); a PV the VG
+ * no longer lists is skipped. Any other command than those recorded fails the replay. */
+static void aix_repair_live(void **state)
+{
+	CLEANUP_FREE char *dir = sys1();
+	char tmpl[] = "/tmp/vdm-vios-replXXXXXX";
+	char *d = mkdtemp(tmpl);
+	CLEANUP_FREE char *cp = xasprintf("cp -r '%s'/. '%s'/", dir, d);
+	assert_int_equal(system(cp), 0);
+	edit(d, "lspv.out", "00f6db0a0c4e0002                    rootvg          active",
+	     "00f6db0a0c4e0002                    rootvg          missing");
+	edit(d, "lsvg_-p_rootvg.out", "hdisk2            active", "hdisk2            missing");
+	const char *m1 = "hd1:/home\nLP    PP1  PV1               PP2  PV2               PP3  PV3\n"
+			 "0001  0200 hdisk0            0001 hdisk2\n"
+			 "0002  0201 hdisk0            0002 hdisk2\n";
+	const char *m0 = "hd1:/home\nLP    PP1  PV1               PP2  PV2               PP3  PV3\n"
+			 "0001  0200 hdisk0\n"
+			 "0002  0201 hdisk0\n";
+	put(d, "lslv_-m_hd1.out", m1);
+	CLEANUP_FREE char *then = xasprintf("%s/lpar1/rmlvcopy_hd1_1_hdisk2.then", d);
+	assert_int_equal(mkdir(then, 0700), 0);
+	put(d, "rmlvcopy_hd1_1_hdisk2.out", "");
+	put(d, "rmlvcopy_hd1_1_hdisk2.then/lslv_-m_hd1.out", m0);
+	CLEANUP_FREE char *lspv_p = xasprintf("%s/lpar1/lspv.out", d);
+	CLEANUP_FREE char *lspv = slurp(lspv_p);
+	char *l2 = strstr(lspv, "hdisk2 ");
+	assert_non_null(l2);
+	CLEANUP_FREE char *lspv_after = xasprintf("%.*s%s", (int)(l2 - lspv), lspv, strchr(l2, '\n') + 1);
+	put(d, "rmlvcopy_hd1_1_hdisk2.then/lspv.out", lspv_after);
+	CLEANUP_FREE char *vgp_p = xasprintf("%s/lpar1/lsvg_-p_rootvg.out", d);
+	CLEANUP_FREE char *vgp = slurp(vgp_p);
+	char *v2 = strstr(vgp, "hdisk2 ");
+	assert_non_null(v2);
+	CLEANUP_FREE char *vgp_after = xasprintf("%.*s00f6db0a0c4e0002  missing           319         "
+						 "319         64..64..64..64..63\n%s",
+						 (int)(v2 - vgp), vgp, strchr(v2, '\n') + 1);
+	put(d, "rmlvcopy_hd1_1_hdisk2.then/lsvg_-p_rootvg.out", vgp_after);
+	put(d, "reducevg_rootvg_00f6db0a0c4e0002.out", "");
+
+	CLEANUP_FREE char *addr = xasprintf("replay:%s/lpar1", d);
+	struct vdm_transport x;
+	struct vdm_client aix;
+	struct vdm_error err = {0};
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	struct vdm_plan_segment l = { (char *)"hdisk2", 20 };
+	struct vdm_plan_copy lost = { &l, 1 };
+	if (vdm_client_drop_copy(&aix, "rootvg", "hd1", 1, &lost, &err) != 0)
+		fail_msg("drop_copy: %s", err.msg);
+	CLEANUP_FREE char *done = xasprintf("%s.done", then);
+	struct stat sb;
+	assert_int_equal(stat(done, &sb), 0);                      /* rmlvcopy ran */
+	assert_int_equal(vdm_client_drop_copy(&aix, "rootvg", "hd1", 1, &lost, &err), 0);
+	const char *gone[] = { "hdisk2", "hdisk5" };
+	if (vdm_client_remove_missing(&aix, "rootvg", gone, 2, &err) != 0)
+		fail_msg("remove_missing: %s", err.msg);
+	/* hdisk0 is active: nothing to restore, no command */
+	assert_int_equal(vdm_client_restore_pv(&aix, "rootvg", "hdisk0", &err), 0);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
 	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
 	assert_int_equal(system(rm), 0);
 }
@@ -781,6 +1020,9 @@ int main(void)
 		cmocka_unit_test(aix_lying_pps),
 		cmocka_unit_test(failed_path),
 		cmocka_unit_test(script_without_wait),
+		cmocka_unit_test(repair_script),
+		cmocka_unit_test(aix_missing_and_stale),
+		cmocka_unit_test(aix_repair_live),
 		cmocka_unit_test(script_delete_unmap),
 		cmocka_unit_test(lsmap_exit_codes),
 		cmocka_unit_test(quoting_and_transports),

@@ -217,9 +217,15 @@ static void aix_parsers(void **state)
 
 	aix_lvs lv = {0};
 	assert_int_equal(aix_parse_lsvg_l("rootvg:\nLV NAME  TYPE  LPs  PPs  PVs  LV STATE  MOUNT POINT\n"
-					  "hd4  jfs2  40  80  2  open/syncd  /\n", &lv, &err), 0);
+					  "hd4  jfs2  40  80  2  open/syncd  /\n"
+					  "hd2  jfs2  100  200  2  open/stale  /usr\n"
+					  "lv0  jfs2  1  2  2  closed/stale  N/A\n", &lv, &err), 0);
 	assert_int_equal(lv.v[0].lps, 40);
 	assert_int_equal(lv.v[0].pps, 80);
+	/* issue 10: LV STATE .../stale is a copy out of date (formats.md, lvs[].stale) */
+	assert_false(lv.v[0].stale);
+	assert_true(lv.v[1].stale);
+	assert_true(lv.v[2].stale);
 	aix_lvs_free(&lv);
 
 	/* two copies: LP 1 and 2 on hdisk0 + hdisk4 */
