@@ -1,7 +1,7 @@
 # vdmirror: short wrapper around Meson. `make`, `make check`, `make demo`.
 # Build folders: build/ (gcc, -Werror), build-asan/ (ASan+UBSan), build-fuzz/ (clang, libFuzzer).
 SHELL := /bin/bash
-FUZZ_SECONDS ?= 20
+FUZZ_SECONDS ?= 10
 
 .PHONY: all deps check demo clean
 
