@@ -482,23 +482,38 @@ static bool session_plan_empty(const struct vdm_plan *plan)
 	return plan->n_new_disks == 0;
 }
 
+/* The journal's newest run of the session's VG, as mirror and repair both start: none in
+ * script mode or a dry run; a half-undone run is refused (finish the undo first); with
+ * VDM_MIRROR_RESUME_ONLY, no unfinished run is an error. *resuming: the run has work left. */
+static int session_previous_run(struct vdm_session *s, unsigned flags,
+				const struct vdm_run **run, bool *resuming, struct vdm_error *err)
+{
+	int rc;
+	*run = NULL;
+	*resuming = false;
+	if (!s->o.script && !(flags & VDM_MIRROR_DRY_RUN) &&
+	    (rc = vdm_session_latest(s, run, err)) < 0)
+		return rc;
+	if (*run && !strcmp((*run)->status, "undoing"))
+		return vdm_err_kind(err, -EBUSY, VDM_ERR_BUSY, "run %lld of %s/%s is half undone;"
+				    " finish it with vdmirror undo %s %s", (long long)(*run)->id,
+				    s->o.partition, s->o.vg, s->o.partition, s->o.vg);
+	*resuming = vdm_run_unfinished(*run);
+	if ((flags & VDM_MIRROR_RESUME_ONLY) && !*resuming)
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no unfinished run of %s/%s to"
+				    " resume", s->o.partition, s->o.vg);
+	return 0;
+}
+
 int vdm_session_mirror(struct vdm_session *s, const struct vdm_request *req, unsigned flags,
 		       struct vdm_session_result *res, struct vdm_error *err)
 {
 	memset(res, 0, sizeof *res);
 	const struct vdm_run *run = NULL;
-	int rc;
-	if (!s->o.script && !(flags & VDM_MIRROR_DRY_RUN) &&
-	    (rc = vdm_session_latest(s, &run, err)) < 0)
+	bool resuming;
+	int rc = session_previous_run(s, flags, &run, &resuming, err);
+	if (rc < 0)
 		return rc;
-	if (run && !strcmp(run->status, "undoing"))
-		return vdm_err_kind(err, -EBUSY, VDM_ERR_BUSY, "run %lld of %s/%s is half undone;"
-				    " finish it with vdmirror undo %s %s", (long long)run->id,
-				    s->o.partition, s->o.vg, s->o.partition, s->o.vg);
-	bool resuming = vdm_run_unfinished(run);
-	if ((flags & VDM_MIRROR_RESUME_ONLY) && !resuming)
-		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no unfinished run of %s/%s to"
-				    " resume", s->o.partition, s->o.vg);
 	/* a discovery first in every case: it finds unknown names and a dead agent before
 	 * anything changes */
 	if ((rc = vdm_session_discover(s, NULL, err)) < 0)
@@ -716,18 +731,10 @@ int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int
 {
 	memset(res, 0, sizeof *res);
 	const struct vdm_run *run = NULL;
-	int rc;
-	if (!s->o.script && !(flags & VDM_MIRROR_DRY_RUN) &&
-	    (rc = vdm_session_latest(s, &run, err)) < 0)
+	bool resuming;
+	int rc = session_previous_run(s, flags, &run, &resuming, err);
+	if (rc < 0)
 		return rc;
-	if (run && !strcmp(run->status, "undoing"))
-		return vdm_err_kind(err, -EBUSY, VDM_ERR_BUSY, "run %lld of %s/%s is half undone;"
-				    " finish it with vdmirror undo %s %s", (long long)run->id,
-				    s->o.partition, s->o.vg, s->o.partition, s->o.vg);
-	bool resuming = vdm_run_unfinished(run);
-	if ((flags & VDM_MIRROR_RESUME_ONLY) && !resuming)
-		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no unfinished run of %s/%s to"
-				    " resume", s->o.partition, s->o.vg);
 	/* right after a server returns, the partition's view may be half-way for a few seconds
 	 * (a PV read again by the kernel but not yet by LVM): a failed discovery is tried again,
 	 * up to 5 times 2 s apart, before repair gives up */

@@ -925,22 +925,10 @@ static int apply_unstep(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 			vdm_err_prefix(err, "partition %s: remove PV %s from VG %s", run->partition,
 				       disk, run->vg);
 		return rc;
-	case VDM_STEP_ADD_COPY: {
-		struct vdm_plan_copy c = { 0 };
-		rc = apply_copy_from_args(s, &c, err);
-		if (rc < 0)
-			return rc;
-		const char *lv = arg_str(s, "lv");
-		rc = vdm_client_remove_copy(ctx->client, run->vg, lv, &c, err);
-		free(c.segs);
-		if (rc < 0)
-			vdm_err_prefix(err, "partition %s: remove new copy of LV %s/%s",
-				       run->partition, run->vg, lv);
-		return rc;
-	}
+	case VDM_STEP_ADD_COPY:
 	case VDM_STEP_REPLACE_COPY: {
-		/* the lost copy cannot come back: undo takes the new copy out again, which leaves
-		 * the LV as the failure left it (its surviving copies untouched) */
+		/* both take the new copy out again; for a replacement the lost copy cannot come
+		 * back, which leaves the LV as the failure left it (its surviving copies untouched) */
 		struct vdm_plan_copy c = { 0 };
 		rc = apply_copy_from_args(s, &c, err);
 		if (rc < 0)
@@ -949,8 +937,9 @@ static int apply_unstep(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 		rc = vdm_client_remove_copy(ctx->client, run->vg, lv, &c, err);
 		free(c.segs);
 		if (rc < 0)
-			vdm_err_prefix(err, "partition %s: remove the replacement copy of LV %s/%s",
-				       run->partition, run->vg, lv);
+			vdm_err_prefix(err, "partition %s: remove the %s copy of LV %s/%s",
+				       run->partition, s->kind == VDM_STEP_ADD_COPY ? "new"
+				       : "replacement", run->vg, lv);
 		return rc;
 	}
 	case VDM_STEP_RESYNC_COPY:
