@@ -72,8 +72,10 @@ int cli_backend_resolve(const struct cli_common *o, const char **name, char **co
 		cli_env_key(config, "qmp_timeout_ms", "VDM_QMP_TIMEOUT_MS");
 		cli_env_key(config, "unplug_timeout_ms", "VDM_UNPLUG_TIMEOUT_MS");
 	}
-	if (!strcmp(*name, "libvirt"))
+	if (!strcmp(*name, "libvirt")) {
 		cli_env_key(config, "state", "VDMIRROR_STATE");   /* its records of created volumes */
+		cli_env_key(config, "unplug_timeout_ms", "VDM_UNPLUG_TIMEOUT_MS");
+	}
 	if (!strcmp(*name, "vios")) {
 		cli_env_key(config, "key", "VDMIRROR_SSH_KEY");
 		cli_env_key(config, "known_hosts", "VDMIRROR_SSH_KNOWN_HOSTS");

@@ -60,7 +60,7 @@ int main(int argc, char **argv)
 		char *c = xasprintf("%s;qmp_timeout_ms=%s", config, qmp);
 		free(config), config = c;
 	}
-	if (!strcmp(name, "qemu") && unplug && *unplug) {
+	if ((!strcmp(name, "qemu") || !strcmp(name, "libvirt")) && unplug && *unplug) {
 		char *c = xasprintf("%s;unplug_timeout_ms=%s", config, unplug);
 		free(config), config = c;
 	}

@@ -33,6 +33,7 @@ struct lv_state {
 	VEC(struct lv_conn) conns;
 	char *owned_dir;  /* records of the volumes vdmirror created (never adopt another one) */
 	bool full;        /* allocate volumes fully (sparse=no) */
+	int64_t unplug_timeout_ms;   /* how long the guest may take to release a detached disk */
 };
 
 /* libvirt prints every error on stderr by default: ours carry them in messages instead */
@@ -57,6 +58,7 @@ static const struct vdm_config_key lv_config_keys[] = {
 	{ "state", "DIR", "folder of the records of created volumes (default /var/lib/vdmirror;"
 	  " the CLI passes $VDMIRROR_STATE)", 0 },
 	{ "sparse", "yes|no", "yes (default): new volumes sparse; no: fully allocated", 0 },
+	{ "unplug_timeout_ms", "MS", "deadline of the guest's release of a detached disk", 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -77,6 +79,11 @@ static int lv_config_set(struct lv_state *st, const struct vdm_config_pair *p,
 		if (strcmp(p->value, "yes") && strcmp(p->value, "no"))
 			return vdm_config_bad(err, "libvirt", p, "yes or no");
 		st->full = !strcmp(p->value, "no");
+	} else if (!strcmp(p->key, "unplug_timeout_ms")) {
+		int64_t v;
+		if (vdm_parse_uint(p->value, 10, &v) < 0 || v <= 0 || v > 86400000)
+			return vdm_config_bad(err, "libvirt", p, "not a number of milliseconds");
+		st->unplug_timeout_ms = v;
 	}
 	return 0;
 }
@@ -876,8 +883,8 @@ static char *lv_node_xml(xmlDocPtr doc, xmlNodePtr node)
 
 /* Detaches the live disk with this serial; returns once libvirt reports it removed (the
  * DEVICE_REMOVED event, or the live XML no longer has it). */
-static int lv_detach_live(struct lv_conn *c, virDomainPtr d, const char *partition,
-			  const char *disk, struct vdm_error *err)
+static int lv_detach_live(struct lv_state *st, struct lv_conn *c, virDomainPtr d,
+			  const char *partition, const char *disk, struct vdm_error *err)
 {
 	xmlDocPtr live = lv_domain_doc(d, 0);
 	xmlNodePtr n = live ? lv_disk_by_serial(live, disk) : NULL;
@@ -898,8 +905,8 @@ static int lv_detach_live(struct lv_conn *c, virDomainPtr d, const char *partiti
 			     lv_last());
 		goto out;
 	}
-	const char *e = getenv("VDM_UNPLUG_TIMEOUT_MS");
-	int64_t deadline = vdm_now_ms() + (e && *e ? strtoll(e, NULL, 10) : LV_UNPLUG_TIMEOUT_MS);
+	int64_t deadline = vdm_now_ms() + (st->unplug_timeout_ms > 0 ? st->unplug_timeout_ms
+							       : LV_UNPLUG_TIMEOUT_MS);
 	for (;;) {
 		if (r.done)
 			break;
@@ -936,7 +943,7 @@ static int lv_unmap_disk(void *state, const char *partition, const char *disk,
 	if (rc < 0)
 		return (vdm_err_prefix(err, "unmap %s", disk), rc);
 	if (virDomainIsActive(d) == 1)
-		rc = lv_detach_live(c, d, partition, disk, err);
+		rc = lv_detach_live(st, c, d, partition, disk, err);
 	if (rc == 0 && virDomainIsPersistent(d) == 1) {
 		xmlDocPtr conf = lv_domain_doc(d, VIR_DOMAIN_XML_INACTIVE);
 		xmlNodePtr n = conf ? lv_disk_by_serial(conf, disk) : NULL;
