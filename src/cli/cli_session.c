@@ -20,20 +20,6 @@ void cli_json_event(json_t *ev)
 	json_decref(ev);
 }
 
-int64_t cli_parse_duration(const char *s)
-{
-	char *end;
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	int64_t unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
-		     : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
-	if (errno || !unit || v > INT64_MAX / unit / 1000)
-		return -1;
-	return (int64_t)v * unit;
-}
-
 const char *cli_state_dir(void)
 {
 	const char *env = getenv("VDMIRROR_STATE");
@@ -88,6 +74,18 @@ int cli_sync_rate_opt(struct cli_run *r, const char *v)
 		return 0;
 	return cli_usage_error(r->o->cmd, "--sync-rate %s: want unlimited, keep, or MiB/s (100,"
 			       " 100M, 512K)", v);
+}
+
+int cli_run_opt(void *arg, int c, const char *val)
+{
+	struct cli_run *r = arg;
+	switch (c) {
+	case CLI_OPT_SCRIPT: r->script = val; return 0;
+	case CLI_OPT_DRY_RUN: r->flags |= VDM_MIRROR_DRY_RUN; return 0;
+	case CLI_OPT_RESUME: r->flags |= VDM_MIRROR_RESUME_ONLY; return 0;
+	case CLI_OPT_SYNC_RATE: return cli_sync_rate_opt(r, val);
+	default: return r->q ? cli_request_opt(r->q, c, val) : -1;
+	}
 }
 
 int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
