@@ -40,8 +40,10 @@ int cli_partition_vg(const char *cmd, int argc, char **argv, const char **partit
 		return cli_usage_error(cmd, "PARTITION and VG are required");
 	*partition = argv[optind];
 	*vg = argv[optind + 1];
-	if (!vdm_name_valid(*partition) || !vdm_name_valid(*vg))
-		return cli_usage_error(cmd, "'%s %s': not valid names", *partition, *vg);
+	if (!vdm_name_valid(*partition))
+		return cli_usage_error(cmd, "partition '%s': not a valid name", *partition);
+	if (!vdm_name_valid(*vg))
+		return cli_usage_error(cmd, "VG '%s': not a valid name", *vg);
 	return -1;
 }
 

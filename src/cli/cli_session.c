@@ -207,8 +207,12 @@ int cli_report_run(struct cli_run *r, const struct vdm_session_result *res, int 
 {
 	if (res->outcome == VDM_SESSION_VERIFIED)
 		return cli_report_verified(r, res, rc, err);
-	if (rc < 0 && err->kind == VDM_ERR_DECLINED)
-		return VDM_EXIT_INPUT;   /* the confirmation said why */
+	if (rc < 0 && err->kind == VDM_ERR_DECLINED) {
+		if (r->o->json)   /* the confirmation said why on stderr; a script reads this */
+			cli_json_event(json_pack("{s:s, s:b, s:i, s:s}", "event", "result", "ok", 0,
+						 "exit", VDM_EXIT_INPUT, "error", err->msg));
+		return VDM_EXIT_INPUT;
+	}
 	if (rc < 0 && err->kind == VDM_ERR_NOPLAN && res->noplan.message[0]) {
 		const char *best = vdm_level_name(res->noplan.best_level);
 		if (r->o->json)
@@ -238,17 +242,22 @@ int cli_report_undo(struct cli_run *r, const char *partition, const char *vg,
 		    const struct vdm_session_result *res, int rc, const struct vdm_error *err)
 {
 	if (rc == 0 && res->outcome == VDM_SESSION_NOTHING_TO_UNDO) {
-		printf("%s/%s: nothing to undo%s\n", partition, vg, res->run ? " (newest run already"
-		       " undone)" : "");
+		if (r->o->json)   /* a script reads the same result line as after an undo */
+			cli_json_event(json_pack("{s:s, s:b, s:i, s:s}", "event", "result", "ok", 1,
+						 "exit", VDM_EXIT_OK, "outcome", "nothing_to_undo"));
+		else
+			printf("%s/%s: nothing to undo%s\n", partition, vg, res->run ? " (newest run"
+			       " already undone)" : " (no run in the journal)");
 		return VDM_EXIT_OK;
 	}
 	if (!res->ran)
-		return cli_fail(r->o->cmd, err);
+		return cli_session_fail(r, err);
 	const struct vdm_run *run = res->run;
+	int code = rc < 0 ? (int)vdm_err_exit_of(err) : VDM_EXIT_OK;
 	cli_end_bar(r);
 	if (r->o->json) {
-		json_t *j = json_pack("{s:s, s:b, s:I}", "event", "result", "ok", rc == 0,
-				      "run", (json_int_t)run->id);
+		json_t *j = json_pack("{s:s, s:b, s:i, s:I}", "event", "result", "ok", rc == 0,
+				      "exit", code, "run", (json_int_t)run->id);
 		if (rc < 0)
 			json_object_set_new(j, "error", json_string(err->msg));
 		cli_json_event(j);
@@ -256,10 +265,8 @@ int cli_report_undo(struct cli_run *r, const char *partition, const char *vg,
 		printf("%s/%s: run %lld undone: its disks unmapped and deleted, the VG as before\n",
 		       run->partition, run->vg, (long long)run->id);
 	}
-	if (rc < 0) {
+	if (rc < 0)
 		fprintf(stderr, "vdmirror %s: %s\nvdmirror %s: run the same command again to"
 			" finish the undo\n", r->o->cmd, err->msg, r->o->cmd);
-		return vdm_err_exit_of(err);
-	}
-	return VDM_EXIT_OK;
+	return code;
 }

@@ -14,9 +14,13 @@ static void apply_usage(FILE *f)
 	      "it names is gone or changed, a PV it uses lacks the free extents, a new disk's\n"
 	      "name is taken or a pool no longer has the room. Then as vdmirror mirror: journal,\n"
 	      "steps, sync, verify; resume with vdmirror mirror PARTITION VG --resume.\n\n"
+	      "  --yes, -y      do not ask (needed without a terminal)\n"
+	      "  --json         one JSON event per line on stdout (plan, steps, sync, result)\n"
+	      "  --lab, --backend, --config, --vios, --local, --state: as for vdmirror mirror\n"
 	      CLI_SYNC_RATE_HELP "\n"
-	      "exit codes: 0 every LV at the level, 1 bad input, 2 the plan is no longer valid,\n"
-	      "3 verify found an LV below the level, 4 a backend, client or agent failed\n", f);
+	      "exit codes: 0 every LV at the level, 1 bad input or not confirmed, 2 the plan is\n"
+	      "no longer valid, 3 verify found an LV below the level, 4 a backend, client or\n"
+	      "agent failed\n", f);
 	cli_backend_help(f);
 }
 

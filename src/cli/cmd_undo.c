@@ -17,6 +17,8 @@ static void undo_usage(FILE *f)
 	      "finished, failed or crashed: each new copy removed, each new PV taken out of the\n"
 	      "VG, each new disk unmapped and deleted, last step first, so each pool gets its\n"
 	      "space back. Safe to run again after an interruption.\n\n"
+	      "  --json         one JSON event per line on stdout (steps, a last result)\n"
+	      "  --lab, --backend, --config, --vios, --local, --state: as for vdmirror mirror\n\n"
 	      "exit codes: 0 undone (or nothing to undo), 1 bad input, 4 a backend, client or\n"
 	      "agent failed (run it again)\n", f);
 	cli_backend_help(f);
@@ -40,16 +42,15 @@ int cmd_undo(int argc, char **argv)
 
 	/* no journal: nothing to undo, and no need for the storage servers to answer */
 	CLEANUP_FREE char *path = vdm_journal_path(cli_state_dir(), partition, vg);
-	if (access(path, F_OK) < 0) {
-		printf("%s/%s: no journal (%s): nothing to undo\n", partition, vg, path);
-		return 0;
-	}
+	struct vdm_session_result res = { .outcome = VDM_SESSION_NOTHING_TO_UNDO };
+	if (access(path, F_OK) < 0)
+		return cli_report_undo(&r, partition, vg, &res, 0, NULL);
+	res = (struct vdm_session_result){ 0 };
 	struct vdm_error err = { 0 };
 	struct vdm_session *s = NULL;
-	struct vdm_session_result res = { 0 };
 	int rc = cli_session_open(&r, partition, vg, &s, &err);
 	if (rc < 0)
-		code = cli_fail("undo", &err);
+		code = cli_session_fail(&r, &err);
 	else
 		code = cli_report_undo(&r, partition, vg, &res,
 				       vdm_session_undo_latest(s, &res, &err), &err);

@@ -30,8 +30,11 @@ static void watch_usage(FILE *f)
 	      "                 long (default 10m; seconds, or with s, m, h, d)\n"
 	      "  --level L      level a repair restores (default server)\n"
 	      "  --copies N     in-sync copies per LV (default 2)\n"
-	      "  --once         one round, then exit (0: all protected, 3: not, 4: a failure)\n"
-	      "  --lab [--state LABDIR] | --backend NAME --config STR | --vios HOSTS\n", f);
+	      "  --once         one round, then exit with the worst code of the round\n"
+	      "  --lab [--state LABDIR] | --backend NAME --config STR | --vios HOSTS\n\n"
+	      "exit codes: 1 bad input (before the first round); 0 stopped by SIGTERM or\n"
+	      "SIGINT; with --once: 0 all protected, 2 no valid place for a new copy, 3 not\n"
+	      "protected yet (a lost copy waited for), 4 a backend, client or agent failed\n", f);
 	cli_backend_help(f);
 }
 
