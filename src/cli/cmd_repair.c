@@ -41,7 +41,7 @@ static void repair_usage(FILE *f)
 	      "exit codes: 0 every LV back at the level (or nothing was broken), 1 bad input or\n"
 	      "not confirmed, 2 no valid place for a new copy, 3 an LV is still unprotected\n"
 	      "(verify, or a lost copy still waited for), 4 a backend, client or agent failed;\n"
-	      "SIGTERM stops between steps (the run stays journaled; run repair again)\n"
+	      "SIGTERM stops between steps, exit 4 (the run stays journaled: run repair again)\n"
 	      "debugging: VDMIRROR_FAULT=STEP[:N][:ran|:done] dies at a step (tests only)\n", f);
 	cli_backend_help(f);
 }
