@@ -117,8 +117,8 @@ int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 int cli_session_fail(struct cli_run *r, const struct vdm_error *err)
 {
 	if (r->o->json)
-		cli_json_event(json_pack("{s:s, s:b, s:s}", "event", "result", "ok", 0,
-					 "error", err->msg));
+		cli_json_event(json_pack("{s:s, s:b, s:i, s:s}", "event", "result", "ok", 0,
+					 "exit", (int)vdm_err_exit_of(err), "error", err->msg));
 	return cli_fail(r->o->cmd, err);
 }
 

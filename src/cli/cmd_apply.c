@@ -46,7 +46,7 @@ int cmd_apply(int argc, char **argv)
 	struct vdm_plan *plan = NULL;
 	int rc = vdm_plan_parse_file(file, &plan, &err);
 	if (rc < 0)
-		return cli_fail("apply", &err);
+		return cli_session_fail(&r, &err);   /* with --json, a result line too */
 
 	struct vdm_session *s = NULL;
 	struct vdm_session_result res = { 0 };

@@ -97,9 +97,11 @@ int cmd_inventory(int argc, char **argv)
 	}
 	char *s = json_dumps(inv, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(inv);
+	errno = 0;
 	if (!s || puts(s) == EOF || fflush(stdout) != 0) {
 		free(s);
-		fprintf(stderr, "vdmirror inventory: cannot write the inventory\n");
+		fprintf(stderr, "vdmirror inventory: cannot write the inventory to stdout: %s\n",
+			errno ? strerror(errno) : "out of memory");
 		return VDM_EXIT_BACKEND;
 	}
 	free(s);

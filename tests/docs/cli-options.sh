@@ -106,6 +106,14 @@ done
 jq -e '.event == "result" and .ok == true and .exit == 0' "$tmp/out" >/dev/null 2>&1 ||
 	fail "undo --json with nothing to undo: $(cat "$tmp/out")"
 
+# a failure before anything ran still ends --json with a result line and its exit code
+for c in "apply $tmp/none.json --lab" "mirror lpar1 rootvg" "repair lpar1 rootvg"; do
+	"$vdm" $c --json >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	jq -e --argjson rc "$rc" '.event == "result" and .ok == false and .exit == $rc and $rc == 1' \
+		"$tmp/out" >/dev/null 2>&1 || fail "$c --json (exit $rc): no result line: $(cat "$tmp/out")"
+done
+
 # every command: --help on stdout, exit 0, and exit codes that say what error.h says
 for c in plan check inventory mirror apply undo repair watch; do
 	"$vdm" $c --help >"$tmp/help" 2>"$tmp/err"
