@@ -76,6 +76,15 @@ int cli_sync_rate_opt(struct cli_run *r, const char *v)
 			       " 100M, 512K)", v);
 }
 
+void cli_session_env(struct vdm_session_opts *so)
+{
+	const char *stall = getenv("VDMIRROR_SYNC_STALL_S");
+	const char *fault = getenv("VDMIRROR_FAULT");
+	so->state_dir = cli_state_dir();
+	so->fault = fault && *fault ? fault : NULL;
+	so->sync_stall_ms = stall && atoi(stall) > 0 ? (int64_t)atoi(stall) * 1000 : 0;
+}
+
 int cli_run_opt(void *arg, int c, const char *val)
 {
 	struct cli_run *r = arg;
@@ -98,17 +107,13 @@ int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		rc = cli_backend_local(r->o, name, partition, &config, err);
 	if (rc < 0)
 		return rc;
-	const char *stall = getenv("VDMIRROR_SYNC_STALL_S");
-	const char *fault = getenv("VDMIRROR_FAULT");
 	struct vdm_session_opts so = {
 		.backend = name, .config = config, .partition = partition, .vg = vg,
-		.state_dir = cli_state_dir(), .script = r->script,
-		.fault = fault && *fault ? fault : NULL,
-		.sync_stall_ms = stall && atoi(stall) > 0 ? (int64_t)atoi(stall) * 1000 : 0,
-		.on_event = cli_on_event, .event_arg = r,
+		.script = r->script, .on_event = cli_on_event, .event_arg = r,
 		.confirm = cli_confirm, .confirm_arg = r, .stop = r->stop,
 		.sync_rate_kib = r->sync_rate_kib,
 	};
+	cli_session_env(&so);
 	return vdm_session_open(&so, s, err);
 }
 

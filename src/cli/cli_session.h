@@ -24,11 +24,13 @@ struct cli_run {
 	double last_pct;
 };
 
-/* Opens the session of partition+vg with the options' backend; the journal folder from
- * $VDMIRROR_STATE, the crash point from $VDMIRROR_FAULT, the sync stall from
- * $VDMIRROR_SYNC_STALL_S (the only place these are read). */
+/* Opens the session of partition+vg with the options' backend and cli_session_env. */
 int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		     struct vdm_session **s, struct vdm_error *err);
+/* Sets so's journal folder from $VDMIRROR_STATE, crash point from $VDMIRROR_FAULT and sync
+ * stall from $VDMIRROR_SYNC_STALL_S (the only place these are read; watch opens its sessions
+ * itself, with its own events and no question). */
+void cli_session_env(struct vdm_session_opts *so);
 
 /* The run options of mirror, repair and apply, the getopt_long values of their table entries. */
 enum { CLI_OPT_SCRIPT = 290, CLI_OPT_DRY_RUN, CLI_OPT_RESUME, CLI_OPT_SYNC_RATE };

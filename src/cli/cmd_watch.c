@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "vdmirror/discover.h"
@@ -89,11 +88,9 @@ static int watch_one(struct watch_ctx *w)
 {
 	struct vdm_session_opts so = {
 		.backend = w->backend, .config = w->config, .partition = w->partition,
-		.vg = w->vg, .state_dir = cli_state_dir(), .stop = &watch_stop,
-		.on_event = watch_event, .event_arg = w,
+		.vg = w->vg, .stop = &watch_stop, .on_event = watch_event, .event_arg = w,
 	};
-	const char *fault = getenv("VDMIRROR_FAULT");
-	so.fault = fault && *fault ? fault : NULL;
+	cli_session_env(&so);
 	struct vdm_error err = { 0 };
 	struct vdm_session *s = NULL;
 	struct vdm_session_result res = { 0 };
