@@ -76,6 +76,7 @@ refused watch lpar1 --local -- "--local: not an option of watch"
 refused inventory --partition "a;b" --lab -- "--partition 'a;b': not a valid name"
 refused plan --inventory "$seed" --partition lpar1 --vg "x y" -- "--vg 'x y': not a valid name"
 refused plan -y --inventory "$seed" -- "unknown option -y"
+refused lab -- "which lab command: up, down, status, build, fail SERVER or restore SERVER"
 for c in mirror repair undo; do
 	refused $c lpar1 -- "PARTITION and VG are required"
 	refused $c lpar1 rootvg extra -- "unexpected argument extra"
@@ -133,6 +134,8 @@ for c in plan check inventory mirror apply undo repair watch; do
 		grep -q '4 a backend, client or agent failed' <<<"$codes" || fail "$c --help: exit 4: $codes"
 	fi
 done
+# lab's --help is lab/labctl's own text
+"$vdm" lab --help >"$tmp/help" 2>&1 && grep -q "^usage: vdmirror lab" "$tmp/help" || fail "lab --help"
 "$vdm" --help >"$tmp/help" || fail "vdmirror --help"
 grep -q "0 ok, 1 bad input, 2 no valid plan, 3 unprotected data found" "$tmp/help" || fail "vdmirror --help: exit codes"
 
