@@ -3,9 +3,13 @@
 #ifndef VDMIRROR_CLI_H
 #define VDMIRROR_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "vdmirror/error.h"
+#include "vdmirror/plan.h"
+#include "vdmirror/util.h"
 
 /* Each sub-command: argv[0] is the sub-command's name; returns the process exit code. */
 int cmd_plan(int argc, char **argv);
@@ -78,6 +82,57 @@ void cli_backend_help(FILE *f);
 
 /* A getopt_long error (opterr = 0) as a usage error: "--x needs a value" / "unknown option". */
 int cli_getopt_error(const char *cmd, int c, char **argv);
+
+/* ---- the command line of every command but lab (cli_request.c) ---- */
+
+/* A command's own options: stores option c; returns 0, -1 when c is not one of them (an
+ * unknown option), or the exit code of a usage error it printed. */
+typedef int cli_opt_fn(void *arg, int c, const char *val);
+
+/* The one getopt_long loop: each option of opts goes to cli_common_opt, then to opt (with
+ * arg); --help (and -h) prints usage on stdout; -y is --yes where opts has "yes". Returns -1
+ * when every option is stored (the arguments start at argv[optind]), else the exit code
+ * to return at once: 0 after --help, 1 after a usage error (printed). */
+int cli_parse(struct cli_common *o, int argc, char **argv, const struct option *opts,
+	      void (*usage)(FILE *), cli_opt_fn *opt, void *arg);
+
+/* PARTITION VG as the only two arguments left at argv[optind], both valid names. Returns -1
+ * (and sets them), or the usage error's exit code (printed). */
+int cli_partition_vg(const char *cmd, int argc, char **argv, const char **partition,
+		     const char **vg);
+
+/* The request options of plan, check, inventory, mirror, repair and watch: --level, --copies,
+ * --lv, --wait-for-return, and --inventory, --partition, --vg of plan and check, checked here
+ * only, so that every command accepts and refuses the same values with the same message. */
+struct cli_request {
+	const char *cmd;
+	struct vdm_request req;          /* req.lvs points into lvs */
+	VEC(const char *) lvs;
+	const char *inventory;           /* --inventory FILE|- */
+};
+enum { CLI_OPT_LEVEL = 280, CLI_OPT_COPIES, CLI_OPT_LV, CLI_OPT_WAIT, CLI_OPT_INVENTORY,
+       CLI_OPT_PARTITION, CLI_OPT_VG };
+#define CLI_INVENTORY_OPTION { "inventory", required_argument, NULL, CLI_OPT_INVENTORY }
+#define CLI_PARTITION_OPTION { "partition", required_argument, NULL, CLI_OPT_PARTITION }
+#define CLI_VG_OPTION { "vg", required_argument, NULL, CLI_OPT_VG }
+#define CLI_LEVEL_OPTION { "level", required_argument, NULL, CLI_OPT_LEVEL }
+#define CLI_COPIES_OPTION { "copies", required_argument, NULL, CLI_OPT_COPIES }
+#define CLI_LV_OPTION { "lv", required_argument, NULL, CLI_OPT_LV }
+#define CLI_WAIT_OPTION { "wait-for-return", required_argument, NULL, CLI_OPT_WAIT }
+/* The defaults: 2 copies at level server, lost copies waited for 10 minutes. */
+#define CLI_REQUEST_INIT(name) { .cmd = (name), .req = { .copies = 2, \
+	.level = VDM_LEVEL_SERVER, .wait_for_return_s = 600 } }
+/* Frees what the options stored (a cleanup for a local: CLI_REQUEST_AUTO). */
+void cli_request_free(struct cli_request *q);
+#define CLI_REQUEST_AUTO __attribute__((cleanup(cli_request_free))) struct cli_request
+
+/* Stores request option c of q (a cli_opt_fn; arg is the cli_request). --level: a level name;
+ * --copies: 2 or 3; --lv (repeatable), --partition, --vg: valid names (vdm_name_valid);
+ * --wait-for-return: a duration. */
+int cli_request_opt(void *arg, int c, const char *val);
+
+/* "600", "30s", "10m", "2h", "1d" as seconds (>= 0); -1 when not such a duration. */
+int64_t cli_parse_duration(const char *s);
 
 /* Prints a usage error ("vdmirror plan: --vg is required; see vdmirror plan --help") and
  * returns VDM_EXIT_INPUT. */

@@ -20,20 +20,6 @@ void cli_json_event(json_t *ev)
 	json_decref(ev);
 }
 
-int64_t cli_parse_duration(const char *s)
-{
-	char *end;
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	int64_t unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
-		     : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
-	if (errno || !unit || v > INT64_MAX / unit / 1000)
-		return -1;
-	return (int64_t)v * unit;
-}
-
 const char *cli_state_dir(void)
 {
 	const char *env = getenv("VDMIRROR_STATE");
@@ -90,6 +76,27 @@ int cli_sync_rate_opt(struct cli_run *r, const char *v)
 			       " 100M, 512K)", v);
 }
 
+void cli_session_env(struct vdm_session_opts *so)
+{
+	const char *stall = getenv("VDMIRROR_SYNC_STALL_S");
+	const char *fault = getenv("VDMIRROR_FAULT");
+	so->state_dir = cli_state_dir();
+	so->fault = fault && *fault ? fault : NULL;
+	so->sync_stall_ms = stall && atoi(stall) > 0 ? (int64_t)atoi(stall) * 1000 : 0;
+}
+
+int cli_run_opt(void *arg, int c, const char *val)
+{
+	struct cli_run *r = arg;
+	switch (c) {
+	case CLI_OPT_SCRIPT: r->script = val; return 0;
+	case CLI_OPT_DRY_RUN: r->flags |= VDM_MIRROR_DRY_RUN; return 0;
+	case CLI_OPT_RESUME: r->flags |= VDM_MIRROR_RESUME_ONLY; return 0;
+	case CLI_OPT_SYNC_RATE: return cli_sync_rate_opt(r, val);
+	default: return r->q ? cli_request_opt(r->q, c, val) : -1;
+	}
+}
+
 int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		     struct vdm_session **s, struct vdm_error *err)
 {
@@ -100,17 +107,13 @@ int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		rc = cli_backend_local(r->o, name, partition, &config, err);
 	if (rc < 0)
 		return rc;
-	const char *stall = getenv("VDMIRROR_SYNC_STALL_S");
-	const char *fault = getenv("VDMIRROR_FAULT");
 	struct vdm_session_opts so = {
 		.backend = name, .config = config, .partition = partition, .vg = vg,
-		.state_dir = cli_state_dir(), .script = r->script,
-		.fault = fault && *fault ? fault : NULL,
-		.sync_stall_ms = stall && atoi(stall) > 0 ? (int64_t)atoi(stall) * 1000 : 0,
-		.on_event = cli_on_event, .event_arg = r,
+		.script = r->script, .on_event = cli_on_event, .event_arg = r,
 		.confirm = cli_confirm, .confirm_arg = r, .stop = r->stop,
 		.sync_rate_kib = r->sync_rate_kib,
 	};
+	cli_session_env(&so);
 	return vdm_session_open(&so, s, err);
 }
 
@@ -119,8 +122,8 @@ int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 int cli_session_fail(struct cli_run *r, const struct vdm_error *err)
 {
 	if (r->o->json)
-		cli_json_event(json_pack("{s:s, s:b, s:s}", "event", "result", "ok", 0,
-					 "error", err->msg));
+		cli_json_event(json_pack("{s:s, s:b, s:i, s:s}", "event", "result", "ok", 0,
+					 "exit", (int)vdm_err_exit_of(err), "error", err->msg));
 	return cli_fail(r->o->cmd, err);
 }
 
@@ -209,8 +212,12 @@ int cli_report_run(struct cli_run *r, const struct vdm_session_result *res, int 
 {
 	if (res->outcome == VDM_SESSION_VERIFIED)
 		return cli_report_verified(r, res, rc, err);
-	if (rc < 0 && err->kind == VDM_ERR_DECLINED)
-		return VDM_EXIT_INPUT;   /* the confirmation said why */
+	if (rc < 0 && err->kind == VDM_ERR_DECLINED) {
+		if (r->o->json)   /* the confirmation said why on stderr; a script reads this */
+			cli_json_event(json_pack("{s:s, s:b, s:i, s:s}", "event", "result", "ok", 0,
+						 "exit", VDM_EXIT_INPUT, "error", err->msg));
+		return VDM_EXIT_INPUT;
+	}
 	if (rc < 0 && err->kind == VDM_ERR_NOPLAN && res->noplan.message[0]) {
 		const char *best = vdm_level_name(res->noplan.best_level);
 		if (r->o->json)
@@ -240,17 +247,22 @@ int cli_report_undo(struct cli_run *r, const char *partition, const char *vg,
 		    const struct vdm_session_result *res, int rc, const struct vdm_error *err)
 {
 	if (rc == 0 && res->outcome == VDM_SESSION_NOTHING_TO_UNDO) {
-		printf("%s/%s: nothing to undo%s\n", partition, vg, res->run ? " (newest run already"
-		       " undone)" : "");
+		if (r->o->json)   /* a script reads the same result line as after an undo */
+			cli_json_event(json_pack("{s:s, s:b, s:i, s:s}", "event", "result", "ok", 1,
+						 "exit", VDM_EXIT_OK, "outcome", "nothing_to_undo"));
+		else
+			printf("%s/%s: nothing to undo%s\n", partition, vg, res->run ? " (newest run"
+			       " already undone)" : " (no run in the journal)");
 		return VDM_EXIT_OK;
 	}
 	if (!res->ran)
-		return cli_fail(r->o->cmd, err);
+		return cli_session_fail(r, err);
 	const struct vdm_run *run = res->run;
+	int code = rc < 0 ? (int)vdm_err_exit_of(err) : VDM_EXIT_OK;
 	cli_end_bar(r);
 	if (r->o->json) {
-		json_t *j = json_pack("{s:s, s:b, s:I}", "event", "result", "ok", rc == 0,
-				      "run", (json_int_t)run->id);
+		json_t *j = json_pack("{s:s, s:b, s:i, s:I}", "event", "result", "ok", rc == 0,
+				      "exit", code, "run", (json_int_t)run->id);
 		if (rc < 0)
 			json_object_set_new(j, "error", json_string(err->msg));
 		cli_json_event(j);
@@ -258,10 +270,8 @@ int cli_report_undo(struct cli_run *r, const char *partition, const char *vg,
 		printf("%s/%s: run %lld undone: its disks unmapped and deleted, the VG as before\n",
 		       run->partition, run->vg, (long long)run->id);
 	}
-	if (rc < 0) {
+	if (rc < 0)
 		fprintf(stderr, "vdmirror %s: %s\nvdmirror %s: run the same command again to"
 			" finish the undo\n", r->o->cmd, err->msg, r->o->cmd);
-		return vdm_err_exit_of(err);
-	}
-	return VDM_EXIT_OK;
+	return code;
 }

@@ -14,7 +14,9 @@
 
 struct cli_run {
 	struct cli_common *o;
-	const char *script;           /* --script FILE (mirror) */
+	struct cli_request *q;        /* the request options (mirror, repair), or NULL */
+	unsigned flags;               /* --dry-run, --resume: VDM_MIRROR_* */
+	const char *script;           /* --script FILE (mirror, repair) */
 	const volatile sig_atomic_t *stop;   /* set by a SIGTERM handler (repair, watch); or NULL */
 	int64_t sync_rate_kib;        /* --sync-rate: 0 unlimited (default), -1 keep, else KiB/s */
 	bool bar_shown;
@@ -22,11 +24,24 @@ struct cli_run {
 	double last_pct;
 };
 
-/* Opens the session of partition+vg with the options' backend; the journal folder from
- * $VDMIRROR_STATE, the crash point from $VDMIRROR_FAULT, the sync stall from
- * $VDMIRROR_SYNC_STALL_S (the only place these are read). */
+/* Opens the session of partition+vg with the options' backend and cli_session_env. */
 int cli_session_open(struct cli_run *r, const char *partition, const char *vg,
 		     struct vdm_session **s, struct vdm_error *err);
+/* Sets so's journal folder from $VDMIRROR_STATE, crash point from $VDMIRROR_FAULT and sync
+ * stall from $VDMIRROR_SYNC_STALL_S (the only place these are read; watch opens its sessions
+ * itself, with its own events and no question). */
+void cli_session_env(struct vdm_session_opts *so);
+
+/* The run options of mirror, repair and apply, the getopt_long values of their table entries. */
+enum { CLI_OPT_SCRIPT = 290, CLI_OPT_DRY_RUN, CLI_OPT_RESUME, CLI_OPT_SYNC_RATE };
+#define CLI_RUN_OPTIONS \
+	{ "script", required_argument, NULL, CLI_OPT_SCRIPT }, \
+	{ "dry-run", no_argument, NULL, CLI_OPT_DRY_RUN }, \
+	{ "resume", no_argument, NULL, CLI_OPT_RESUME }
+#define CLI_SYNC_RATE_OPTION { "sync-rate", required_argument, NULL, CLI_OPT_SYNC_RATE }
+/* Stores run option c into the cli_run arg, or a request option into its q (a cli_opt_fn for
+ * cli_parse). */
+int cli_run_opt(void *arg, int c, const char *val);
 
 /* --sync-rate R of mirror and apply into r->sync_rate_kib: "unlimited" (0), "keep" (-1: the
  * partition's limits stay as the admin set them), or MiB/s with an optional K or M suffix.
@@ -54,9 +69,6 @@ int cli_session_fail(struct cli_run *r, const struct vdm_error *err);
 
 /* The session's on_event for the progress display (cli_progress.c); arg is the cli_run. */
 void cli_on_event(void *arg, const struct vdm_event *ev);
-
-/* "600", "30s", "10m", "2h", "1d" as seconds (>= 0); -1 when not such a duration. */
-int64_t cli_parse_duration(const char *s);
 
 /* Prints a JSON event line (--json) and frees ev. */
 void cli_json_event(json_t *ev);

@@ -1,11 +1,7 @@
 /* cmd_apply.c: vdmirror apply PLAN.json: applies a saved plan after checking it against a
  * fresh discovery (refused, with nothing changed, when the world moved under it); the sequence
  * is the library's (session.h, vdm_session_apply). */
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
-#include "vdmirror/util.h"
 #include "cli.h"
 #include "cli_session.h"
 
@@ -18,42 +14,28 @@ static void apply_usage(FILE *f)
 	      "it names is gone or changed, a PV it uses lacks the free extents, a new disk's\n"
 	      "name is taken or a pool no longer has the room. Then as vdmirror mirror: journal,\n"
 	      "steps, sync, verify; resume with vdmirror mirror PARTITION VG --resume.\n\n"
+	      "  --yes, -y      do not ask (needed without a terminal)\n"
+	      "  --json         one JSON event per line on stdout (plan, steps, sync, result)\n"
+	      "  --lab, --backend, --config, --vios, --local, --state: as for vdmirror mirror\n"
 	      CLI_SYNC_RATE_HELP "\n"
-	      "exit codes: 0 every LV at the level, 1 bad input, 2 the plan is no longer valid,\n"
-	      "3 verify found an LV below the level, 4 a backend, client or agent failed\n", f);
+	      "exit codes: 0 every LV at the level, 1 bad input or not confirmed, 2 the plan is\n"
+	      "no longer valid, 3 verify found an LV below the level, 4 a backend, client or\n"
+	      "agent failed\n", f);
 	cli_backend_help(f);
 }
-
-enum { APPLY_SYNC_RATE = 300 };
 
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "sync-rate", required_argument, NULL, APPLY_SYNC_RATE },
+		CLI_COMMON_OPTIONS, CLI_SYNC_RATE_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common o = { .cmd = "apply" };
 	struct cli_run r = { .o = &o };
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
-		if (cli_common_opt(&o, c, optarg))
-			continue;
-		if (c == 'h') {
-			apply_usage(stdout);
-			return 0;
-		}
-		if (c == APPLY_SYNC_RATE) {
-			int code = cli_sync_rate_opt(&r, optarg);
-			if (code != 0)
-				return code;
-			continue;
-		}
-		return cli_getopt_error("apply", c, argv);
-	}
+	int code = cli_parse(&o, argc, argv, opts, apply_usage, cli_run_opt, &r);
+	if (code >= 0)
+		return code;
 	if (argc - optind > 1)
 		return cli_usage_error("apply", "unexpected argument %s", argv[optind + 1]);
 	if (argc - optind < 1)
@@ -62,9 +44,9 @@ int cmd_apply(int argc, char **argv)
 
 	struct vdm_error err = { 0 };
 	struct vdm_plan *plan = NULL;
-	int rc = vdm_plan_parse_file(file, &plan, &err), code;
+	int rc = vdm_plan_parse_file(file, &plan, &err);
 	if (rc < 0)
-		return cli_fail("apply", &err);
+		return cli_session_fail(&r, &err);   /* with --json, a result line too */
 
 	struct vdm_session *s = NULL;
 	struct vdm_session_result res = { 0 };

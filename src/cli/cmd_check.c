@@ -1,7 +1,6 @@
 /* cmd_check.c: vdmirror check: audits the protection every LV of an inventory has today, with
  * the same rules the planner uses (protect.h), and flags invalid mirrors and LVs below a level. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +32,11 @@ static const char check_help[] =
 	"\n"
 	"exit codes: 0 every LV ok, 1 bad input, 3 some LV below the level, invalid or\n"
 	"            unmirrored\n";
+
+static void check_usage(FILE *f)
+{
+	fputs(check_help, f);
+}
 
 enum check_status { CHECK_OK, CHECK_BELOW, CHECK_INVALID, CHECK_UNMIRRORED };
 static const char *const check_status_json[] = { "ok", "below", "invalid", "unmirrored" };
@@ -221,49 +225,23 @@ static void check_print_table(const struct check_row *rows, size_t n, enum vdm_l
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "level", required_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
+		CLI_INVENTORY_OPTION, CLI_PARTITION_OPTION, CLI_LEVEL_OPTION,
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *inv_path = NULL, *partition = NULL;
-	enum vdm_level want = VDM_LEVEL_SERVER;
-	bool json = false;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			inv_path = optarg;
-			break;
-		case 'p':
-			partition = optarg;
-			break;
-		case 'l':
-			if (vdm_level_parse(optarg, &want) < 0)
-				return cli_usage_error("check", "unknown level \"%s\" (device, pool, "
-						       "server, frame or site)", optarg);
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(check_help, stdout);
-			return VDM_EXIT_OK;
-		case ':':
-			return cli_usage_error("check", "%s needs a value", argv[optind - 1]);
-		default:
-			return cli_usage_error("check", "unknown option %s", argv[optind - 1]);
-		}
-	}
+	struct cli_common o = { .cmd = "check" };
+	CLI_REQUEST_AUTO q = CLI_REQUEST_INIT("check");
+	int code = cli_parse(&o, argc, argv, opts, check_usage, cli_request_opt, &q);
+	if (code >= 0)
+		return code;
 	if (optind < argc)
 		return cli_usage_error("check", "unexpected argument \"%s\"", argv[optind]);
-	if (!inv_path)
+	if (!q.inventory)
 		return cli_usage_error("check", "--inventory is required");
+	const char *inv_path = q.inventory, *partition = q.req.partition;
+	enum vdm_level want = q.req.level;
+	bool json = o.json;
 
 	struct vdm_error err = { 0 };
 	struct vdm_inventory *inv = NULL;

@@ -1,7 +1,6 @@
 /* cmd_inventory.c: vdmirror inventory: discovery through a backend (and the partitions'
  * client drivers), printed as a formats-v1 inventory that `vdmirror plan --inventory -` reads. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,34 +30,38 @@ static void inventory_usage(FILE *f)
 	cli_backend_help(f);
 }
 
-enum { INVENTORY_PARTITION = 300, INVENTORY_STORAGE_ONLY };
+enum { INVENTORY_STORAGE_ONLY = 300 };
+
+struct inventory_opts {
+	struct cli_request q;    /* --partition only: no --lv, nothing to free */
+	bool storage_only;
+};
+
+static int inventory_opt(void *arg, int c, const char *val)
+{
+	struct inventory_opts *io = arg;
+	if (c != INVENTORY_STORAGE_ONLY)
+		return cli_request_opt(&io->q, c, val);
+	io->storage_only = true;
+	return 0;
+}
 
 int cmd_inventory(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "partition", required_argument, NULL, INVENTORY_PARTITION },
+		CLI_COMMON_OPTIONS, CLI_PARTITION_OPTION,
 		{ "storage-only", no_argument, NULL, INVENTORY_STORAGE_ONLY },
 		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common o = { .cmd = "inventory" };
-	const char *partition = NULL;
-	int storage_only = 0, c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
-		if (cli_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case INVENTORY_PARTITION: partition = optarg; break;
-		case INVENTORY_STORAGE_ONLY: storage_only = 1; break;
-		case 'h': inventory_usage(stdout); return 0;
-		default: return cli_getopt_error("inventory", c, argv);
-		}
-	}
+	struct inventory_opts io = { .q = CLI_REQUEST_INIT("inventory") };
+	int code = cli_parse(&o, argc, argv, opts, inventory_usage, inventory_opt, &io);
+	if (code >= 0)
+		return code;
 	if (optind < argc)
 		return cli_usage_error("inventory", "unexpected argument '%s'", argv[optind]);
+	const char *partition = io.q.req.partition;
 	const char *backend;
 	CLEANUP_FREE char *config = NULL;
 	struct vdm_error err = {0};
@@ -70,7 +73,7 @@ int cmd_inventory(int argc, char **argv)
 	if (vdm_backend_open(backend, config, &b, &err) < 0)
 		return cli_fail("inventory", &err);
 	json_t *inv = NULL;
-	int rc = storage_only ? vdm_discover_storage(&b, partition, &inv, &err)
+	int rc = io.storage_only ? vdm_discover_storage(&b, partition, &inv, &err)
 			      : vdm_discover(&b, partition, &inv, &err);
 	vdm_backend_close(&b);
 	if (rc < 0) {
@@ -94,9 +97,11 @@ int cmd_inventory(int argc, char **argv)
 	}
 	char *s = json_dumps(inv, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(inv);
+	errno = 0;
 	if (!s || puts(s) == EOF || fflush(stdout) != 0) {
 		free(s);
-		fprintf(stderr, "vdmirror inventory: cannot write the inventory\n");
+		fprintf(stderr, "vdmirror inventory: cannot write the inventory to stdout: %s\n",
+			errno ? strerror(errno) : "out of memory");
 		return VDM_EXIT_BACKEND;
 	}
 	free(s);

@@ -74,9 +74,9 @@ int cmd_lab(int argc, char **argv)
 		optind = 1;
 		break;
 	}
-	if (argc < 2) {
-		return cli_usage_error("lab", "which lab command: up, down, status, fail SERVER or restore SERVER");
-	}
+	if (argc < 2)
+		return cli_usage_error("lab", "which lab command: up, down, status, build, fail SERVER"
+				       " or restore SERVER");
 	CLEANUP_FREE char *root = cli_lab_source_root();
 	if (!root) {
 		fprintf(stderr, "vdmirror lab: cannot find lab/labctl above this binary; set "

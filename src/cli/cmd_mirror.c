@@ -1,10 +1,6 @@
 /* cmd_mirror.c: vdmirror mirror PARTITION VG: options, then the library's mirror sequence
  * (session.h: discover, plan, confirm, journal, run, verify; or resume an unfinished run). */
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "vdmirror/util.h"
 #include "cli.h"
 #include "cli_session.h"
 
@@ -42,82 +38,23 @@ static void mirror_usage(FILE *f)
 	cli_backend_help(f);
 }
 
-enum { MIRROR_LEVEL = 300, MIRROR_COPIES, MIRROR_LV, MIRROR_SCRIPT, MIRROR_DRY_RUN,
-       MIRROR_RESUME, MIRROR_SYNC_RATE };
-
 int cmd_mirror(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "level", required_argument, NULL, MIRROR_LEVEL },
-		{ "copies", required_argument, NULL, MIRROR_COPIES },
-		{ "lv", required_argument, NULL, MIRROR_LV },
-		{ "script", required_argument, NULL, MIRROR_SCRIPT },
-		{ "dry-run", no_argument, NULL, MIRROR_DRY_RUN },
-		{ "resume", no_argument, NULL, MIRROR_RESUME },
-		{ "sync-rate", required_argument, NULL, MIRROR_SYNC_RATE },
+		CLI_COMMON_OPTIONS, CLI_LEVEL_OPTION, CLI_COPIES_OPTION, CLI_LV_OPTION,
+		CLI_RUN_OPTIONS, CLI_SYNC_RATE_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common o = { .cmd = "mirror" };
-	struct cli_run r = { .o = &o };
-	struct vdm_request req = { .copies = 2, .level = VDM_LEVEL_SERVER };
-	unsigned flags = 0;
-	VEC(const char *) lvs = { 0 };
-	int c, code;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
-		if (cli_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case 'h':
-			free(lvs.v);
-			mirror_usage(stdout);
-			return 0;
-		case MIRROR_LEVEL:
-			if (vdm_level_parse(optarg, &req.level) < 0) {
-				free(lvs.v);
-				return cli_usage_error("mirror", "--level %s: not one of device, pool,"
-						       " server, frame, site", optarg);
-			}
-			break;
-		case MIRROR_COPIES:
-			req.copies = atoi(optarg);
-			if (req.copies != 2 && req.copies != 3) {
-				free(lvs.v);
-				return cli_usage_error("mirror", "--copies %s: must be 2 or 3", optarg);
-			}
-			break;
-		case MIRROR_LV: VEC_PUSH(&lvs, optarg); break;
-		case MIRROR_SCRIPT: r.script = optarg; break;
-		case MIRROR_DRY_RUN: flags |= VDM_MIRROR_DRY_RUN; break;
-		case MIRROR_RESUME: flags |= VDM_MIRROR_RESUME_ONLY; break;
-		case MIRROR_SYNC_RATE:
-			if ((code = cli_sync_rate_opt(&r, optarg)) != 0) {
-				free(lvs.v);
-				return code;
-			}
-			break;
-		default:
-			free(lvs.v);
-			return cli_getopt_error("mirror", c, argv);
-		}
-	}
-	if (argc - optind != 2) {
-		free(lvs.v);
-		if (argc - optind > 2)
-			return cli_usage_error("mirror", "unexpected argument %s", argv[optind + 2]);
-		return cli_usage_error("mirror", "PARTITION and VG are required");
-	}
-	const char *partition = argv[optind], *vg = argv[optind + 1];
-	if (!vdm_name_valid(partition) || !vdm_name_valid(vg)) {
-		free(lvs.v);
-		return cli_usage_error("mirror", "'%s %s': not valid names", partition, vg);
-	}
-	req.lvs = lvs.v;
-	req.n_lvs = lvs.n;
+	CLI_REQUEST_AUTO q = CLI_REQUEST_INIT("mirror");
+	struct cli_run r = { .o = &o, .q = &q };
+	const char *partition = NULL, *vg = NULL;
+	int code = cli_parse(&o, argc, argv, opts, mirror_usage, cli_run_opt, &r);
+	if (code < 0)
+		code = cli_partition_vg("mirror", argc, argv, &partition, &vg);
+	if (code >= 0)
+		return code;
 
 	struct vdm_error err = { 0 };
 	struct vdm_session *s = NULL;
@@ -126,8 +63,8 @@ int cmd_mirror(int argc, char **argv)
 	if (rc < 0)
 		code = cli_session_fail(&r, &err);
 	else
-		code = cli_report_run(&r, &res, vdm_session_mirror(s, &req, flags, &res, &err), &err);
+		code = cli_report_run(&r, &res, vdm_session_mirror(s, &q.req, r.flags, &res, &err),
+				      &err);
 	vdm_session_close(s);
-	free(lvs.v);
 	return code;
 }

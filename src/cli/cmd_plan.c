@@ -1,7 +1,6 @@
 /* cmd_plan.c: vdmirror plan: reads an inventory, asks the planner where new mirror copies go,
  * prints the plan as a table an admin reads at a glance, or as formats-v1 JSON. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -39,27 +38,6 @@ static void plan_usage(FILE *f)
 	      "  --help            this text\n\n"
 	      "exit codes: 0 plan printed, 1 bad input, 2 no valid plan (the message says\n"
 	      "why and which level could be reached)\n", f);
-}
-
-/* "600", "30s", "10m", "2h", "1d" -> seconds. */
-static int plan_duration(const char *s, int64_t *out)
-{
-	char *end;
-	long long n = strtoll(s, &end, 10);
-	int64_t unit = 1;
-	if (end == s || n < 0)
-		return -EINVAL;
-	if (*end == 's')
-		end++;
-	else if (*end == 'm')
-		unit = 60, end++;
-	else if (*end == 'h')
-		unit = 3600, end++;
-	else if (*end == 'd')
-		unit = 86400, end++;
-	if (*end || __builtin_mul_overflow((int64_t)n, unit, out))
-		return -EINVAL;
-	return 0;
 }
 
 /* The repair part of a plan, after the table: what happens to the copies that do not count. */
@@ -263,108 +241,70 @@ void cli_print_plan(const struct vdm_inventory *inv, const struct vdm_plan *plan
 	vdm_faults_free(f);
 }
 
+enum { PLAN_NO_REUSE = 300, PLAN_REPAIR };
+
+struct plan_opts {
+	struct cli_request *q;
+	bool repair;
+};
+
+static int plan_opt(void *arg, int c, const char *val)
+{
+	struct plan_opts *po = arg;
+	if (c == PLAN_NO_REUSE)
+		po->q->req.no_reuse = true;
+	else if (c == PLAN_REPAIR)
+		po->repair = true;
+	else
+		return cli_request_opt(po->q, c, val);
+	return 0;
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "inventory", required_argument, NULL, 'i' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "vg", required_argument, NULL, 'g' },
-		{ "lv", required_argument, NULL, 'l' },
-		{ "copies", required_argument, NULL, 'c' },
-		{ "level", required_argument, NULL, 'L' },
-		{ "no-reuse", no_argument, NULL, 'n' },
-		{ "repair", no_argument, NULL, 'r' },
-		{ "wait-for-return", required_argument, NULL, 'w' },
-		{ "json", no_argument, NULL, 'j' },
+		CLI_INVENTORY_OPTION, CLI_PARTITION_OPTION, CLI_VG_OPTION, CLI_LV_OPTION,
+		CLI_COPIES_OPTION, CLI_LEVEL_OPTION, CLI_WAIT_OPTION,
+		{ "no-reuse", no_argument, NULL, PLAN_NO_REUSE },
+		{ "repair", no_argument, NULL, PLAN_REPAIR },
+		{ "json", no_argument, NULL, CLI_OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *inv_path = NULL;
-	struct vdm_request req = { .copies = 2, .level = VDM_LEVEL_SERVER,
-				   .wait_for_return_s = 600 };
-	VEC(const char *) lvs = { 0 };
-	bool json = false, repair = false;
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': inv_path = optarg; break;
-		case 'p': req.partition = optarg; break;
-		case 'g': req.vg = optarg; break;
-		case 'l': VEC_PUSH(&lvs, optarg); break;
-		case 'c': {
-			char *end;
-			long n = strtol(optarg, &end, 10);
-			if (*end || (n != 2 && n != 3)) {
-				free(lvs.v);
-				return cli_usage_error("plan", "--copies must be 2 or 3, not '%s'", optarg);
-			}
-			req.copies = (int)n;
-			break;
-		}
-		case 'L':
-			if (vdm_level_parse(optarg, &req.level) < 0) {
-				free(lvs.v);
-				return cli_usage_error("plan", "--level must be device, pool, server, frame "
-						       "or site, not '%s'", optarg);
-			}
-			break;
-		case 'n': req.no_reuse = true; break;
-		case 'r': repair = true; break;
-		case 'w':
-			if (plan_duration(optarg, &req.wait_for_return_s) < 0) {
-				free(lvs.v);
-				return cli_usage_error("plan", "--wait-for-return must be a duration "
-						       "(600, 30s, 10m, 2h, 1d), not '%s'", optarg);
-			}
-			break;
-		case 'j': json = true; break;
-		case 'h':
-			plan_usage(stdout);
-			free(lvs.v);
-			return 0;
-		default:
-			free(lvs.v);
-			return cli_usage_error("plan", "unknown or incomplete option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind < argc) {
-		free(lvs.v);
-		return cli_usage_error("plan", "unexpected argument '%s'", argv[optind]);
-	}
-	const char *missing = !inv_path ? "--inventory" : !req.partition ? "--partition" :
-			      !req.vg ? "--vg" : NULL;
-	if (missing) {
-		free(lvs.v);
-		return cli_usage_error("plan", "%s is required", missing);
-	}
-	req.lvs = lvs.v;
-	req.n_lvs = lvs.n;
+	struct cli_common o = { .cmd = "plan" };
+	CLI_REQUEST_AUTO q = CLI_REQUEST_INIT("plan");
+	struct plan_opts po = { .q = &q };
+	int code = cli_parse(&o, argc, argv, opts, plan_usage, plan_opt, &po);
+	if (code < 0 && optind < argc)
+		code = cli_usage_error("plan", "unexpected argument '%s'", argv[optind]);
+	const char *missing = !q.inventory ? "--inventory" : !q.req.partition ? "--partition"
+			      : !q.req.vg ? "--vg" : NULL;
+	if (code < 0 && missing)
+		code = cli_usage_error("plan", "%s is required", missing);
+	if (code >= 0)
+		return code;
+	const struct vdm_request *req = &q.req;
+	bool json = o.json;
 
 	struct vdm_error err = { 0 };
 	struct vdm_inventory *inv = NULL;
-	int rc = vdm_inventory_parse_file(inv_path, &inv, &err);
-	if (rc < 0) {
-		free(lvs.v);
+	int rc = vdm_inventory_parse_file(q.inventory, &inv, &err);
+	if (rc < 0)
 		return cli_fail("plan", &err);
-	}
 	struct vdm_plan *plan = NULL;
 	struct vdm_noplan noplan = { .best_level = VDM_LEVEL_NONE };
-	rc = repair ? vdm_plan_repair(inv, &req, (int64_t)time(NULL), &plan, &noplan, &err)
-		    : vdm_plan_make(inv, &req, &plan, &noplan, &err);
+	rc = po.repair ? vdm_plan_repair(inv, req, (int64_t)time(NULL), &plan, &noplan, &err)
+		    : vdm_plan_make(inv, req, &plan, &noplan, &err);
 	int exit_code = 0;
 	if (rc == -ENOSPC) {
 		exit_code = cli_fail("plan", &err);
 		if (json) {
-			json_t *o = json_object();
-			json_object_set_new(o, "version", json_integer(1));
-			json_object_set_new(o, "error", json_string(noplan.message));
 			const char *b = vdm_level_name(noplan.best_level);
-			json_object_set_new(o, "best_level", b ? json_string(b) : json_null());
-			json_dumpf(o, stdout, JSON_COMPACT);
+			json_t *j = json_pack("{s:i, s:s, s:o}", "version", 1, "error", noplan.message,
+					      "best_level", b ? json_string(b) : json_null());
+			json_dumpf(j, stdout, JSON_COMPACT);
 			putchar('\n');
-			json_decref(o);
+			json_decref(j);
 		}
 	} else if (rc < 0) {
 		exit_code = cli_fail("plan", &err);
@@ -385,6 +325,5 @@ int cmd_plan(int argc, char **argv)
 	}
 	vdm_plan_free(plan);
 	vdm_inventory_free(inv);
-	free(lvs.v);
 	return exit_code;
 }

@@ -1,13 +1,9 @@
 /* cmd_repair.c: vdmirror repair PARTITION VG: options, then the library's repair sequence
  * (session.h, vdm_session_repair: discover what is broken, plan with vdm_plan_repair, confirm,
  * journal, resync / replace / remove, verify; or resume an unfinished run). */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include "vdmirror/util.h"
 #include "cli.h"
 #include "cli_session.h"
 
@@ -16,7 +12,7 @@ static void repair_usage(FILE *f)
 	fputs("usage: vdmirror repair PARTITION VG [--level L] [--copies N] [--lv LV]...\n"
 	      "                       [--wait-for-return DURATION] [--yes] [--dry-run] [--resume]\n"
 	      "                       [--json] (--lab | --backend NAME --config STR)\n"
-	      "                       [--script FILE] [--state LABDIR]\n\n"
+	      "                       [--script FILE] [--state LABDIR] [--local]\n\n"
 	      "Makes a mirror whole again after a failure. Discovers what is broken (servers\n"
 	      "that do not answer, disks the partition lost, copies out of date), then: a stale\n"
 	      "copy whose disk is back is resynced in place (no new disk); a lost copy is\n"
@@ -37,13 +33,15 @@ static void repair_usage(FILE *f)
 	      "  --resume       only continue an unfinished run; fail when there is none\n"
 	      "  --json         one JSON event per line on stdout (plan, steps, sync, result)\n"
 	      "  --lab [--state LABDIR | --config LABCONFIG]  the local lab (backend qemu)\n"
-	      "  --backend NAME --config STR   another storage backend (qemu, vios)\n"
+	      "  --backend NAME --config STR   another storage backend (qemu, vios, libvirt)\n"
 	      "  --vios HOSTS   same as --backend vios --config HOSTS\n"
+	      "  --local        this machine is the partition: its commands run here, the\n"
+	      "                 VIOS or HMC are reached over SSH (vdmirror inside an LPAR)\n"
 	      "  --script FILE  write the storage and client commands to FILE instead\n\n"
 	      "exit codes: 0 every LV back at the level (or nothing was broken), 1 bad input or\n"
 	      "not confirmed, 2 no valid place for a new copy, 3 an LV is still unprotected\n"
 	      "(verify, or a lost copy still waited for), 4 a backend, client or agent failed;\n"
-	      "SIGTERM stops between steps (the run stays journaled; run repair again)\n"
+	      "SIGTERM stops between steps, exit 4 (the run stays journaled: run repair again)\n"
 	      "debugging: VDMIRROR_FAULT=STEP[:N][:ran|:done] dies at a step (tests only)\n", f);
 	cli_backend_help(f);
 }
@@ -56,85 +54,23 @@ static void repair_on_term(int sig)
 	repair_stop = 1;
 }
 
-enum { REPAIR_LEVEL = 300, REPAIR_COPIES, REPAIR_LV, REPAIR_SCRIPT, REPAIR_DRY_RUN,
-       REPAIR_RESUME, REPAIR_WAIT };
-
 int cmd_repair(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_OPTIONS,
-		{ "level", required_argument, NULL, REPAIR_LEVEL },
-		{ "copies", required_argument, NULL, REPAIR_COPIES },
-		{ "lv", required_argument, NULL, REPAIR_LV },
-		{ "script", required_argument, NULL, REPAIR_SCRIPT },
-		{ "dry-run", no_argument, NULL, REPAIR_DRY_RUN },
-		{ "resume", no_argument, NULL, REPAIR_RESUME },
-		{ "wait-for-return", required_argument, NULL, REPAIR_WAIT },
+		CLI_COMMON_OPTIONS, CLI_LEVEL_OPTION, CLI_COPIES_OPTION, CLI_LV_OPTION,
+		CLI_WAIT_OPTION, CLI_RUN_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common o = { .cmd = "repair" };
-	struct cli_run r = { .o = &o, .stop = &repair_stop };
-	struct vdm_request req = { .copies = 2, .level = VDM_LEVEL_SERVER,
-				   .wait_for_return_s = 600 };
-	unsigned flags = 0;
-	VEC(const char *) lvs = { 0 };
-	int c, code;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
-		if (cli_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case 'h':
-			free(lvs.v);
-			repair_usage(stdout);
-			return 0;
-		case REPAIR_LEVEL:
-			if (vdm_level_parse(optarg, &req.level) < 0) {
-				free(lvs.v);
-				return cli_usage_error("repair", "--level %s: not one of device, pool,"
-						       " server, frame, site", optarg);
-			}
-			break;
-		case REPAIR_COPIES:
-			req.copies = atoi(optarg);
-			if (req.copies != 2 && req.copies != 3) {
-				free(lvs.v);
-				return cli_usage_error("repair", "--copies %s: must be 2 or 3", optarg);
-			}
-			break;
-		case REPAIR_WAIT:
-			req.wait_for_return_s = cli_parse_duration(optarg);
-			if (req.wait_for_return_s < 0) {
-				free(lvs.v);
-				return cli_usage_error("repair", "--wait-for-return %s: not a duration"
-						       " (600, 30s, 10m, 2h, 1d)", optarg);
-			}
-			break;
-		case REPAIR_LV: VEC_PUSH(&lvs, optarg); break;
-		case REPAIR_SCRIPT: r.script = optarg; break;
-		case REPAIR_DRY_RUN: flags |= VDM_MIRROR_DRY_RUN; break;
-		case REPAIR_RESUME: flags |= VDM_MIRROR_RESUME_ONLY; break;
-		default:
-			free(lvs.v);
-			return cli_getopt_error("repair", c, argv);
-		}
-	}
-	if (argc - optind != 2) {
-		free(lvs.v);
-		if (argc - optind > 2)
-			return cli_usage_error("repair", "unexpected argument %s", argv[optind + 2]);
-		return cli_usage_error("repair", "PARTITION and VG are required");
-	}
-	const char *partition = argv[optind], *vg = argv[optind + 1];
-	if (!vdm_name_valid(partition) || !vdm_name_valid(vg)) {
-		free(lvs.v);
-		return cli_usage_error("repair", "'%s %s': not valid names", partition, vg);
-	}
-	req.lvs = lvs.v;
-	req.n_lvs = lvs.n;
+	CLI_REQUEST_AUTO q = CLI_REQUEST_INIT("repair");
+	struct cli_run r = { .o = &o, .q = &q, .stop = &repair_stop };
+	const char *partition = NULL, *vg = NULL;
+	int code = cli_parse(&o, argc, argv, opts, repair_usage, cli_run_opt, &r);
+	if (code < 0)
+		code = cli_partition_vg("repair", argc, argv, &partition, &vg);
+	if (code >= 0)
+		return code;
 	/* stop between steps: the step in flight finishes and is journaled */
 	struct sigaction sa = { .sa_handler = repair_on_term };
 	sigemptyset(&sa.sa_mask);
@@ -147,7 +83,7 @@ int cmd_repair(int argc, char **argv)
 	if (rc < 0) {
 		code = cli_session_fail(&r, &err);
 	} else {
-		rc = vdm_session_repair(s, &req, (int64_t)time(NULL), flags, &res, &err);
+		rc = vdm_session_repair(s, &q.req, (int64_t)time(NULL), r.flags, &res, &err);
 		if (rc == 0 && res.outcome == VDM_SESSION_WAITING) {
 			if (o.json)
 				cli_json_event(json_pack("{s:s, s:b, s:i, s:s, s:I}", "event", "result",
@@ -163,6 +99,5 @@ int cmd_repair(int argc, char **argv)
 		}
 	}
 	vdm_session_close(s);
-	free(lvs.v);
 	return code;
 }

@@ -1,7 +1,6 @@
 /* cmd_undo.c: vdmirror undo PARTITION VG: reverses the newest run of the journal, last step
  * first (remove the new copies, reduce the VG, unmap and delete the new disks), so the
  * partition and every pool are as they were before the run (session.h, undo_latest). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +17,8 @@ static void undo_usage(FILE *f)
 	      "finished, failed or crashed: each new copy removed, each new PV taken out of the\n"
 	      "VG, each new disk unmapped and deleted, last step first, so each pool gets its\n"
 	      "space back. Safe to run again after an interruption.\n\n"
+	      "  --json         one JSON event per line on stdout (steps, a last result)\n"
+	      "  --lab, --backend, --config, --vios, --local, --state: as for vdmirror mirror\n\n"
 	      "exit codes: 0 undone (or nothing to undo), 1 bad input, 4 a backend, client or\n"
 	      "agent failed (run it again)\n", f);
 	cli_backend_help(f);
@@ -32,38 +33,24 @@ int cmd_undo(int argc, char **argv)
 	};
 	struct cli_common o = { .cmd = "undo" };
 	struct cli_run r = { .o = &o };
-	int c;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
-		if (cli_common_opt(&o, c, optarg))
-			continue;
-		if (c == 'h') {
-			undo_usage(stdout);
-			return 0;
-		}
-		return cli_getopt_error("undo", c, argv);
-	}
-	if (argc - optind > 2)
-		return cli_usage_error("undo", "unexpected argument %s", argv[optind + 2]);
-	if (argc - optind < 2)
-		return cli_usage_error("undo", "PARTITION and VG are required");
-	const char *partition = argv[optind], *vg = argv[optind + 1];
-	if (!vdm_name_valid(partition) || !vdm_name_valid(vg))
-		return cli_usage_error("undo", "'%s %s': not valid names", partition, vg);
+	const char *partition = NULL, *vg = NULL;
+	int code = cli_parse(&o, argc, argv, opts, undo_usage, NULL, NULL);
+	if (code < 0)
+		code = cli_partition_vg("undo", argc, argv, &partition, &vg);
+	if (code >= 0)
+		return code;
 
 	/* no journal: nothing to undo, and no need for the storage servers to answer */
 	CLEANUP_FREE char *path = vdm_journal_path(cli_state_dir(), partition, vg);
-	if (access(path, F_OK) < 0) {
-		printf("%s/%s: no journal (%s): nothing to undo\n", partition, vg, path);
-		return 0;
-	}
+	struct vdm_session_result res = { .outcome = VDM_SESSION_NOTHING_TO_UNDO };
+	if (access(path, F_OK) < 0)
+		return cli_report_undo(&r, partition, vg, &res, 0, NULL);
+	res = (struct vdm_session_result){ 0 };
 	struct vdm_error err = { 0 };
 	struct vdm_session *s = NULL;
-	struct vdm_session_result res = { 0 };
-	int rc = cli_session_open(&r, partition, vg, &s, &err), code;
+	int rc = cli_session_open(&r, partition, vg, &s, &err);
 	if (rc < 0)
-		code = cli_fail("undo", &err);
+		code = cli_session_fail(&r, &err);
 	else
 		code = cli_report_undo(&r, partition, vg, &res,
 				       vdm_session_undo_latest(s, &res, &err), &err);

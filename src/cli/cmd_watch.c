@@ -2,11 +2,9 @@
  * long-running loop that checks each partition's mirrored VGs and repairs them when needed
  * (the session's repair sequence, confirmed in advance), one log line per decision; SIGTERM
  * stops it between steps, the step in flight finishing and being journaled. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "vdmirror/discover.h"
@@ -31,8 +29,11 @@ static void watch_usage(FILE *f)
 	      "                 long (default 10m; seconds, or with s, m, h, d)\n"
 	      "  --level L      level a repair restores (default server)\n"
 	      "  --copies N     in-sync copies per LV (default 2)\n"
-	      "  --once         one round, then exit (0: all protected, 3: not, 4: a failure)\n"
-	      "  --lab [--state LABDIR] | --backend NAME --config STR | --vios HOSTS\n", f);
+	      "  --once         one round, then exit with the worst code of the round\n"
+	      "  --lab [--state LABDIR] | --backend NAME --config STR | --vios HOSTS\n\n"
+	      "exit codes: 1 bad input (before the first round); 0 stopped by SIGTERM or\n"
+	      "SIGINT; with --once: 0 all protected, 2 no valid place for a new copy, 3 not\n"
+	      "protected yet (a lost copy waited for), 4 a backend, client or agent failed\n", f);
 	cli_backend_help(f);
 }
 
@@ -87,11 +88,9 @@ static int watch_one(struct watch_ctx *w)
 {
 	struct vdm_session_opts so = {
 		.backend = w->backend, .config = w->config, .partition = w->partition,
-		.vg = w->vg, .state_dir = cli_state_dir(), .stop = &watch_stop,
-		.on_event = watch_event, .event_arg = w,
+		.vg = w->vg, .stop = &watch_stop, .on_event = watch_event, .event_arg = w,
 	};
-	const char *fault = getenv("VDMIRROR_FAULT");
-	so.fault = fault && *fault ? fault : NULL;
+	cli_session_env(&so);
 	struct vdm_error err = { 0 };
 	struct vdm_session *s = NULL;
 	struct vdm_session_result res = { 0 };
@@ -190,62 +189,50 @@ static int watch_round(struct watch_ctx *w, char **args, int n)
 	return worst;
 }
 
-enum { WATCH_INTERVAL = 300, WATCH_WAIT, WATCH_LEVEL, WATCH_COPIES, WATCH_ONCE };
+enum { WATCH_INTERVAL = 300, WATCH_ONCE };
+
+struct watch_opts {
+	struct cli_request q;
+	int64_t interval;
+	bool once;
+};
+
+static int watch_opt(void *arg, int c, const char *val)
+{
+	struct watch_opts *wo = arg;
+	switch (c) {
+	case WATCH_INTERVAL:
+		wo->interval = cli_parse_duration(val);
+		if (wo->interval < 1)
+			return cli_usage_error("watch", "--interval %s: at least 1 second", val);
+		return 0;
+	case WATCH_ONCE: wo->once = true; return 0;
+	default: return cli_request_opt(&wo->q, c, val);
+	}
+}
 
 int cmd_watch(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS,
 		{ "interval", required_argument, NULL, WATCH_INTERVAL },
-		{ "wait-for-return", required_argument, NULL, WATCH_WAIT },
-		{ "level", required_argument, NULL, WATCH_LEVEL },
-		{ "copies", required_argument, NULL, WATCH_COPIES },
 		{ "once", no_argument, NULL, WATCH_ONCE },
+		CLI_WAIT_OPTION, CLI_LEVEL_OPTION, CLI_COPIES_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_common o = { .cmd = "watch" };
-	struct watch_ctx w = { .req = { .copies = 2, .level = VDM_LEVEL_SERVER,
-					.wait_for_return_s = 600 } };
-	int64_t interval = 60;
-	bool once = false;
-	int c;
-
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hy", opts, NULL)) != -1) {
-		if (cli_common_opt(&o, c, optarg))
-			continue;
-		switch (c) {
-		case 'h':
-			watch_usage(stdout);
-			return 0;
-		case WATCH_INTERVAL:
-			interval = cli_parse_duration(optarg);
-			if (interval < 1)
-				return cli_usage_error("watch", "--interval %s: at least 1 second",
-						       optarg);
-			break;
-		case WATCH_WAIT:
-			w.req.wait_for_return_s = cli_parse_duration(optarg);
-			if (w.req.wait_for_return_s < 0)
-				return cli_usage_error("watch", "--wait-for-return %s: not a duration",
-						       optarg);
-			break;
-		case WATCH_LEVEL:
-			if (vdm_level_parse(optarg, &w.req.level) < 0)
-				return cli_usage_error("watch", "--level %s: unknown level", optarg);
-			break;
-		case WATCH_COPIES:
-			w.req.copies = atoi(optarg);
-			if (w.req.copies != 2 && w.req.copies != 3)
-				return cli_usage_error("watch", "--copies %s: must be 2 or 3", optarg);
-			break;
-		case WATCH_ONCE: once = true; break;
-		default:
-			return cli_getopt_error("watch", c, argv);
-		}
-	}
+	struct watch_opts wo = { .q = CLI_REQUEST_INIT("watch"), .interval = 60 };
+	struct watch_ctx w = { 0 };
+	int code = cli_parse(&o, argc, argv, opts, watch_usage, watch_opt, &wo);
+	if (code >= 0)
+		return code;
+	/* accepted by every command that reaches servers, but meaningless here: refused rather
+	 * than ignored (one log line per decision; each PARTITION is reached as configured) */
+	if (o.json || o.local)
+		return cli_usage_error("watch", "%s: not an option of watch",
+				       o.json ? "--json" : "--local");
+	w.req = wo.q.req;   /* watch has no --lv: nothing to free */
 	if (optind >= argc)
 		return cli_usage_error("watch", "no PARTITION to watch");
 	for (int i = optind; i < argc; i++) {
@@ -271,14 +258,14 @@ int cmd_watch(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	watch_log("watching %d partition(s) every %lld s, replacing copies lost for %lld s",
-		  argc - optind, (long long)interval, (long long)w.req.wait_for_return_s);
-	int code = VDM_EXIT_OK;
+		  argc - optind, (long long)wo.interval, (long long)w.req.wait_for_return_s);
+	code = VDM_EXIT_OK;
 	while (!watch_stop) {
 		code = watch_round(&w, argv + optind, argc - optind);
-		if (once)
+		if (wo.once)
 			break;
 		/* sleep in 1 s slices so that SIGTERM ends the wait at once */
-		for (int64_t t = 0; t < interval && !watch_stop; t++) {
+		for (int64_t t = 0; t < wo.interval && !watch_stop; t++) {
 			struct timespec ts = { 1, 0 };
 			nanosleep(&ts, NULL);
 		}

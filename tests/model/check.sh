@@ -100,7 +100,7 @@ run 1 --inventory "$tmp/unknown.json"
 has "$tmp/err" "$tmp/unknown.json: partitions[0].disks[1].pool: unknown pool \"vios9/sp\""
 [ -s "$tmp/out" ] && fail "bad input printed a report"
 run 1 --inventory "$data/check-good.json" --level rack
-has "$tmp/err" 'unknown level "rack"'
+has "$tmp/err" '--level rack: not one of device, pool, server, frame, site'
 run 1
 has "$tmp/err" "--inventory is required"
 run 1 --inventory "$data/check-good.json" --bogus
