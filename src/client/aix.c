@@ -222,6 +222,119 @@ int aix_parse_lslv(const char *text, int64_t *copies, int64_t *lps, int64_t *sta
 	return 0;
 }
 
+/* The first word after "KEY:" where KEY starts a line or a column (two blanks before it, so
+ * "MIRROR POOL:" does not match inside "COPY 1 MIRROR POOL:"); *n its length, NULL when the
+ * key is absent or has no value on its line. */
+static const char *kv_word(const char *text, const char *key, size_t *n)
+{
+	size_t kl = strlen(key);
+	for (const char *p = text; (p = strstr(p, key)); p += kl) {
+		if (!(p == text || p[-1] == '\n' || (p[-1] == ' ' && p - 1 > text && p[-2] == ' ')))
+			continue;
+		const char *q = p + kl;
+		q += strspn(q, " \t");
+		*n = strcspn(q, " \t\r\n");
+		return *n ? q : NULL;
+	}
+	return NULL;
+}
+
+static bool word_is(const char *w, size_t n, const char *s)
+{
+	return w && n == strlen(s) && !strncmp(w, s, n);
+}
+
+bool aix_pool_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n >= 1 && n <= 15 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					   "0123456789_.-") == n;
+}
+
+/* A pool value: None is NULL; anything AIX would not name a pool is an error. */
+static int pool_value(const char *w, size_t n, const char *what, char **out, struct vdm_error *err)
+{
+	*out = NULL;
+	if (!w || word_is(w, n, "None"))
+		return 0;
+	char *v = xasprintf("%.*s", (int)(n > 64 ? 64 : n), w);
+	if (!aix_pool_name_ok(v)) {
+		int rc = vdm_err(err, -EPROTO, "%s: mirror pool name '%s' is not 1-15 of "
+				 "[A-Za-z0-9_.-]", what, v);
+		free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+int aix_parse_mp_strict(const char *text, enum aix_mp_strict *out, struct vdm_error *err)
+{
+	size_t n;
+	const char *w = kv_word(text, "MIRROR POOL STRICT:", &n);
+	*out = AIX_MP_OFF;
+	if (!w || word_is(w, n, "off"))
+		return 0;
+	if (word_is(w, n, "on"))
+		*out = AIX_MP_ON;
+	else if (word_is(w, n, "super"))
+		*out = AIX_MP_SUPER;
+	else
+		return vdm_err(err, -EPROTO, "lsvg: MIRROR POOL STRICT '%.*s' is not off, on or super",
+			       (int)(n > 32 ? 32 : n), w);
+	return 0;
+}
+
+int aix_parse_lslv_alloc(const char *text, struct aix_lvalloc *a, struct vdm_error *err)
+{
+	memset(a, 0, sizeof *a);
+	size_t n;
+	const char *w = kv_word(text, "EACH LP COPY ON A SEPARATE PV ?:", &n);
+	if (!w)
+		return vdm_err(err, -EPROTO, "lslv: no 'EACH LP COPY ON A SEPARATE PV ?' (output "
+			       "truncated?)");
+	/* UPPER BOUND: up to MAX PVs of a scalable VG (1024); -1 where lslv does not print it */
+	if (kv_int(text, "UPPER BOUND:", &a->upper) < 0)
+		a->upper = -1;
+	else if (a->upper < 1 || a->upper > 1024)
+		return vdm_err(err, -EPROTO, "lslv: UPPER BOUND %lld is not 1..1024",
+			       (long long)a->upper);
+	const char *eol = w + strcspn(w, "\n");
+	if (word_is(w, n, "no"))
+		a->strict = 0;
+	else if (word_is(w, n, "yes")) {
+		const char *sup = strstr(w, "superstrict");
+		a->strict = sup && sup < eol ? 2 : 1;
+	} else {
+		return vdm_err(err, -EPROTO, "lslv: EACH LP COPY ON A SEPARATE PV '%.*s' is not yes "
+			       "or no", (int)(n > 32 ? 32 : n), w);
+	}
+	for (int c = 0; c < 3; c++) {
+		char key[32];
+		snprintf(key, sizeof key, "COPY %d MIRROR POOL:", c + 1);
+		const char *pw = kv_word(text, key, &n);
+		if (pool_value(pw, n, "lslv", &a->pool[c], err) < 0) {
+			aix_lvalloc_free(a);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
+void aix_lvalloc_free(struct aix_lvalloc *a)
+{
+	for (int c = 0; c < 3; c++)
+		free(a->pool[c]);
+	memset(a, 0, sizeof *a);
+}
+
+int aix_parse_lspv_pool(const char *text, char **pool, struct vdm_error *err)
+{
+	size_t n = 0;
+	const char *w = kv_word(text, "MIRROR POOL:", &n);
+	return pool_value(w, n, "lspv", pool, err);
+}
+
 int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_error *err)
 {
 	struct vdm_lines it = { text, 0 };
@@ -620,6 +733,60 @@ static int aix_stale_copies(struct aix_handle *x, const char *pname, const char 
 	return 0;
 }
 
+/* lslv LV: the LV's allocation rules into its inventory object (fields of this driver beside
+ * formats v1): "aix_strict" no|yes|superstrict, "aix_upper_bound", and "aix_copy_pools" (one
+ * entry per copy 1..3, null for none) when any copy is in a mirror pool. */
+static int aix_lv_alloc(struct aix_handle *x, const char *lv, json_t *jlv, struct vdm_error *err)
+{
+	char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+	int rc = aix_do(x, lslv, &out, err);
+	if (rc < 0)
+		return rc;
+	struct aix_lvalloc a;
+	rc = aix_parse_lslv_alloc(out, &a, err);
+	free(out);
+	if (rc < 0) {
+		vdm_err_prefix(err, "LV %s", lv);
+		return rc;
+	}
+	static const char *const strict[] = { "no", "yes", "superstrict" };
+	json_object_set_new(jlv, "aix_strict", json_string(strict[a.strict]));
+	if (a.upper > 0)
+		json_object_set_new(jlv, "aix_upper_bound", json_integer((json_int_t)a.upper));
+	if (a.pool[0] || a.pool[1] || a.pool[2]) {
+		json_t *p = json_array();
+		for (int c = 0; c < 3; c++)
+			json_array_append_new(p, a.pool[c] ? json_string(a.pool[c]) : json_null());
+		json_object_set_new(jlv, "aix_copy_pools", p);
+	}
+	aix_lvalloc_free(&a);
+	return 0;
+}
+
+/* lspv PV for each PV of a VG with mirror pools: "aix_mirror_pool" on the PV when it has one. */
+static int aix_pv_pools(struct aix_handle *x, json_t *jpvs, struct vdm_error *err)
+{
+	size_t i;
+	json_t *pv;
+	json_array_foreach(jpvs, i, pv) {
+		const char *name = json_string_value(json_object_get(pv, "disk"));
+		char *out, *pool = NULL, *lspv[] = { (char *)"lspv", (char *)name, NULL };
+		int rc = aix_do(x, lspv, &out, err);
+		if (rc < 0)
+			return rc;
+		rc = aix_parse_lspv_pool(out, &pool, err);
+		free(out);
+		if (rc < 0) {
+			vdm_err_prefix(err, "PV %s", name);
+			return rc;
+		}
+		if (pool)
+			json_object_set_new(pv, "aix_mirror_pool", json_string(pool));
+		free(pool);
+	}
+	return 0;
+}
+
 static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 {
 	struct aix_handle *x = vh;
@@ -742,8 +909,11 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		char *lsvgl[] = { (char *)"lsvg", (char *)"-l", (char *)vg, NULL };
 		aix_vgpvs vpv = {0};
 		aix_lvs lvs = {0};
+		enum aix_mp_strict mps = AIX_MP_OFF;
 		if ((rc = aix_do(x, lsvg, &out, err)) == 0) {
 			rc = aix_parse_lsvg(out, &pp, &stale, err);
+			if (rc == 0)
+				rc = aix_parse_mp_strict(out, &mps, err);
 			free(out);
 		}
 		if (rc == 0 && (rc = aix_do(x, lsvgp, &out, err)) == 0) {
@@ -755,6 +925,7 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			free(out);
 		}
 		json_t *jpvs = json_array(), *jlvs = json_array(), *lost = json_object();
+		bool any_pool = false;
 		int64_t overhead = -1;
 		for (size_t k = 0; rc == 0 && k < pvs.n; k++)
 			if (pvs.v[k].vg && !strcmp(pvs.v[k].vg, vg) && aix_state_lost(pvs.v[k].state))
@@ -849,17 +1020,26 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_t *jlv = json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
 				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
 				"aix_type", lvs.v[k].type);
+			if (rc == 0 && (rc = aix_lv_alloc(x, lvs.v[k].name, jlv, err)) < 0)
+				vdm_err_prefix(err, "aix %s", pname);
+			if (rc == 0 && json_object_get(jlv, "aix_copy_pools"))
+				any_pool = true;
 			if (stale_c && json_array_size(stale_c))
 				json_object_set(jlv, "stale", stale_c);
 			json_decref(stale_c);
 			json_array_append_new(jlvs, jlv);
 		}
+		/* a VG with mirror pools (strictness on, or an LV copy in a pool): each PV's pool */
+		if (rc == 0 && (mps != AIX_MP_OFF || any_pool))
+			rc = aix_pv_pools(x, jpvs, err);
 		if (rc == 0)
-			json_array_append_new(vgs, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:I}",
+			json_array_append_new(vgs, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:s}",
 				"name", vg, "extent_mib", (json_int_t)pp,
 				"pv_overhead_mib", (json_int_t)(overhead >= 0 ? overhead : pp),
 				"copy_meta_extents", (json_int_t)0, "pvs", jpvs, "lvs", jlvs,
-				"stale_pps", (json_int_t)stale));
+				"stale_pps", (json_int_t)stale,
+				"aix_mirror_pool_strict", mps == AIX_MP_SUPER ? "super" :
+							  mps == AIX_MP_ON ? "on" : "off"));
 		else
 			json_decref(jpvs), json_decref(jlvs);
 		aix_vgpvs_free(&vpv);
