@@ -87,4 +87,60 @@ check "... with the same reason" grep -q 'like copy 1' "$tmp/out"
 r=$(rc_of env VDMIRROR_STATE="$tmp/sc" "$vdm" mirror lpar1 datavg --backend vios --config "$c" --yes)
 check "... and left no unfinished run behind (a second try says the same, not 'unfinished')" \
 	bash -c "[ $r = 2 ] && grep -q 'like copy 1' '$tmp/out'"
+
+# ---- 4. live, on a simulated system: the same system1 + strict overlay whose change commands
+#         are recorded with what they change (as tests/vios/aix-resume.sh does) ----
+key() { printf '%s' "$1" | tr -c 'A-Za-z0-9.-' '_'; }
+rec() {         # rec DIR 'COMMAND LINE' OUTPUT [FILE CONTENT]...
+	local dir=$1 k; k=$(key "$2"); printf '%s' "$3" >"$dir/$k.out"; shift 3
+	[ $# -gt 0 ] || return 0
+	mkdir -p "$dir/$k.then"
+	while [ $# -gt 0 ]; do printf '%s' "$2" >"$dir/$k.then/$1"; shift 2; done
+}
+e=$tmp/e; sys "$e"
+v=$e/vios2 L=$e/lpar1
+bdf=ioscli_lssp_-bd_-sp_rootvg_sp_-field_bdname_size_vtd_svsa_-fmt__.out
+mapf=ioscli_lsmap_-all_-fmt__.out
+lssp=ioscli_lssp_-field_pool_size_free_alloc_bds_type_-fmt__.out
+bd0=$(cat "$v/$bdf")
+pools0=$(cat "$v/$lssp")$'\n'
+rec "$v" "ioscli mkbdsp -sp rootvg_sp 32064M -bd lpar1-datavg-m1" "lpar1-datavg-m1" \
+	"$lssp" "${pools0/rootvg_sp:409600:204800:32:1:/rootvg_sp:409600:172736:32:2:}" \
+	"$bdf" "$bd0"$'\n'"lpar1-datavg-m1:32064:None:None"$'\n'
+rec "$v" "ioscli mkvdev -vdev lpar1-datavg-m1 -vadapter vhost0" "vtscsi4 Available" \
+	"$mapf" "$(cat "$v/$mapf"):vtscsi4:Available:0x8500000000000000:lpar1-datavg-m1::N/A"$'\n' \
+	"$bdf" "$bd0"$'\n'"lpar1-datavg-m1:32064:vtscsi4:vhost0"$'\n'
+lspv0=$(cat "$L/lspv.out")$'\n'
+vgp0=$(cat "$L/lsvg_-p_datavg.out")$'\n'
+lv0=$(cat "$L/lslv_datalv.out")$'\n'
+lv1=${lv0/COPIES:             1 /COPIES:             2 }
+lv1=${lv1/PPs:            500/PPs:            1000}
+lv1=${lv1/COPY 2 MIRROR POOL: None/COPY 2 MIRROR POOL: vios2}
+lvm1=$(awk 'NR <= 2 { print; next } { printf "%s  %s %s  %s hdisk7\n", $1, $2, $3, $2 }' \
+	"$L/lslv_-m_datalv.out")$'\n'
+sed 's/hdisk6/hdisk7/; s/vios1$/vios2/' "$L/lspv_hdisk6.out" >"$L/lspv_hdisk7.out"
+rec "$L" "cfgmgr" "" "lspv.out" "${lspv0}hdisk7          none                                None"$'\n' \
+	"lscfg_-l_hdisk7.out" "  hdisk7           U8408.E8E.78CB04W-V3-C12-T1-L8500000000000000  Virtual SCSI Disk Drive"$'\n'
+rec "$L" "chdev -l hdisk7 -a pv=yes" "hdisk7 changed" "lspv.out" \
+	"${lspv0}hdisk7          00f6db0a55550008                    None"$'\n'
+rec "$L" "extendvg -p vios2 datavg hdisk7" "" "lspv.out" \
+	"${lspv0}hdisk7          00f6db0a55550008                    datavg          active"$'\n' \
+	"lsvg_-p_datavg.out" "${vgp0}hdisk7            active            500         500         100..100..100..100..100"$'\n'
+rec "$L" "chvg -Qn datavg" ""
+rec "$L" "lspv -M hdisk7" "hdisk7:1-500"$'\n'
+rec "$L" "sh -c 'umask 077 && d=\${TMPDIR:-/tmp}/vdmirror.\$\$ && mkdir \"\$d\" && echo \"\$d\"'" \
+	"/tmp/vdmirror.4242"$'\n'
+rec "$L" "sh -c 'sed -e \"s|^@1@:|\$1:|\" > \"\$0\" <<VDM_MAP"$'\n'"@1@:1-500"$'\n'"VDM_MAP' /tmp/vdmirror.4242/datalv.map hdisk7" ""
+rec "$L" "mklvcopy -m /tmp/vdmirror.4242/datalv.map -p copy2=vios2 datalv 2" "" \
+	"lslv_datalv.out" "$lv1" "lslv_-m_datalv.out" "$lvm1" \
+	"lsvg_-l_datavg.out" "$(sed 's/500     500     1 /500     1000    2 /' "$L/lsvg_-l_datavg.out")"$'\n' \
+	"lsvg_-p_datavg.out" "${vgp0}hdisk7            active            500         0           00..00..00..00..00"$'\n'
+rec "$L" "sh -c 'nohup syncvg -P 4 -l datalv >/dev/null 2>&1 &'" ""
+r=$(rc_of env VDMIRROR_STATE="$tmp/se" "$vdm" mirror lpar1 datavg --backend vios --config "$e" --yes)
+cat "$tmp/out"
+check "live: the mirror runs and verifies" bash -c "[ $r = 0 ] && grep -q 'protected at level server' '$tmp/out'"
+check "live: hdisk7 joined datavg in pool vios2 (extendvg -p, as recorded)" \
+	test -e "$L/$(key 'extendvg -p vios2 datavg hdisk7').then.done"
+check "live: the copy was made by mklvcopy -m MAP -p copy2=vios2, then confirmed by lslv -m" \
+	test -e "$L/$(key 'mklvcopy -m /tmp/vdmirror.4242/datalv.map -p copy2=vios2 datalv 2').then.done"
 [ "$fails" -eq 0 ]
