@@ -1136,6 +1136,9 @@ static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 	return rc;
 }
 
+static int aix_rmlvcopy(struct aix_handle *x, const char *lv, int left,
+			const struct vdm_plan_copy *lost, struct vdm_error *err);
+
 static int aix_remove_copy(void *vh, const char *vg, const char *lv,
 			   const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -1154,23 +1157,11 @@ static int aix_remove_copy(void *vh, const char *vg, const char *lv,
 			return rc;
 		if (have <= 1)
 			return 0;
+		if (have > 3)
+			return vdm_err(err, -EPROTO, "aix: lslv %s: %lld copies (AIX keeps at most 3)",
+				       lv, (long long)have);
 	}
-	char cs[24];
-	snprintf(cs, sizeof cs, "%lld", (long long)(have - 1));
-	struct vdm_argv argv = VDM_ARGV_INIT(3 + 16);
-	vdm_argv_addv(&argv, (const char *[]){ "rmlvcopy", lv, cs, NULL });
-	char *hds[16] = {0};
-	int rc = 0;
-	for (size_t i = 0; i < copy->n_segs && rc == 0; i++)
-		if ((rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err)) == 0 &&
-		    vdm_argv_add(&argv, hds[i]) < 0)
-			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
-	if (rc == 0)
-		rc = aix_do(x, argv.v, NULL, err);
-	vdm_argv_free(&argv);
-	for (size_t i = 0; i < 16; i++)
-		free(hds[i]);
-	return rc;
+	return aix_rmlvcopy(x, lv, (int)(have - 1), copy, err);
 }
 
 static int aix_sync_status(void *vh, const char *vg, const char *lv, double *percent,
