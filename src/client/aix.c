@@ -327,6 +327,8 @@ static int aix_pv_pools(struct aix_handle *x, json_t *jpvs, struct vdm_error *er
 	json_t *pv;
 	json_array_foreach(jpvs, i, pv) {
 		const char *name = json_string_value(json_object_get(pv, "disk"));
+		if (!name || !aix_name_ok(name))
+			return vdm_err(err, -EPROTO, "aix: PV name '%s' unusable", name ? name : "");
 		char *out, *pool = NULL, *lspv[] = { (char *)"lspv", (char *)name, NULL };
 		int rc = aix_do(x, lspv, &out, err);
 		if (rc < 0)
@@ -929,7 +931,7 @@ static json_t *aix_vg_lv(struct aix_handle *x, const char *lv)
 	size_t i;
 	json_t *l;
 	json_array_foreach(json_object_get(x->vgj, "lvs"), i, l)
-		if (!strcmp(json_string_value(json_object_get(l, "name")), lv))
+		if (!strcmp(json_string_value(json_object_get(l, "name")) ?: "", lv))
 			return l;
 	return NULL;
 }
@@ -940,7 +942,7 @@ static const char *aix_pv_pool(struct aix_handle *x, const char *pv)
 	size_t i;
 	json_t *p;
 	json_array_foreach(json_object_get(x->vgj, "pvs"), i, p)
-		if (!strcmp(json_string_value(json_object_get(p, "disk")), pv))
+		if (!strcmp(json_string_value(json_object_get(p, "disk")) ?: "", pv))
 			return json_string_value(json_object_get(p, "aix_mirror_pool"));
 	return NULL;
 }
@@ -1006,7 +1008,8 @@ static int64_t aix_copy_upper(struct aix_handle *x, const char *lv, const struct
 		if (super)
 			json_object_clear(seen);
 		json_array_foreach(segs, i, seg)
-			json_object_set_new(seen, json_string_value(json_object_get(seg, "pv")), json_true());
+			json_object_set_new(seen, json_string_value(json_object_get(seg, "pv")) ?: "",
+					    json_true());
 		if ((int64_t)json_object_size(seen) > most)
 			most = (int64_t)json_object_size(seen);
 	}
@@ -1504,7 +1507,7 @@ static const char *aix_shared_pv(json_t *lvj, const struct vdm_plan_copy *copy)
 	json_array_foreach(json_object_get(lvj, "copies"), c, segs)
 		json_array_foreach(segs, i, seg)
 			for (size_t k = 0; k < copy->n_segs; k++)
-				if (!strcmp(json_string_value(json_object_get(seg, "pv")), copy->segs[k].pv))
+				if (!strcmp(json_string_value(json_object_get(seg, "pv")) ?: "", copy->segs[k].pv))
 					return copy->segs[k].pv;
 	return NULL;
 }
