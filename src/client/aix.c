@@ -1499,16 +1499,19 @@ static char *aix_new_pool_name(const struct vdm_plan_disk *d)
 
 /* Whether the new copy's PVs meet a PV of an existing copy (superstrict forbids it: "no
  * partition from one mirror on the same disk as a partition from another mirror", IBM AIX 7.2,
- * Inter-disk settings: https://www.ibm.com/docs/en/aix/7.2?topic=policies-inter-disk-settings-logical-volume-copies). */
+ * Inter-disk settings for logical volume copies:
+ * https://www.ibm.com/docs/en/aix/7.2?topic=policies-inter-disk-settings-logical-volume-copies). */
 static const char *aix_shared_pv(json_t *lvj, const struct vdm_plan_copy *copy)
 {
 	size_t c, i;
 	json_t *segs, *seg;
 	json_array_foreach(json_object_get(lvj, "copies"), c, segs)
-		json_array_foreach(segs, i, seg)
+		json_array_foreach(segs, i, seg) {
+			const char *pv = json_string_value(json_object_get(seg, "pv")) ?: "";
 			for (size_t k = 0; k < copy->n_segs; k++)
-				if (!strcmp(json_string_value(json_object_get(seg, "pv")) ?: "", copy->segs[k].pv))
+				if (!strcmp(pv, copy->segs[k].pv))
 					return copy->segs[k].pv;
+		}
 	return NULL;
 }
 
@@ -1576,10 +1579,10 @@ static int aix_prepare(void *vh, const json_t *partition, const struct vdm_plan 
 				break;
 			for (size_t c = 0; x->mps == AIX_MP_SUPER && pool && c < have + k; c++)
 				if (taken[c] && !strcmp(taken[c], pool)) {
-					rc = vdm_err(err, -EPERM, "aix: LV %s: copy %d would be in mirror "
-						     "pool %s like copy %zu, and the volume group's MIRROR POOL "
-						     "STRICT is super: each copy in its own pool", pl->name,
-						     copyno, pool, c + 1);
+					rc = vdm_err(err, -EPERM, "aix: LV %s: copy %d would be in "
+						     "mirror pool %s like copy %zu, and the volume "
+						     "group's MIRROR POOL STRICT is super: each copy in "
+						     "its own pool", pl->name, copyno, pool, c + 1);
 					break;
 				}
 			taken[have + k] = pool;
