@@ -28,6 +28,8 @@ enum vdm_client_caps {
 	VDM_CLIENT_SCRIPT    = 1 << 1,   /* steps can be written as a script */
 };
 
+struct vdm_plan;   /* plan.h */
+
 /* One LV's add_copy inside add_copies: the same arguments as add_copy's. */
 struct vdm_copy_req {
 	const char *lv;
@@ -101,6 +103,13 @@ struct vdm_client_ops {
 	 * as the disks go), the admin's values saved in the partition first; restore != 0 puts
 	 * them back (the agent also does when vdmirror goes away). -ENOTSUP without the agent. */
 	int (*sync_rate)(void *h, int64_t rate_kib, int restore, struct vdm_error *err);
+	/* Optional (appended): before a run's first step (and again on resume), from the
+	 * partition object the last discovery gave (formats v1 plus the driver's own fields) and
+	 * the plan: checks that the volume group's own rules can hold the plan and keeps what the
+	 * steps need (AIX: mirror pools, super-strict LVs). A refusal comes before anything is
+	 * created or changed. Reads nothing from the partition, so script mode gets it too. */
+	int (*prepare)(void *h, const json_t *partition, const struct vdm_plan *plan,
+		       struct vdm_error *err);
 };
 
 
@@ -156,6 +165,10 @@ int vdm_client_sync_status_all(struct vdm_client *c, const char *vg, size_t n,
 			       const char *const lvs[], double percent[], struct vdm_error *err);
 int vdm_client_sync_rate(struct vdm_client *c, int64_t rate_kib, int restore,
 			 struct vdm_error *err);
+/* Succeeds without a word when the driver has no prepare slot (its VGs have no rules beyond
+ * what the planner knows). */
+int vdm_client_prepare(struct vdm_client *c, const json_t *partition, const struct vdm_plan *plan,
+		       struct vdm_error *err);
 /* Non-zero when the open driver has slot add_copies / sync_status_all / sync_rate. */
 int vdm_client_has_add_copies(const struct vdm_client *c);
 int vdm_client_has_sync_status_all(const struct vdm_client *c);

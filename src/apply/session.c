@@ -23,6 +23,7 @@ struct vdm_session {
 	char *vg_client;                  /* driver that reported the VG in the last discovery */
 	struct vdm_journal *journal;
 	struct vdm_inventory *inv;        /* last discovery */
+	json_t *inv_doc;                  /* ... as discovered: drivers' own fields (prepare) */
 	struct vdm_run *run;              /* begun, resumed or loaded */
 	json_t *plan_json;                /* the plan of a verify-only session */
 	int64_t t_sync_start, t_sync_end;
@@ -90,6 +91,7 @@ void vdm_session_close(struct vdm_session *s)
 	}
 	vdm_journal_close(s->journal);
 	vdm_inventory_free(s->inv);
+	json_decref(s->inv_doc);
 	vdm_run_free(s->run);
 	json_decref(s->plan_json);
 	free(s->vg_client);
@@ -156,7 +158,8 @@ int vdm_session_discover(struct vdm_session *s, const struct vdm_inventory **inv
 	struct vdm_error merr = { 0 };
 	(void)vdm_missing_since(doc, s->o.state_dir, (int64_t)time(NULL), &merr);
 	rc = vdm_inventory_parse_json(doc, "discovered inventory", &s->inv, err);
-	json_decref(doc);
+	json_decref(s->inv_doc);
+	s->inv_doc = doc;
 	if (rc < 0) {
 		/* our own discovery wrote it: not the user's input */
 		vdm_err_set_kind(err, VDM_ERR_BACKEND);
@@ -202,6 +205,34 @@ static int session_client_ready(struct vdm_session *s, struct vdm_error *err)
 }
 
 /* ---- plans ---- */
+
+/* The driver's own check of the plan against the VG's rules (client.h, prepare), on the
+ * partition object of the last discovery; a refusal is "no valid plan" (exit 2). */
+static int session_client_prepare(struct vdm_session *s, const struct vdm_plan *plan,
+				  struct vdm_error *err)
+{
+	size_t i;
+	json_t *part, *mine = NULL;
+	json_array_foreach(json_object_get(s->inv_doc, "partitions"), i, part) {
+		const char *name = json_string_value(json_object_get(part, "name"));
+		if (name && !strcmp(name, s->o.partition))
+			mine = part;
+	}
+	if (!mine)
+		return 0;
+	int rc = vdm_client_prepare(&s->client, mine, plan, err);
+	if (rc < 0 && err->kind == VDM_ERR_UNSET)
+		vdm_err_set_kind(err, VDM_ERR_NOPLAN);
+	return rc;
+}
+
+/* Before a run is begun: the driver ready and its prepare said yes. */
+static int session_client_accepts(struct vdm_session *s, const struct vdm_plan *plan,
+				  struct vdm_error *err)
+{
+	int rc = session_client_ready(s, err);
+	return rc < 0 ? rc : session_client_prepare(s, plan, err);
+}
 
 int vdm_session_plan(struct vdm_session *s, const struct vdm_request *req,
 		     struct vdm_plan **plan, struct vdm_noplan *np, struct vdm_error *err)
@@ -377,6 +408,13 @@ static int session_run(struct vdm_session *s, struct vdm_session_result *res,
 	int rc = session_client_ready(s, err);
 	if (rc < 0)
 		return rc;
+	struct vdm_plan *plan = NULL;
+	if ((rc = vdm_plan_from_json(s->run->plan, "run", &plan, err)) < 0)
+		return session_backend_fail(err, rc);
+	rc = session_client_prepare(s, plan, err);
+	vdm_plan_free(plan);
+	if (rc < 0)
+		return rc;
 	struct vdm_apply_ctx ctx;
 	session_ctx(s, &ctx);
 	s->t_sync_start = s->t_sync_end = 0;
@@ -549,7 +587,8 @@ int vdm_session_mirror(struct vdm_session *s, const struct vdm_request *req, uns
 		res->plan = s->plan_json;
 		return vdm_session_verify(s, s->plan_json, err);
 	}
-	rc = vdm_session_begin(s, plan, err);
+	if ((rc = session_client_accepts(s, plan, err)) == 0)
+		rc = vdm_session_begin(s, plan, err);
 	vdm_plan_free(plan);
 	return rc < 0 ? rc : session_run(s, res, err);
 }
@@ -572,6 +611,7 @@ int vdm_session_apply(struct vdm_session *s, const struct vdm_plan *plan,
 		return rc;
 	session_show_plan(s, plan);
 	if ((rc = session_confirm(s, "Apply this plan?", err)) < 0 ||
+	    (rc = session_client_accepts(s, plan, err)) < 0 ||
 	    (rc = vdm_session_begin(s, plan, err)) < 0)
 		return rc;
 	return session_run(s, res, err);

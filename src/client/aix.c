@@ -14,341 +14,6 @@
 #include "aix_map.h"
 
 #define AIX_TIMEOUT_MS 120000
-#define AIX_MAX_COLS 4096
-
-/* ---- small text helpers (lines, words and numbers: util's text.c) ---- */
-
-typedef vdm_words aix_words;
-#define words_free vdm_words_free
-
-/* Next non-blank line split at blanks; returns 0 at the end, -1 for a line of more than
- * AIX_MAX_COLS words (not output of the command asked). */
-static int next_words(struct vdm_lines *it, aix_words *w)
-{
-	const char *line;
-	size_t n;
-	words_free(w);
-	if (!vdm_lines_next(it, &line, &n))
-		return 0;
-	return vdm_words_split(line, n, AIX_MAX_COLS, w) < 0 ? -1 : 1;
-}
-
-static int num(const char *s, int64_t *v)
-{
-	return vdm_parse_uint(s, 10, v) < 0 ? -1 : 0;
-}
-
-/* Integer after "KEY:" in AIX's two-column "KEY: value" reports; the key must start a line or
- * a column (so "LPs:" does not match inside "MAX LPs:"). -1 when absent. */
-static int kv_int(const char *text, const char *key, int64_t *v)
-{
-	size_t kl = strlen(key);
-	for (const char *p = text; (p = strstr(p, key)); p += kl) {
-		int start = p == text || p[-1] == '\n' ||
-			    (p[-1] == ' ' && (p - 1 == text || p[-2] == ' ' || p[-2] == '\t' ||
-					      !((p[-2] >= 'A' && p[-2] <= 'Z') || (p[-2] >= 'a' && p[-2] <= 'z'))));
-		if (!start)
-			continue;
-		const char *q = p + kl;
-		while (*q == ' ' || *q == '\t')
-			q++;
-		int64_t r;
-		if (vdm_parse_uint_n(q, strspn(q, "0123456789"), 10, &r) < 0)
-			return -1;
-		*v = r;
-		return 0;
-	}
-	return -1;
-}
-
-static int aix_long_line(struct vdm_error *err, int no)
-{
-	return vdm_err(err, -EPROTO, "line %d: more than %d words (not the output asked for)",
-		       no, AIX_MAX_COLS);
-}
-
-static char *none_null(const char *s)
-{
-	return (!s || !strcasecmp(s, "none")) ? NULL : xstrdup(s);
-}
-
-/* ---- parsers ---- */
-
-int aix_parse_lspv(const char *text, aix_pvs *out, struct vdm_error *err)
-{
-	struct vdm_lines it = { text, 0 };
-	aix_words w = {0};
-	int rcw;
-	while ((rcw = next_words(&it, &w)) > 0) {
-		/* any device name (rendev: EMC_3451_0DEF), up to AIX's 15 characters */
-		if (w.n < 3 || w.n > 4 || strlen(w.v[0]) > 15) {
-			words_free(&w);
-			return vdm_err(err, -EPROTO, "lspv: line %d: expected NAME PVID VG [STATE] "
-				       "(output truncated?)", it.no);
-		}
-		struct aix_pv pv = { xstrdup(w.v[0]), none_null(w.v[1]), none_null(w.v[2]),
-				     w.n == 4 ? xstrdup(w.v[3]) : NULL };
-		VEC_PUSH(out, pv);
-	}
-	words_free(&w);
-	if (rcw < 0)
-		return aix_long_line(err, it.no);
-	return 0;
-}
-
-int aix_parse_lsvg(const char *text, int64_t *pp_mib, int64_t *stale_pps, struct vdm_error *err)
-{
-	const char *pp = strstr(text, "PP SIZE:");
-	if (kv_int(text, "PP SIZE:", pp_mib) < 0 || *pp_mib <= 0 || !strstr(pp, "megabyte"))
-		return vdm_err(err, -EPROTO, "lsvg: no 'PP SIZE: N megabyte(s)' (output truncated?)");
-	if (kv_int(text, "STALE PPs:", stale_pps) < 0)
-		*stale_pps = -1;
-	return 0;
-}
-
-int aix_parse_lsvg_p(const char *text, aix_vgpvs *out, struct vdm_error *err)
-{
-	struct vdm_lines it = { text, 0 };
-	aix_words w = {0};
-	int rcw;
-	while ((rcw = next_words(&it, &w)) > 0) {
-		size_t l = strlen(w.v[0]);
-		if ((w.n == 1 && l && w.v[0][l - 1] == ':') || !strcmp(w.v[0], "PV_NAME"))
-			continue;     /* "rootvg:" and the header */
-		struct aix_vgpv v = {0};
-		if (w.n < 4 || num(w.v[2], &v.total) || num(w.v[3], &v.free) || v.free > v.total) {
-			words_free(&w);
-			return vdm_err(err, -EPROTO, "lsvg -p: line %d: expected PV_NAME STATE TOTAL "
-				       "FREE ... (output truncated?)", it.no);
-		}
-		v.name = xstrdup(w.v[0]);
-		v.state = xstrdup(w.v[1]);
-		VEC_PUSH(out, v);
-	}
-	words_free(&w);
-	if (rcw < 0)
-		return aix_long_line(err, it.no);
-	if (!out->n)
-		return vdm_err(err, -EPROTO, "lsvg -p: no physical volume listed (output truncated?)");
-	return 0;
-}
-
-int aix_parse_lsvg_l(const char *text, aix_lvs *out, struct vdm_error *err)
-{
-	struct vdm_lines it = { text, 0 };
-	aix_words w = {0};
-	int rcw;
-	while ((rcw = next_words(&it, &w)) > 0) {
-		size_t l = strlen(w.v[0]);
-		if ((w.n == 1 && l && w.v[0][l - 1] == ':') ||
-		    (w.n > 1 && !strcmp(w.v[0], "LV") && !strcmp(w.v[1], "NAME")))
-			continue;
-		struct aix_lv v = {0};
-		if (w.n < 6 || num(w.v[2], &v.lps) || num(w.v[3], &v.pps) || num(w.v[4], &v.pvs)) {
-			words_free(&w);
-			return vdm_err(err, -EPROTO, "lsvg -l: line %d: expected LV TYPE LPs PPs PVs "
-				       "STATE ... (output truncated?)", it.no);
-		}
-		v.name = xstrdup(w.v[0]);
-		v.type = xstrdup(w.v[1]);
-		v.stale = strstr(w.v[5], "stale") != NULL;
-		VEC_PUSH(out, v);
-	}
-	words_free(&w);
-	if (rcw < 0)
-		return aix_long_line(err, it.no);
-	return 0;
-}
-
-int aix_parse_lslv_m(const char *text, struct aix_lvmap *m, struct vdm_error *err)
-{
-	struct vdm_lines it = { text, 0 };
-	int header = 0;
-	aix_words w = {0};
-	int rcw;
-	memset(m, 0, sizeof *m);
-	while ((rcw = next_words(&it, &w)) > 0) {
-		if (!header) {
-			if (!strcmp(w.v[0], "LP")) {
-				header = 1;
-				m->copies = (int)((w.n - 1) / 2);
-				if (m->copies < 1 || m->copies > 3)
-					goto bad;
-			}
-			continue;    /* "hd4:/" */
-		}
-		int64_t lp;
-		if (num(w.v[0], &lp) || lp != m->lps + 1 || w.n < 3 || (w.n - 1) % 2 ||
-		    (int)((w.n - 1) / 2) > m->copies || lp > 10000000)
-			goto bad;
-		m->lps = lp;
-		/* the row exists (all NULL) before it is filled, so a bad row frees cleanly; LPs
-		 * come 1, 2, 3...: the rows double at each power of two, linear overall */
-		for (int c = 0; c < m->copies; c++) {
-			if ((lp & (lp - 1)) == 0)
-				m->pv[c] = xrealloc(m->pv[c], 2 * (size_t)lp * sizeof(char *));
-			m->pv[c][lp - 1] = NULL;
-		}
-		for (int c = 0; c < m->copies; c++) {
-			size_t k = 1 + 2 * (size_t)c;
-			int64_t pp;
-			if (k + 1 >= w.n)
-				break;
-			if (num(w.v[k], &pp) || strlen(w.v[k + 1]) > 15)
-				goto bad;
-			m->pv[c][lp - 1] = xstrdup(w.v[k + 1]);
-		}
-	}
-	if (rcw < 0)
-		goto bad;
-	words_free(&w);
-	if (!header)
-		return vdm_err(err, -EPROTO, "lslv -m: no 'LP PP1 PV1' header (output truncated?)");
-	return 0;
-bad:
-	words_free(&w);
-	aix_lvmap_free(m);
-	return vdm_err(err, -EPROTO, "lslv -m: line %d: expected LP PP PV [PP PV [PP PV]] in LP "
-		       "order (output truncated?)", it.no);
-}
-
-int aix_parse_lslv(const char *text, int64_t *copies, int64_t *lps, int64_t *stale,
-		   struct vdm_error *err)
-{
-	if (kv_int(text, "COPIES:", copies) < 0 || kv_int(text, "LPs:", lps) < 0 ||
-	    kv_int(text, "STALE PPs:", stale) < 0)
-		return vdm_err(err, -EPROTO, "lslv: COPIES, LPs or STALE PPs missing "
-			       "(output truncated?)");
-	return 0;
-}
-
-int aix_parse_lscfg(const char *text, int64_t *slot, char **lun, struct vdm_error *err)
-{
-	struct vdm_lines it = { text, 0 };
-	aix_words w = {0};
-	int rcw;
-	*lun = NULL;
-	*slot = -1;
-	while ((rcw = next_words(&it, &w)) > 0) {
-		for (size_t i = 0; i < w.n; i++) {
-			const char *loc = w.v[i];
-			const char *l = strstr(loc, "-L");
-			if (loc[0] != 'U' || !l)
-				continue;
-			const char *c = NULL;
-			for (const char *q = loc; (q = strstr(q, "-C")) && q < l; q += 2)
-				c = q;
-			size_t hex = strspn(l + 2, "0123456789abcdefABCDEF");
-			if (!c || !hex || hex > 16 || l[2 + hex])
-				continue;
-			int64_t s;
-			size_t dn = strspn(c + 2, "0123456789");
-			if (!dn || dn > 9 || vdm_parse_uint_n(c + 2, dn, 10, &s) < 0)
-				continue;
-			*slot = s;
-			*lun = xasprintf("0x%.*s", (int)hex, l + 2);
-			words_free(&w);
-			return 0;
-		}
-	}
-	words_free(&w);
-	if (rcw < 0)
-		return aix_long_line(err, it.no);
-	return vdm_err(err, -EPROTO, "lscfg: no location code like U...-C11-T1-L8100000000000000");
-}
-
-int aix_parse_lspath(const char *text, aix_paths *out, struct vdm_error *err)
-{
-	struct vdm_lines it = { text, 0 };
-	aix_words w = {0};
-	int rcw;
-	while ((rcw = next_words(&it, &w)) > 0) {
-		if (w.n != 3 || strncmp(w.v[2], "vscsi", 5)) {
-			words_free(&w);
-			return vdm_err(err, -EPROTO, "lspath: line %d: expected STATUS hdiskN vscsiN "
-				       "(output truncated?)", it.no);
-		}
-		struct aix_path a = { xstrdup(w.v[0]), xstrdup(w.v[2]) };
-		VEC_PUSH(out, a);
-	}
-	words_free(&w);
-	if (rcw < 0)
-		return aix_long_line(err, it.no);
-	if (!out->n)
-		return vdm_err(err, -EPROTO, "lspath: no path listed");
-	return 0;
-}
-
-int aix_parse_lscfg_slot(const char *text, int64_t *slot, struct vdm_error *err)
-{
-	struct vdm_lines it = { text, 0 };
-	aix_words w = {0};
-	int rcw;
-	while ((rcw = next_words(&it, &w)) > 0) {
-		for (size_t i = 0; i < w.n; i++) {
-			const char *loc = w.v[i], *c = NULL;
-			if (loc[0] != 'U')
-				continue;
-			for (const char *q = loc; (q = strstr(q, "-C")); q += 2)
-				c = q;
-			size_t dn = c ? strspn(c + 2, "0123456789") : 0;
-			if (!dn || dn > 9 || (c[2 + dn] && c[2 + dn] != '-'))
-				continue;
-			int64_t s;
-			if (vdm_parse_uint_n(c + 2, dn, 10, &s) < 0)
-				continue;
-			*slot = s;
-			words_free(&w);
-			return 0;
-		}
-	}
-	words_free(&w);
-	if (rcw < 0)
-		return aix_long_line(err, it.no);
-	return vdm_err(err, -EPROTO, "lscfg: no adapter location like U...-C12-T1");
-}
-
-void aix_paths_free(aix_paths *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i].status), free(v->v[i].parent);
-	free(v->v);
-	memset(v, 0, sizeof *v);
-}
-
-void aix_pvs_free(aix_pvs *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i].name), free(v->v[i].pvid), free(v->v[i].vg), free(v->v[i].state);
-	free(v->v);
-	memset(v, 0, sizeof *v);
-}
-
-void aix_vgpvs_free(aix_vgpvs *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i].name), free(v->v[i].state);
-	free(v->v);
-	memset(v, 0, sizeof *v);
-}
-
-void aix_lvs_free(aix_lvs *v)
-{
-	for (size_t i = 0; i < v->n; i++)
-		free(v->v[i].name), free(v->v[i].type);
-	free(v->v);
-	memset(v, 0, sizeof *v);
-}
-
-void aix_lvmap_free(struct aix_lvmap *m)
-{
-	for (int c = 0; c < 3; c++) {
-		for (int64_t i = 0; m->pv[c] && i < m->lps; i++)
-			free(m->pv[c][i]);
-		free(m->pv[c]);
-	}
-	memset(m, 0, sizeof *m);
-}
 
 /* ---- running commands ---- */
 
@@ -377,6 +42,11 @@ struct aix_handle {
 	VEC(struct aix_known_e) pvids;
 	bool noted;          /* script: the "runs on the partition" note is written */
 	struct aix_map_state map;   /* mklvcopy -m map files: allocators, the map folder */
+	/* from prepare (the VG of the run as discovered): its object, its mirror pool
+	 * strictness, and the pool each new disk joins ({disk: pool}, empty without pools) */
+	json_t *vgj;
+	enum aix_mp_strict mps;
+	json_t *disk_pool;
 };
 
 static bool words_has(const vdm_words *w, const char *s)
@@ -620,6 +290,62 @@ static int aix_stale_copies(struct aix_handle *x, const char *pname, const char 
 	return 0;
 }
 
+/* lslv LV: the LV's allocation rules into its inventory object (fields of this driver beside
+ * formats v1): "aix_strict" no|yes|superstrict, "aix_upper_bound", and "aix_copy_pools" (one
+ * entry per copy 1..3, null for none) when any copy is in a mirror pool. */
+static int aix_lv_alloc(struct aix_handle *x, const char *lv, json_t *jlv, struct vdm_error *err)
+{
+	char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+	int rc = aix_do(x, lslv, &out, err);
+	if (rc < 0)
+		return rc;
+	struct aix_lvalloc a;
+	rc = aix_parse_lslv_alloc(out, &a, err);
+	free(out);
+	if (rc < 0) {
+		vdm_err_prefix(err, "LV %s", lv);
+		return rc;
+	}
+	static const char *const strict[] = { "no", "yes", "superstrict" };
+	json_object_set_new(jlv, "aix_strict", json_string(strict[a.strict]));
+	if (a.upper > 0)
+		json_object_set_new(jlv, "aix_upper_bound", json_integer((json_int_t)a.upper));
+	if (a.pool[0] || a.pool[1] || a.pool[2]) {
+		json_t *p = json_array();
+		for (int c = 0; c < 3; c++)
+			json_array_append_new(p, a.pool[c] ? json_string(a.pool[c]) : json_null());
+		json_object_set_new(jlv, "aix_copy_pools", p);
+	}
+	aix_lvalloc_free(&a);
+	return 0;
+}
+
+/* lspv PV for each PV of a VG with mirror pools: "aix_mirror_pool" on the PV when it has one. */
+static int aix_pv_pools(struct aix_handle *x, json_t *jpvs, struct vdm_error *err)
+{
+	size_t i;
+	json_t *pv;
+	json_array_foreach(jpvs, i, pv) {
+		const char *name = json_string_value(json_object_get(pv, "disk"));
+		if (!name || !aix_name_ok(name))
+			return vdm_err(err, -EPROTO, "aix: PV name '%s' unusable", name ? name : "");
+		char *out, *pool = NULL, *lspv[] = { (char *)"lspv", (char *)name, NULL };
+		int rc = aix_do(x, lspv, &out, err);
+		if (rc < 0)
+			return rc;
+		rc = aix_parse_lspv_pool(out, &pool, err);
+		free(out);
+		if (rc < 0) {
+			vdm_err_prefix(err, "PV %s", name);
+			return rc;
+		}
+		if (pool)
+			json_object_set_new(pv, "aix_mirror_pool", json_string(pool));
+		free(pool);
+	}
+	return 0;
+}
+
 static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 {
 	struct aix_handle *x = vh;
@@ -742,8 +468,11 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		char *lsvgl[] = { (char *)"lsvg", (char *)"-l", (char *)vg, NULL };
 		aix_vgpvs vpv = {0};
 		aix_lvs lvs = {0};
+		enum aix_mp_strict mps = AIX_MP_OFF;
 		if ((rc = aix_do(x, lsvg, &out, err)) == 0) {
 			rc = aix_parse_lsvg(out, &pp, &stale, err);
+			if (rc == 0)
+				rc = aix_parse_mp_strict(out, &mps, err);
 			free(out);
 		}
 		if (rc == 0 && (rc = aix_do(x, lsvgp, &out, err)) == 0) {
@@ -755,6 +484,7 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			free(out);
 		}
 		json_t *jpvs = json_array(), *jlvs = json_array(), *lost = json_object();
+		bool any_pool = false;
 		int64_t overhead = -1;
 		for (size_t k = 0; rc == 0 && k < pvs.n; k++)
 			if (pvs.v[k].vg && !strcmp(pvs.v[k].vg, vg) && aix_state_lost(pvs.v[k].state))
@@ -849,17 +579,26 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_t *jlv = json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
 				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
 				"aix_type", lvs.v[k].type);
+			if (rc == 0 && (rc = aix_lv_alloc(x, lvs.v[k].name, jlv, err)) < 0)
+				vdm_err_prefix(err, "aix %s", pname);
+			if (rc == 0 && json_object_get(jlv, "aix_copy_pools"))
+				any_pool = true;
 			if (stale_c && json_array_size(stale_c))
 				json_object_set(jlv, "stale", stale_c);
 			json_decref(stale_c);
 			json_array_append_new(jlvs, jlv);
 		}
+		/* a VG with mirror pools (strictness on, or an LV copy in a pool): each PV's pool */
+		if (rc == 0 && (mps != AIX_MP_OFF || any_pool))
+			rc = aix_pv_pools(x, jpvs, err);
 		if (rc == 0)
-			json_array_append_new(vgs, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:I}",
+			json_array_append_new(vgs, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:s}",
 				"name", vg, "extent_mib", (json_int_t)pp,
 				"pv_overhead_mib", (json_int_t)(overhead >= 0 ? overhead : pp),
 				"copy_meta_extents", (json_int_t)0, "pvs", jpvs, "lvs", jlvs,
-				"stale_pps", (json_int_t)stale));
+				"stale_pps", (json_int_t)stale,
+				"aix_mirror_pool_strict", mps == AIX_MP_SUPER ? "super" :
+							  mps == AIX_MP_ON ? "on" : "off"));
 		else
 			json_decref(jpvs), json_decref(jlvs);
 		aix_vgpvs_free(&vpv);
@@ -1070,8 +809,12 @@ static int aix_add_pv(void *vh, const char *vg, const char *disk, struct vdm_err
 		if (rc < 0 || in)
 			return rc;
 	}
+	/* a VG with mirror pools: the disk joins the pool prepare chose for it (extendvg -p,
+	 * IBM AIX 7.2 extendvg: https://www.ibm.com/docs/ssw_aix_72/e_commands/extendvg.html) */
+	const char *pool = json_string_value(json_object_get(x->disk_pool, disk));
 	char *ext[] = { (char *)"extendvg", (char *)vg, hd, NULL };
-	return aix_do(x, ext, NULL, err);
+	char *extp[] = { (char *)"extendvg", (char *)"-p", (char *)pool, (char *)vg, hd, NULL };
+	return aix_do(x, pool ? extp : ext, NULL, err);
 }
 
 static int aix_remove_pv(void *vh, const char *vg, const char *disk,
@@ -1167,6 +910,179 @@ static int aix_syncvg(struct aix_handle *x, const char *lv, struct vdm_error *er
 	return aix_do(x, sync, NULL, err);
 }
 
+/* The AIX names of the copy's PVs, one per segment (hds[16], freed by the caller). */
+static int aix_copy_hdisks(struct aix_handle *x, const char *lv, const struct vdm_plan_copy *copy,
+			   char *hds[16], struct vdm_error *err)
+{
+	if (!copy || !copy->n_segs || copy->n_segs > 16)
+		return vdm_err(err, -EINVAL, "aix: LV %s: bad copy", lv);
+	for (size_t i = 0; i < copy->n_segs; i++) {
+		int rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- mirror pools and super-strict LVs (docs/powervm.md, "Mirror pools") ---- */
+
+static json_t *aix_vg_lv(struct aix_handle *x, const char *lv)
+{
+	size_t i;
+	json_t *l;
+	json_array_foreach(json_object_get(x->vgj, "lvs"), i, l)
+		if (!strcmp(json_string_value(json_object_get(l, "name")) ?: "", lv))
+			return l;
+	return NULL;
+}
+
+/* The mirror pool of an existing PV of the run's VG, as discovered; NULL: none. */
+static const char *aix_pv_pool(struct aix_handle *x, const char *pv)
+{
+	size_t i;
+	json_t *p;
+	json_array_foreach(json_object_get(x->vgj, "pvs"), i, p)
+		if (!strcmp(json_string_value(json_object_get(p, "disk")) ?: "", pv))
+			return json_string_value(json_object_get(p, "aix_mirror_pool"));
+	return NULL;
+}
+
+/* Whether the run's VG uses mirror pools: strictness on or super, or a pool on a PV. */
+static bool aix_vg_pools(struct aix_handle *x)
+{
+	size_t i;
+	json_t *p;
+	if (x->mps != AIX_MP_OFF)
+		return true;
+	json_array_foreach(json_object_get(x->vgj, "pvs"), i, p)
+		if (json_object_get(p, "aix_mirror_pool"))
+			return true;
+	return false;
+}
+
+/* The one mirror pool the PVs of a copy are in (a new disk: the pool prepare chose; an
+ * existing PV: its discovered pool), NULL when none is. A copy across two pools, or outside
+ * any pool while MIRROR POOL STRICT is on or super ("each logical volume copy created in the
+ * volume group must be assigned to a mirror pool", IBM, Mirror Pools:
+ * https://www.ibm.com/docs/en/aix/7.2?topic=concepts-mirror-pools), is refused. */
+static int aix_copy_pool(struct aix_handle *x, const char *lv, int copyno,
+			 const struct vdm_plan_copy *copy, const char **pool, struct vdm_error *err)
+{
+	*pool = NULL;
+	if (!aix_vg_pools(x))
+		return 0;
+	for (size_t i = 0; i < copy->n_segs; i++) {
+		const char *pv = copy->segs[i].pv;
+		const char *p = json_string_value(json_object_get(x->disk_pool, pv));
+		if (!p)
+			p = aix_pv_pool(x, pv);
+		if (!p && x->mps != AIX_MP_OFF)
+			return vdm_err(err, -EPERM, "aix: LV %s: copy %d would use PV %s, which is in "
+				       "no mirror pool, and the volume group's MIRROR POOL STRICT is "
+				       "%s: every copy must be in a mirror pool", lv, copyno, pv,
+				       x->mps == AIX_MP_SUPER ? "super" : "on");
+		if (i > 0 && (!p != !*pool || (p && strcmp(p, *pool))))
+			return vdm_err(err, -EPERM, "aix: LV %s: copy %d would span mirror pools %s "
+				       "and %s (PV %s): a copy stays in one pool", lv, copyno,
+				       *pool ? *pool : "(none)", p ? p : "(none)", pv);
+		*pool = p;
+	}
+	return 0;
+}
+
+/* The LV's upper bound if the new copy needs it raised, else 0: with superstrict the bound is
+ * the PVs of one copy, otherwise the PVs of the whole LV (IBM AIX 7.2 mklv -u:
+ * https://www.ibm.com/docs/ssw_aix_72/m_commands/mklv.html). */
+static int64_t aix_copy_upper(struct aix_handle *x, const char *lv, const struct vdm_plan_copy *copy)
+{
+	json_t *l = aix_vg_lv(x, lv);
+	int64_t upper = json_integer_value(json_object_get(l, "aix_upper_bound"));
+	if (!l || upper <= 0)
+		return 0;
+	bool super = !strcmp(json_string_value(json_object_get(l, "aix_strict")) ?: "", "superstrict");
+	json_t *seen = json_object();
+	int64_t most = 0;
+	size_t c, i;
+	json_t *segs, *seg;
+	json_array_foreach(json_object_get(l, "copies"), c, segs) {
+		if (super)
+			json_object_clear(seen);
+		json_array_foreach(segs, i, seg)
+			json_object_set_new(seen, json_string_value(json_object_get(seg, "pv")) ?: "",
+					    json_true());
+		if ((int64_t)json_object_size(seen) > most)
+			most = (int64_t)json_object_size(seen);
+	}
+	if (super)
+		json_object_clear(seen);
+	for (i = 0; i < copy->n_segs; i++)
+		json_object_set_new(seen, copy->segs[i].pv, json_true());
+	if ((int64_t)json_object_size(seen) > most)
+		most = (int64_t)json_object_size(seen);
+	json_decref(seen);
+	return most > upper ? most : 0;
+}
+
+/* mklvcopy for the new copy, exactly on the plan's PPs where a map can be written (mklvcopy
+ * -m MAPFILE LV COPIES; else on the plan's PVs), in mirror pool `pool` when not NULL
+ * (-p copyN=POOL: the synopsis of IBM AIX 7.2 mklvcopy,
+ * https://www.ibm.com/docs/ssw_aix_72/m_commands/mklvcopy.htm, takes -m and -p together; the
+ * map's PVs are all in that pool); live, lslv -m must then show the copy on the planned PVs
+ * with the planned counts, or the run stops. add_copy and replace_copy both come here. */
+static int aix_place_copy(struct aix_handle *x, const char *vg, const char *lv, int copies,
+			  const struct vdm_plan_copy *copy, char *const hds[16], const char *pool,
+			  struct vdm_error *err)
+{
+	char cs[4];
+	snprintf(cs, sizeof cs, "%d", copies);
+	CLEANUP_FREE char *map = NULL, *pspec = pool ? xasprintf("copy%d=%s", copies, pool) : NULL;
+	int rc = aix_map_write(x->t, &x->map, vg, lv, copy, hds, &map, err);
+	if (rc < 0)
+		return rc;
+	struct vdm_argv argv = VDM_ARGV_INIT(8 + 16);
+	vdm_argv_add(&argv, "mklvcopy");
+	if (map)
+		vdm_argv_addv(&argv, (const char *[]){ "-m", map, NULL });
+	if (pspec)
+		vdm_argv_addv(&argv, (const char *[]){ "-p", pspec, NULL });
+	vdm_argv_addv(&argv, (const char *[]){ lv, cs, NULL });
+	/* no map (a script, a PV already in the VG): the plan's PVs, each once; strict
+	 * allocation keeps the copy off the PVs of the existing copies */
+	for (size_t i = 0; !map && i < copy->n_segs && rc == 0; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(hds[k], hds[i]))
+				dup = 1;
+		if (!dup && vdm_argv_add(&argv, hds[i]) < 0)
+			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
+	}
+	if (rc == 0)
+		rc = aix_do(x, argv.v, NULL, err);
+	vdm_argv_free(&argv);
+	if (rc == 0 && map && !x->scripting) {
+		char *out, *lslvm[] = { (char *)"lslv", (char *)"-m", (char *)lv, NULL };
+		if ((rc = aix_do(x, lslvm, &out, err)) == 0) {
+			rc = aix_map_confirm(out, copies, copy, (char **)hds, err);
+			free(out);
+		}
+	}
+	return rc;
+}
+
+/* The pool and the upper bound of a new copy; see aix_copy_pool and aix_copy_upper. */
+static int aix_copy_rules(struct aix_handle *x, const char *lv, int copies,
+			  const struct vdm_plan_copy *copy, char **pool, int64_t *upper,
+			  struct vdm_error *err)
+{
+	const char *p;
+	int rc = aix_copy_pool(x, lv, copies, copy, &p, err);
+	if (rc < 0)
+		return rc;
+	*pool = p ? xstrdup(p) : NULL;
+	*upper = aix_copy_upper(x, lv, copy);
+	return 0;
+}
+
 static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 			const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -1188,45 +1104,25 @@ static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 		if (have >= copies)
 			return 0;
 	}
-	/* mklvcopy LV COPIES PV...: the new copy may only use the plan's PVs; strict
-	 * allocation (AIX's default) keeps it off the PVs of the existing copies */
-	char cs[4];
-	snprintf(cs, sizeof cs, "%d", copies);
-	struct vdm_argv argv = VDM_ARGV_INIT(3 + 16);
-	vdm_argv_addv(&argv, (const char *[]){ "mklvcopy", lv, cs, NULL });
 	char *hds[16] = {0};
-	int rc = 0;
-	for (size_t i = 0; i < copy->n_segs && rc == 0; i++) {
-		rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err);
-		int dup = 0;
-		for (size_t k = 0; rc == 0 && k < i; k++)
-			if (!strcmp(hds[k], hds[i]))
-				dup = 1;
-		if (rc == 0 && !dup && vdm_argv_add(&argv, hds[i]) < 0)
-			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
-	}
-	CLEANUP_FREE char *map = NULL;
+	int rc = aix_copy_hdisks(x, lv, copy, hds, err);
+	CLEANUP_FREE char *pool = NULL;
+	int64_t upper = 0;
+	if (rc == 0)
+		rc = aix_copy_rules(x, lv, copies, copy, &pool, &upper, err);
 	if (rc == 0)
 		rc = aix_quorum_off(x, vg, err);
-	/* exactly the plan's PPs: mklvcopy -m MAPFILE (the map names the PVs) */
-	if (rc == 0 && (rc = aix_map_write(x->t, &x->map, vg, lv, copy, hds, &map, err)) == 0 &&
-	    map) {
-		/* the map names the PVs: mklvcopy -m MAPFILE LV COPIES */
-		vdm_argv_free(&argv);
-		argv = (struct vdm_argv)VDM_ARGV_INIT(8);
-		vdm_argv_addv(&argv, (const char *[]){ "mklvcopy", "-m", map, lv, cs, NULL });
+	if (rc == 0 && upper > 0) {
+		/* more PVs than the LV's upper bound allows (per copy when superstrict): raised
+		 * first, or mklvcopy refuses (IBM AIX 7.2 chlv -u:
+		 * https://www.ibm.com/docs/ssw_aix_72/c_commands/chlv.html) */
+		char u[24];
+		snprintf(u, sizeof u, "%lld", (long long)upper);
+		char *chlv[] = { (char *)"chlv", (char *)"-u", u, (char *)lv, NULL };
+		rc = aix_do(x, chlv, NULL, err);
 	}
 	if (rc == 0)
-		rc = aix_do(x, argv.v, NULL, err);
-	vdm_argv_free(&argv);
-	if (rc == 0 && map && !x->scripting) {
-		/* the new copy is where the plan put it, or the run stops here */
-		char *out, *lslvm[] = { (char *)"lslv", (char *)"-m", (char *)lv, NULL };
-		if ((rc = aix_do(x, lslvm, &out, err)) == 0) {
-			rc = aix_map_confirm(out, copies, copy, hds, err);
-			free(out);
-		}
-	}
+		rc = aix_place_copy(x, vg, lv, copies, copy, hds, pool, err);
 	/* rootvg: the boot LV's new copy is in sync before bosboot writes the boot image to it */
 	if (rc == 0 && !strcmp(lv, "hd5")) {
 		char *sync[] = { (char *)"syncvg", (char *)"-l", (char *)lv, NULL };
@@ -1242,6 +1138,9 @@ static int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 		vdm_err_prefix(err, "add copy of %s/%s", vg, lv);
 	return rc;
 }
+
+static int aix_rmlvcopy(struct aix_handle *x, const char *lv, int left,
+			const struct vdm_plan_copy *lost, struct vdm_error *err);
 
 static int aix_remove_copy(void *vh, const char *vg, const char *lv,
 			   const struct vdm_plan_copy *copy, struct vdm_error *err)
@@ -1261,23 +1160,11 @@ static int aix_remove_copy(void *vh, const char *vg, const char *lv,
 			return rc;
 		if (have <= 1)
 			return 0;
+		if (have > 3)
+			return vdm_err(err, -EPROTO, "aix: lslv %s: %lld copies (AIX keeps at most 3)",
+				       lv, (long long)have);
 	}
-	char cs[24];
-	snprintf(cs, sizeof cs, "%lld", (long long)(have - 1));
-	struct vdm_argv argv = VDM_ARGV_INIT(3 + 16);
-	vdm_argv_addv(&argv, (const char *[]){ "rmlvcopy", lv, cs, NULL });
-	char *hds[16] = {0};
-	int rc = 0;
-	for (size_t i = 0; i < copy->n_segs && rc == 0; i++)
-		if ((rc = aix_hdisk(x, copy->segs[i].pv, &hds[i], err)) == 0 &&
-		    vdm_argv_add(&argv, hds[i]) < 0)
-			rc = vdm_err(err, -E2BIG, "aix: LV %s: copy on too many PVs", lv);
-	if (rc == 0)
-		rc = aix_do(x, argv.v, NULL, err);
-	vdm_argv_free(&argv);
-	for (size_t i = 0; i < 16; i++)
-		free(hds[i]);
-	return rc;
+	return aix_rmlvcopy(x, lv, (int)(have - 1), copy, err);
 }
 
 static int aix_sync_status(void *vh, const char *vg, const char *lv, double *percent,
@@ -1597,6 +1484,120 @@ static int aix_restore_pv(void *vh, const char *vg, const char *disk, struct vdm
 	return rc;
 }
 
+/* The mirror pool a new disk joins: named after the server that gives it (its first path), so
+ * "copies on different VIOS" becomes a rule AIX itself keeps (powervm-notes: tagging the disks
+ * of each server with their own pool); characters AIX refuses become '_', at most 15. */
+static char *aix_new_pool_name(const struct vdm_plan_disk *d)
+{
+	const char *srv = d->n_paths && d->paths[0] && *d->paths[0] ? d->paths[0] : "vdmirror";
+	char *p = xasprintf("%.15s", srv);
+	for (char *q = p; *q; q++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-", *q))
+			*q = '_';
+	return p;
+}
+
+/* Whether the new copy's PVs meet a PV of an existing copy (superstrict forbids it: "no
+ * partition from one mirror on the same disk as a partition from another mirror", IBM AIX 7.2,
+ * Inter-disk settings for logical volume copies:
+ * https://www.ibm.com/docs/en/aix/7.2?topic=policies-inter-disk-settings-logical-volume-copies). */
+static const char *aix_shared_pv(json_t *lvj, const struct vdm_plan_copy *copy)
+{
+	size_t c, i;
+	json_t *segs, *seg;
+	json_array_foreach(json_object_get(lvj, "copies"), c, segs)
+		json_array_foreach(segs, i, seg) {
+			const char *pv = json_string_value(json_object_get(seg, "pv")) ?: "";
+			for (size_t k = 0; k < copy->n_segs; k++)
+				if (!strcmp(pv, copy->segs[k].pv))
+					return copy->segs[k].pv;
+		}
+	return NULL;
+}
+
+/* prepare (client.h): keeps the run's VG as discovered, chooses each new disk's mirror pool
+ * when the VG uses pools, and refuses before anything is made a plan the VG's rules cannot
+ * hold: a copy outside a pool or across pools under MIRROR POOL STRICT on/super; under super,
+ * a copy in a pool another copy of the LV uses, or more than three pools in the VG (chvg -M
+ * s: at most three mirror pools, IBM AIX 7.2 chvg); on a superstrict LV, a new copy on a PV of
+ * an existing copy. LVs that already have their copies (a resumed run) are not checked. */
+static int aix_prepare(void *vh, const json_t *partition, const struct vdm_plan *plan,
+		       struct vdm_error *err)
+{
+	struct aix_handle *x = vh;
+	size_t i;
+	json_t *v, *vgj = NULL;
+	json_array_foreach(json_object_get(partition, "vgs"), i, v)
+		if (!strcmp(json_string_value(json_object_get(v, "name")) ?: "", plan->vg))
+			vgj = v;
+	json_decref(x->vgj);
+	json_decref(x->disk_pool);
+	x->vgj = json_incref(vgj);
+	x->disk_pool = json_object();
+	x->mps = AIX_MP_OFF;
+	if (!vgj)
+		return 0;
+	const char *ms = json_string_value(json_object_get(vgj, "aix_mirror_pool_strict"));
+	x->mps = ms && !strcmp(ms, "super") ? AIX_MP_SUPER : ms && !strcmp(ms, "on") ? AIX_MP_ON
+											: AIX_MP_OFF;
+	json_t *pools = json_object();     /* every pool of the VG after the run */
+	json_array_foreach(json_object_get(vgj, "pvs"), i, v) {
+		const char *p = json_string_value(json_object_get(v, "aix_mirror_pool"));
+		if (p)
+			json_object_set_new(pools, p, json_true());
+	}
+	if (aix_vg_pools(x))
+		for (size_t d = 0; d < plan->n_new_disks; d++) {
+			char *p = aix_new_pool_name(&plan->new_disks[d]);
+			json_object_set_new(x->disk_pool, plan->new_disks[d].name, json_string(p));
+			json_object_set_new(pools, p, json_true());
+			free(p);
+		}
+	int rc = 0;
+	if (x->mps == AIX_MP_SUPER && json_object_size(pools) > 3)
+		rc = vdm_err(err, -EPERM, "aix: volume group %s has MIRROR POOL STRICT super, which "
+			     "allows at most 3 mirror pools; the plan's new disks would make %zu "
+			     "(a new pool per server of the new disks)", plan->vg,
+			     json_object_size(pools));
+	for (size_t l = 0; rc == 0 && l < plan->n_lvs; l++) {
+		const struct vdm_plan_lv *pl = &plan->lvs[l];
+		json_t *lvj = aix_vg_lv(x, pl->name);
+		size_t have = json_array_size(json_object_get(lvj, "copies"));
+		if (!pl->n_new_copies || !lvj || have >= (size_t)plan->copies)
+			continue;
+		json_t *cp = json_object_get(lvj, "aix_copy_pools");
+		bool superstrict = !strcmp(json_string_value(json_object_get(lvj, "aix_strict")) ?: "",
+					   "superstrict");
+		const char *taken[3] = { 0 };
+		for (size_t c = 0; c < have && c < 3; c++)
+			taken[c] = json_string_value(json_array_get(cp, c));
+		for (size_t k = 0; rc == 0 && k < pl->n_new_copies && have + k < 3; k++) {
+			const struct vdm_plan_copy *copy = &pl->new_copies[k];
+			int copyno = (int)(have + k + 1);
+			const char *pool, *shared;
+			if ((rc = aix_copy_pool(x, pl->name, copyno, copy, &pool, err)) < 0)
+				break;
+			for (size_t c = 0; x->mps == AIX_MP_SUPER && pool && c < have + k; c++)
+				if (taken[c] && !strcmp(taken[c], pool)) {
+					rc = vdm_err(err, -EPERM, "aix: LV %s: copy %d would be in "
+						     "mirror pool %s like copy %zu, and the volume "
+						     "group's MIRROR POOL STRICT is super: each copy in "
+						     "its own pool", pl->name, copyno, pool, c + 1);
+					break;
+				}
+			taken[have + k] = pool;
+			if (rc == 0 && superstrict && (shared = aix_shared_pv(lvj, copy)))
+				rc = vdm_err(err, -EPERM, "aix: LV %s is superstrict: copy %d would use "
+					     "PV %s, which holds an existing copy", pl->name, copyno,
+					     shared);
+		}
+	}
+	json_decref(pools);
+	if (rc < 0)
+		vdm_err_prefix(err, "the rules of %s refuse the plan, nothing was created", plan->vg);
+	return rc;
+}
+
 /* A live partition's disks are listed at once, so that wait_disk can tell a disk mapped later
  * even when this handle did not run the discovery. */
 static int aix_open(struct vdm_transport *t, void **handle, struct vdm_error *err)
@@ -1637,6 +1638,8 @@ static void aix_close(void *vh)
 		free(x->pvids.v[i].disk), free(x->pvids.v[i].hdisk);
 	free(x->pvids.v);
 	aix_map_state_free(&x->map);
+	json_decref(x->vgj);
+	json_decref(x->disk_pool);
 	free(x);
 }
 
@@ -1673,4 +1676,5 @@ const struct vdm_client_ops vdm_client_aix = {
 	.drop_copy = aix_drop_copy,
 	.remove_missing = aix_remove_missing,
 	.restore_pv = aix_restore_pv,
+	.prepare = aix_prepare,
 };

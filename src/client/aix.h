@@ -64,6 +64,23 @@ struct vdm_transport;
 int aix_npiv_disk(struct vdm_transport *t, json_t *partition, const char *name,
 		  const char *pvid, const char *lscfg_out, struct vdm_error *err);
 
+/* Allocation rules (IBM AIX 7.2, "Mirror Pools":
+ * https://www.ibm.com/docs/en/aix/7.2?topic=concepts-mirror-pools; lslv:
+ * https://www.ibm.com/docs/ssw_aix_72/com.ibm.aix.cmds3/lslv.htm). */
+enum aix_mp_strict { AIX_MP_OFF, AIX_MP_ON, AIX_MP_SUPER };
+/* lsvg VG: "MIRROR POOL STRICT: off|on|super"; absent (AIX before 6.1.1) = off. -EPROTO for
+ * any other value. */
+int aix_parse_mp_strict(const char *lsvg_text, enum aix_mp_strict *out, struct vdm_error *err);
+/* lslv LV: "EACH LP COPY ON A SEPARATE PV ?: no|yes|yes (superstrict)" (strict 0, 1, 2),
+ * "UPPER BOUND: N" (-1 when not printed), "COPY n MIRROR POOL: NAME|None" (pool[n-1], NULL for None or absent). */
+struct aix_lvalloc { int strict; int64_t upper; char *pool[3]; };
+int aix_parse_lslv_alloc(const char *text, struct aix_lvalloc *out, struct vdm_error *err);
+void aix_lvalloc_free(struct aix_lvalloc *a);
+/* lspv PV: "MIRROR POOL: NAME|None"; *pool NULL for None or when the field is absent. */
+int aix_parse_lspv_pool(const char *text, char **pool, struct vdm_error *err);
+/* A mirror pool name AIX takes: 1..15 of [A-Za-z0-9_.-] (IBM, "Mirror Pools", above). */
+bool aix_pool_name_ok(const char *s);
+
 void aix_pvs_free(aix_pvs *v);
 void aix_vgpvs_free(aix_vgpvs *v);
 void aix_lvs_free(aix_lvs *v);

@@ -146,6 +146,14 @@ int vdm_client_restore_pv(struct vdm_client *c, const char *vg, const char *disk
 	return CLIENT_CALL(c, restore_pv, err, vg, disk);
 }
 
+int vdm_client_prepare(struct vdm_client *c, const json_t *partition, const struct vdm_plan *plan,
+		       struct vdm_error *err)
+{
+	if (c->ops && !c->ops->prepare)
+		return 0;
+	return CLIENT_CALL(c, prepare, err, partition, plan);
+}
+
 int vdm_client_add_copies(struct vdm_client *c, const char *vg, size_t n,
 			  const struct vdm_copy_req *reqs, struct vdm_batch_result *res,
 			  size_t *n_done, struct vdm_error *err)

@@ -1,4 +1,5 @@
-/* fuzz_aix.c: the AIX parsers (lspv, lsvg, lsvg -p, lsvg -l, lslv -m, lslv, lscfg). */
+/* fuzz_aix.c: the AIX parsers (lspv, lsvg, lsvg -p, lsvg -l, lslv -m, lslv, lscfg; mirror pools
+ * and allocation: lsvg's strictness, lslv's rules, lspv PV's pool). */
 #define FUZZ_PARSE(t) do { \
 	aix_pvs a = {0}; aix_vgpvs b = {0}; aix_lvs c = {0}; struct aix_lvmap m; \
 	int64_t x, y, z; char *lun = NULL; \
@@ -10,5 +11,8 @@
 	aix_parse_lslv(t, &x, &y, &z, &err); \
 	if (aix_parse_lscfg(t, &x, &lun, &err) == 0) free(lun); \
 	aix_paths ap = {0}; aix_parse_lspath(t, &ap, &err); aix_paths_free(&ap); \
-	aix_parse_lscfg_slot(t, &x, &err); } while (0)
+	aix_parse_lscfg_slot(t, &x, &err); \
+	enum aix_mp_strict mps; aix_parse_mp_strict(t, &mps, &err); \
+	struct aix_lvalloc al; if (aix_parse_lslv_alloc(t, &al, &err) == 0) aix_lvalloc_free(&al); \
+	char *pool = NULL; if (aix_parse_lspv_pool(t, &pool, &err) == 0) free(pool); } while (0)
 #include "fuzz_vios.h"

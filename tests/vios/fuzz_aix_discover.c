@@ -1,7 +1,7 @@
 /* fuzz_aix_discover.c: the aix driver's discovery of a partition's volume groups, end to end
  * on the host side: the input is what the partition's commands print (a compromised AIX
- * controls all of it), in sections "@@ NAME" (lspv, lsvg, lsvg-p, lsvg-l, lslv-m, lslv,
- * lspath); the partition has four hdisks whose sizes come from the "VIOS". The result goes on
+ * controls all of it), in sections "@@ NAME" (lspv, lspv-pv for `lspv PV`, lsvg, lsvg-p,
+ * lsvg-l, lslv-m, lslv, lspath); the partition has four hdisks whose sizes come from the "VIOS". The result goes on
  * through the inventory reader. No crash, leak or undefined behaviour (UBSan halts). */
 #include <errno.h>
 #include <stdint.h>
@@ -43,6 +43,8 @@ static int fz_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
 		key = "lsvg-l";
 	else if (!strcmp(argv[0], "lslv") && argv[1] && !strcmp(argv[1], "-m"))
 		key = "lslv-m";
+	else if (!strcmp(argv[0], "lspv") && argv[1] && argv[1][0] != '-')
+		key = "lspv-pv";
 	size_t n;
 	const char *s = fz_section(f, key, &n);
 	if (!s)

@@ -234,18 +234,34 @@ static void vhost_free(struct vios_vhost *h)
 	free(h->vtds);
 }
 
+/* The next line of a `-fmt :` report (lsmap, lsmap -npiv) split at ':', a header line (its
+ * first field `header`) skipped: 1 with *f filled (the caller frees it), 0 at the end, -1 for
+ * a line beyond VIOS_MAX_FIELDS fields (*f empty). */
+static int next_fmt_fields(struct line_it *it, const char *header, vios_fields *f)
+{
+	const char *line;
+	size_t len;
+	while (next_line(it, &line, &len)) {
+		memset(f, 0, sizeof *f);
+		if (split_delim(line, len, ':', f) < 0) {
+			fields_free(f);
+			return -1;
+		}
+		if (f->n > 0 && is_header(f->v[0], header)) {
+			fields_free(f);
+			continue;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 int vios_parse_lsmap(const char *text, vios_vhosts *out, struct vdm_error *err)
 {
 	struct line_it it = { text, 0 };
-	const char *line;
-	size_t len;
-	while (next_line(&it, &line, &len)) {
-		vios_fields f = {0};
-		int rc = split_delim(line, len, ':', &f);
-		if (rc == 0 && f.n > 0 && is_header(f.v[0], "SVSA")) {
-			fields_free(&f);
-			continue;
-		}
+	vios_fields f;
+	int rc;
+	while ((rc = next_fmt_fields(&it, "SVSA", &f)) != 0) {
 		struct vios_vhost h = {0};
 		if (rc < 0 || f.n < 3 || !*f.v[0]) {
 			fields_free(&f);
@@ -313,15 +329,9 @@ bad:
 int vios_parse_lsmap_npiv(const char *text, vios_vfchosts *out, struct vdm_error *err)
 {
 	struct line_it it = { text, 0 };
-	const char *line;
-	size_t len;
-	while (next_line(&it, &line, &len)) {
-		vios_fields f = {0};
-		int rc = split_delim(line, len, ':', &f);
-		if (rc == 0 && f.n > 0 && is_header(f.v[0], "name")) {
-			fields_free(&f);
-			continue;
-		}
+	vios_fields f;
+	int rc;
+	while ((rc = next_fmt_fields(&it, "name", &f)) != 0) {
 		struct vios_vfchost v = { .clientid = -1, .slot = -1, .client_slot = -1 };
 		/* a line cut short: fewer than name..status, or no client adapter location */
 		if (rc < 0 || f.n < 6 || !*f.v[0] || parse_id(f.v[2], &v.clientid) < 0 ||
