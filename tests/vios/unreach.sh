@@ -140,6 +140,45 @@ plan_degraded() {
 	[ "$(jq '[.new_disks[] | select(.pool | startswith("vios2/"))] | length' "$T/p2.json")" -ge 1 ]
 }
 check "plan on the degraded inventory places nothing on (or beside) the dead VIOS" plan_degraded
+# without an HMC nothing says which VIOS serves which client slot: rootvg's hdisks (LUNs
+# 0x81-0x83 behind vios1) must not be taken for vios2's disks at the same LUNs; rootvg is left
+# out with a warning, and planning it fails with a message naming the disk and vios1
+no_hmc() {
+	full "${direct/;hmc=127.0.0.3/}" "$T/n.json" || { cat "$T/n.json.err"; return 1; }
+	[ "$(jq -r '.servers[] | select(.name=="vios1") | .state' "$T/n.json")" = unreachable ] &&
+	[ "$(jq '[.partitions[0].disks[] | select(.name=="hdisk0" or .name=="hdisk1" or .name=="hdisk2")] | length' "$T/n.json")" = 0 ] &&
+	[ "$(jq '[.partitions[0].vgs[] | select(.name=="rootvg")] | length' "$T/n.json")" = 0 ] &&
+	[ "$(jq -r '.partitions[0].vgs[] | select(.name=="datavg") | .name' "$T/n.json")" = datavg ] &&
+	jq -r '.. | .warnings? // empty | .[]' "$T/n.json" | grep -q "hdisk0 (LUN 0x8100000000000000) cannot be told from a disk of VIOS vios1" || return 1
+	set +e
+	"$vdm" plan --inventory "$T/n.json" --partition lpar1 --vg rootvg >"$T/n.out" 2>&1
+	local rc=$?
+	set -e
+	[ $rc != 0 ] && grep -q rootvg "$T/n.out"
+}
+check "no HMC: the dead VIOS's hdisks are not matched by LUN to the other's; rootvg left out, plan refuses" no_hmc
+# the partition says hdisk0 is lost (lsvg -p PV STATE missing): that disk alone is missing, its
+# copies lost; the repair plan cannot rebuild hd5 (its only copy) and says why
+repair_missing() {
+	mkdir -p "$T/override/lpar1"
+	sed 's/^hdisk0            active /hdisk0            missing/' "$fx/lpar1/lsvg_-p_rootvg.out" \
+		>"$T/override/lpar1/lsvg_-p_rootvg.out"
+	local rc=0
+	full "$direct" "$T/r.json" || rc=$?
+	rm -rf "$T/override"
+	[ $rc = 0 ] || { cat "$T/r.json.err"; return 1; }
+	[ "$(jq -r '.partitions[0].disks[] | select(.name=="hdisk0") | .state' "$T/r.json")" = missing ] &&
+	[ "$(jq -r '.partitions[0].disks[] | select(.name=="hdisk1") | .state // "ok"' "$T/r.json")" = ok ] || return 1
+	set +e
+	"$vdm" plan --inventory "$T/r.json" --partition lpar1 --vg rootvg --repair --wait-for-return 0 >"$T/r.out" 2>&1
+	rc=$?
+	"$vdm" plan --inventory "$T/r.json" --partition lpar1 --vg datavg --repair --level device --json >"$T/r2.json" 2>"$T/r2.err"
+	local rc2=$?
+	set -e
+	[ $rc = 2 ] && grep -q "hd5.*hdisk0 is missing (server vios1 unreachable)" "$T/r.out" || { cat "$T/r.out"; return 1; }
+	[ $rc2 = 0 ] && ! grep -q vios1 "$T/r2.json" || { cat "$T/r2.err"; return 1; }
+}
+check "plan --repair: a disk the partition reports missing behind the dead VIOS is lost, nothing placed on vios1" repair_missing
 all_down() {
 	local rc=0
 	inv "${direct/host.vios2=127.0.0.2/host.vios2=127.0.0.9}" "$T/a.json" || rc=$?
