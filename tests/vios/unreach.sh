@@ -179,6 +179,13 @@ repair_missing() {
 	[ $rc2 = 0 ] && ! grep -q vios1 "$T/r2.json" || { cat "$T/r2.err"; return 1; }
 }
 check "plan --repair: a disk the partition reports missing behind the dead VIOS is lost, nothing placed on vios1" repair_missing
+# an undo or a repair while vios1 is down: unmapping a disk of vios2 still works
+unmap_live() {
+	: >"$T/received.log"
+	"$tool" unmap "$direct" lpar1 lpar1-hd04 2>"$T/u.err" || { cat "$T/u.err"; return 1; }
+	grep -qx 'vios2 ioscli rmvdev -vtd vtscsi0' "$T/received.log"
+}
+check "unmap of a vios2 disk while vios1 is down reaches vios2" unmap_live
 all_down() {
 	local rc=0
 	inv "${direct/host.vios2=127.0.0.2/host.vios2=127.0.0.9}" "$T/a.json" || rc=$?

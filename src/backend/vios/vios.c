@@ -1334,11 +1334,21 @@ static int vios_unmap_disk(void *vst, const char *partition, const char *disk,
 	int rc = vios_partition_id(st, partition, &id, err);
 	if (rc < 0)
 		return rc;
+	size_t n_down = 0;
 	for (size_t s = 0; s < st->servers.n; s++) {
 		struct vios_server *srv = &st->servers.v[s];
 		struct vios_view v = {0};
+		free(srv->down);
+		srv->down = NULL;
 		if ((rc = view_read_maps(st, srv, &v, err)) < 0) {
 			view_free(&v);
+			/* a VIOS that does not answer maps nothing that can be removed now: the
+			 * others are still unmapped (an undo or a repair while it is down); its
+			 * own disks wait for it (delete_disk on it fails, naming it) */
+			if (srv->down && ++n_down < st->servers.n) {
+				rc = 0;
+				continue;
+			}
 			return rc;
 		}
 		for (size_t h = 0; rc == 0 && h < v.vhosts.n; h++) {
