@@ -33,7 +33,11 @@ case $h:$cmd in
 		exit 1
 	fi ;;
 esac
-# a VIOS that answers, but garbage (untrusted input): still an error naming it
+# a VIOS that answers, but garbage (untrusted input): still an error naming it; a VIOS that
+# hangs (never answers in time)
+case $h:$cmd in
+vios*:*) [ -f "$st/hang.$h" ] && exec sleep 4 ;;
+esac
 case $h:$cmd in
 vios*:"ioscli lssp "*) [ -f "$st/garbage.$h" ] && { echo "rootvg:lots:of:nonsense"; exit 0; } ;;
 esac

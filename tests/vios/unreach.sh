@@ -124,6 +124,17 @@ via_down() {
 	degraded "$T/h.json" HSCL2957
 }
 check "via=hmc: viosvrcmd says HSCL2957 for vios1 -> reported unreachable, the rest discovered" via_down
+hung() {
+	touch "$T/hang.vios1"
+	local rc=0
+	local cfg=${direct/host.vios1=127.0.0.9/host.vios1=127.0.0.1}
+	inv "${cfg/timeout=10/timeout=1}" "$T/t.json" || rc=$?
+	rm -f "$T/hang.vios1"
+	[ $rc = 0 ] || { cat "$T/t.json.err"; return 1; }
+	[ "$(jq -r '.servers[] | select(.name=="vios1") | .state' "$T/t.json")" = unreachable ] &&
+	jq -r '.warnings[]' "$T/t.json" | grep -q "vios vios1 unreachable (.*no answer after 1000 ms"
+}
+check "a VIOS that hangs past timeout= is reported unreachable" hung
 # plan on the degraded inventory: nothing on vios1, and not on vios2's pool that may share the
 # original copies' LUN: the dead VIOS's disks count as sharing every device vios2 sees, so the
 # rootvg mirror has no valid place (exit 2); datavg at level device goes to vios2 only
