@@ -371,7 +371,7 @@ static int vios_query(struct vios_state *st, struct vios_server *srv, const char
 		*out = NULL;
 	} else if (rc < 0 && st->via) {
 		/* the way to every VIOS is the HMC: it failing is no VIOS's outage */
-		vdm_err_prefix(err, "hmc %s", st->hmc);
+		vdm_err_prefix(err, "vios %s through hmc %s", srv->name, st->hmc);
 		return rc;
 	}
 	if (rc < 0 && vios_unreachable_code(rc)) {
