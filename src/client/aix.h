@@ -70,10 +70,13 @@ int aix_npiv_disk(struct vdm_transport *t, json_t *partition, const char *name,
  * is sure (name, PVID, or LUN on the hdisk's client slot); NULL with a warning when it was by
  * LUN alone (the dead VIOS may serve that LUN too); when nothing matched and the HMC names a
  * dead VIOS behind the hdisk's client slot, a new disk appended to the partition's disks (its
- * path: that VIOS; its devices: every device the live VIOS see; present unless the caller
- * finds it missing); else NULL with a warning. */
-json_t *aix_unreach_disk(json_t *partition, const char *pname, const char *hdisk,
-			 const char *pvid, int64_t slot, const char *lun, json_t *found);
+ * path: that VIOS; its devices: every device the live VIOS see; "missing" when `lspath -l`,
+ * run through t, shows no Enabled path, else present unless the caller finds it missing);
+ * else NULL with a warning. */
+struct vdm_transport;
+json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char *pname,
+			 const char *hdisk, const char *pvid, int64_t slot, const char *lun,
+			 json_t *found);
 
 void aix_pvs_free(aix_pvs *v);
 void aix_vgpvs_free(aix_vgpvs *v);

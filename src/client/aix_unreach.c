@@ -2,12 +2,44 @@
  * then knows nothing of the disks that VIOS alone serves; the partition still sees them (as
  * hdisks whose location gives the client adapter slot and the LUN), and the HMC says which
  * VIOS is behind each client slot ("vios_unreachable" on the partition, docs/internals/vios.md). */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <jansson.h>
 #include "vdmirror/model.h"
+#include "vdmirror/transport.h"
 #include "vdmirror/warnings.h"
 #include "aix.h"
+
+#define AIX_UNREACH_TIMEOUT_MS 120000
+
+/* Whether AIX has lost hdisk by its own word: lspath lists no Enabled path (the states are
+ * Enabled, Disabled, Failed, Defined, Missing, Detected: AIX lspath). An lspath that cannot
+ * be run or read says nothing: the disk stays present, with a warning. */
+static int unreach_lost(struct vdm_transport *t, json_t *partition, const char *pname,
+			const char *hdisk)
+{
+	char *argv[] = { (char *)"lspath", (char *)"-l", (char *)hdisk, NULL }, *out = NULL;
+	struct vdm_error e = { 0 };
+	aix_paths ap = { 0 };
+	int rc = vdm_transport_run(t, argv, AIX_UNREACH_TIMEOUT_MS, &out, &e);
+	if (rc > 0)
+		rc = vdm_err(&e, -EIO, "'lspath -l %s' failed (exit %d)", hdisk, rc);
+	if (rc == 0)
+		rc = aix_parse_lspath(out ? out : "", &ap, &e);
+	free(out);
+	int enabled = 0;
+	for (size_t i = 0; rc == 0 && i < ap.n; i++)
+		enabled |= !strcmp(ap.v[i].status, "Enabled");
+	aix_paths_free(&ap);
+	if (rc < 0) {
+		vdm_warn(partition, "aix %s: %s: its paths are unknown (%s): kept present", pname,
+			 hdisk, e.msg);
+		return 0;
+	}
+	return !enabled;
+}
 
 /* Whether `found` was matched to hdisk for sure: by name, by PVID, or by LUN on a path whose
  * client slot is known and is the hdisk's. */
@@ -28,8 +60,9 @@ static int unreach_sure(const json_t *found, const char *hdisk, const char *pvid
 	return sure;
 }
 
-json_t *aix_unreach_disk(json_t *partition, const char *pname, const char *hdisk,
-			 const char *pvid, int64_t slot, const char *lun, json_t *found)
+json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char *pname,
+			 const char *hdisk, const char *pvid, int64_t slot, const char *lun,
+			 json_t *found)
 {
 	json_t *u = json_object_get(partition, "vios_unreachable");
 	json_t *down = json_object_get(u, "servers");
@@ -62,9 +95,9 @@ json_t *aix_unreach_disk(json_t *partition, const char *pname, const char *hdisk
 				      : "without an HMC (hmc=, system=) its server cannot be told");
 		goto out;
 	}
-	/* kept present: only the partition says whether it lost the disk (lspv / lsvg -p PV
-	 * STATE, read by the caller); its size comes from lsvg -p; what it sits on is unknown,
-	 * so it is taken to share every device the live VIOS see */
+	/* present unless the partition says it lost the disk (no Enabled path here; lspv /
+	 * lsvg -p PV STATE, read by the caller); its size comes from lsvg -p; what it sits on is
+	 * unknown, so it is taken to share every device the live VIOS see */
 	struct vdm_disk_path path = *p;
 	path.adapter = NULL;
 	path.lun = (char *)lun;
@@ -75,6 +108,8 @@ json_t *aix_unreach_disk(json_t *partition, const char *pname, const char *hdisk
 		      p->server, "locator", vdm_locator_to_json(&loc));
 	if (json_array_size(json_object_get(u, "devices")))
 		json_object_set_new(d, "devices", json_deep_copy(json_object_get(u, "devices")));
+	if (unreach_lost(t, partition, pname, hdisk))
+		json_object_set_new(d, "state", json_string("missing"));
 	json_array_append_new(json_object_get(partition, "disks"), d);
 out:
 	vdm_locator_free(&dead);

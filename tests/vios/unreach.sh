@@ -190,6 +190,19 @@ repair_missing() {
 	[ $rc2 = 0 ] && ! grep -q vios1 "$T/r2.json" || { cat "$T/r2.err"; return 1; }
 }
 check "plan --repair: a disk the partition reports missing behind the dead VIOS is lost, nothing placed on vios1" repair_missing
+# AIX lspath shows no Enabled path to hdisk1 (its only VIOS gone): the partition says it lost
+# it; hdisk0 and hdisk2, whose paths AIX still has Enabled, stay present
+lspath_lost() {
+	mkdir -p "$T/override/lpar1"
+	echo "Failed hdisk1 vscsi0" >"$T/override/lpar1/lspath_-l_hdisk1.out"
+	local rc=0
+	full "$direct" "$T/l.json" || rc=$?
+	rm -rf "$T/override"
+	[ $rc = 0 ] || { cat "$T/l.json.err"; return 1; }
+	[ "$(jq -r '.partitions[0].disks[] | select(.name=="hdisk1") | .state' "$T/l.json")" = missing ] &&
+	[ "$(jq -r '[.partitions[0].disks[] | select(.name=="hdisk0" or .name=="hdisk2") | .state // "ok"] | join(",")' "$T/l.json")" = ok,ok ]
+}
+check "lspath: no Enabled path to a disk of the dead VIOS -> missing; the others present" lspath_lost
 # an undo or a repair while vios1 is down: unmapping a disk of vios2 still works
 unmap_live() {
 	: >"$T/received.log"
