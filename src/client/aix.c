@@ -402,6 +402,9 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			vdm_warn(partition, "aix %s: %s", pname, err->msg);   /* then as unknown */
 			rc = 0;
 		}
+		/* a VIOS that did not answer: its disks are known by client slot only */
+		d = aix_unreach_disk(x->t, partition, pname, pvs.v[i].name, pvs.v[i].pvid, slot, lun,
+				     d);
 		if (!d) {
 			/* reported, not fatal: only the VG being planned must be understood, and a
 			 * VG with a disk not understood is left out below */

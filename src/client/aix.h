@@ -81,6 +81,20 @@ int aix_parse_lspv_pool(const char *text, char **pool, struct vdm_error *err);
 /* A mirror pool name AIX takes: 1..15 of [A-Za-z0-9_.-] (IBM, "Mirror Pools", above). */
 bool aix_pool_name_ok(const char *s);
 
+/* aix_unreach.c: hdisk's disk when a VIOS did not answer discovery (the partition's
+ * "vios_unreachable", written by the vios backend); `found` is what the live VIOS's disks
+ * matched (NULL: none). Without a dead VIOS, returns found. Otherwise: found when the match
+ * is sure (name, PVID, or LUN on the hdisk's client slot); NULL with a warning when it was by
+ * LUN alone (the dead VIOS may serve that LUN too); when nothing matched and the HMC names a
+ * dead VIOS behind the hdisk's client slot, a new disk appended to the partition's disks (its
+ * path: that VIOS; its devices: every device the live VIOS see; "missing" when `lspath -l`,
+ * run through t, shows no Enabled path, else present unless the caller finds it missing);
+ * else NULL with a warning. */
+struct vdm_transport;
+json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char *pname,
+			 const char *hdisk, const char *pvid, int64_t slot, const char *lun,
+			 json_t *found);
+
 void aix_pvs_free(aix_pvs *v);
 void aix_vgpvs_free(aix_vgpvs *v);
 void aix_lvs_free(aix_lvs *v);

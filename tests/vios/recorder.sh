@@ -24,7 +24,22 @@ case $h:$cmd in
 	if [ $# != 7 ] || [ "$2 $4 $6" != "-m -p -c" ]; then
 		echo "recorder: viosvrcmd: expected -m SYS -p VIOS -c COMMAND" >&2; exit 96
 	fi
-	h=$5 cmd="ioscli $7" ;;
+	h=$5 cmd="ioscli $7"
+	# a VIOS partition the HMC has no RMC connection to (down, not activated): the HMC's
+	# HSCL2957 (code as published HMC outputs show it, text after IBM's RMC pages:
+	# https://www.ibm.com/docs/en/rsct/3.2?topic=hmc-checking-status-rmc-connections)
+	if [ -f "$st/down.$h" ]; then
+		echo "HSCL2957 There is currently no RMC connection between the management console and the partition $h because of the partition's state or network. Verify the network setup on the partition." >&2
+		exit 1
+	fi ;;
+esac
+# a VIOS that answers, but garbage (untrusted input): still an error naming it; a VIOS that
+# hangs (never answers in time)
+case $h:$cmd in
+vios*:*) [ -f "$st/hang.$h" ] && exec sleep 4 ;;
+esac
+case $h:$cmd in
+vios*:"ioscli lssp "*) [ -f "$st/garbage.$h" ] && { echo "rootvg:lots:of:nonsense"; exit 0; } ;;
 esac
 case $cmd in
 "echo "*) eval "$cmd"; exit $? ;;       # a real shell parses it: proves the quoting
@@ -47,6 +62,9 @@ case $cmd in
 esac
 k=$(printf '%s' "$cmd" | tr -c 'A-Za-z0-9.-' '_')
 f=$fx/$h/$k
+# a test's own answer for this command (STATE/override/<host>/KEY.out): a partition that
+# reports a disk missing, for instance
+[ -f "$st/override/$h/$k.out" ] && f=$st/override/$h/$k
 # a state recorded after a change (lslv -m once mklvcopy ran): KEY.after.out
 [ -f "$f.after.out" ] && grep -q "^$h mklvcopy " "$st/received.log" && f=$f.after
 if [ ! -f "$f.out" ]; then

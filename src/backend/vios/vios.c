@@ -26,6 +26,7 @@ struct vios_server {
 	char *addr;               /* host name or address to reach it */
 	struct vdm_transport x;
 	int open;
+	char *down;               /* why it did not answer in this discovery, or NULL */
 };
 
 struct vios_kv { char *key, *val; };
@@ -72,6 +73,7 @@ static void vios_close(void *vst)
 			vdm_transport_close(&st->servers.v[i].x);
 		free(st->servers.v[i].name);
 		free(st->servers.v[i].addr);
+		free(st->servers.v[i].down);
 	}
 	free(st->servers.v);
 	if (st->hmc_open)
@@ -152,7 +154,7 @@ static int vios_config_pair(struct vios_state *st, const struct vdm_config_pair 
 				return vdm_config_bad(err, "vios", p, "invalid server name");
 			if (vios_server_find(st, h))
 				return vdm_config_bad(err, "vios", p, "server %s listed twice", h);
-			struct vios_server s = { xstrdup(h), xstrdup(h), {0}, 0 };
+			struct vios_server s = { xstrdup(h), xstrdup(h), {0}, 0, NULL };
 			VEC_PUSH(&st->servers, s);
 		}
 		return 0;
@@ -329,6 +331,17 @@ static int vios_argv(const char *server, const char *const *args, struct vdm_arg
 	return 0;
 }
 
+/* The transport errors that mean "did not answer" (formats.md, "Failed, stale and unreachable
+ * parts": the server is reported unreachable, discovery goes on): no connection (refused,
+ * no route), the login refused, no answer before the deadline, the connection lost. Anything
+ * else (a host key that does not match, output over the cap, a command that answered
+ * something unreadable) stays an error: that server answered, and not as it should. */
+static bool vios_unreachable_code(int rc)
+{
+	return rc == -EHOSTUNREACH || rc == -ECONNREFUSED || rc == -ENETUNREACH ||
+	       rc == -ETIMEDOUT || rc == -ECONNRESET || rc == -EACCES || rc == -EIO;
+}
+
 /* Runs one read-only padmin command ("ioscli" + argv) on srv. Returns its exit status, or a
  * negative code; *out always set on >= 0. */
 static int vios_query(struct vios_state *st, struct vios_server *srv, const char *const *args,
@@ -347,6 +360,24 @@ static int vios_query(struct vios_state *st, struct vios_server *srv, const char
 		*out = xstrdup("");
 	if (errout)
 		*errout = srv->open ? vdm_transport_last_stderr(&srv->x) : NULL;
+	const char *why;
+	int wlen = 0;
+	if (rc > 0 && st->via && srv->open &&
+	    (why = vios_hmc_vios_down(*out, vdm_transport_last_stderr(&srv->x), &wlen))) {
+		/* the HMC answered for a VIOS it cannot reach: not an answer of the VIOS */
+		rc = vdm_err(err, -EHOSTUNREACH, "not reachable through hmc %s: %.*s", st->hmc,
+			     wlen, why);
+		free(*out);
+		*out = NULL;
+	} else if (rc < 0 && st->via) {
+		/* the way to every VIOS is the HMC: it failing is no VIOS's outage */
+		vdm_err_prefix(err, "vios %s through hmc %s", srv->name, st->hmc);
+		return rc;
+	}
+	if (rc < 0 && vios_unreachable_code(rc)) {
+		free(srv->down);
+		srv->down = xstrdup(err->msg);
+	}
 	if (rc < 0)
 		vdm_err_prefix(err, "vios %s", srv->name);
 	return rc;
@@ -733,6 +764,70 @@ static json_t *vios_part_get(struct vios_state *st, json_t *parts, json_t *names
 	return part;
 }
 
+/* The partition field "vios_unreachable" (formats.md: producers may add fields), what the
+ * AIX driver knows of the VIOS that did not answer (src/client/aix_unreach.c):
+ *   servers:  their names;
+ *   locator:  a disk locator (model.h) of their vSCSI adapters that serve this partition, with
+ *             the client slot behind each, from the HMC (none without an HMC);
+ *   devices:  every device the VIOS that answered see (vios_unreach_devices): what a disk of
+ *             a dead VIOS may sit on, since nobody can say which.
+ * Records dead VIOS `sv`'s adapters from the HMC's list `hw` on the partitions they serve. */
+static void vios_unreach_record(struct vios_state *st, json_t *parts, json_t *names,
+				const vios_hwress *hw, const char *sv)
+{
+	for (size_t i = 0; i < hw->n; i++) {
+		const struct vios_hwres *r = &hw->v[i];
+		if (!r->adapter_type || strcmp(r->adapter_type, "server") || !r->lpar_name ||
+		    strcmp(r->lpar_name, sv) || r->remote_lpar_id <= 0)
+			continue;
+		json_t *part = vios_part_get(st, parts, names, sv, r->remote_lpar_id);
+		json_t *u = json_object_get(part, "vios_unreachable");
+		struct vdm_disk_locator loc;
+		struct vdm_error e;
+		if (!u || vdm_locator_from_json(json_object_get(u, "locator"), &loc, &e) < 0)
+			memset(&loc, 0, sizeof loc);
+		loc.paths = xrealloc(loc.paths, (loc.n_paths + 1) * sizeof *loc.paths);
+		loc.paths[loc.n_paths++] = (struct vdm_disk_path){
+			.server = xstrdup(sv), .adapter = NULL, .server_slot = r->slot_num,
+			.client_slot = r->remote_slot_num, .lun = NULL };
+		if (!u)
+			json_object_set_new(part, "vios_unreachable", u = json_object());
+		json_object_set_new(u, "locator", vdm_locator_to_json(&loc));
+		vdm_locator_free(&loc);
+	}
+}
+
+/* Completes "vios_unreachable" on every partition (vios_unreach_record): the dead servers'
+ * names and the devices of every pool and disk the live VIOS reported. A disk of a dead VIOS
+ * is taken to share any of them: its LUN cannot be asked, and the shared-LUN trap (a new copy
+ * on the same LUN as the original) must not pass for want of knowledge. */
+static void vios_unreach_devices(struct vios_state *st, json_t *parts, json_t *pools)
+{
+	json_t *devs = json_array(), *down = json_array(), *p;
+	size_t i, j;
+	json_t *d, *v;
+	for (size_t s = 0; s < st->servers.n; s++)
+		if (st->servers.v[s].down)
+			json_array_append_new(down, json_string(st->servers.v[s].name));
+	json_array_foreach(pools, i, p)
+		json_array_foreach(json_object_get(p, "devices"), j, v)
+			str_array_add_unique(devs, json_string_value(v));
+	const char *k;
+	json_object_foreach(parts, k, p)
+		json_array_foreach(json_object_get(p, "disks"), i, d)
+			json_array_foreach(json_object_get(d, "devices"), j, v)
+				str_array_add_unique(devs, json_string_value(v));
+	json_object_foreach(parts, k, p) {
+		json_t *u = json_object_get(p, "vios_unreachable");
+		if (!u)
+			json_object_set_new(p, "vios_unreachable", u = json_object());
+		json_object_set(u, "servers", down);
+		json_object_set(u, "devices", devs);
+	}
+	json_decref(devs);
+	json_decref(down);
+}
+
 static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 {
 	struct vios_state *st = vst;
@@ -743,11 +838,33 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 	json_t *warn = json_object();      /* collects "warnings" */
 	int rc = vios_hmc_read(st, names, &hw, err);
 
+	/* a VIOS that does not answer is not a failed discovery (formats.md, "Failed, stale and
+	 * unreachable parts"): it is reported unreachable and the others are read; an HMC that
+	 * does not answer, or no VIOS answering, leaves nothing to plan on: an error */
+	size_t n_down = 0;
+	struct strbuf causes = STRBUF_INIT(4096);
+	strbuf_adds(&causes, "");
 	for (size_t s = 0; rc == 0 && s < st->servers.n; s++) {
-		rc = view_read(st, &st->servers.v[s], &views[s], err);
-		if (rc == 0 && views[s].vfc_warning)
+		struct vios_server *srv = &st->servers.v[s];
+		free(srv->down);
+		srv->down = NULL;
+		rc = view_read(st, srv, &views[s], err);
+		if (srv->down) {
+			view_free(&views[s]);
+			vdm_warn(warn, "vios %s unreachable (%s): its pools are unknown and not listed, "
+				 "nothing is placed on it; disks it alone serves are kept as the partition "
+				 "sees them", srv->name, srv->down);
+			strbuf_addf(&causes, "%s%s (%s)", n_down ? "; " : "", srv->name, srv->down);
+			n_down++;
+			rc = 0;
+		} else if (rc == 0 && views[s].vfc_warning) {
 			vdm_warn(warn, "%s", views[s].vfc_warning);
+		}
 	}
+	if (rc == 0 && n_down == st->servers.n)
+		rc = vdm_err(err, -EHOSTUNREACH, "vios: no VIOS answered, nothing to discover: %s",
+			     causes.s);
+	strbuf_free(&causes);
 
 	for (size_t s = 0; rc == 0 && s < st->servers.n; s++) {
 		const char *sv = st->servers.v[s].name;
@@ -759,6 +876,11 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		 * new disks within it */
 		json_object_set_new(srv, "max_name", json_integer(VIOS_MAX_NAME));
 		json_array_append_new(servers, srv);
+		if (st->servers.v[s].down) {
+			json_object_set_new(srv, "state", json_string("unreachable"));
+			vios_unreach_record(st, parts, names, &hw, sv);
+			continue;
+		}
 
 		/* devices of every LV pool of this server: file pools live inside one of them,
 		 * and lssp does not say which, so they are taken to share all of them */
@@ -883,6 +1005,8 @@ static int vios_discover(void *vst, json_t **inventory, struct vdm_error *err)
 		}
 	}
 
+	if (rc == 0 && n_down)
+		vios_unreach_devices(st, parts, pools);
 	json_t *inv = NULL;
 	if (rc == 0) {
 		inv = json_pack("{s:i}", "version", 1);
@@ -1210,11 +1334,21 @@ static int vios_unmap_disk(void *vst, const char *partition, const char *disk,
 	int rc = vios_partition_id(st, partition, &id, err);
 	if (rc < 0)
 		return rc;
+	size_t n_down = 0;
 	for (size_t s = 0; s < st->servers.n; s++) {
 		struct vios_server *srv = &st->servers.v[s];
 		struct vios_view v = {0};
+		free(srv->down);
+		srv->down = NULL;
 		if ((rc = view_read_maps(st, srv, &v, err)) < 0) {
 			view_free(&v);
+			/* a VIOS that does not answer maps nothing that can be removed now: the
+			 * others are still unmapped (an undo or a repair while it is down); its
+			 * own disks wait for it (delete_disk on it fails, naming it) */
+			if (srv->down && ++n_down < st->servers.n) {
+				rc = 0;
+				continue;
+			}
 			return rc;
 		}
 		for (size_t h = 0; rc == 0 && h < v.vhosts.n; h++) {

@@ -120,3 +120,22 @@ int vios_hmc_open(struct vdm_transport *hmc, const char *system, const char *vio
 	t->scheme = "hmc";
 	return 0;
 }
+
+/* HSCL2957: "There is currently no RMC connection between the management console and the
+ * partition ..." (the HMC's message code as published HMC outputs show it; IBM explains the
+ * RMC connection states: https://www.ibm.com/docs/en/rsct/3.2?topic=hmc-checking-status-rmc-connections).
+ * A VIOS partition that is shut down or not activated has no RMC connection either. Only
+ * this code is taken as "down": any other failure is the VIOS's answer. */
+const char *vios_hmc_vios_down(const char *out, const char *errout, int *len)
+{
+	const char *texts[] = { errout, out };
+	for (size_t i = 0; i < 2; i++) {
+		const char *p = texts[i] ? strstr(texts[i], "HSCL2957") : NULL;
+		if (p) {
+			size_t n = strcspn(p, "\n");
+			*len = n > 300 ? 300 : (int)n;
+			return p;
+		}
+	}
+	return NULL;
+}

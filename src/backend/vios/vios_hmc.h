@@ -23,4 +23,10 @@ char *vios_hmc_viosvrcmd_line(const char *system, const char *vios, char *const 
 int vios_hmc_open(struct vdm_transport *hmc, const char *system, const char *vios,
 		  struct vdm_transport *t, struct vdm_error *err);
 
+/* Whether the HMC's answer to a viosvrcmd (stdout `out`, stderr `errout`, either NULL) says
+ * the VIOS partition cannot be reached (no RMC connection: down, not activated, its network
+ * gone): the line saying so (not NUL-terminated at the line's end: *len bytes of it), else
+ * NULL. Discovery then reports that VIOS unreachable instead of failing. */
+const char *vios_hmc_vios_down(const char *out, const char *errout, int *len);
+
 #endif
