@@ -830,6 +830,23 @@ static void test_md_report(void **state)
 	json_decref(report);
 }
 
+/* Recorded in the lab (report-md-recovering.json): md1 = RAID1 of lpar1-03 and lpar1-04 without
+ * a bitmap, lpar1-03 failed, removed, zeroed and added back: md recovers it in full, "recover",
+ * "32768 / 63488" sectors: a stale copy 51 % in sync. */
+static void test_md_recovering_recorded(void **state)
+{
+	json_t *report = load_report("report-md-recovering.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	char *got = lv_json(vgs, 0);
+	assert_string_equal(got, "{\"name\":\"md1\",\"extents\":31,\"copies\":["
+		"[{\"pv\":\"lpar1-03\",\"extents\":31}],[{\"pv\":\"lpar1-04\",\"extents\":31}]],"
+		"\"stale\":[0],\"resync_percent\":[51]}");
+	free(got);
+	json_decref(vgs);
+	json_decref(report);
+}
+
 /* md recovering a member (report-md-raid1.json with md's sysfs words during a recovery:
  * member vdb in slot 1 not in_sync, sync_action "recover", sync_completed "DONE / TOTAL"
  * sectors): the stale copy's progress is lvs[].resync_percent, floored. A faulty member is
@@ -1052,6 +1069,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lvm_returned_stale),
 		cmocka_unit_test(test_lvm_resyncing_recorded),
 		cmocka_unit_test(test_md_faulty_member),
+		cmocka_unit_test(test_md_recovering_recorded),
 		cmocka_unit_test(test_md_recovery_progress),
 		cmocka_unit_test(test_md_report),
 		cmocka_unit_test(test_script_mode),
