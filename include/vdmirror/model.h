@@ -72,6 +72,9 @@ struct vdm_lv {
 	struct vdm_copy *copies;  /* at least one */
 	size_t n_copies;
 	bool *stale;              /* per copy (lvs[].stale): out of date; NULL when none is */
+	int *resync_percent;      /* per copy (lvs[].resync_percent, vdmirror's addition): how
+				   * much of a stale copy is in sync again, 0-100; -1 not known;
+				   * NULL when no stale copy's progress is known */
 };
 
 struct vdm_pv {

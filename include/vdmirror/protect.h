@@ -85,7 +85,8 @@ enum vdm_copy_state { VDM_COPY_IN_SYNC, VDM_COPY_STALE, VDM_COPY_LOST };
 enum vdm_copy_state vdm_copy_state(const struct vdm_inventory *inv, int partition, int vg,
 				   int lv, size_t c, int *disk);
 /* Why a copy does not count, in words: "lost: disk hdisk1 is missing (server vios1
- * unreachable)", "stale: out of date, resync needed"; "" for a copy in sync. Returns buf. */
+ * unreachable)", "stale: resyncing 42 %" (lvs[].resync_percent known), "stale: out of date,
+ * resync needed"; "" for a copy in sync. Returns buf. */
 const char *vdm_copy_state_text(const struct vdm_inventory *inv, int partition, int vg, int lv,
 				size_t c, char *buf, size_t size);
 

@@ -50,6 +50,7 @@ struct check_row {
 	enum check_status status;
 	char *reason;             /* NULL when ok */
 	char *where;              /* human text: where each copy lives */
+	json_t *broken;           /* --json: the lost and stale copies; NULL when none */
 };
 
 /* "pool vios1/sp" rather than "device of pool vios1/sp": a pool without `devices` is one
@@ -102,6 +103,23 @@ static void check_where_copy(const struct vdm_inventory *inv, const struct vdm_p
 	}
 }
 
+/* One entry of --json's broken_copies: the copy's index into the inventory's copies, its
+ * state, the resync progress when the inventory knows it, and the text the table shows. */
+static void check_add_broken(const struct vdm_inventory *inv, int pi, int vi, int li, size_t c,
+			     const char *why, struct check_row *row)
+{
+	const struct vdm_lv *lv = &inv->partitions[pi].vgs[vi].lvs[li];
+	bool lost = vdm_copy_state(inv, pi, vi, li, c, NULL) == VDM_COPY_LOST;
+	json_t *o = json_pack("{s:I, s:s}", "copy", (json_int_t)c, "state",
+			      lost ? "lost" : "stale");
+	if (!lost && lv->resync_percent && lv->resync_percent[c] >= 0)
+		json_object_set_new(o, "resync_percent", json_integer(lv->resync_percent[c]));
+	json_object_set_new(o, "why", json_string(why));
+	if (!row->broken)
+		row->broken = json_array();
+	json_array_append_new(row->broken, o);
+}
+
 static void check_lv(const struct vdm_inventory *inv, const struct vdm_faults *f, int pi, int vi,
 		     int li, enum vdm_level want, struct check_row *row)
 {
@@ -112,6 +130,7 @@ static void check_lv(const struct vdm_inventory *inv, const struct vdm_faults *f
 	struct strbuf sb = STRBUF_INIT(64 * 1024);
 
 	row->partition = p->name;
+	row->broken = NULL;
 	row->vg = vg->name;
 	row->lv = lv->name;
 	if (__builtin_mul_overflow(lv->extents, vg->extent_mib, &row->size_mib))
@@ -126,6 +145,7 @@ static void check_lv(const struct vdm_inventory *inv, const struct vdm_faults *f
 		if (vdm_copy_state_text(inv, pi, vi, li, c, st, sizeof st)[0]) {
 			strbuf_addf(&sb, " [%s]", st);
 			strbuf_addf(&broken, "%scopy %zu %s", broken.len ? "; " : "", c + 1, st);
+			check_add_broken(inv, pi, vi, li, c, st, row);
 		}
 	}
 	row->where = strbuf_detach(&sb);
@@ -178,6 +198,8 @@ static void check_print_json(const struct check_row *rows, size_t n, enum vdm_le
 				    ? json_null() : json_string(vdm_level_name(r->protection)));
 		json_object_set_new(o, "status", json_string(check_status_json[r->status]));
 		json_object_set_new(o, "reason", r->reason ? json_string(r->reason) : json_null());
+		if (r->broken)
+			json_object_set(o, "broken_copies", r->broken);
 		json_array_append_new(lvs, o);
 	}
 	json_object_set_new(root, "lvs", lvs);
@@ -283,6 +305,7 @@ int cmd_check(int argc, char **argv)
 	for (size_t i = 0; i < rows.n; i++) {
 		free(rows.v[i].reason);
 		free(rows.v[i].where);
+		json_decref(rows.v[i].broken);
 	}
 	free(rows.v);
 	vdm_faults_free(f);

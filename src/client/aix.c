@@ -258,18 +258,26 @@ static bool aix_state_lost(const char *state)
  * https://www.ibm.com/docs/ssw_aix_71/com.ibm.aix.cmds3/lslv.htm), marks a stale PP "STALE"
  * (the word is from AIX documentation of -p, not seen in a published output: docs/powervm.md).
  * A copy with a PV in `lost` is lost, which says more than stale (formats.md): not asked.
- * *out: the 0-based indexes into `copies`. */
-static int aix_stale_copies(struct aix_handle *x, const char *pname, const char *lv,
-			    json_t *copies, json_t *lost, json_t **out, struct vdm_error *err)
+ * *out: the 0-based indexes into `copies`; *progress: NULL, or lvs[].resync_percent (formats.md
+ * 7.1) when lslv's STALE PPs can only be the one stale copy's (no other copy stale or lost: a
+ * lost copy's PPs are stale too) and are 1 to its LPs, the rest of that copy being in sync.
+ * That lslv is optional: when it fails or says nonsense (the partition's word), the copy is
+ * only stale, with a warning on `partition` for nonsense. */
+static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char *pname,
+			    const char *lv, json_t *copies, json_t *lost, json_t **out,
+			    json_t **progress, struct vdm_error *err)
 {
 	size_t c, i;
 	json_t *segs, *seg;
+	bool any_lost = false;
 	*out = json_array();
+	*progress = NULL;
 	json_array_foreach(copies, c, segs) {
 		int is_lost = 0, is_stale = 0;
 		json_array_foreach(segs, i, seg)
 			if (json_object_get(lost, json_string_value(json_object_get(seg, "pv"))))
 				is_lost = 1;
+		any_lost |= is_lost;
 		json_array_foreach(segs, i, seg) {
 			const char *pv = json_string_value(json_object_get(seg, "pv"));
 			if (is_lost || is_stale)
@@ -287,6 +295,25 @@ static int aix_stale_copies(struct aix_handle *x, const char *pname, const char 
 		if (is_stale)
 			json_array_append_new(*out, json_integer((json_int_t)c));
 	}
+	if (json_array_size(*out) != 1 || any_lost)
+		return 0;
+	char *o = NULL, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+	struct vdm_error lerr = { 0 };
+	int64_t ncopies, lps, stale;
+	if (aix_do(x, lslv, &o, &lerr) < 0 || aix_parse_lslv(o, &ncopies, &lps, &stale, &lerr) < 0) {
+		free(o);
+		return 0;
+	}
+	free(o);
+	if (lps <= 0 || stale < 0 || stale > lps) {
+		vdm_warn(partition, "aix %s: LV %s: lslv says %lld STALE PPs for %lld LPs and one "
+			 "stale copy: resync progress not shown", pname, lv, (long long)stale,
+			 (long long)lps);
+		return 0;
+	}
+	if (stale > 0)   /* 0: lsvg -l saw it stale a moment ago; no number rather than 100 */
+		*progress = json_pack("[I]", (json_int_t)((unsigned __int128)(lps - stale) * 100 /
+							   (unsigned __int128)lps));
 	return 0;
 }
 
@@ -576,9 +603,10 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 				json_array_append_new(copies, segs);
 			}
 			aix_lvmap_free(&m);
-			json_t *stale_c = NULL;
+			json_t *stale_c = NULL, *progress = NULL;
 			if (rc == 0 && lvs.v[k].stale)
-				rc = aix_stale_copies(x, pname, lvs.v[k].name, copies, lost, &stale_c, err);
+				rc = aix_stale_copies(x, partition, pname, lvs.v[k].name, copies, lost,
+						      &stale_c, &progress, err);
 			json_t *jlv = json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
 				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
 				"aix_type", lvs.v[k].type);
@@ -588,6 +616,8 @@ static int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 				any_pool = true;
 			if (stale_c && json_array_size(stale_c))
 				json_object_set(jlv, "stale", stale_c);
+			if (progress)
+				json_object_set_new(jlv, "resync_percent", progress);
 			json_decref(stale_c);
 			json_array_append_new(jlvs, jlv);
 		}

@@ -11,6 +11,7 @@
 #include "linux.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
+#include "vdmirror/warnings.h"
 
 #define MIB (1024 * 1024LL)
 
@@ -190,11 +191,14 @@ static int ranges_add(const struct lvm_idx *x, const char *ranges, const char *m
 
 /* A raid1/mirror image the kernel does not hold in sync: 'I' (out of sync: resyncing, or a
  * leg that failed and came back) in lv_attr's first character, or health 'r' (refresh
- * needed: the leg failed, its device is back) in the ninth. */
-static bool lvm_image_stale(const struct lvm_idx *x, const char *vg, const char *sub)
+ * needed: the leg failed, its device is back) in the ninth. *resyncing: 'I' without 'r'. */
+static bool lvm_image_stale(const struct lvm_idx *x, const char *vg, const char *sub,
+			    bool *resyncing)
 {
 	const char *attr = lvm_str(json_array_get(lvm_rows(x, vg, sub), 0), "lv_attr");
-	return attr[0] == 'I' || (strlen(attr) >= 9 && attr[8] == 'r');
+	bool refresh = strlen(attr) >= 9 && attr[8] == 'r';
+	*resyncing = attr[0] == 'I' && !refresh;
+	return attr[0] == 'I' || refresh;
 }
 
 /* Which disk the extents LVM reports on "[unknown]" are on: per LV (bare name, from the
@@ -210,11 +214,45 @@ static const char *lost_disk(const struct lvm_lost *l, const char *lv)
 	return d ? d : l->single;
 }
 
+/* How far the kernel has brought a raid1/mirror LV's out-of-sync images: its sync_percent
+ * ("42.00", LVM's two decimals; the guest's word), floored to a whole percent. -1 when there is
+ * none ("": inactive, or not a mirror) or it is no percent (then *bad is set): the stale copy
+ * is shown without progress, never with the guest's number. */
+static int lvm_sync_percent(const char *s, bool *bad)
+{
+	*bad = false;
+	if (!*s)
+		return -1;
+	size_t n = strspn(s, "0123456789");
+	bool frac_ok = s[n] == '\0' || (s[n] == '.' && s[n + 1] &&
+					 s[n + 1 + strspn(s + n + 1, "0123456789")] == '\0');
+	int v = n >= 1 && n <= 3 ? atoi(s) : 101;
+	if (!frac_ok || v > 100 || (v == 100 && s[n] == '.' && strspn(s + n + 1, "0") !=
+				    strlen(s + n + 1))) {
+		*bad = true;
+		return -1;
+	}
+	return v;
+}
+
+/* The last stale index and its progress entry, when they name copy `c` (a copy found lost or
+ * left out after its image was seen out of sync). */
+static void stale_forget(json_t *stale, json_t *progress, size_t c)
+{
+	size_t n = json_array_size(stale);
+	if (n && json_integer_value(json_array_get(stale, n - 1)) == (json_int_t)c) {
+		json_array_remove(stale, n - 1);
+		json_array_remove(progress, n - 1);
+	}
+}
+
 /* One copy per raid1/mirror image, from the image sub-LVs' own (linear) segments. A stale
- * image's index goes into `stale`. */
+ * image's index goes into `stale`, and into `progress` at the same place the LV's resync
+ * percent (`sync`, -1: not known) when the image is resyncing ('I'), else null: an image
+ * waiting for a refresh is not being brought up to date. */
 static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *ranges,
-			   const struct lvm_lost *lostd, json_t *copies, json_t *stale,
-			   const char *what, struct vdm_error *err)
+			   const struct lvm_lost *lostd, int sync, json_t *copies, json_t *stale,
+			   json_t *progress, const char *what, struct vdm_error *err)
 {
 	CLEANUP_FREE char *dup = xstrdup(ranges);
 	char *save = NULL;
@@ -232,8 +270,13 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 		size_t i;
 		const json_t *r;
 		int rc = 0;
-		if (lvm_image_stale(x, vg, sub))
+		bool resyncing;
+		if (lvm_image_stale(x, vg, sub, &resyncing)) {
 			json_array_append_new(stale, json_integer((json_int_t)json_array_size(copies)));
+			/* 100 % with an image still out of sync: LVM has not caught up, no number */
+			json_array_append_new(progress, resyncing && sync >= 0 && sync < 100 ?
+					      json_integer(sync) : json_null());
+		}
 		json_array_foreach(lvm_rows(x, vg, sub), i, r) {
 			if (strcmp(lvm_str(r, "segtype"), "linear") &&
 			    strcmp(lvm_str(r, "segtype"), "striped")) {
@@ -254,19 +297,15 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 				break;
 		}
 		/* a copy on the missing disk is lost, which says more than stale */
-		if (missing && json_object_get(copy.by_pv, missing) && json_array_size(stale) &&
-		    json_integer_value(json_array_get(stale, json_array_size(stale) - 1)) ==
-		    (json_int_t)json_array_size(copies))
-			json_array_remove(stale, json_array_size(stale) - 1);
+		if (missing && json_object_get(copy.by_pv, missing))
+			stale_forget(stale, progress, json_array_size(copies));
 		json_decref(copy.by_pv);
 		if (rc < 0 || lost) {
 			json_decref(copy.segs);
 			if (rc < 0)
 				return rc;
 			/* its stale index, if any, named this image */
-			if (json_array_size(stale) && json_integer_value(json_array_get(stale,
-			    json_array_size(stale) - 1)) == (json_int_t)json_array_size(copies))
-				json_array_remove(stale, json_array_size(stale) - 1);
+			stale_forget(stale, progress, json_array_size(copies));
 			continue;
 		}
 		if (json_array_size(copy.segs) == 0) {
@@ -278,9 +317,10 @@ static int lv_image_copies(const struct lvm_idx *x, const char *vg, const char *
 	return 0;
 }
 
-/* Builds the LVs of one VG from its segment rows. */
+/* Builds the LVs of one VG from its segment rows. A resync percent that is no percent is
+ * left out with a warning on `partition` (may be NULL). */
 static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const struct lvm_lost *lostd,
-		      json_t *lvs, struct vdm_error *err)
+		      json_t *partition, json_t *lvs, struct vdm_error *err)
 {
 	size_t n;
 	json_t *jname;
@@ -290,7 +330,7 @@ static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const struct lvm_
 		snprintf(what, sizeof what, "VG %s LV %s", vg, name);
 		if (!lnx_name_ok(name))
 			return vdm_err(err, -EINVAL, "%s: name not usable by vdmirror", what);
-		json_t *copies = json_array(), *stale = json_array();
+		json_t *copies = json_array(), *stale = json_array(), *progress = json_array();
 		struct lvm_copy linear = { 0 };
 		int64_t extents = 0;
 		int rc = 0;
@@ -313,8 +353,16 @@ static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const struct lvm_
 						lost_disk(lostd, name), &linear, what, err);
 			} else if (!strcmp(type, "raid1") || !strcmp(type, "mirror")) {
 				if (json_array_size(copies) == 0) {
+					bool bad;
+					const char *sp = lvm_str(r, "sync_percent");
+					int sync = lvm_sync_percent(sp, &bad);
+					if (bad && partition)
+						vdm_warn(partition, "linux-lvm: %s: sync_percent \"%.32s\""
+							 " is no percent: resync progress not shown",
+							 what, sp);
 					rc = lv_image_copies(x, vg, lvm_str(r, "seg_pe_ranges"),
-							     lostd, copies, stale, what, err);
+							     lostd, sync, copies, stale, progress,
+							     what, err);
 					if (rc == 0 && json_array_size(copies) == 0)
 						rc = vdm_err(err, -ENODEV, "%s: every copy has extents "
 							     "on a missing PV", what);
@@ -329,14 +377,23 @@ static int lvm_vg_lvs(const struct lvm_idx *x, const char *vg, const struct lvm_
 		json_decref(linear.segs);
 		json_decref(linear.by_pv);
 		if (rc < 0) {
-			json_decref(copies), json_decref(stale);
+			json_decref(copies), json_decref(stale), json_decref(progress);
 			return rc;
 		}
 		json_t *lvo = json_pack("{s:s, s:I, s:o}", "name", name, "extents",
 					(json_int_t)extents, "copies", copies);
 		if (json_array_size(stale))
 			json_object_set(lvo, "stale", stale);
+		/* formats.md 7.1: only when some stale copy's progress is known */
+		size_t k;
+		json_t *pv;
+		json_array_foreach(progress, k, pv)
+			if (!json_is_null(pv)) {
+				json_object_set(lvo, "resync_percent", progress);
+				break;
+			}
 		json_decref(stale);
+		json_decref(progress);
 		json_array_append_new(lvs, lvo);
 	}
 	return 0;
@@ -614,7 +671,7 @@ static int lvm_vgs(const json_t *report, const struct lvm_idx *x, json_t *partit
 				(json_int_t)(total - used)));
 		}
 		json_t *lvs = json_array();
-		int rc = lvm_vg_lvs(x, vg, &lostd, lvs, err);
+		int rc = lvm_vg_lvs(x, vg, &lostd, partition, lvs, err);
 		json_decref(rowdisk), json_decref(lostd.by_lv);
 		if (rc < 0) {
 			json_decref(pvs), json_decref(lvs);

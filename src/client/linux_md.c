@@ -10,6 +10,7 @@
 #include "linux.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
+#include "vdmirror/warnings.h"
 
 #define MIB (1024 * 1024LL)
 
@@ -19,10 +20,37 @@ static int64_t md_num(const json_t *o, const char *key)
 	return lnx_count(json_string_value(json_object_get(o, key)));
 }
 
+/* How far md's recovery of an array's rebuilding members is, in whole percent: sync_action
+ * "recover" with sync_completed "DONE / TOTAL" (sectors), or 0 while it is about to start
+ * ("none", "delayed"). -1 when no recovery runs, or the numbers are no such thing (then *bad
+ * is set): the guest's word, never shown unchecked. */
+static int md_recovery_percent(const json_t *md, bool *bad)
+{
+	const char *action = json_string_value(json_object_get(md, "sync_action")) ?: "";
+	const char *done = json_string_value(json_object_get(md, "sync_completed")) ?: "";
+	*bad = false;
+	if (strcmp(action, "recover"))
+		return -1;
+	if (!strcmp(done, "none") || !strcmp(done, "delayed"))
+		return 0;
+	const char *slash = strstr(done, " / ");
+	CLEANUP_FREE char *a_s = slash ? strndup(done, (size_t)(slash - done)) : NULL;
+	int64_t a = a_s ? lnx_count(a_s) : -1, b = slash ? lnx_count(slash + 3) : -1;
+	if (a < 0 || b <= 0 || a > b) {
+		*bad = true;
+		return -1;
+	}
+	return (int)((unsigned __int128)a * 100 / (unsigned __int128)b);
+}
+
 /* The formats-v1 "vgs" array for the md arrays of an agent report (RAID1 only). Linear in the
- * report's size: disks are looked up through one index, not a scan per member (issue 9). */
-int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
-int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err)
+ * report's size: disks are looked up through one index, not a scan per member (issue 9).
+ * Recovery numbers that make no sense are left out with a warning on `partition` (may be
+ * NULL). */
+int vdm_md_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
+		    struct vdm_error *err);
+int vdm_md_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
+		    struct vdm_error *err)
 {
 	*vgs_out = NULL;
 	json_t *vgs = json_array(), *disks = json_object();
@@ -46,6 +74,13 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 		}
 		int64_t extents = comp_kib / 1024, overhead = 0;
 		json_t *pvs = json_array(), *copies = json_array(), *stale = json_array();
+		json_t *progress = json_array();   /* parallel to stale: resync_percent */
+		bool bad, known = false;
+		int recovery = md_recovery_percent(md, &bad);
+		if (bad && partition)
+			vdm_warn(partition, "linux-md: md %s: sync_completed \"%.40s\" makes no sense:"
+				 " resync progress not shown", name,
+				 json_string_value(json_object_get(md, "sync_completed")) ?: "");
 		size_t k;
 		json_t *m;
 		json_array_foreach(json_object_get(md, "members"), k, m) {
@@ -89,20 +124,29 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 			bool rebuilding = !in_sync && lnx_count(slot) >= 0;
 			if (!in_sync && !faulty && !rebuilding)
 				continue;
-			if (!in_sync)
+			if (!in_sync) {
 				json_array_append_new(stale, json_integer((json_int_t)json_array_size(copies)));
+				/* md recovers every member in a slot at once; a faulty one waits */
+				bool rec = rebuilding && !faulty && recovery >= 0;
+				json_array_append_new(progress, rec ? json_integer(recovery) : json_null());
+				known |= rec;
+			}
 			json_array_append_new(copies, json_pack("[{s:s, s:I}]", "pv", serial,
 								"extents", (json_int_t)extents));
 		}
 		if (rc < 0) {
 			json_decref(pvs), json_decref(copies), json_decref(stale);
+			json_decref(progress);
 			break;
 		}
 		json_t *lv = json_pack("{s:s, s:I, s:o}", "name", name, "extents",
 				       (json_int_t)extents, "copies", copies);
 		if (json_array_size(stale))
 			json_object_set(lv, "stale", stale);
+		if (known)   /* formats.md 7.1: only when some stale copy's progress is known */
+			json_object_set(lv, "resync_percent", progress);
 		json_decref(stale);
+		json_decref(progress);
 		json_array_append_new(vgs, json_pack("{s:s, s:i, s:I, s:i, s:o, s:[o]}", "name", name,
 			"extent_mib", 1, "pv_overhead_mib", (json_int_t)overhead,
 			"copy_meta_extents", 0, "pvs", pvs, "lvs", lv));
@@ -116,6 +160,12 @@ int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_er
 	return 0;
 }
 
+int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err)
+{
+	return vdm_md_vgs_read(report, NULL, vgs_out, err);
+}
+
 static int md_discover(void *h, json_t *partition, struct vdm_error *err)
 {
 	struct vdm_transport *x = lnx_transport(h);
@@ -123,7 +173,7 @@ static int md_discover(void *h, json_t *partition, struct vdm_error *err)
 	int rc = lnx_report(x, &report, err);
 	if (rc < 0)
 		return rc;
-	rc = vdm_md_vgs_from_report(report, &vgs, err);
+	rc = vdm_md_vgs_read(report, partition, &vgs, err);
 	json_decref(report);
 	if (rc < 0)
 		return rc;

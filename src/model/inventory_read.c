@@ -589,6 +589,35 @@ static int rd_lv(struct rd_ctx *c, struct rd_part *pp, int vgi, const json_t *o,
 			lv->stale[json_integer_value(v)] = true;
 		}
 	}
+	/* lvs[].resync_percent (vdmirror's addition, formats.md 7.1): parallel to stale, the
+	 * percent in sync of each stale copy or null; a guest's word, so anything else is bad
+	 * input rather than a number check would print */
+	json_t *rp = json_object_get(o, "resync_percent");
+	if (rp && !json_is_null(rp)) {
+		char rpath[RD_PATH], ipath[RD_PATH];
+		rd_key(rpath, path, "resync_percent");
+		if (!json_is_array(rp) || !st || json_array_size(rp) != json_array_size(st)) {
+			r = rd_fail(rd, rpath, "must be an array as long as stale (%zu), one percent"
+				    " or null per stale copy", st ? json_array_size(st) : (size_t)0);
+			goto out;
+		}
+		lv->resync_percent = xcalloc(nc, sizeof *lv->resync_percent);
+		for (size_t k = 0; k < nc; k++)
+			lv->resync_percent[k] = -1;
+		for (size_t i = 0; i < json_array_size(rp); i++) {
+			json_t *v = json_array_get(rp, i);
+			rd_idx(ipath, rpath, i);
+			if (json_is_null(v))
+				continue;
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > 100) {
+				r = rd_fail(rd, ipath, "must be an integer percent, 0 to 100, or null");
+				goto out;
+			}
+			lv->resync_percent[json_integer_value(json_array_get(st, i))] =
+				(int)json_integer_value(v);
+		}
+	}
 	/* in PV order, so that the first PV named is the same as a pass over every PV */
 	qsort(used.v, used.n, sizeof *used.v, rd_cmp_int);
 	for (size_t i = 0; i < used.n; i++) {

@@ -117,6 +117,7 @@ static void model_free_vg(struct vdm_vg *vg)
 			free(lv->copies[c].segs);
 		free(lv->copies);
 		free(lv->stale);
+		free(lv->resync_percent);
 	}
 	free(vg->lvs);
 }
@@ -220,6 +221,15 @@ static json_t *model_vg_json(const struct vdm_partition *p, const struct vdm_vg 
 				if (lv->stale[c])
 					json_array_append_new(st, json_integer((json_int_t)c));
 			json_object_set_new(j, "stale", st);
+		}
+		/* parallel to stale as written just above (copy order) */
+		if (lv->stale && lv->resync_percent) {
+			json_t *rp = json_array();
+			for (size_t c = 0; c < lv->n_copies; c++)
+				if (lv->stale[c])
+					json_array_append_new(rp, lv->resync_percent[c] < 0 ? json_null()
+							      : json_integer(lv->resync_percent[c]));
+			json_object_set_new(j, "resync_percent", rp);
 		}
 		json_array_append_new(lvs, j);
 	}

@@ -440,7 +440,11 @@ const char *vdm_copy_state_text(const struct vdm_inventory *inv, int partition, 
 	enum vdm_copy_state st = vdm_copy_state(inv, partition, vg, lv, c, &d);
 	buf[0] = '\0';
 	if (st == VDM_COPY_STALE) {
-		snprintf(buf, size, "stale: out of date, resync needed");
+		const struct vdm_lv *l = &inv->partitions[partition].vgs[vg].lvs[lv];
+		if (l->resync_percent && l->resync_percent[c] >= 0)
+			snprintf(buf, size, "stale: resyncing %d %%", l->resync_percent[c]);
+		else
+			snprintf(buf, size, "stale: out of date, resync needed");
 	} else if (st == VDM_COPY_LOST) {
 		const struct vdm_disk *dk = &inv->partitions[partition].disks[d];
 		bool all_gone = true;

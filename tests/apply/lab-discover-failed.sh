@@ -5,7 +5,8 @@
 # that server unreachable, its pools unreachable, the disk missing (missing_since kept from one
 # discovery to the next), hd2's copy on it still listed, and `check` names the lost copy and
 # why; then `lab restore`: the disk is back (no missing_since), hd2's copy is stale (not lost)
-# until `lvchange --refresh` resyncs it. The same for md: md1 = RAID1 of the spare disks
+# until `lvchange --refresh` resyncs it (slowed down: meanwhile `check` says "stale: resyncing
+# N %", lvs[].resync_percent). The same for md: md1 = RAID1 of the spare disks
 # lpar1-03 (vios2) and lpar1-04 (vios3), the member on the dead server faulty (lost), after the
 # return stale until `mdadm --re-add`. Last, vios1 (both original PVs) dies too: two PVs of
 # rootvg missing at once, each named. One VM boot. VDM_RECORD=DIR keeps the agent reports.
@@ -117,16 +118,30 @@ drop_caches lpar1
 [ "$(verify_lv lpar1 md1 md1 43 0 2)" = 0 ] || fail "md1 reads other bytes than written with $SERVER dead"
 ok "md1 after --re-add: in sync, nothing stale"
 
+# the resync of what changed (4 MiB) slowed to 64 KiB/s (dm-raid's per-LV limits; md only
+# throttles above the minimum, 1000 KiB/s by default), so that discovery sees it under way:
+# check says how far it is ("stale: resyncing N %")
+guest_run lpar1 lvm lvchange --minrecoveryrate=1k --maxrecoveryrate=64k rootvg/hd2 >/dev/null ||
+	fail "lvchange --maxrecoveryrate"
 guest_run lpar1 lvm lvchange --refresh rootvg/hd2 >/dev/null || fail "lvchange --refresh"
+seen=
 for ((i = 0; i < 120; i++)); do
 	inventory >"$STATE/inv4.json" || fail "inventory during the resync"
 	jq -e '.partitions[0].vgs[] | select(.name == "rootvg") | .lvs[] | select(.name == "hd2") | has("stale") | not' \
 		"$STATE/inv4.json" >/dev/null && break
 	[ $i = 0 ] && report report-lvm-resyncing.json
+	if [ -z "$seen" ]; then
+		"$VDM" check --inventory "$STATE/inv4.json" --level server >"$STATE/check4r.txt" 2>&1 || true
+		seen=$(grep "hd2" "$STATE/check4r.txt" | grep -o "stale: resyncing [0-9]\{1,3\} %" | head -1) || true
+		[ -n "$seen" ] && cp "$STATE/inv4.json" "$REC/inventory-resyncing.json" &&
+			guest_run lpar1 lvm lvchange --minrecoveryrate=0 --maxrecoveryrate=0 rootvg/hd2 >/dev/null
+	fi
 	sleep 1
 done
 jq -e '.partitions[0].vgs[] | select(.name == "rootvg") | .lvs[] | select(.name == "hd2") | has("stale") | not' \
 	"$STATE/inv4.json" >/dev/null || fail "hd2 still stale 2 min after the refresh"
+[ -n "$seen" ] || fail "check never said how far hd2's resync was: $(cat "$STATE/check4r.txt")"
+ok "during the resync: check says hd2's copy is '$seen'"
 report report-lvm-resynced.json
 drop_caches lpar1
 [ "$(verify_lv lpar1 rootvg hd2 42 8 4)" = 0 ] || fail "hd2 reads other bytes than written with $SERVER dead"

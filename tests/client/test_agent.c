@@ -26,6 +26,8 @@
 
 int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
 int vdm_md_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+int vdm_md_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
+		    struct vdm_error *err);
 int vdm_lvm_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
 		     struct vdm_error *err);
 
@@ -682,6 +684,80 @@ static void test_lvm_returned_stale(void **state)
 	json_decref(report);
 }
 
+/* The same lab after `lvchange --refresh rootvg/hd2`, its resync slowed down (recorded by
+ * lab-discover-failed.sh: report-lvm-resyncing.json): hd2's image on lpar1-rootvg-m1 is out of
+ * sync ('I', health fine), the LV's sync_percent "45.57": a stale copy 45 % in sync
+ * (lvs[].resync_percent). The guest's number is checked: anything that is no percent is left
+ * out with a warning; an image waiting for a refresh ('r') or LVM saying 100 gets none. */
+static void test_lvm_resyncing_recorded(void **state)
+{
+	json_t *report = load_report("report-lvm-resyncing.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_lvm_vgs_read(report, NULL, &vgs, &err), 0);
+	char *got = lv_json(vgs, 1);
+	assert_string_equal(got, "{\"name\":\"hd2\",\"extents\":6,\"copies\":["
+		"[{\"pv\":\"lpar1-02\",\"extents\":6}],[{\"pv\":\"lpar1-rootvg-m1\",\"extents\":6}]],"
+		"\"stale\":[1],\"resync_percent\":[45]}");
+	free(got);
+	json_decref(vgs);
+	json_t *segs = json_object_get(json_object_get(report, "lvm"), "segs"), *r, *top = NULL,
+	       *img = NULL;
+	size_t i;
+	json_array_foreach(segs, i, r) {
+		const char *n = json_string_value(json_object_get(r, "lv_name"));
+		if (!strcmp(n, "hd2"))
+			top = r;
+		if (!strcmp(n, "[hd2_rimage_1]"))
+			img = r;
+	}
+	assert_non_null(top);
+	assert_non_null(img);
+	const char *ok[][2] = { { "0.00", "0" }, { "99.99", "99" }, { "7", "7" } };
+	for (i = 0; i < 3; i++) {
+		json_object_set_new(top, "sync_percent", json_string(ok[i][0]));
+		assert_int_equal(vdm_lvm_vgs_read(report, NULL, &vgs, &err), 0);
+		got = lv_json(vgs, 1);
+		char want[64];
+		snprintf(want, sizeof want, "\"resync_percent\":[%s]}", ok[i][1]);
+		if (!strstr(got, want))
+			fail_msg("sync_percent %s: %s", ok[i][0], got);
+		free(got);
+		json_decref(vgs);
+	}
+	const char *bad[] = { "250.00", "100.01", "-3", "45.5.5", "45.", "abc", "1e2", "0045.00",
+			      "45.57 " };
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *part = json_pack("{s:s, s:[]}", "name", "lpar1", "disks");
+		json_object_set_new(top, "sync_percent", json_string(bad[i]));
+		assert_int_equal(vdm_lvm_vgs_read(report, part, &vgs, &err), 0);
+		got = lv_json(vgs, 1);
+		assert_non_null(strstr(got, "\"stale\":[1]"));
+		if (strstr(got, "resync_percent"))
+			fail_msg("sync_percent \"%s\" taken: %s", bad[i], got);
+		free(got);
+		const char *w = json_string_value(json_array_get(json_object_get(part, "warnings"), 0));
+		if (!w || !strstr(w, "LV hd2: sync_percent") || !strstr(w, "not shown"))
+			fail_msg("sync_percent \"%s\": no warning (%s)", bad[i], w ? w : "none");
+		json_decref(part);
+		json_decref(vgs);
+	}
+	/* 100 with the image still 'I'; or the image waiting for a refresh: stale, no number */
+	json_object_set_new(top, "sync_percent", json_string("100.00"));
+	assert_int_equal(vdm_lvm_vgs_read(report, NULL, &vgs, &err), 0);
+	got = lv_json(vgs, 1);
+	assert_non_null(strstr(got, "\"stale\":[1]}"));
+	free(got);
+	json_decref(vgs);
+	json_object_set_new(top, "sync_percent", json_string("45.57"));
+	json_object_set_new(img, "lv_attr", json_string("Iwi-aor-r-"));
+	assert_int_equal(vdm_lvm_vgs_read(report, NULL, &vgs, &err), 0);
+	got = lv_json(vgs, 1);
+	assert_non_null(strstr(got, "\"stale\":[1]}"));
+	free(got);
+	json_decref(vgs);
+	json_decref(report);
+}
+
 /* md1 = RAID1 of lpar1-03 (vios2) and lpar1-04 (vios3), `lab fail vios2`, a write (recorded:
  * report-md-faulty.json): vdc faulty, slot none. The member is a copy marked stale; the
  * storage side's missing disk makes it lost (model rule). */
@@ -751,6 +827,80 @@ static void test_md_report(void **state)
 	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
 	assert_int_equal(json_array_size(json_object_get(json_array_get(vgs, 0), "pvs")), 1);
 	json_decref(vgs);
+	json_decref(report);
+}
+
+/* Recorded in the lab (report-md-recovering.json): md1 = RAID1 of lpar1-03 and lpar1-04 without
+ * a bitmap, lpar1-03 failed, removed, zeroed and added back: md recovers it in full, "recover",
+ * "32768 / 63488" sectors: a stale copy 51 % in sync. */
+static void test_md_recovering_recorded(void **state)
+{
+	json_t *report = load_report("report-md-recovering.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	char *got = lv_json(vgs, 0);
+	assert_string_equal(got, "{\"name\":\"md1\",\"extents\":31,\"copies\":["
+		"[{\"pv\":\"lpar1-03\",\"extents\":31}],[{\"pv\":\"lpar1-04\",\"extents\":31}]],"
+		"\"stale\":[0],\"resync_percent\":[51]}");
+	free(got);
+	json_decref(vgs);
+	json_decref(report);
+}
+
+/* md recovering a member (report-md-raid1.json with md's sysfs words during a recovery:
+ * member vdb in slot 1 not in_sync, sync_action "recover", sync_completed "DONE / TOTAL"
+ * sectors): the stale copy's progress is lvs[].resync_percent, floored. A faulty member is
+ * not being recovered: no number. Numbers that make no sense (done beyond the total, not
+ * numbers) are left out with a warning, never shown. */
+static void test_md_recovery_progress(void **state)
+{
+	json_t *report = load_report("report-md-raid1.json"), *vgs = NULL;
+	struct vdm_error err = { 0 };
+	json_t *md = json_array_get(json_object_get(report, "md"), 0);
+	json_t *m1 = json_array_get(json_object_get(md, "members"), 1);
+	json_object_set_new(m1, "state", json_string("spare"));
+	json_object_set_new(md, "sync_action", json_string("recover"));
+	json_object_set_new(md, "degraded", json_string("1"));
+	json_object_set_new(md, "sync_completed", json_string("40960 / 96256"));
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	char *got = lv_json(vgs, 0);
+	assert_non_null(strstr(got, "\"stale\":[1],\"resync_percent\":[42]}"));
+	free(got);
+	json_decref(vgs);
+	/* about to start: 0 % */
+	json_object_set_new(md, "sync_completed", json_string("delayed"));
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	got = lv_json(vgs, 0);
+	assert_non_null(strstr(got, "\"resync_percent\":[0]"));
+	free(got);
+	json_decref(vgs);
+	/* no recovery running (a faulty member waits for --re-add): stale, no number */
+	json_object_set_new(md, "sync_completed", json_string("40960 / 96256"));
+	json_object_set_new(m1, "state", json_string("faulty"));
+	assert_int_equal(vdm_md_vgs_from_report(report, &vgs, &err), 0);
+	got = lv_json(vgs, 0);
+	assert_non_null(strstr(got, "\"stale\":[1]"));
+	assert_null(strstr(got, "resync_percent"));
+	free(got);
+	json_decref(vgs);
+	json_object_set_new(m1, "state", json_string("spare"));
+	const char *bad[] = { "96256 / 40960", "250", "40960 / 0", "-1 / 96256", "4e4 / 96256",
+			      "40960 / 96256 / 7", "" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		json_t *part = json_pack("{s:s}", "name", "lpar1");
+		json_object_set_new(md, "sync_completed", json_string(bad[i]));
+		assert_int_equal(vdm_md_vgs_read(report, part, &vgs, &err), 0);
+		got = lv_json(vgs, 0);
+		assert_non_null(strstr(got, "\"stale\":[1]"));
+		if (strstr(got, "resync_percent"))
+			fail_msg("sync_completed \"%s\" taken: %s", bad[i], got);
+		free(got);
+		const char *w = json_string_value(json_array_get(json_object_get(part, "warnings"), 0));
+		if (!w || !strstr(w, "linux-md: md md0: sync_completed") || !strstr(w, "not shown"))
+			fail_msg("sync_completed \"%s\": no warning (%s)", bad[i], w ? w : "none");
+		json_decref(part);
+		json_decref(vgs);
+	}
 	json_decref(report);
 }
 
@@ -917,7 +1067,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_lvm_two_missing),
 		cmocka_unit_test(test_lvm_two_missing_recorded),
 		cmocka_unit_test(test_lvm_returned_stale),
+		cmocka_unit_test(test_lvm_resyncing_recorded),
 		cmocka_unit_test(test_md_faulty_member),
+		cmocka_unit_test(test_md_recovering_recorded),
+		cmocka_unit_test(test_md_recovery_progress),
 		cmocka_unit_test(test_md_report),
 		cmocka_unit_test(test_script_mode),
 		cmocka_unit_test(test_batch),

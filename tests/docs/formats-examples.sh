@@ -48,6 +48,20 @@ rc=0; "$vdm" check --inventory "$tmp/repair-inv.json" >"$tmp/check.txt" 2>&1 || 
 [ $rc = 0 ] || [ $rc = 3 ] || fail "the reader rejects the repair inventory example (exit $rc): $(cat "$tmp/check.txt")"
 ok "repair inventory example is read (check exit $rc)"
 
+# resync progress (7.1): the example LV in place of the repair inventory's data; check says it
+jq --slurpfile lv "$(example resync-percent)" '.partitions[0].vgs[0].lvs |= map(if .name == "data" then $lv[0] else . end)' \
+	"$tmp/repair-inv.json" >"$tmp/resync-inv.json" || fail "resync-percent example does not fit the repair inventory"
+rc=0; "$vdm" check --inventory "$tmp/resync-inv.json" >"$tmp/check.txt" 2>&1 || rc=$?
+[ $rc = 3 ] && grep -q "copy 2 stale: resyncing 42 %" "$tmp/check.txt" &&
+	grep "^lpar1 *rootvg *data " "$tmp/check.txt" | grep -q "\[stale: resyncing 42 %\]" ||
+	fail "check on the resync-percent example (exit $rc): $(cat "$tmp/check.txt")"
+rc=0; "$vdm" check --inventory "$tmp/resync-inv.json" --json >"$tmp/check.json" 2>/dev/null || rc=$?
+[ $rc = 3 ] && jq -e '(.lvs[] | select(.lv == "data") | .broken_copies) ==
+	[{"copy": 1, "state": "stale", "resync_percent": 42, "why": "stale: resyncing 42 %"}]
+	and (.lvs[] | select(.lv == "hd4") | .broken_copies[0] | .state == "lost" and (has("resync_percent") | not))' \
+	"$tmp/check.json" >/dev/null || fail "check --json on the resync-percent example (exit $rc): $(cat "$tmp/check.json")"
+ok "resync-percent example: check says 'resyncing 42 %' (--json: broken_copies)"
+
 # the repair plan's arithmetic, against the repair inventory
 rp=$(example repair-plan)
 jq -e --slurpfile inv "$tmp/repair-inv.json" '

@@ -257,6 +257,26 @@ static const struct reject rejects[] = {
 	{ "partitions.0.vgs.0.pvs.0.total_extents", "288230376151711744",
 	  "partitions[0].vgs[0].pvs[0].total_extents: partition lpar1, disk hdisk0: the PV claims"
 	  " 288230376151711744 extents of 32 MiB (more than 9223372036854775807 MiB)" },
+	/* lvs[].resync_percent (vdmirror's addition): parallel to stale, 0..100 or null; a
+	 * guest reporting 250 % or garbage is refused, not shown */
+#define RP_LV(stale, rp) "{\"name\": \"hd2\", \"extents\": 10, \"copies\": [[{\"pv\": \"hdisk0\"," \
+	" \"extents\": 10}], [{\"pv\": \"hdisk1\", \"extents\": 10}], [{\"pv\": \"hdisk1\"," \
+	" \"extents\": 10}]]" stale ", \"resync_percent\": " rp "}"
+	{ "partitions.0.vgs.0.lvs.1", RP_LV("", "[42]"),
+	  "partitions[0].vgs[0].lvs[1].resync_percent: must be an array as long as stale (0)" },
+	{ "partitions.0.vgs.0.lvs.1", RP_LV(", \"stale\": [1, 2]", "[42]"),
+	  "partitions[0].vgs[0].lvs[1].resync_percent: must be an array as long as stale (2)" },
+	{ "partitions.0.vgs.0.lvs.1", RP_LV(", \"stale\": [1]", "42"),
+	  "partitions[0].vgs[0].lvs[1].resync_percent: must be an array as long as stale (1)" },
+	{ "partitions.0.vgs.0.lvs.1", RP_LV(", \"stale\": [1, 2]", "[null, 250]"),
+	  "partitions[0].vgs[0].lvs[1].resync_percent[1]: must be an integer percent, 0 to 100, or null" },
+	{ "partitions.0.vgs.0.lvs.1", RP_LV(", \"stale\": [1]", "[-1]"),
+	  "partitions[0].vgs[0].lvs[1].resync_percent[0]: must be an integer percent" },
+	{ "partitions.0.vgs.0.lvs.1", RP_LV(", \"stale\": [1]", "[42.5]"),
+	  "partitions[0].vgs[0].lvs[1].resync_percent[0]: must be an integer percent" },
+	{ "partitions.0.vgs.0.lvs.1", RP_LV(", \"stale\": [1]", "[\"42 %\"]"),
+	  "partitions[0].vgs[0].lvs[1].resync_percent[0]: must be an integer percent" },
+#undef RP_LV
 	/* all LVs together on one PV beyond its size */
 	{ "partitions.0.vgs.0.lvs.1",
 	  "{\"name\": \"hd2\", \"extents\": 600, \"copies\": [[{\"pv\": \"hdisk0\", \"extents\": 600}]]}",
@@ -462,6 +482,39 @@ static void test_round_trip(void **state)
 	vdm_inventory_free(b);
 }
 
+/* lvs[].resync_percent: each entry belongs to the stale copy at the same place in stale
+ * (which need not be sorted), null is "not known", and the writer keeps both parallel. */
+static void test_resync_percent(void **state)
+{
+	json_t *j = load_rich();
+	patch(j, "partitions.0.vgs.0.lvs.1",
+	      "{\"name\": \"hd2\", \"extents\": 10, \"copies\": [[{\"pv\": \"hdisk0\", \"extents\": 10}],"
+	      " [{\"pv\": \"hdisk1\", \"extents\": 10}], [{\"pv\": \"hdisk1\", \"extents\": 10}]],"
+	      " \"stale\": [2, 1], \"resync_percent\": [null, 42]}");
+	struct vdm_inventory *a = NULL, *b = NULL;
+	struct vdm_error err = { 0 };
+	if (vdm_inventory_parse_json(j, "inv.json", &a, &err))
+		fail_msg("resync_percent refused: %s", err.msg);
+	json_decref(j);
+	const struct vdm_lv *lv = &a->partitions[0].vgs[0].lvs[1];
+	assert_non_null(lv->resync_percent);
+	assert_int_equal(lv->resync_percent[0], -1);
+	assert_int_equal(lv->resync_percent[1], 42);
+	assert_int_equal(lv->resync_percent[2], -1);
+	/* written in copy order, parallel to stale */
+	char *s = dump(a);
+	assert_non_null(strstr(s, "\"resync_percent\":[42,null],\"stale\":[1,2]"));
+	if (vdm_inventory_parse_string(s, strlen(s), "written", &b, &err))
+		fail_msg("written inventory does not parse: %s", err.msg);
+	assert_int_equal(b->partitions[0].vgs[0].lvs[1].resync_percent[1], 42);
+	assert_int_equal(b->partitions[0].vgs[0].lvs[1].resync_percent[2], -1);
+	/* no progress known: no field, no array */
+	assert_null(a->partitions[0].vgs[0].lvs[0].resync_percent);
+	free(s);
+	vdm_inventory_free(a);
+	vdm_inventory_free(b);
+}
+
 static void test_stdin(void **state)
 {
 	char tmpl[] = "/tmp/vdm-test-inv-XXXXXX";
@@ -587,6 +640,7 @@ int main(void)
 		cmocka_unit_test(test_null_optional_and_empty),
 		cmocka_unit_test(test_formats_example),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_resync_percent),
 		cmocka_unit_test(test_stdin),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_names),

@@ -155,6 +155,31 @@ static void test_stale_resynced(void **state)
 	rc_free(&rc);
 }
 
+/* vdmirror check's words for a stale copy: its resync progress when the inventory knows it
+ * (lvs[].resync_percent), else that it needs one; the copy protects nothing either way. */
+static void test_stale_text(void **state)
+{
+	struct rcase rc;
+	char buf[256];
+	rc_load(&rc, HEAD("", "") DISKS("") VG(MIRRORED("a", 100) ",'stale':[1],'resync_percent':[42]},"
+		MIRRORED("b", 50) ",'stale':[1],'resync_percent':[null]}," MIRRORED("c", 50) ",'stale':[1]}"));
+	assert_string_equal(vdm_copy_state_text(rc.inv, 0, 0, 0, 1, buf, sizeof buf),
+			    "stale: resyncing 42 %");
+	assert_string_equal(vdm_copy_state_text(rc.inv, 0, 0, 0, 0, buf, sizeof buf), "");
+	assert_string_equal(vdm_copy_state_text(rc.inv, 0, 0, 1, 1, buf, sizeof buf),
+			    "stale: out of date, resync needed");
+	assert_string_equal(vdm_copy_state_text(rc.inv, 0, 0, 2, 1, buf, sizeof buf),
+			    "stale: out of date, resync needed");
+	struct vdm_faults *f = vdm_faults_new(rc.inv);
+	assert_int_equal(vdm_lv_protection(f, 0, 0, 0, NULL), VDM_LEVEL_NONE);
+	vdm_faults_free(f);
+	/* resyncing is still stale: resynced in place, not replaced */
+	assert_int_equal(rc_repair(&rc, NULL, 0, 0), 0);
+	assert_int_equal(rc.plan->n_new_disks, 0);
+	assert_int_equal(rc_lv(&rc, "a")->n_resync, 1);
+	rc_free(&rc);
+}
+
 /* vios3's pool is unreachable (its server answers): with vios1 gone there is no place left
  * outside vios2: exit 2 naming the LV, nothing planned on vios3. */
 static void test_unreachable_pool(void **state)
@@ -268,6 +293,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lost_server),
 		cmocka_unit_test(test_stale_resynced),
+		cmocka_unit_test(test_stale_text),
 		cmocka_unit_test(test_unreachable_pool),
 		cmocka_unit_test(test_wait_for_return),
 		cmocka_unit_test(test_no_copy_in_sync),

@@ -490,6 +490,8 @@ static void aix_missing_and_stale(void **state)
 	edit(d, "lsvg_-l_rootvg.out", "100     100     1    open/syncd", "100     100     1    open/stale");
 	edit(d, "lsvg_-l_rootvg.out", "60      60      1    open/syncd", "60      60      1    open/stale");
 	put(d, "lslv_-p_hdisk0_hd2.out", "hdisk0:hd2:/usr\nUSED USED 0001 0002 STALE STALE FREE\n");
+	/* hd2's one stale copy: 2 of its 100 LPs still stale, 98 % in sync (resync_percent) */
+	edit(d, "lslv_hd2.out", "STALE PPs:          0 ", "STALE PPs:          2 ");
 
 	struct vdm_backend b;
 	struct vdm_error err = {0};
@@ -522,6 +524,9 @@ static void aix_missing_and_stale(void **state)
 	json_t *hd4 = find_named(lvs, "hd4");
 	assert_int_equal(json_array_size(json_object_get(hd2, "stale")), 1);
 	assert_int_equal(json_integer_value(json_array_get(json_object_get(hd2, "stale"), 0)), 0);
+	assert_int_equal(json_array_size(json_object_get(hd2, "resync_percent")), 1);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(hd2, "resync_percent"), 0)), 98);
+	assert_null(json_object_get(hd9, "resync_percent"));
 	assert_null(json_object_get(hd9, "stale"));    /* lost, which says more */
 	assert_null(json_object_get(hd4, "stale"));    /* open/syncd */
 
@@ -531,7 +536,38 @@ static void aix_missing_and_stale(void **state)
 	struct vdm_inventory *parsed = NULL;
 	if (vdm_inventory_parse_json(inv, "discovered", &parsed, &err) != 0)
 		fail_msg("inventory refused: %s", err.msg);
+	const struct vdm_vg *pvg = &parsed->partitions[0].vgs[0];
+	assert_string_equal(pvg->name, "rootvg");
+	size_t seen = 0;
+	for (size_t l = 0; l < pvg->n_lvs; l++)
+		if (!strcmp(pvg->lvs[l].name, "hd2")) {
+			assert_non_null(pvg->lvs[l].resync_percent);
+			assert_int_equal(pvg->lvs[l].resync_percent[0], 98);
+			seen++;
+		}
+	assert_int_equal(seen, 1);
 	vdm_inventory_free(parsed);
+	json_decref(inv);
+
+	/* the partition's word: 250 stale PPs of 100 LPs is no progress; a warning, no number */
+	edit(d, "lslv_hd2.out", "STALE PPs:          2 ", "STALE PPs:          250 ");
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	lpar1 = json_array_get(json_object_get(inv, "partitions"), 0);
+	assert_int_equal(vdm_backend_client_address(&b, "lpar1", &addr, &err), 0);
+	assert_int_equal(vdm_transport_open(addr, &x, &err), 0);
+	free(addr);
+	assert_int_equal(vdm_client_open("aix", &x, &aix, &err), 0);
+	if (vdm_client_discover(&aix, lpar1, &err) != 0)
+		fail_msg("discover: %s", err.msg);
+	vdm_client_close(&aix);
+	vdm_transport_close(&x);
+	hd2 = find_named(json_object_get(find_named(json_object_get(lpar1, "vgs"), "rootvg"), "lvs"),
+			 "hd2");
+	assert_int_equal(json_array_size(json_object_get(hd2, "stale")), 1);
+	assert_null(json_object_get(hd2, "resync_percent"));
+	const char *w = json_string_value(json_array_get(json_object_get(lpar1, "warnings"), 0));
+	if (!w || !strstr(w, "LV hd2: lslv says 250 STALE PPs for 100 LPs"))
+		fail_msg("no warning on 250 stale PPs: %s", w ? w : "none");
 	json_decref(inv);
 	vdm_backend_close(&b);
 	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", d);
