@@ -12,7 +12,8 @@ static void repair_usage(FILE *f)
 	fputs("usage: vdmirror repair PARTITION VG [--level L] [--copies N] [--lv LV]...\n"
 	      "                       [--wait-for-return DURATION] [--yes] [--dry-run] [--resume]\n"
 	      "                       [--json] (--lab | --backend NAME --config STR)\n"
-	      "                       [--script FILE] [--state LABDIR] [--local]\n\n"
+	      "                       [--script FILE] [--state LABDIR] [--local]\n"
+	      "                       [--sync-rate RATE]\n\n"
 	      "Makes a mirror whole again after a failure. Discovers what is broken (servers\n"
 	      "that do not answer, disks the partition lost, copies out of date), then: a stale\n"
 	      "copy whose disk is back is resynced in place (no new disk); a lost copy is\n"
@@ -37,7 +38,8 @@ static void repair_usage(FILE *f)
 	      "  --vios HOSTS   same as --backend vios --config HOSTS\n"
 	      "  --local        this machine is the partition: its commands run here, the\n"
 	      "                 VIOS or HMC are reached over SSH (vdmirror inside an LPAR)\n"
-	      "  --script FILE  write the storage and client commands to FILE instead\n\n"
+	      "  --script FILE  write the storage and client commands to FILE instead\n"
+	      CLI_SYNC_RATE_HELP "\n"
 	      "exit codes: 0 every LV back at the level (or nothing was broken), 1 bad input or\n"
 	      "not confirmed, 2 no valid place for a new copy, 3 an LV is still unprotected\n"
 	      "(verify, or a lost copy still waited for), 4 a backend, client or agent failed;\n"
@@ -58,7 +60,7 @@ int cmd_repair(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_OPTIONS, CLI_LEVEL_OPTION, CLI_COPIES_OPTION, CLI_LV_OPTION,
-		CLI_WAIT_OPTION, CLI_RUN_OPTIONS,
+		CLI_WAIT_OPTION, CLI_RUN_OPTIONS, CLI_SYNC_RATE_OPTION,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

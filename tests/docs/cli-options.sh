@@ -67,6 +67,11 @@ for c in $waits; do
 	refused ${base[$c]} --wait-for-return -5 -- "--wait-for-return -5: not a duration (600, 30s, 10m, 2h, 1d)"
 	refused ${base[$c]} --wait-for-return 10y -- "--wait-for-return 10y: not a duration (600, 30s, 10m, 2h, 1d)"
 done
+# the sync limit of every command that starts a sync (repair's resyncs too)
+for c in mirror repair; do
+	refused ${base[$c]} --sync-rate fast -- "--sync-rate fast: want unlimited, keep, or MiB/s (100, 100M, 512K)"
+	parsed ${base[$c]} --sync-rate 100
+done
 # commands without an option refuse it as unknown, not silently
 refused check --inventory "$seed" --copies 3 -- "unknown option --copies"
 refused watch lpar1 --lv lv0 -- "unknown option --lv"
