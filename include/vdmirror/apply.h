@@ -199,12 +199,23 @@ struct vdm_apply_ctx {
 int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		  struct vdm_error *err);
 
+/* True when run is unfinished and has begun giving up its lost copies (a replace_copy,
+ * drop_copy or remove_missing step started or done). Such a run cannot be undone: LVM has
+ * already taken the lost image out of the LV's metadata (lvconvert --repair, -m) or the missing
+ * PV out of the VG, md the failed member out of the array, AIX the copy (rmlvcopy), so the
+ * state before the run is gone for good; and while the VG still has a missing PV LVM refuses
+ * `lvconvert -m` (the new leg cannot come out), while `vgreduce --removemissing --force` would
+ * remove every LV still partly on it, data included (vgreduce(8)). Its undo is to finish it
+ * forward (vdm_session_undo_latest): docs/internals/repair.md, "Undo". */
+bool vdm_run_undo_finishes(const struct vdm_run *run);
+
 /* Reverses every step of run that is done or started, last first (remove copy, remove PV,
  * unmap, delete disk), each recorded as "undone"; the run ends "undone". Safe to repeat after
  * a crash. Repair steps: a replace_copy is undone by removing the new copy (the lost one cannot
  * come back, the surviving copy stays: never the last copy of anything); resync, drop, remove of
  * missing PVs and a delete of an empty disk cannot be reversed and need not be (they removed
- * nothing that held data): undo records them undone and says so. A disk is deleted only when the journal records it as this run's (or, after a crash
+ * nothing that held data): undo records them undone and says so. An unfinished run for which
+ * vdm_run_undo_finishes() is true is refused (-EBUSY, nothing touched): it is finished instead. A disk is deleted only when the journal records it as this run's (or, after a crash
  * between the create and its record, when the server shows this run's owner tag on it); any
  * other one is kept and the step's error text says so. */
 int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
