@@ -199,14 +199,15 @@ struct vdm_apply_ctx {
 int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		  struct vdm_error *err);
 
-/* True when run is unfinished and has begun giving up its lost copies (a replace_copy,
- * drop_copy or remove_missing step started or done). Such a run cannot be undone: LVM has
- * already taken the lost image out of the LV's metadata (lvconvert --repair, -m) or the missing
- * PV out of the VG, md the failed member out of the array, AIX the copy (rmlvcopy), so the
- * state before the run is gone for good; and while the VG still has a missing PV LVM refuses
- * `lvconvert -m` (the new leg cannot come out), while `vgreduce --removemissing --force` would
- * remove every LV still partly on it, data included (vgreduce(8)). Its undo is to finish it
- * forward (vdm_session_undo_latest): docs/internals/repair.md, "Undo". */
+/* True when run is an unfinished repair of lost copies (it has a replace_copy, drop_copy or
+ * remove_missing step: its VG has a missing PV) that has begun changing the VG (one of those
+ * steps or an add_pv started or done). Such a run cannot be undone: while the VG has a missing
+ * PV LVM refuses both `vgreduce VG NEWPV` and `lvconvert -m` ("Cannot change VG while PVs are
+ * missing", seen in the lab), and `vgreduce --removemissing --force` would remove every LV
+ * still partly on the missing PV, data included (vgreduce(8)); once replace_copy or drop_copy
+ * ran, the lost image is out of the LV's metadata (LVM), the failed member out of the array
+ * (md), the copy's partitions freed (AIX rmlvcopy) for good. Its undo is to finish it forward
+ * (vdm_session_undo_latest): docs/internals/repair.md, "Undo of an unfinished repair". */
 bool vdm_run_undo_finishes(const struct vdm_run *run);
 
 /* Reverses every step of run that is done or started, last first (remove copy, remove PV,

@@ -591,12 +591,13 @@ int vdm_session_undo_latest(struct vdm_session *s, struct vdm_session_result *re
 		return 0;
 	}
 	if (vdm_run_undo_finishes(run)) {
-		/* its lost copies are already given up: going back would leave the LVs with one
-		 * copy (or, with LVM, not be possible at all while a PV is missing); finishing
-		 * leaves a consistent VG and every disk in use or on delete_later (apply.h) */
+		/* going back is refused by LVM while the VG has a missing PV, and a replaced copy
+		 * cannot come back; finishing leaves a consistent VG and every disk in use or on
+		 * delete_later (apply.h) */
 		char note[512];
-		snprintf(note, sizeof note, "run %lld had begun replacing lost copies, which cannot"
-			 " come back: undo finishes the run instead (its new copies stay; the missing"
+		snprintf(note, sizeof note, "run %lld had begun replacing lost copies: its new disk"
+			 " cannot leave a VG that has a missing PV, and a replaced copy cannot come"
+			 " back, so undo finishes the run instead (the new copies stay, the missing"
 			 " disks leave the VG)", (long long)run->id);
 		struct vdm_event ev = { .type = VDM_EV_NOTE, .message = note };
 		session_emit(s, &ev);

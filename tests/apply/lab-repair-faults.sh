@@ -2,10 +2,10 @@
 # Crash during repair (issue 10), LVM, three-servers: mirror, fail the server of the new copy,
 # then a repair that dies (VDMIRROR_FAULT) at a step. MODE resume: the same repair command
 # continues the journaled run to a verified end, no disk left over. MODE undo: undo after
-# EVERY step kind of a repair. Before the lost copy is given up (create_disk, map_disk,
-# wait_disk, add_pv) undo leaves the storage exactly as before the repair; from replace_copy on
-# (replace_copy, wait_sync, remove_missing, verify) the lost copy cannot come back and LVM
-# refuses to take the new leg out while a PV is missing, so undo finishes the run (apply.h,
+# EVERY step kind of a repair. Before the VG is touched (create_disk, map_disk, wait_disk) undo
+# leaves the storage exactly as before the repair; from add_pv on (add_pv, replace_copy,
+# wait_sync, remove_missing, verify) LVM refuses to take the new PV or leg out while a PV is
+# missing and a replaced copy cannot come back, so undo finishes the run (apply.h,
 # vdm_run_undo_finishes): the VG consistent (no missing PV, no partial LV, every LV 2 copies),
 # data intact, and no orphan disk in any pool, the dead server's old disk deleted by the next
 # repair once the server is back. One VM boot per mode.
@@ -63,8 +63,8 @@ if [ "$MODE" = undo ]; then
 	# listing leaves a dead server's mappings out
 	[ -z "$(orphans "$OLD")" ] || fail "orphan disks before the test: $(orphans "$OLD")"
 
-	# before the lost copy is given up: undo puts everything back as it was
-	for FAULT in create_disk:ran map_disk:ran wait_disk:ran add_pv:ran; do
+	# before the VG is touched: undo puts everything back as it was
+	for FAULT in create_disk:ran map_disk:ran wait_disk:ran; do
 		die_at $FAULT
 		"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after $FAULT"; }
 		grep -q "undone: its disks unmapped and deleted" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not undo"; }
@@ -76,14 +76,14 @@ if [ "$MODE" = undo ]; then
 		ok "undo after $FAULT: storage and VG as before the repair, no orphan disk"
 	done
 
-	# from replace_copy on: undo finishes the run; each time on a new failure, the server
-	# holding the copy the last repair made
+	# from add_pv on: undo finishes the run; each time on a new failure, the server holding
+	# the copy the last repair made
 	DEAD=$SECOND seed=40
-	for FAULT in replace_copy:ran wait_sync remove_missing:ran verify; do
+	for FAULT in add_pv:ran replace_copy:ran wait_sync remove_missing:ran verify; do
 		die_at $FAULT
 		"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after $FAULT"; }
 		grep -q "finished and verified instead" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not say it finished the run"; }
-		grep -q "cannot come back" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not say why"; }
+		grep -q "so undo finishes the run instead" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not say why"; }
 		vg_whole || fail "undo after $FAULT: VG $VG not whole"
 		# the dead server's old disk is the only one not mapped, until the next repair
 		# finds its server back

@@ -278,8 +278,9 @@ static void test_repair_run_resume_undo(void **unused)
 }
 
 /* Which runs undo finishes instead of reversing (vdm_run_undo_finishes): an unfinished repair
- * run once a step that gives up the lost copy (replace_copy, drop_copy, remove_missing) started
- * or ran; not before it (create..add_pv: reversed, as a mirror run), not a finished run, not a
+ * of a lost copy once the VG is touched (add_pv: LVM refuses to vgreduce it again while a PV
+ * is missing; replace_copy, drop_copy, remove_missing: the lost copy is given up) started or
+ * ran; not before (create, map, wait: reversed as in a mirror run), not a finished run, not a
  * mirror run. */
 static void test_undo_decision(void **unused)
 {
@@ -290,15 +291,15 @@ static void test_undo_decision(void **unused)
 	struct vdm_run run = { .id = 7, .partition = "lpar1", .vg = "vg", .status = "failed",
 			       .steps = r.steps, .n_steps = r.n };
 	assert_false(vdm_run_undo_finishes(&run));              /* nothing ran */
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 3; i++) {
 		r.steps[i].state = VDM_STEP_STARTED;
-		assert_false(vdm_run_undo_finishes(&run));      /* a fault at create..add_pv */
+		assert_false(vdm_run_undo_finishes(&run));      /* a fault at create..wait_disk */
 		r.steps[i].state = VDM_STEP_DONE;
 		assert_false(vdm_run_undo_finishes(&run));
 	}
-	for (size_t i = 4; i < r.n; i++) {
+	for (size_t i = 3; i < r.n; i++) {
 		r.steps[i].state = VDM_STEP_STARTED;
-		assert_true(vdm_run_undo_finishes(&run));       /* replace_copy and later */
+		assert_true(vdm_run_undo_finishes(&run));       /* add_pv and later */
 		r.steps[i].state = VDM_STEP_DONE;
 		assert_true(vdm_run_undo_finishes(&run));
 	}
@@ -319,7 +320,7 @@ static void test_undo_decision(void **unused)
 	assert_true(vdm_run_undo_finishes(&run));
 	rs_free(&r);
 
-	/* a mirror run: every step reversible, whatever its state */
+	/* a mirror run: every step reversible, add_pv included (no missing PV) */
 	rs_make(&r, HEAD("") DISKS("") VG("{'name':'a','extents':100,'copies':[[{'pv':'d1',"
 					  "'extents':100}]]}"), 0);
 	for (size_t i = 0; i < r.n; i++)
