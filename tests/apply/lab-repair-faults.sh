@@ -95,6 +95,7 @@ if [ "$MODE" = undo ]; then
 		[ -z "$(orphans)" ] || fail "after $FAULT and the restore of $DEAD: orphan disks $(orphans)"
 		vg_whole || fail "after $FAULT and the restore of $DEAD: VG $VG not whole"
 		ok "undo after $FAULT finished the repair: VG whole, data intact, no orphan disk ($OLD deleted once $DEAD was back)"
+		[ "$FAULT" = verify ] && break
 		# the next failure: the server of the copy this repair made
 		mapfile -t SRV < <(servers_of_vg "$(inventory)" $P $VG)
 		DEAD=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
