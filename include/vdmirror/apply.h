@@ -216,9 +216,10 @@ bool vdm_run_undo_finishes(const struct vdm_run *run);
  * come back, the surviving copy stays: never the last copy of anything); resync, drop, remove of
  * missing PVs and a delete of an empty disk cannot be reversed and need not be (they removed
  * nothing that held data): undo records them undone and says so. An unfinished run for which
- * vdm_run_undo_finishes() is true is refused (-EBUSY, nothing touched): it is finished instead. A disk is deleted only when the journal records it as this run's (or, after a crash
- * between the create and its record, when the server shows this run's owner tag on it); any
- * other one is kept and the step's error text says so. */
+ * vdm_run_undo_finishes() is true is refused (-EBUSY, nothing touched): it is finished instead.
+ * A disk is deleted only when the journal records it as this run's (or, after a crash between
+ * the create and its record, when the server shows this run's owner tag on it); any other one
+ * is kept and the step's error text says so. */
 int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		   struct vdm_error *err);
 

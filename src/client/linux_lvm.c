@@ -773,6 +773,8 @@ static int lvm_add_pv(void *h, const char *vg, const char *disk,
 	return rc;
 }
 
+/* LVM refuses the vgreduce while the VG has a missing PV ("Cannot change VG while PVs are
+ * missing"): undo never asks for it in a repair of lost copies (apply.h, vdm_run_undo_finishes). */
 static int lvm_remove_pv(void *h, const char *vg, const char *disk,
 			 struct vdm_error *err)
 {
