@@ -199,14 +199,27 @@ struct vdm_apply_ctx {
 int vdm_apply_run(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		  struct vdm_error *err);
 
+/* True when run is an unfinished repair of lost copies (it has a replace_copy, drop_copy or
+ * remove_missing step: its VG has a missing PV) that has begun changing the VG (one of those
+ * steps or an add_pv started or done). Such a run cannot be undone: while the VG has a missing
+ * PV LVM refuses both `vgreduce VG NEWPV` and `lvconvert -m` ("Cannot change VG while PVs are
+ * missing", seen in the lab), and `vgreduce --removemissing --force` would remove every LV
+ * still partly on the missing PV, data included (vgreduce(8)); once replace_copy or drop_copy
+ * ran, the lost image is out of the LV's metadata (LVM), the failed member out of the array
+ * (md), the copy's partitions freed (AIX rmlvcopy) for good. Its undo is to finish it forward
+ * (vdm_session_undo_latest): docs/internals/repair.md, "Undo of an unfinished repair". */
+bool vdm_run_undo_finishes(const struct vdm_run *run);
+
 /* Reverses every step of run that is done or started, last first (remove copy, remove PV,
  * unmap, delete disk), each recorded as "undone"; the run ends "undone". Safe to repeat after
  * a crash. Repair steps: a replace_copy is undone by removing the new copy (the lost one cannot
  * come back, the surviving copy stays: never the last copy of anything); resync, drop, remove of
  * missing PVs and a delete of an empty disk cannot be reversed and need not be (they removed
- * nothing that held data): undo records them undone and says so. A disk is deleted only when the journal records it as this run's (or, after a crash
- * between the create and its record, when the server shows this run's owner tag on it); any
- * other one is kept and the step's error text says so. */
+ * nothing that held data): undo records them undone and says so. An unfinished run for which
+ * vdm_run_undo_finishes() is true is refused (-EBUSY, nothing touched): it is finished instead.
+ * A disk is deleted only when the journal records it as this run's (or, after a crash between
+ * the create and its record, when the server shows this run's owner tag on it); any other one
+ * is kept and the step's error text says so. */
 int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		   struct vdm_error *err);
 

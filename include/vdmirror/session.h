@@ -136,7 +136,9 @@ int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int
 int vdm_session_apply(struct vdm_session *s, const struct vdm_plan *plan,
 		      struct vdm_session_result *res, struct vdm_error *err);
 /* vdmirror undo: the newest run of the journal, whatever its state; the partition is asked
- * only when a client step needs reversing. */
+ * only when a client step needs reversing. An unfinished repair run of lost copies that has
+ * begun changing the VG (vdm_run_undo_finishes) is finished instead, after a NOTE event: outcome
+ * DONE with res->resumed. */
 int vdm_session_undo_latest(struct vdm_session *s, struct vdm_session_result *res,
 			    struct vdm_error *err);
 

@@ -630,6 +630,22 @@ int vdm_session_undo_latest(struct vdm_session *s, struct vdm_session_result *re
 		res->outcome = VDM_SESSION_NOTHING_TO_UNDO;
 		return 0;
 	}
+	if (vdm_run_undo_finishes(run)) {
+		/* going back is refused by LVM while the VG has a missing PV, and a replaced copy
+		 * cannot come back; finishing leaves a consistent VG and every disk in use or on
+		 * delete_later (apply.h) */
+		char note[512];
+		snprintf(note, sizeof note, "run %lld had begun replacing lost copies: its new disk"
+			 " cannot leave a VG that has a missing PV, and a replaced copy cannot come"
+			 " back, so undo finishes the run instead (the new copies stay, the missing"
+			 " disks leave the VG)", (long long)run->id);
+		struct vdm_event ev = { .type = VDM_EV_NOTE, .message = note };
+		session_emit(s, &ev);
+		if ((rc = vdm_session_discover(s, NULL, err)) < 0)
+			return rc;
+		res->resumed = true;
+		return session_run(s, res, err);
+	}
 	res->outcome = VDM_SESSION_UNDONE;
 	res->ran = true;
 	return vdm_session_undo(s, err);

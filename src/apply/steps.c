@@ -875,6 +875,22 @@ static int apply_run_steps(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 
 /* ---- undo ---- */
 
+bool vdm_run_undo_finishes(const struct vdm_run *run)
+{
+	if (!vdm_run_unfinished(run))
+		return false;
+	bool lost = false, begun = false;
+	for (size_t i = 0; i < run->n_steps; i++) {
+		const struct vdm_step *s = &run->steps[i];
+		bool gives_up = s->kind == VDM_STEP_REPLACE_COPY || s->kind == VDM_STEP_DROP_COPY ||
+				s->kind == VDM_STEP_REMOVE_MISSING;
+		lost |= gives_up;
+		begun |= (gives_up || s->kind == VDM_STEP_ADD_PV) &&
+			 (s->state == VDM_STEP_STARTED || s->state == VDM_STEP_DONE);
+	}
+	return lost && begun;
+}
+
 /* Deletes a new disk only when it is this run's (apply_create); *kept says why not. */
 static int apply_uncreate(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 			  const struct vdm_run *run, const struct vdm_step *s, char **kept,
@@ -957,6 +973,10 @@ static int apply_unstep(struct vdm_apply_ctx *ctx, struct vdm_journal *j,
 int vdm_apply_undo(struct vdm_apply_ctx *ctx, struct vdm_journal *j, struct vdm_run *run,
 		   struct vdm_error *err)
 {
+	if (vdm_run_undo_finishes(run))
+		return vdm_err(err, -EBUSY, "run %lld of %s/%s has begun changing a VG with a missing"
+			       " PV (add_pv, replace_copy, drop_copy or remove_missing): it can only be"
+			       " finished", (long long)run->id, run->partition, run->vg);
 	int rc = apply_recall(ctx, run, err);
 	if (rc < 0)
 		return rc;

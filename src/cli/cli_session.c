@@ -266,6 +266,10 @@ int cli_report_undo(struct cli_run *r, const char *partition, const char *vg,
 		if (rc < 0)
 			json_object_set_new(j, "error", json_string(err->msg));
 		cli_json_event(j);
+	} else if (rc == 0 && res->outcome == VDM_SESSION_DONE) {
+		printf("%s/%s: run %lld could not be undone (it had begun replacing lost copies):"
+		       " finished and verified instead\n", run->partition, run->vg,
+		       (long long)run->id);
 	} else if (rc == 0) {
 		printf("%s/%s: run %lld undone: its disks unmapped and deleted, the VG as before\n",
 		       run->partition, run->vg, (long long)run->id);

@@ -1384,7 +1384,9 @@ static int aix_drop_copy(void *vh, const char *vg, const char *lv, int copies,
 /* The lost copy goes first (rmlvcopy from the missing PVs: AIX keeps at most 3 copies, and
  * the new one must not count the dead one), then the new copy exactly as a mirror run adds it
  * (mklvcopy -m, syncvg; hd5: bosboot, bootlist with the survivor and the new disk).
- * Idempotent: nothing left on the missing PVs and `copies` copies is done. */
+ * Idempotent: nothing left on the missing PVs and `copies` copies is done. Once rmlvcopy ran
+ * the lost copy's partitions are gone from the VGDA, as with LVM's --repair: an unfinished run
+ * from here on is finished by undo, not reversed (apply.h, vdm_run_undo_finishes). */
 static int aix_replace_copy(void *vh, const char *vg, const char *lv, int copies,
 			    const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
 			    struct vdm_error *err)

@@ -830,6 +830,8 @@ static int lvm_add_pv(void *h, const char *vg, const char *disk,
 	return rc;
 }
 
+/* LVM refuses the vgreduce while the VG has a missing PV ("Cannot change VG while PVs are
+ * missing"): undo never asks for it in a repair of lost copies (apply.h, vdm_run_undo_finishes). */
 static int lvm_remove_pv(void *h, const char *vg, const char *disk,
 			 struct vdm_error *err)
 {
@@ -1072,7 +1074,8 @@ static int lvm_resync_copy(void *h, const char *vg, const char *lv,
 }
 
 /* A lost raid1 leg: `lvconvert --repair` rebuilds the failed images on exactly the planned
- * PVs (given on its command line: LVM allocates nowhere else). */
+ * PVs (given on its command line: LVM allocates nowhere else). The failed image leaves the LV's
+ * metadata for good, so an unfinished run is finished by undo from here on (apply.h). */
 static int lvm_replace_copy(void *h, const char *vg, const char *lv, int copies,
 			    const struct vdm_plan_copy *lost, const struct vdm_plan_copy *copy,
 			    struct vdm_error *err)

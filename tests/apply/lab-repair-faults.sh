@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Crash during repair (issue 10), LVM, three-servers: mirror, fail the server of the new copy,
-# then a repair that
-# dies (VDMIRROR_FAULT) at a step; MODE resume: the same repair command continues the
-# journaled run to a verified end, no disk left over; MODE undo: vdmirror undo removes what the
-# repair made, leaving the storage as before the repair (no orphan disk) and the VG running on
-# its surviving copy, data intact. One VM boot per mode.
+# then a repair that dies (VDMIRROR_FAULT) at a step. MODE resume: the same repair command
+# continues the journaled run to a verified end, no disk left over. MODE undo: undo after
+# EVERY step kind of a repair. Before the VG is touched (create_disk, map_disk, wait_disk) undo
+# leaves the storage exactly as before the repair; from add_pv on (add_pv, replace_copy,
+# wait_sync, remove_missing, verify) LVM refuses to take the new PV or leg out while a PV is
+# missing and a replaced copy cannot come back, so undo finishes the run (apply.h,
+# vdm_run_undo_finishes): the VG consistent (no missing PV, no partial LV, every LV 2 copies),
+# data intact, and no orphan disk in any pool, the dead server's old disk deleted by the next
+# repair once the server is back. One VM boot per mode.
 . "$(dirname "$0")/lib.sh"
 MODE=${1:-resume}
 apply_requires
@@ -21,7 +25,90 @@ OLD=$(inventory --partition $P | jq -r --arg s "$SECOND" '.partitions[0].disks[]
 fill_lv $P $VG hd2 23 4 8 || fail "write with $SECOND dead"
 before=$(snapshot)
 
-if [ "$MODE" = resume ]; then FAULT=replace_copy:ran; else FAULT=add_pv; fi
+if [ "$MODE" = undo ]; then
+	# the disk names in the pool folders (pools/SERVER/POOL/DISK.img; every server's, dead ones included)
+	images() { (cd "$STATE/pools" && find -L . -mindepth 2 -name '*.img' -printf '%f\n' | sed 's/\.img$//' | sort -u); }
+	mapped() { inventory --storage-only | jq -r '.partitions[].disks[].name' | sort -u; }
+	# orphans ALLOWED...: images that are neither mapped to a partition nor named
+	orphans() { comm -23 <(images) <({ mapped; printf '%s\n' "$@"; } | sort -u); }
+	# the VG as LVM reports it: no missing PV, the VG not partial, no partial LV, 2 copies each
+	vg_whole() {
+		local vgs lvs
+		vgs=$(guest_run $P lvm vgs --reportformat json -o vg_name,vg_attr,vg_missing_pv_count $VG) || return 1
+		jq -e '.report[0].vg[0] | (.vg_missing_pv_count | tonumber) == 0 and .vg_attr[3:4] != "p"' \
+			<<<"$vgs" >/dev/null || { echo "$vgs" >&2; return 1; }
+		lvs=$(guest_run $P lvm lvs --reportformat json -o lv_name,lv_attr,lv_health_status $VG) || return 1
+		jq -e '[.report[0].lv[] | select(.lv_attr[8:9] == "p" or .lv_health_status != "")] | length == 0' \
+			<<<"$lvs" >/dev/null || { echo "$lvs" >&2; return 1; }
+		[ -z "$(lv_copies $P $VG | awk '$2 != 2')" ] || { lv_copies $P $VG >&2; return 1; }
+	}
+	# the repair dies at step FAULT (exit 99 from VDMIRROR_FAULT)
+	die_at() {
+		local rc=0
+		VDMIRROR_FAULT=$1 "$VDM" repair $P $VG --wait-for-return 0 --yes --lab --state "$STATE" \
+			>"$STATE/out" 2>&1 || rc=$?
+		[ $rc = 99 ] || { cat "$STATE/out"; fail "VDMIRROR_FAULT=$1: exit $rc, want 99"; }
+	}
+	check_data() {
+		drop_caches $P
+		[ "$(verify_lv $P $VG hd2 22 0 4)" = 0 ] || fail "$1: hd2 differs"
+		[ "$(verify_lv $P $VG hd2 23 4 8)" = 0 ] || fail "$1: hd2 written during the outage differs"
+		[ "$(verify_lv $P $VG hd2 "$2" 12 4)" = 0 ] || fail "$1: hd2 written during this outage differs"
+		[ "$(verify_lv $P $VG hd2 22 16 8)" = 0 ] || fail "$1: hd2 differs"
+	}
+	fill_lv $P $VG hd2 40 12 4 || fail "write with $SECOND dead"
+	before=$(snapshot)
+	partial_before=$(guest_run $P lvm lvs --noheadings -o lv_name,lv_attr $VG)
+	# the dead server's disk is still a PV of the VG (missing): named, in case the storage
+	# listing leaves a dead server's mappings out
+	[ -z "$(orphans "$OLD")" ] || fail "orphan disks before the test: $(orphans "$OLD")"
+
+	# before the VG is touched: undo puts everything back as it was
+	for FAULT in create_disk:ran map_disk:ran wait_disk:ran; do
+		die_at $FAULT
+		"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after $FAULT"; }
+		grep -q "undone: its disks unmapped and deleted" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not undo"; }
+		[ "$(snapshot)" = "$before" ] || { echo "before: $before"; echo "after: $(snapshot)"; fail "undo after $FAULT left something behind"; }
+		[ "$(guest_run $P lvm lvs --noheadings -o lv_name,lv_attr $VG)" = "$partial_before" ] ||
+			fail "undo after $FAULT changed the LVs"
+		[ -z "$(orphans "$OLD")" ] || fail "undo after $FAULT: orphan disks $(orphans "$OLD")"
+		check_data "undo after $FAULT" 40
+		ok "undo after $FAULT: storage and VG as before the repair, no orphan disk"
+	done
+
+	# from add_pv on: undo finishes the run; each time on a new failure, the server holding
+	# the copy the last repair made
+	DEAD=$SECOND seed=40
+	for FAULT in add_pv:ran replace_copy:ran wait_sync remove_missing:ran verify; do
+		die_at $FAULT
+		"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after $FAULT"; }
+		grep -q "finished and verified instead" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not say it finished the run"; }
+		grep -q "so undo finishes the run instead" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not say why"; }
+		vg_whole || fail "undo after $FAULT: VG $VG not whole"
+		# the dead server's old disk is the only one not mapped, until the next repair
+		# finds its server back
+		[ -z "$(orphans "$OLD")" ] || fail "undo after $FAULT: orphan disks $(orphans "$OLD")"
+		check_data "undo after $FAULT" $seed
+		"$VDM" lab restore "$DEAD" --state "$STATE" || fail "lab restore $DEAD"
+		"$VDM" repair $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "repair after the restore of $DEAD"; }
+		grep -q "disk $OLD on $DEAD (back again, empty) will be deleted" "$STATE/out" || { cat "$STATE/out"; fail "repair did not delete $OLD"; }
+		[ -z "$(orphans)" ] || fail "after $FAULT and the restore of $DEAD: orphan disks $(orphans)"
+		vg_whole || fail "after $FAULT and the restore of $DEAD: VG $VG not whole"
+		ok "undo after $FAULT finished the repair: VG whole, data intact, no orphan disk ($OLD deleted once $DEAD was back)"
+		[ "$FAULT" = verify ] && break
+		# the next failure: the server of the copy this repair made
+		mapfile -t SRV < <(servers_of_vg "$(inventory)" $P $VG)
+		DEAD=$([ "${SRV[0]}" = vios1 ] && echo "${SRV[1]}" || echo "${SRV[0]}")
+		OLD=$(inventory --partition $P | jq -r --arg s "$DEAD" '.partitions[0].disks[] | select(.pool | startswith($s + "/")) | select(.name | test("-m[0-9]+$")) | .name' | head -1)
+		[ -n "$OLD" ] || fail "no disk of a repair on $DEAD"
+		"$VDM" lab fail "$DEAD" --state "$STATE" || fail "lab fail $DEAD"
+		seed=$((seed + 1))
+		fill_lv $P $VG hd2 $seed 12 4 || fail "write with $DEAD dead"
+	done
+	exit 0
+fi
+
+FAULT=replace_copy:ran
 rc=0
 VDMIRROR_FAULT=$FAULT "$VDM" repair $P $VG --wait-for-return 0 --yes --lab --state "$STATE" \
 	>"$STATE/out" 2>&1 || rc=$?
@@ -46,10 +133,6 @@ if [ "$MODE" = resume ]; then
 	grep -q "disk $OLD on $SECOND (back again, empty) will be deleted" "$STATE/out" || { cat "$STATE/out"; fail "repair did not say it deletes $OLD"; }
 	ls "$STATE/pools/"*/ | grep -q "^$OLD" && fail "$OLD still in a pool folder"
 	ok "clean-up: $OLD deleted after $SECOND came back"
-else
-	"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo"; }
-	[ "$(snapshot)" = "$before" ] || { echo "before: $before"; echo "after: $(snapshot)"; fail "undo left something behind"; }
-	ok "undo: storage as before the repair, no orphan disk"
 fi
 drop_caches $P
 [ "$(verify_lv $P $VG hd2 22 0 4)" = 0 ] || fail "hd2 differs"

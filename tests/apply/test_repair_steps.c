@@ -201,8 +201,15 @@ static int fc_replace(void *h, const char *vg, const char *lv, int copies,
 	call("replace %s %d %s->%s", lv, copies, lost->segs[0].pv, c->segs[0].pv);
 	return 0;
 }
+static int fail_remove_missing;
 static int fc_remove_missing(void *h, const char *vg, const char *const *d, size_t n,
-			     struct vdm_error *err) { call("remove_missing %s n=%zu", d[0], n); return 0; }
+			     struct vdm_error *err)
+{
+	if (fail_remove_missing && fail_remove_missing--)
+		return vdm_err(err, -EIO, "fake: vgreduce --removemissing %s: I/O error", vg);
+	call("remove_missing %s n=%zu", d[0], n);
+	return 0;
+}
 static const struct vdm_client_ops fc_ops = {
 	.name = "fake", .wait_disk = fc_wait, .add_pv = fc_add_pv, .remove_pv = fc_remove_pv,
 	.remove_copy = fc_remove_copy, .sync_status = fc_sync, .resync_copy = fc_resync,
@@ -270,6 +277,110 @@ static void test_repair_run_resume_undo(void **unused)
 	rs_free(&r);
 }
 
+/* Which runs undo finishes instead of reversing (vdm_run_undo_finishes): an unfinished repair
+ * of a lost copy once the VG is touched (add_pv: LVM refuses to vgreduce it again while a PV
+ * is missing; replace_copy, drop_copy, remove_missing: the lost copy is given up) started or
+ * ran; not before (create, map, wait: reversed as in a mirror run), not a finished run, not a
+ * mirror run. */
+static void test_undo_decision(void **unused)
+{
+	struct rs r;
+	rs_make(&r, HEAD(DOWN) DISKS(",'state':'missing','missing_since':'2026-11-30T10:00:00Z'")
+		VG(MIRRORED("a", 100) "}"), 0);
+	/* create_disk map_disk wait_disk add_pv replace_copy wait_sync remove_missing verify */
+	struct vdm_run run = { .id = 7, .partition = "lpar1", .vg = "vg", .status = "failed",
+			       .steps = r.steps, .n_steps = r.n };
+	assert_false(vdm_run_undo_finishes(&run));              /* nothing ran */
+	for (size_t i = 0; i < 3; i++) {
+		r.steps[i].state = VDM_STEP_STARTED;
+		assert_false(vdm_run_undo_finishes(&run));      /* a fault at create..wait_disk */
+		r.steps[i].state = VDM_STEP_DONE;
+		assert_false(vdm_run_undo_finishes(&run));
+	}
+	for (size_t i = 3; i < r.n; i++) {
+		r.steps[i].state = VDM_STEP_STARTED;
+		assert_true(vdm_run_undo_finishes(&run));       /* add_pv and later */
+		r.steps[i].state = VDM_STEP_DONE;
+		assert_true(vdm_run_undo_finishes(&run));
+	}
+	run.status = "running";                                   /* a crash, not a failure */
+	assert_true(vdm_run_undo_finishes(&run));
+	run.status = "done";                                      /* finished: reversed */
+	assert_false(vdm_run_undo_finishes(&run));
+	run.status = "undoing";
+	assert_false(vdm_run_undo_finishes(&run));
+	rs_free(&r);
+
+	/* a surplus lost copy dropped: the same */
+	rs_make(&r, HEAD(DOWN) DISKS(",'state':'missing','missing_since':'2026-11-30T10:00:00Z'")
+		VG(MIRRORED("a", 100) "}"), 0);
+	r.steps[4].kind = VDM_STEP_DROP_COPY;
+	r.steps[4].state = VDM_STEP_STARTED;
+	run = (struct vdm_run){ .status = "failed", .steps = r.steps, .n_steps = r.n };
+	assert_true(vdm_run_undo_finishes(&run));
+	rs_free(&r);
+
+	/* a mirror run: every step reversible, add_pv included (no missing PV) */
+	rs_make(&r, HEAD("") DISKS("") VG("{'name':'a','extents':100,'copies':[[{'pv':'d1',"
+					  "'extents':100}]]}"), 0);
+	for (size_t i = 0; i < r.n; i++)
+		r.steps[i].state = VDM_STEP_DONE;
+	run = (struct vdm_run){ .status = "failed", .steps = r.steps, .n_steps = r.n };
+	assert_false(vdm_run_undo_finishes(&run));
+	rs_free(&r);
+}
+
+/* A repair whose remove_missing failed after the lost copy was replaced: undo refuses it
+ * without asking the driver or the backend anything (going back would need `lvconvert -m` on
+ * a VG with a missing PV, which LVM refuses, and the lost copy is gone anyway), the run stays
+ * "failed", and the resume the session runs instead finishes it from remove_missing on. */
+static void test_repair_undo_after_replace(void **unused)
+{
+	struct rs r;
+	rs_make(&r, HEAD(DOWN) DISKS(",'state':'missing','missing_since':'2026-11-30T10:00:00Z'")
+		VG(MIRRORED("a", 100) "}"), 0);
+	char dir[] = "/tmp/vdm-repair-undo.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct vdm_journal *j;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_journal_open(dir, "lpar1", "vg", &j, &err), 0);
+	json_t *pj = vdm_plan_to_json(r.plan);
+	int64_t id;
+	assert_int_equal(vdm_journal_begin(j, pj, r.steps, r.n, &id, &err), 0);
+	json_decref(pj);
+	struct vdm_run *run;
+	assert_int_equal(vdm_journal_latest(j, &run, &err), 0);
+	struct vdm_backend b = { &fb_ops, NULL };
+	struct vdm_client c = { &fc_ops, NULL };
+	struct vdm_apply_ctx ctx = { .backend = &b, .client = &c, .verify = fake_verify,
+				     .sync_poll_ms = 1 };
+	calls[0] = '\0';
+	fail_remove_missing = 1;
+	assert_int_equal(vdm_apply_run(&ctx, j, run, &err), -EIO);
+	assert_string_equal(run->status, "failed");
+	assert_true(vdm_run_undo_finishes(run));
+
+	calls[0] = '\0';
+	assert_int_equal(vdm_apply_undo(&ctx, j, run, &err), -EBUSY);
+	assert_non_null(strstr(err.msg, "can only be finished"));
+	assert_string_equal(calls, "");
+	assert_string_equal(run->status, "failed");
+	vdm_run_free(run);
+	assert_int_equal(vdm_journal_latest(j, &run, &err), 0);   /* the journal agrees */
+	assert_string_equal(run->status, "failed");
+	for (size_t i = 0; i < run->n_steps; i++)
+		assert_int_not_equal(run->steps[i].state, VDM_STEP_UNDONE);
+
+	assert_int_equal(vdm_apply_run(&ctx, j, run, &err), 0);
+	assert_string_equal(calls, "remove_missing d1 n=1;verify 1;");
+	assert_string_equal(run->status, "done");
+	vdm_run_free(run);
+	vdm_journal_close(j);
+	CLEANUP_FREE char *rm = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(rm), 0);
+	rs_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +389,8 @@ int main(void)
 		cmocka_unit_test(test_waiting_copy_steps),
 		cmocka_unit_test(test_delete_later_steps),
 		cmocka_unit_test(test_repair_run_resume_undo),
+		cmocka_unit_test(test_undo_decision),
+		cmocka_unit_test(test_repair_undo_after_replace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
