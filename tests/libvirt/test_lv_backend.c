@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "vdmirror/backend.h"
+#include "vdmirror/discover.h"
 #include "vdmirror/util.h"
 
 static char state_dir[] = "/tmp/vdm-lv-unit.XXXXXX";
@@ -94,6 +95,34 @@ static void discover(void **unused)
 	free(addr);
 	assert_int_equal(vdm_backend_client_address(&b, "nobody", &addr, &err), -ENOENT);
 	json_decref(inv);
+	vdm_backend_close(&b);
+}
+
+/* Issue 10: guest1's agent socket does not exist (the agent is not running). A discovery of
+ * every domain reports guest1 with its disks and a warning naming it and the cause; a
+ * discovery of guest1 alone fails. */
+static void agent_unreached(void **unused)
+{
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	json_t *inv = NULL;
+	open_lv(&b, NULL);
+	if (vdm_discover(&b, NULL, &inv, &err) < 0)
+		fail_msg("discover: %s", err.msg);
+	json_t *g = find(json_object_get(inv, "partitions"), "guest1");
+	assert_non_null(g);
+	assert_int_equal(json_array_size(json_object_get(g, "disks")), 4);
+	assert_int_equal(json_array_size(json_object_get(g, "vgs")), 0);
+	json_t *w = json_object_get(inv, "warnings");
+	assert_int_equal(json_array_size(w), 1);
+	const char *text = json_string_value(json_array_get(w, 0));
+	assert_non_null(strstr(text, "partition guest1:"));
+	assert_non_null(strstr(text, "/run/vdm-test/guest1.agent"));
+	json_decref(inv);
+	inv = NULL;
+	assert_true(vdm_discover(&b, "guest1", &inv, &err) < 0);
+	assert_null(inv);
+	assert_non_null(strstr(err.msg, "guest1"));
 	vdm_backend_close(&b);
 }
 
@@ -183,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(discover),
+		cmocka_unit_test(agent_unreached),
 		cmocka_unit_test(bad_config),
 		cmocka_unit_test(create_and_delete),
 		cmocka_unit_test(delete_in_use),
