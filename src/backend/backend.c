@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,11 +32,12 @@ static pthread_once_t lv_once = PTHREAD_ONCE_INIT;
 
 static void lv_load(void)
 {
-	char exe[PATH_MAX];
+	/* both resolved: /proc/self/exe is, the build folder meson names may hold a symlink */
+	char exe[PATH_MAX], build[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	size_t lb = strlen(VDM_BUILD_DIR);
-	bool in_build = !strncmp(exe, VDM_BUILD_DIR, lb) && exe[lb] == '/';
+	size_t lb = realpath(VDM_BUILD_DIR, build) ? strlen(build) : 0;
+	bool in_build = lb && !strncmp(exe, build, lb) && exe[lb] == '/';
 	const char *path = in_build ? VDM_BUILD_DIR "/vdm-libvirt.so" : VDM_MODULE_DIR "/vdm-libvirt.so";
 	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +43,34 @@ static json_t *find(json_t *arr, const char *name)
 		if (!strcmp(json_string_value(json_object_get(o, "name")), name))
 			return o;
 	return NULL;
+}
+
+/* Whether libvirt's library is mapped into this process. */
+static bool libvirt_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[1024];
+	bool found = false;
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "/libvirt.so"))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* Issue 13: the backend is a module, loaded when first asked for (runs first): a program
+ * that never uses it (`vdmirror plan`) does not carry libvirt and its ~40 libraries. */
+static void module_loaded_on_use(void **unused)
+{
+	assert_false(libvirt_mapped());
+	assert_non_null(vdm_backend_find("qemu"));
+	assert_false(libvirt_mapped());
+	const struct vdm_backend_ops *ops = vdm_backend_find("libvirt");
+	assert_non_null(ops);
+	assert_string_equal(ops->name, "libvirt");
+	assert_true(libvirt_mapped());
+	assert_ptr_equal(vdm_backend_find("libvirt"), ops);
 }
 
 static void discover(void **unused)
@@ -211,6 +240,7 @@ static int teardown(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(module_loaded_on_use),
 		cmocka_unit_test(discover),
 		cmocka_unit_test(agent_unreached),
 		cmocka_unit_test(bad_config),
