@@ -136,9 +136,10 @@ struct vdm_backend {
 	void *state;
 };
 
-/* Compiled-in backends by name; NULL when unknown. */
+/* Built backends by name; NULL when unknown, or when a backend built as a module (libvirt)
+ * cannot be loaded (vdm_backend_open says why). The first call for a module loads it. */
 const struct vdm_backend_ops *vdm_backend_find(const char *name);
-/* The i-th compiled-in backend (0..), NULL past the last: for help listings. */
+/* The i-th built backend (0..), NULL past the last: for help listings (loads the modules). */
 const struct vdm_backend_ops *vdm_backend_at(size_t i);
 
 /* Parses config (vdm_config_parse) and opens backend name with it. An unknown name is -ENOENT

@@ -208,10 +208,22 @@ static void discover_job_merge(struct discover_job *job, json_t *parts, size_t i
 	json_array_set(parts, i, job->part);
 }
 
+/* A partition whose client side cannot be read (no agent channel, the agent not running, no
+ * driver for its os) in a discovery of every partition: reported with what the storage side
+ * knows (its disks), no VGs, and a warning naming it and the cause. A discovery that cannot
+ * reach one partition is not a failed discovery (issue 10); asked for that one partition, it is. */
+static void discover_job_unread(struct discover_job *job, json_t *inv, json_t *part)
+{
+	json_object_set_new(part, "vgs", json_array());
+	vdm_warn(inv, "partition %s: its volume groups could not be read, it is reported with "
+		 "its disks only: %s", job->name, job->err.msg);
+}
+
 /* The storage side first (the backend's discovery: the drivers need its view of each
  * partition's disks), then every partition's client side at once, each on its own transport.
  * Results land in the backend's partition objects, so the output order is the backend's,
- * whatever finishes first; the first error in that order is the one reported. */
+ * whatever finishes first; the first error in that order is the one reported (with
+ * `partition` NULL, a partition's error is a warning instead: discover_job_unread). */
 int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventory,
 		 struct vdm_error *err)
 {
@@ -226,10 +238,19 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 	struct discover_job *jobs = xcalloc(n ? n : 1, sizeof *jobs);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		json_t *part = json_array_get(parts, i);
-		if ((rc = discover_job_prepare(b, part, &jobs[i], err)) < 0)
-			break;
-		jobs[i].part = json_deep_copy(part);
-		discover_job_start(&jobs[i]);
+		struct discover_job *job = &jobs[i];
+		if ((job->rc = discover_job_prepare(b, part, job, &job->err)) < 0) {
+			if (partition) {
+				*err = job->err;
+				rc = job->rc;
+			} else {
+				job->name = json_string_value(json_object_get(part, "name"));
+				discover_job_unread(job, inv, part);
+			}
+			continue;
+		}
+		job->part = json_deep_copy(part);
+		discover_job_start(job);
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct discover_job *job = &jobs[i];
@@ -238,11 +259,13 @@ int vdm_discover(struct vdm_backend *b, const char *partition, json_t **inventor
 			continue;
 		}
 		discover_job_end(job);
-		if (rc == 0 && job->rc < 0) {
+		if (rc == 0 && job->rc < 0 && partition) {
 			*err = job->err;
 			rc = job->rc;
 		}
-		if (rc == 0)
+		if (rc == 0 && job->rc < 0)
+			discover_job_unread(job, inv, json_array_get(parts, i));
+		else if (rc == 0)
 			discover_job_merge(job, parts, i);
 	}
 	for (size_t i = 0; i < n; i++)

@@ -1,25 +1,64 @@
-/* backend.c: the registry of compiled-in backends and the one wrapper every backend call goes
- * through: it checks the contract (a failure must come with a message) and adds the backend's
- * name to it. */
+/* backend.c: the registry of backends (linked in, or a module loaded on first use) and the one
+ * wrapper every backend call goes through: it checks the contract (a failure must come with a
+ * message) and adds the backend's name to it. */
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "vdmirror/backend.h"
 
 /* Each backend defines one `const struct vdm_backend_ops vdm_backend_<name>` and adds it here. */
 extern const struct vdm_backend_ops vdm_backend_qemu;
 extern const struct vdm_backend_ops vdm_backend_vios;
-#ifdef VDM_HAVE_LIBVIRT
-extern const struct vdm_backend_ops vdm_backend_libvirt;
-#endif
 
 static const struct vdm_backend_ops *const backend_registry[] = {
 	&vdm_backend_qemu,
 	&vdm_backend_vios,
-#ifdef VDM_HAVE_LIBVIRT
-	&vdm_backend_libvirt,
-#endif
-	NULL,
 };
+#define N_LINKED (sizeof backend_registry / sizeof backend_registry[0])
+
+#ifdef VDM_HAVE_LIBVIRT
+/* The libvirt backend is a loadable module (vdm-libvirt.so, src/backend/libvirt/meson.build says
+ * why), loaded once, on the first call that asks for it. A program of the build tree loads the
+ * build tree's module, an installed one the installed module: never one of another build. */
+static const struct vdm_backend_ops *lv_ops;
+static char lv_why[512];
+static pthread_once_t lv_once = PTHREAD_ONCE_INIT;
+
+static void lv_load(void)
+{
+	/* both resolved: /proc/self/exe is, the build folder meson names may hold a symlink */
+	char exe[PATH_MAX], build[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	size_t lb = realpath(VDM_BUILD_DIR, build) ? strlen(build) : 0;
+	bool in_build = lb && !strncmp(exe, build, lb) && exe[lb] == '/';
+	const char *path = in_build ? VDM_BUILD_DIR "/vdm-libvirt.so" : VDM_MODULE_DIR "/vdm-libvirt.so";
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(lv_why, sizeof lv_why, "%s", dlerror());
+		return;
+	}
+	const struct vdm_backend_ops *ops = dlsym(h, "vdm_backend_libvirt");
+	if (!ops || !ops->name || strcmp(ops->name, "libvirt")) {
+		snprintf(lv_why, sizeof lv_why, "%s: no vdm_backend_libvirt in it", path);
+		dlclose(h);
+		return;
+	}
+	lv_ops = ops;	/* never unloaded: its ops and strings live as long as the process */
+}
+
+static const struct vdm_backend_ops *lv_get(void)
+{
+	pthread_once(&lv_once, lv_load);
+	return lv_ops;
+}
+#endif
 
 /* Backends that exist but are optional at build time: asked for one that was left out, the
  * message says why instead of "no backend named". */
@@ -30,15 +69,41 @@ static const char *const backend_optional[][2] = {
 
 const struct vdm_backend_ops *vdm_backend_find(const char *name)
 {
-	for (size_t i = 0; backend_registry[i]; i++)
+	for (size_t i = 0; i < N_LINKED; i++)
 		if (strcmp(backend_registry[i]->name, name) == 0)
 			return backend_registry[i];
+#ifdef VDM_HAVE_LIBVIRT
+	if (!strcmp(name, "libvirt"))
+		return lv_get();
+#endif
 	return NULL;
 }
 
 const struct vdm_backend_ops *vdm_backend_at(size_t i)
 {
-	return i < sizeof backend_registry / sizeof backend_registry[0] ? backend_registry[i] : NULL;
+	if (i < N_LINKED)
+		return backend_registry[i];
+#ifdef VDM_HAVE_LIBVIRT
+	if (i == N_LINKED)
+		return lv_get();
+#endif
+	return NULL;
+}
+
+/* The error for a backend name vdm_backend_find did not resolve: unknown, left out of the
+ * build, or built but its module cannot be loaded. */
+static int backend_missing(const char *name, struct vdm_error *err)
+{
+#ifdef VDM_HAVE_LIBVIRT
+	if (!strcmp(name, "libvirt"))
+		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "backend libvirt cannot be "
+				    "loaded: %s (reinstall vdmirror or rebuild)", lv_why);
+#endif
+	for (size_t i = 0; i < sizeof backend_optional / sizeof *backend_optional; i++)
+		if (!strcmp(name, backend_optional[i][0]))
+			return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "backend %s is not built "
+					    "into this vdmirror: %s", name, backend_optional[i][1]);
+	return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no backend named %s", name);
 }
 
 /* A backend that fails without saying why gets a message that at least names the call. */
@@ -61,13 +126,8 @@ int vdm_backend_open_config(const char *name, const struct vdm_config *config,
 {
 	memset(b, 0, sizeof *b);
 	b->ops = vdm_backend_find(name);
-	if (!b->ops) {
-		for (size_t i = 0; i < sizeof backend_optional / sizeof *backend_optional; i++)
-			if (!strcmp(name, backend_optional[i][0]))
-				return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "backend %s is not built into this vdmirror:"
-					       " %s", name, backend_optional[i][1]);
-		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no backend named %s", name);
-	}
+	if (!b->ops)
+		return backend_missing(name, err);
 	if (err)
 		err->msg[0] = '\0';
 	return backend_checked(b, "open", b->ops->open(config, &b->state, err), err);
@@ -79,7 +139,7 @@ int vdm_backend_open(const char *name, const char *config, struct vdm_backend *b
 	const struct vdm_backend_ops *ops = vdm_backend_find(name);
 	if (!ops) {
 		memset(b, 0, sizeof *b);
-		return vdm_err_kind(err, -ENOENT, VDM_ERR_NOT_FOUND, "no backend named %s", name);
+		return backend_missing(name, err);
 	}
 	struct vdm_config cfg = { 0 };
 	int rc = vdm_config_parse(ops, config, &cfg, err);

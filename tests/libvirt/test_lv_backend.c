@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "vdmirror/backend.h"
+#include "vdmirror/discover.h"
 #include "vdmirror/util.h"
 
 static char state_dir[] = "/tmp/vdm-lv-unit.XXXXXX";
@@ -41,6 +43,34 @@ static json_t *find(json_t *arr, const char *name)
 		if (!strcmp(json_string_value(json_object_get(o, "name")), name))
 			return o;
 	return NULL;
+}
+
+/* Whether libvirt's library is mapped into this process. */
+static bool libvirt_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	assert_non_null(f);
+	char line[1024];
+	bool found = false;
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "/libvirt.so"))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* Issue 13: the backend is a module, loaded when first asked for (runs first): a program
+ * that never uses it (`vdmirror plan`) does not carry libvirt and its ~40 libraries. */
+static void module_loaded_on_use(void **unused)
+{
+	assert_false(libvirt_mapped());
+	assert_non_null(vdm_backend_find("qemu"));
+	assert_false(libvirt_mapped());
+	const struct vdm_backend_ops *ops = vdm_backend_find("libvirt");
+	assert_non_null(ops);
+	assert_string_equal(ops->name, "libvirt");
+	assert_true(libvirt_mapped());
+	assert_ptr_equal(vdm_backend_find("libvirt"), ops);
 }
 
 static void discover(void **unused)
@@ -94,6 +124,34 @@ static void discover(void **unused)
 	free(addr);
 	assert_int_equal(vdm_backend_client_address(&b, "nobody", &addr, &err), -ENOENT);
 	json_decref(inv);
+	vdm_backend_close(&b);
+}
+
+/* Issue 10: guest1's agent socket does not exist (the agent is not running). A discovery of
+ * every domain reports guest1 with its disks and a warning naming it and the cause; a
+ * discovery of guest1 alone fails. */
+static void agent_unreached(void **unused)
+{
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	json_t *inv = NULL;
+	open_lv(&b, NULL);
+	if (vdm_discover(&b, NULL, &inv, &err) < 0)
+		fail_msg("discover: %s", err.msg);
+	json_t *g = find(json_object_get(inv, "partitions"), "guest1");
+	assert_non_null(g);
+	assert_int_equal(json_array_size(json_object_get(g, "disks")), 4);
+	assert_int_equal(json_array_size(json_object_get(g, "vgs")), 0);
+	json_t *w = json_object_get(inv, "warnings");
+	assert_int_equal(json_array_size(w), 1);
+	const char *text = json_string_value(json_array_get(w, 0));
+	assert_non_null(strstr(text, "partition guest1:"));
+	assert_non_null(strstr(text, "/run/vdm-test/guest1.agent"));
+	json_decref(inv);
+	inv = NULL;
+	assert_true(vdm_discover(&b, "guest1", &inv, &err) < 0);
+	assert_null(inv);
+	assert_non_null(strstr(err.msg, "guest1"));
 	vdm_backend_close(&b);
 }
 
@@ -182,7 +240,9 @@ static int teardown(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(module_loaded_on_use),
 		cmocka_unit_test(discover),
+		cmocka_unit_test(agent_unreached),
 		cmocka_unit_test(bad_config),
 		cmocka_unit_test(create_and_delete),
 		cmocka_unit_test(delete_in_use),

@@ -3,6 +3,7 @@
  * Pools are "<host>/<pool>", partitions are domain names, disk names are <serial>s. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -109,6 +110,11 @@ static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error
 	virSetErrorFunc(NULL, lv_quiet);
 	/* the device-removed event needs an event loop registered before any connection */
 	if (!events) {
+		/* libvirt writes to the daemon's socket without MSG_NOSIGNAL: a daemon that closed
+		 * the connection (its keepalive gives up on a client whose event loop does not run
+		 * for 30 s, e.g. while discovery waits 120 s for a silent agent) must make the next
+		 * call fail, not kill vdmirror with SIGPIPE (seen in lab-libvirt-unreached) */
+		signal(SIGPIPE, SIG_IGN);
 		if (virEventRegisterDefaultImpl() < 0) {
 			rc = vdm_err(err, -EIO, "libvirt: event loop: %s", lv_last());
 			goto fail;
