@@ -270,7 +270,10 @@ static int run_argv_capped(const char *const argv[], int64_t timeout_ms, size_t 
 			timed_out = true;
 			break;
 		}
-		if (poll(fds, 2, left > 1000 ? 1000 : (int)left) < 0 && errno != EINTR)
+		int pr = poll(fds, 2, left > 1000 ? 1000 : (int)left);
+		if (pr < 0 && errno == EINTR)
+			continue;          /* revents are not set: a signal (SIGIO), not data */
+		if (pr < 0)
 			break;
 		for (int i = 0; i < 2; i++) {
 			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
