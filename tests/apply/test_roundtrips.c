@@ -30,6 +30,7 @@ struct fake {
 	int fail_lv;          /* lvconvert of this LV exits 5 (0: none) */
 	int round_trips;
 	int lvconverts;
+	int lvs_runs;
 	int rate_raises, rate_restores;   /* sync_rate requests */
 };
 
@@ -58,9 +59,13 @@ static int fake_command(struct fake *f, char *const argv[], char **out, char **e
 		*out = xstrdup("{\"report\":[{\"pv\":[{\"pv_name\":\"/dev/vdx\",\"vg_name\":\"rootvg\"}]}]}");
 		return 0;
 	}
-	if (!strcmp(argv[0], "pvcreate"))
-		return 0;
 	if (!strcmp(argv[0], "vgextend")) {
+		if (f->is_pv) {             /* as LVM answers a second vgextend */
+			free(*errtext);
+			*errtext = xstrdup("  Physical volume '/dev/vdx' is already in volume group "
+					   "'rootvg'");
+			return 5;
+		}
 		f->is_pv = 1;
 		return 0;
 	}
@@ -76,6 +81,7 @@ static int fake_command(struct fake *f, char *const argv[], char **out, char **e
 		return 0;
 	}
 	if (!strcmp(argv[0], "lvs")) {
+		f->lvs_runs++;
 		bool sync = strstr(argv[4], "sync_percent") != NULL;
 		struct strbuf b = STRBUF_INIT(1 << 20);
 		strbuf_addf(&b, "{\"report\":[{\"lv\":[");
@@ -359,9 +365,35 @@ static void test_script_mode_one_command_a_step(void **unused)
 		lvconverts++, next++;
 	}
 	assert_int_equal(lvconverts, 5);
-	assert_non_null(strstr(text, "pvcreate "));
+	assert_null(strstr(text, "pvcreate "));          /* vgextend initializes the disk */
 	assert_non_null(strstr(text, "vgextend rootvg "));
 	free(text);
+}
+
+/* add_pv is one vgextend (it initializes the PV: no pvcreate), and done when a resumed run
+ * finds the disk in the VG already; add_copy of one LV asks its copies through lv_copies (no
+ * lvs run: an lvm start in the guest) and adds nothing the second time. */
+static void test_add_pv_and_one_copy(void **unused)
+{
+	(void)unused;
+	struct fake f = { .n_lvs = 1, .copies = { 0, 1 } };
+	struct vdm_transport x = { .ctx = &f, .run = fake_run, .request = fake_request,
+				   .scheme = "agent" };
+	struct vdm_client client;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_client_open("linux-lvm", &x, &client, &err), 0);
+	assert_int_equal(vdm_client_add_pv(&client, "rootvg", "lpar1-new", &err), 0);
+	assert_true(f.is_pv);
+	assert_int_equal(f.round_trips, 2);          /* wait_disk, vgextend */
+	assert_int_equal(vdm_client_add_pv(&client, "rootvg", "lpar1-new", &err), 0);
+	struct vdm_plan_segment seg = { "lpar1-new", 4 };
+	struct vdm_plan_copy copy = { &seg, 1 };
+	assert_int_equal(vdm_client_add_copy(&client, "rootvg", "lv1", 2, &copy, &err), 0);
+	assert_int_equal(f.copies[1], 2);
+	assert_int_equal(vdm_client_add_copy(&client, "rootvg", "lv1", 2, &copy, &err), 0);
+	assert_int_equal(f.lvconverts, 1);
+	assert_int_equal(f.lvs_runs, 0);
+	vdm_client_close(&client);
 }
 
 int main(void)
@@ -371,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_round_trips_constant),
 		cmocka_unit_test(test_batch_failure_says_which),
 		cmocka_unit_test(test_script_mode_one_command_a_step),
+		cmocka_unit_test(test_add_pv_and_one_copy),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rm_rf(tmpdir);
