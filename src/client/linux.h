@@ -56,4 +56,18 @@ int lnx_wait_disk(void *h, const char *disk, int64_t timeout_ms, json_t *facts,
  * to do in script mode). */
 int lnx_sync_rate(void *h, int64_t rate_kib, int restore, struct vdm_error *err);
 
+/* linux_lvm_report.c. LVM's JSON gives every number as a string written by the guest: only
+ * plain decimal digits that fit in int64_t count (lvm_num: -1 otherwise); lvm_str: "" when
+ * absent. */
+int64_t lvm_num(const json_t *row, const char *key);
+const char *lvm_str(const json_t *row, const char *key);
+/* The formats-v1 "vgs" array from an agent report, linear in the report's size (recorded
+ * reports feed it in the unit tests and fuzz targets). `partition` (the storage side's view,
+ * may be NULL) names the disks that are missing: a PV LVM reports missing is listed on the disk
+ * it was, with the copies on it (lost copies), and that disk gets "state": "missing". */
+int vdm_lvm_vgs_read(const json_t *report, json_t *partition, json_t **vgs_out,
+		     struct vdm_error *err);
+/* Same with no storage side view. */
+int vdm_lvm_vgs_from_report(const json_t *report, json_t **vgs_out, struct vdm_error *err);
+
 #endif
