@@ -349,6 +349,37 @@ static int lvm_vglv(const char *vg, const char *lv, char *vglv, size_t size,
 	return 0;
 }
 
+/* A PV whose disk is back: LVM's own cache of online PVs still leaves it out ("[unknown]",
+ * checked in the lab: reads work again, `pvs` does not list the device until `pvscan
+ * --cache`); a PV the VG metadata flags missing also needs `vgextend --restoremissing`. */
+static int lvm_restore_pv(void *h, const char *vg, const char *disk, struct vdm_error *err)
+{
+	struct vdm_transport *x = lnx_transport(h);
+	char dev[256], cur[256];
+	if (!lnx_name_ok(vg) || strchr(vg, '/'))
+		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
+	int rc = lnx_disk_dev(x, disk, LNX_DISK_MS, dev, sizeof dev, err);
+	if (rc < 0)
+		return rc;
+	const char *scan[] = { "pvscan", "--cache", dev, NULL };
+	if ((rc = lnx_run(x, scan, LNX_CMD_MS, NULL, err)) < 0 || x->scripting)
+		return rc;
+	const char *argv[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name,pv_attr",
+			       dev, NULL };
+	json_t *row;
+	if ((rc = lvm_query(x, argv, "pv", &row, err)) < 0)
+		return rc == -EPROTO ? vdm_err(err, -EAGAIN, "%s (%s): LVM does not read it yet",
+					       disk, dev) : rc;
+	snprintf(cur, sizeof cur, "%s", lvm_str(row, "vg_name"));
+	bool flagged = strlen(lvm_str(row, "pv_attr")) >= 3 && lvm_str(row, "pv_attr")[2] == 'm';
+	json_decref(row);
+	if (strcmp(cur, vg))
+		return vdm_err(err, -EAGAIN, "%s (%s): LVM sees it in VG \"%s\", not %s", disk, dev,
+			       cur, vg);
+	const char *restore[] = { "vgextend", "--restoremissing", vg, dev, NULL };
+	return flagged ? lnx_run(x, restore, LNX_CMD_MS, NULL, err) : 0;
+}
+
 /* A raid1 leg whose disk came back: `lvchange --refresh` reloads the LV so dm-raid takes the
  * leg back and resyncs what changed. The first I/O after a server returns may still fail
  * (docs/internals/lab.md: 1-4 failed reads within 2.5 s), so a leg that is still "refresh
@@ -361,9 +392,18 @@ static int lvm_resync_copy(void *h, const char *vg, const char *lv,
 	int rc = lvm_vglv(vg, lv, vglv, sizeof vglv, err), n;
 	if (rc < 0)
 		return rc;
-	(void)copy;     /* LVM finds the leg by itself: it is the one on the returned PV */
+	/* LVM finds the leg by itself: it is the one on the returned PV */
 	const char *refresh[] = { "lvchange", "--refresh", vglv, NULL };
 	for (int attempt = 0; attempt < 10; attempt++) {
+		/* the session's take-back of a returned disk may have come too early (the first
+		 * reads after a server's return still fail for a few seconds: docs/internals/lab.md,
+		 * "When a server comes back"); LVM then keeps the PV flagged missing and refuses the
+		 * refresh of a partial LV: take the copy's PVs back on every attempt (nothing to do
+		 * for a PV already back) */
+		for (size_t i = 0; !x->scripting && i < copy->n_segs; i++) {
+			struct vdm_error e2 = { 0 };
+			(void)lvm_restore_pv(h, vg, copy->segs[i].pv, &e2);
+		}
 		if ((rc = lnx_run(x, refresh, LNX_CMD_MS, NULL, err)) < 0 && x->scripting)
 			return rc;
 		if (x->scripting)
@@ -449,37 +489,6 @@ static int lvm_remove_missing(void *h, const char *vg, const char *const *disks,
 		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
 	const char *argv[] = { "vgreduce", "--removemissing", vg, NULL };
 	return lnx_run(x, argv, LNX_CMD_MS, NULL, err);
-}
-
-/* A PV whose disk is back: LVM's own cache of online PVs still leaves it out ("[unknown]",
- * checked in the lab: reads work again, `pvs` does not list the device until `pvscan
- * --cache`); a PV the VG metadata flags missing also needs `vgextend --restoremissing`. */
-static int lvm_restore_pv(void *h, const char *vg, const char *disk, struct vdm_error *err)
-{
-	struct vdm_transport *x = lnx_transport(h);
-	char dev[256], cur[256];
-	if (!lnx_name_ok(vg) || strchr(vg, '/'))
-		return vdm_err(err, -EINVAL, "VG \"%s\": invalid name", vg);
-	int rc = lnx_disk_dev(x, disk, LNX_DISK_MS, dev, sizeof dev, err);
-	if (rc < 0)
-		return rc;
-	const char *scan[] = { "pvscan", "--cache", dev, NULL };
-	if ((rc = lnx_run(x, scan, LNX_CMD_MS, NULL, err)) < 0 || x->scripting)
-		return rc;
-	const char *argv[] = { "pvs", "--reportformat", "json", "-o", "pv_name,vg_name,pv_attr",
-			       dev, NULL };
-	json_t *row;
-	if ((rc = lvm_query(x, argv, "pv", &row, err)) < 0)
-		return rc == -EPROTO ? vdm_err(err, -EAGAIN, "%s (%s): LVM does not read it yet",
-					       disk, dev) : rc;
-	snprintf(cur, sizeof cur, "%s", lvm_str(row, "vg_name"));
-	bool flagged = strlen(lvm_str(row, "pv_attr")) >= 3 && lvm_str(row, "pv_attr")[2] == 'm';
-	json_decref(row);
-	if (strcmp(cur, vg))
-		return vdm_err(err, -EAGAIN, "%s (%s): LVM sees it in VG \"%s\", not %s", disk, dev,
-			       cur, vg);
-	const char *restore[] = { "vgextend", "--restoremissing", vg, dev, NULL };
-	return flagged ? lnx_run(x, restore, LNX_CMD_MS, NULL, err) : 0;
 }
 
 /* ---- several LVs of one VG at a time: round trips that do not grow with the LVs ---- */

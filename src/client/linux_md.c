@@ -376,8 +376,9 @@ static bool md_has_faulty(const json_t *md)
 }
 
 /* A member whose disk came back: `mdadm --re-add`; with the bitmap md copies only the regions
- * written while it was away. The first I/O after a server returns may fail (lab.md), so a
- * refused re-add is tried again, up to 10 times a second apart. */
+ * written while it was away. The first I/O after a server returns may fail (lab.md), so until
+ * the member is in the array and not faulty, the re-add is tried again, up to 10 times a
+ * second apart. */
 static int md_resync_copy(void *h, const char *vg, const char *lv,
 			  const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -405,12 +406,16 @@ static int md_resync_copy(void *h, const char *vg, const char *lv,
 		json_decref(report);
 		if (back)
 			return 0;       /* in sync or recovering: sync_status follows it */
+		/* an accepted re-add is looked at again a second later: md writes the member's
+		 * superblock at once, and when that write is one of the failing first I/Os the
+		 * member is faulty again (seen in the lab: re-added, then "Disk failure on vdb")
+		 * and no resync would ever start */
 		rc = lnx_run(x, readd, LNX_CMD_MS, NULL, err);
-		if (rc == 0)
-			return 0;
 		struct timespec ts = { 1, 0 };
 		nanosleep(&ts, NULL);
 	}
+	if (rc == 0)
+		rc = vdm_err(err, -EAGAIN, "still faulty after 10 re-adds: is its disk really back?");
 	vdm_err_prefix(err, "md %s: re-add %s", vg, dev);
 	return rc;
 }
