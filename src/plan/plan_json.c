@@ -529,8 +529,17 @@ int vdm_plan_parse_file(const char *path, struct vdm_plan **out, struct vdm_erro
 	const char *source = is_stdin ? "stdin" : path;
 	json_error_t je;
 	*out = NULL;
-	json_t *root = is_stdin ? json_loadf(stdin, PJ_JSON_FLAGS, &je)
-				: json_load_file(path, PJ_JSON_FLAGS, &je);
+	/* Opened here, not by json_load_file, so that a missing or unreadable file says so in the
+	 * inventory reader's words instead of "line -1 column -1: unable to open". */
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	if (!f) {
+		int e = errno;
+		return vdm_err_exit(err, -e, VDM_EXIT_INPUT, "%s: cannot open: %s", path,
+				    strerror(e));
+	}
+	json_t *root = json_loadf(f, PJ_JSON_FLAGS, &je);
+	if (!is_stdin)
+		fclose(f);
 	if (!root)
 		return vdm_err(err, -EINVAL, "%s: line %d column %d: %s", source, je.line, je.column,
 			       je.text);

@@ -47,7 +47,10 @@ rc=0; "$VDM" lab fail --state "$STATE" 2>"$STATE/err" || rc=$?
 [ $rc = 1 ] || fail "fail without a server: exit $rc, want 1"
 pid=$(cat "$STATE/vios2.pid")
 part_pid=$(cat "$STATE/lpar1.pid")
-"$VDM" lab fail vios2 --state "$STATE" || fail "lab fail vios2"
+"$VDM" lab fail vios2 --state "$STATE" --json >"$STATE/fail.json" || fail "lab fail vios2"
+jq -e --argjson pid "$pid" '.server == "vios2" and .state == "failed" and .killed_pid == $pid
+	and (.failed_at | test("^[0-9-]+T[0-9:]+Z$"))' "$STATE/fail.json" >/dev/null ||
+	fail "lab fail --json: $(cat "$STATE/fail.json")"
 if [ -d "/proc/$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; then
 	fail "vios2 (pid $pid) still runs after lab fail"
 fi
@@ -79,10 +82,14 @@ echo "$reply" | jq -e '.ok == false and (.error | test("Input/output error"))' >
 ok "guest read of $DEV3 with vios2 dead: $(echo "$reply" | jq -r .error)"
 
 # ---- restore
-"$VDM" lab restore vios2 --state "$STATE" || fail "lab restore vios2"
+"$VDM" lab restore vios2 --state "$STATE" --json >"$STATE/restore.json" || fail "lab restore vios2"
 pid2=$(cat "$STATE/vios2.pid")
 [ "$pid2" != "$pid" ] && kill -0 "$pid2" 2>/dev/null || fail "vios2 not running after restore (pid $pid2)"
-"$VDM" lab restore vios2 --state "$STATE" 2>/dev/null || fail "restore of a running server"
+jq -e --argjson pid "$pid2" '.server == "vios2" and .state == "running" and .pid == $pid and .started' \
+	"$STATE/restore.json" >/dev/null || fail "lab restore --json: $(cat "$STATE/restore.json")"
+"$VDM" lab restore vios2 --state "$STATE" --json 2>/dev/null >"$STATE/restore.json" || fail "restore of a running server"
+jq -e --argjson pid "$pid2" '.pid == $pid and .started == false' "$STATE/restore.json" >/dev/null ||
+	fail "lab restore --json of a running server: $(cat "$STATE/restore.json")"
 [ "$(cat "$STATE/vios2.pid")" = "$pid2" ] || fail "restore of a running server started another one"
 "$VDM" lab status --state "$STATE" >/dev/null || fail "lab status after restore: something is not running"
 [ "$(export_md5 vios2 lpar1-03)" = "$md5_3" ] || fail "lpar1-03 serves other bytes after restore"

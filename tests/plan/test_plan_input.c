@@ -126,6 +126,20 @@ static void test_plan_reader_duplicate_keys(void **state)
 	free(t);
 }
 
+/* A plan file that does not exist is named with the cause, as the inventory reader words it,
+ * not as jansson's "line -1 column -1: unable to open". */
+static void test_plan_reader_missing_file(void **state)
+{
+	struct vdm_plan *plan = NULL;
+	struct vdm_error err = { 0 };
+	const char *path = "/nonexistent-vdmirror-dir/plan.json";
+	assert_int_equal(vdm_plan_parse_file(path, &plan, &err), -ENOENT);
+	assert_null(plan);
+	assert_string_equal(err.msg,
+			    "/nonexistent-vdmirror-dir/plan.json: cannot open: No such file or directory");
+	assert_int_equal(vdm_err_exit_of(&err), VDM_EXIT_INPUT);
+}
+
 /* The stale-plan check holds a plan (here made in memory, as a journal could hold one) against
  * the live inventory: four 2^62 MiB disks in one pool do not fit a pool of 2^63 - 1. */
 static void test_stale_check_sums(void **state)
@@ -305,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_required_total_overflows),
 		cmocka_unit_test(test_plan_reader_sums),
 		cmocka_unit_test(test_plan_reader_duplicate_keys),
+		cmocka_unit_test(test_plan_reader_missing_file),
 		cmocka_unit_test(test_stale_check_sums),
 		cmocka_unit_test(test_names_cannot_collide),
 		cmocka_unit_test(test_names_fit_max_name),
