@@ -86,8 +86,6 @@ struct discover_job {
 struct report_cache {
 	struct vdm_transport *inner;
 	json_t *report;
-	bool failed;              /* the report was asked and not given: ... */
-	struct vdm_error failure; /* ... the second driver gets the same answer at once */
 };
 
 static int report_cache_request(void *ctx, const json_t *req, json_t **reply, int64_t timeout_ms,
@@ -100,19 +98,9 @@ static int report_cache_request(void *ctx, const json_t *req, json_t **reply, in
 		*reply = json_deep_copy(c->report);
 		return 0;
 	}
-	/* an agent that did not answer the first driver's report within its deadline will not
-	 * answer the second's: one wait per partition, not one per driver */
-	if (report && c->failed) {
-		*err = c->failure;
-		return c->failure.code;
-	}
 	int rc = vdm_transport_request(c->inner, req, reply, timeout_ms, err);
 	if (rc == 0 && report)
 		c->report = json_deep_copy(*reply);
-	else if (rc < 0 && report) {
-		c->failed = true;
-		c->failure = *err;
-	}
 	return rc;
 }
 
@@ -136,7 +124,7 @@ static int discover_client(const char *name, const char *address, const char *co
 	int rc = vdm_transport_open(address, &real, err);
 	if (rc < 0)
 		return (vdm_err_prefix(err, "discover %s: open %s", name, address), rc);
-	struct report_cache cache = { .inner = &real };
+	struct report_cache cache = { &real, NULL };
 	struct vdm_transport x = real;
 	x.ctx = &cache;
 	x.run = report_cache_run;
