@@ -128,8 +128,16 @@ int lnx_report(struct vdm_transport *x, json_t **report, struct vdm_error *err)
 	if (!x->request || x->scripting)
 		return vdm_err(err, -ENOTSUP, "discovery of a Linux partition needs the vdmirror "
 			       "agent (this transport has none)");
-	json_t *req = json_pack("{s:s}", "op", "report");
-	int rc = vdm_transport_request(x, req, report, 120000, err);
+	/* a channel with no agent behind it (not installed, not started) would hold discovery
+	 * for the whole report deadline: a live agent answers hello at once */
+	json_t *req = json_pack("{s:s}", "op", "hello"), *hello = NULL;
+	int rc = vdm_transport_request(x, req, &hello, LNX_HELLO_MS, err);
+	json_decref(req);
+	json_decref(hello);
+	if (rc < 0)
+		return rc;
+	req = json_pack("{s:s}", "op", "report");
+	rc = vdm_transport_request(x, req, report, 120000, err);
 	json_decref(req);
 	return rc;
 }

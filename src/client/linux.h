@@ -14,6 +14,7 @@
 #define LNX_CMD_MS (10 * 60 * 1000)   /* an lvconvert or mdadm --grow on a slow disk */
 #define LNX_QUERY_MS 60000
 #define LNX_DISK_MS 30000             /* a hot-plugged disk showing up in the guest */
+#define LNX_HELLO_MS 15000            /* a live agent answers hello at once, even in a loaded TCG guest */
 
 /* Names: the model's rule (vdm_name_valid). */
 #define lnx_name_ok(s) vdm_name_valid(s)
@@ -34,7 +35,8 @@ int lnx_run(struct vdm_transport *x, const char *const argv[], int64_t timeout_m
 int lnx_disk_dev(struct vdm_transport *x, const char *disk, int64_t timeout_ms, char *dev,
 		 size_t size, struct vdm_error *err);
 
-/* The agent's "report" (disks, lvm rows, md arrays); -ENOTSUP when x has no agent. */
+/* The agent's "report" (disks, lvm rows, md arrays), after a hello answered within
+ * LNX_HELLO_MS (an agent that is not there fails fast); -ENOTSUP when x has no agent. */
 int lnx_report(struct vdm_transport *x, json_t **report, struct vdm_error *err);
 
 /* In a report's "disks": an object kernel disk name ("vdb") -> its serial (the first entry of

@@ -56,7 +56,7 @@ jq -e --arg d "$D1" '.warnings[] | select(test("partition \($d):.*no virtio chan
 ok "inventory reports $D1 (no agent channel) and $D2 (no agent) with their disks and a warning each"
 
 # that one alone: we cannot plan without its volume groups, the error stays ($D2 would say the
-# same after the agent's 120 s timeout, as it did above)
+# same after the agent's 15 s hello deadline, as it did above)
 rc=0
 linv --partition "$D1" >/dev/null 2>"$STATE/err" || rc=$?
 [ $rc != 0 ] || fail "inventory --partition $D1 succeeded without its agent channel"

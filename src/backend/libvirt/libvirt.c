@@ -112,7 +112,7 @@ static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error
 	if (!events) {
 		/* libvirt writes to the daemon's socket without MSG_NOSIGNAL: a daemon that closed
 		 * the connection (its keepalive gives up on a client whose event loop does not run
-		 * for 30 s, e.g. while discovery waits 120 s for a silent agent) must make the next
+		 * for 30 s, e.g. while a request waits long for a slow agent) must make the next
 		 * call fail, not kill vdmirror with SIGPIPE (seen in lab-libvirt-unreached) */
 		signal(SIGPIPE, SIG_IGN);
 		if (virEventRegisterDefaultImpl() < 0) {
