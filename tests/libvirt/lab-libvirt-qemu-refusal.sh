@@ -5,11 +5,7 @@
 # domain.
 . "$(dirname "$0")/lib.sh"
 libvirt_requires
-# a libvirt lab without pools or partitions: only the daemons
-CFG=$(mktemp /tmp/vdm-lv-empty.XXXXXX.json)
-echo '{"name": "libvirt-empty", "backend": "libvirt", "pools": [], "partitions": []}' >"$CFG"
-libvirt_lab_up "$CFG"
-rm -f "$CFG"
+libvirt_empty_lab_up
 D=vdm-refusal-$$
 trap 'rc=$?; virsh_ destroy $D >/dev/null 2>&1; virsh_ undefine $D >/dev/null 2>&1; (exit $rc); cleanup' EXIT
 

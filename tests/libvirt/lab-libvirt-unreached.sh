@@ -6,11 +6,7 @@
 # one warning per domain naming it and the cause; asked for one of them alone, it fails.
 . "$(dirname "$0")/lib.sh"
 libvirt_requires
-# a libvirt lab without pools or partitions: only the daemons
-CFG=$(mktemp /tmp/vdm-lv-empty.XXXXXX.json)
-echo '{"name": "libvirt-empty", "backend": "libvirt", "pools": [], "partitions": []}' >"$CFG"
-libvirt_lab_up "$CFG"
-rm -f "$CFG"
+libvirt_empty_lab_up
 D1=vdm-nochan-$$
 D2=vdm-noagent-$$
 DISKS=$(mktemp -d /tmp/vdm-lv-unreached.XXXXXX)

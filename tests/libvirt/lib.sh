@@ -29,6 +29,16 @@ libvirt_lab_up() {
 	HOST=$(virsh_ hostname)
 }
 
+# libvirt_empty_lab_up: a libvirt lab without pools or partitions, only the daemons (for tests
+# that define their own domains)
+libvirt_empty_lab_up() {
+	local cfg
+	cfg=$(mktemp /tmp/vdm-lv-empty.XXXXXX.json)
+	echo '{"name": "libvirt-empty", "backend": "libvirt", "pools": [], "partitions": []}' >"$cfg"
+	libvirt_lab_up "$cfg"
+	rm -f "$cfg"
+}
+
 linv() { "$VDM" inventory "${B[@]}" "$@"; }
 
 # lv_snapshot PART: volumes of the lab's pools, the domain's disks live and persistent
