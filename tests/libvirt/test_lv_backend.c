@@ -3,6 +3,7 @@
  * in memory by libvirt, no daemon). Checks how disks of every source type are resolved to
  * pools, the agent channel, the configuration string, and the ownership rules of create and
  * delete. The test driver cannot attach devices: map/unmap are covered by tests/libvirt/lab-*.sh. */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -218,6 +219,59 @@ static void delete_in_use(void **unused)
 	vdm_backend_close(&b);
 }
 
+/* Threads of this process named vdm-lv-events (the backend's event loop), once the count
+ * settles: a joined thread may linger in /proc for a moment. */
+static int loop_threads(int want)
+{
+	int n = -1;
+	for (int tries = 0; tries < 100 && n != want; tries++) {
+		if (tries)
+			usleep(10000);
+		n = 0;
+		DIR *d = opendir("/proc/self/task");
+		assert_non_null(d);
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			CLEANUP_FREE char *p = xasprintf("/proc/self/task/%s/comm", e->d_name);
+			char comm[32] = "";
+			FILE *f = e->d_name[0] != '.' ? fopen(p, "r") : NULL;
+			if (f && fgets(comm, sizeof comm, f) && !strcmp(comm, "vdm-lv-events\n"))
+				n++;
+			if (f)
+				fclose(f);
+		}
+		closedir(d);
+	}
+	return n;
+}
+
+/* libvirtd drops a client that does not answer its keepalive pings, and libvirt answers them
+ * only from a running event loop: the backend runs it on a thread from the first open to the
+ * last close, one for the process however many handles (libvirt's loop is the process's),
+ * joined at the end; a handle still works after another one closed. (The daemon's side is
+ * lab-libvirt-keepalive's: the test driver has no daemon.) */
+static void event_loop_thread(void **unused)
+{
+	struct vdm_backend a, b;
+	struct vdm_error err = { 0 };
+	json_t *inv = NULL;
+	assert_int_equal(loop_threads(0), 0);
+	open_lv(&a, NULL);
+	assert_int_equal(loop_threads(1), 1);
+	open_lv(&b, NULL);
+	assert_int_equal(loop_threads(1), 1);
+	vdm_backend_close(&a);
+	assert_int_equal(loop_threads(1), 1);
+	assert_int_equal(vdm_backend_discover(&b, &inv, &err), 0);
+	json_decref(inv);
+	vdm_backend_close(&b);
+	assert_int_equal(loop_threads(0), 0);
+	open_lv(&a, NULL);   /* and again: a stopped loop starts anew */
+	assert_int_equal(loop_threads(1), 1);
+	vdm_backend_close(&a);
+	assert_int_equal(loop_threads(0), 0);
+}
+
 static int setup(void **unused)
 {
 	if (!mkdtemp(state_dir))
@@ -246,6 +300,7 @@ int main(void)
 		cmocka_unit_test(bad_config),
 		cmocka_unit_test(create_and_delete),
 		cmocka_unit_test(delete_in_use),
+		cmocka_unit_test(event_loop_thread),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

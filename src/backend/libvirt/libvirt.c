@@ -1,12 +1,16 @@
 /* libvirt.c: the "libvirt" storage backend: storage pools and domains of one or more libvirt
  * connections (qemu:///system, qemu+ssh://host/system) through libvirt's C API.
  * Pools are "<host>/<pool>", partitions are domain names, disk names are <serial>s. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
@@ -34,6 +38,7 @@ struct lv_state {
 	VEC(struct lv_conn) conns;
 	char *owned_dir;  /* records of the volumes vdmirror created (never adopt another one) */
 	bool full;        /* allocate volumes fully (sparse=no) */
+	bool looping;     /* this handle counts in lv_loop_users */
 	int64_t unplug_timeout_ms;   /* how long the guest may take to release a detached disk */
 };
 
@@ -48,6 +53,110 @@ static const char *lv_last(void)
 {
 	virErrorPtr e = virGetLastError();
 	return e && e->message ? e->message : "unknown libvirt error";
+}
+
+/* ---- libvirt's event loop: one thread runs it while any handle is open
+ *
+ * A client that registers an event loop (we must: the DEVICE_REMOVED event of an unplug needs
+ * one, registered before the first connection) tells libvirtd it speaks the keepalive protocol,
+ * and from then on libvirt answers the daemon's pings only from inside virEventRunDefaultImpl.
+ * libvirtd drops a client that leaves keepalive_count pings of keepalive_interval unanswered
+ * (5 and 5: ~30 s), so a session that spends minutes between two libvirt calls (a mirror's
+ * sync talks to the guest only) found its connection closed at the next call. libvirt's docs
+ * say it: once registered, the loop must run. So a thread runs it for as long as a handle is
+ * open, as virsh does; the calls of the main thread and the loop share libvirt's connection
+ * safely (libvirt's client is thread-safe, one thread owns the socket at a time).
+ * Why not reconnect instead when a call finds the connection closed (virConnectIsAlive)? That
+ * treats the symptom: every long wait would still cost a dropped connection and a new one
+ * (its authentication, over ssh a new session), the unplug wait would still need the loop
+ * for its event, and a drop the daemon did on purpose would look like a transient fault. With
+ * the loop running a connection closes only when libvirtd itself goes away (a restart):
+ * then the call fails with libvirt's message and the journal lets the run resume.
+ * The loop is the process's (libvirt has one default loop), so the thread is too: the first
+ * open starts it, the last close stops it (a flag, then a timeout that fires at once to wake
+ * virEventRunDefaultImpl, then pthread_join). */
+static pthread_mutex_t lv_loop_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool lv_loop_registered;   /* virEventRegisterDefaultImpl done (once per process) */
+static unsigned lv_loop_users;    /* open handles */
+static pthread_t lv_loop_thread;
+static int lv_loop_wake = -1;     /* the timeout that wakes the loop to stop it */
+static atomic_bool lv_loop_quit;
+
+static void lv_loop_woken(int timer, void *opaque)
+{
+	(void)timer;
+	(void)opaque;
+}
+
+static void *lv_loop_main(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&lv_loop_quit))
+		if (virEventRunDefaultImpl() < 0) {
+			/* not seen; a broken loop must not spin a core */
+			struct timespec ts = { 0, 100000000 };
+			nanosleep(&ts, NULL);
+		}
+	return NULL;
+}
+
+/* Starts the loop thread for one more handle (registering the loop the first time). The
+ * module (vdm-libvirt.so) is pinned first: a thread running its code must never see it
+ * unloaded, whatever the loader does later. Returns 0 or -EIO/-errno with a message. */
+static int lv_loop_start(struct vdm_error *err)
+{
+	int rc = 0;
+	pthread_mutex_lock(&lv_loop_lock);
+	if (!lv_loop_registered) {
+		/* libvirt writes to the daemon's socket without MSG_NOSIGNAL: a daemon that went
+		 * away must make the next call fail, not kill vdmirror with SIGPIPE */
+		signal(SIGPIPE, SIG_IGN);
+		if (virEventRegisterDefaultImpl() < 0) {
+			rc = vdm_err(err, -EIO, "libvirt: event loop: %s", lv_last());
+			goto out;
+		}
+		lv_loop_registered = true;
+	}
+	if (lv_loop_users > 0) {
+		lv_loop_users++;
+		goto out;
+	}
+	Dl_info di;
+	if (dladdr((void *)lv_loop_main, &di) && di.dli_fname)
+		(void)dlopen(di.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+	lv_loop_wake = virEventAddTimeout(-1, lv_loop_woken, NULL, NULL);
+	if (lv_loop_wake < 0) {
+		rc = vdm_err(err, -EIO, "libvirt: event loop: timeout: %s", lv_last());
+		goto out;
+	}
+	atomic_store(&lv_loop_quit, false);
+	int e = pthread_create(&lv_loop_thread, NULL, lv_loop_main, NULL);
+	if (e) {
+		virEventRemoveTimeout(lv_loop_wake);
+		lv_loop_wake = -1;
+		rc = vdm_err(err, -e, "libvirt: event loop thread: %s", strerror(e));
+		goto out;
+	}
+	pthread_setname_np(lv_loop_thread, "vdm-lv-events");   /* for ps, gdb and the tests */
+	lv_loop_users = 1;
+out:
+	pthread_mutex_unlock(&lv_loop_lock);
+	return rc;
+}
+
+/* One handle less; the last one stops and joins the thread. Call after closing the handle's
+ * connections (closing them may leave work for the loop). */
+static void lv_loop_stop(void)
+{
+	pthread_mutex_lock(&lv_loop_lock);
+	if (lv_loop_users > 0 && --lv_loop_users == 0) {
+		atomic_store(&lv_loop_quit, true);
+		virEventUpdateTimeout(lv_loop_wake, 0);
+		pthread_join(lv_loop_thread, NULL);
+		virEventRemoveTimeout(lv_loop_wake);
+		lv_loop_wake = -1;
+	}
+	pthread_mutex_unlock(&lv_loop_lock);
 }
 
 /* ---- configuration */
@@ -93,7 +202,6 @@ static void lv_close(void *state);
 
 static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error *err)
 {
-	static bool events;     /* libvirt's event loop is the process's: registered once */
 	struct lv_state *st = xcalloc(1, sizeof *st);
 	int rc = 0;
 	for (size_t i = 0; i < cfg->n && rc == 0; i++)
@@ -108,19 +216,11 @@ static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error
 	if (!st->owned_dir)
 		st->owned_dir = xstrdup("/var/lib/vdmirror/libvirt-owned");
 	virSetErrorFunc(NULL, lv_quiet);
-	/* the device-removed event needs an event loop registered before any connection */
-	if (!events) {
-		/* libvirt writes to the daemon's socket without MSG_NOSIGNAL: a daemon that closed
-		 * the connection (its keepalive gives up on a client whose event loop does not run
-		 * for 30 s, e.g. while a request waits long for a slow agent) must make the next
-		 * call fail, not kill vdmirror with SIGPIPE (seen in lab-libvirt-unreached) */
-		signal(SIGPIPE, SIG_IGN);
-		if (virEventRegisterDefaultImpl() < 0) {
-			rc = vdm_err(err, -EIO, "libvirt: event loop: %s", lv_last());
-			goto fail;
-		}
-		events = true;
-	}
+	/* the loop runs before any connection: libvirt wants it registered first, and a
+	 * connection that advertised keepalive must be answered from its very start */
+	if ((rc = lv_loop_start(err)) < 0)
+		goto fail;
+	st->looping = true;
 	for (size_t i = 0; i < st->uris.n; i++) {
 		struct lv_conn c = { .uri = xstrdup(st->uris.v[i]) };
 		c.c = virConnectOpen(c.uri);
@@ -160,6 +260,8 @@ static void lv_close(void *state)
 	free(st->uris.v);
 	free(st->conns.v);
 	free(st->owned_dir);
+	if (st->looping)
+		lv_loop_stop();
 	free(st);
 }
 
@@ -860,22 +962,68 @@ out:
 	return rc;
 }
 
+/* What the unplug waits for. The DEVICE_REMOVED callback runs on the loop thread and may still
+ * be running when virConnectDomainEventDeregisterAny returns, so libvirt owns the struct once
+ * it is registered and frees it (lv_removed_free) when the callback is gone for good; the
+ * waiter touches it only while registered, and done only under lock. */
 struct lv_removed {
-	const char *alias;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;   /* on CLOCK_MONOTONIC */
 	bool done;
+	char alias[];
 };
+
+static struct lv_removed *lv_removed_new(const char *alias)
+{
+	size_t n = strlen(alias) + 1;
+	struct lv_removed *r = xcalloc(1, sizeof *r + n);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&r->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&r->lock, NULL);
+	memcpy(r->alias, alias, n);
+	return r;
+}
+
+static void lv_removed_free(void *opaque)
+{
+	struct lv_removed *r = opaque;
+	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
 
 static void lv_on_removed(virConnectPtr conn, virDomainPtr dom, const char *alias, void *opaque)
 {
 	struct lv_removed *r = opaque;
-	if (alias && !strcmp(alias, r->alias))
-		r->done = true;
+	if (!alias || strcmp(alias, r->alias))
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->done = true;
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
 }
 
-static void lv_tick(int timer, void *opaque)
+/* Waits up to ms for the event; true once it came. */
+static bool lv_removed_wait(struct lv_removed *r, int64_t ms)
 {
-	(void)timer;
-	(void)opaque;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&r->lock);
+	int e = 0;
+	while (!r->done && e == 0)
+		e = pthread_cond_timedwait(&r->cond, &r->lock, &t);
+	bool done = r->done;
+	pthread_mutex_unlock(&r->lock);
+	return done;
 }
 
 static char *lv_node_xml(xmlDocPtr doc, xmlNodePtr node)
@@ -901,10 +1049,13 @@ static int lv_detach_live(struct lv_state *st, struct lv_conn *c, virDomainPtr d
 	CLEANUP_FREE char *alias = lv_xpath(live, n, "alias/@name");
 	CLEANUP_FREE char *xml = lv_node_xml(live, n);
 	xmlFreeDoc(live);
-	struct lv_removed r = { alias, false };
+	struct lv_removed *r = lv_removed_new(alias);
 	int cb = virConnectDomainEventRegisterAny(c->c, d, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
-		VIR_DOMAIN_EVENT_CALLBACK(lv_on_removed), &r, NULL);
-	int timer = virEventAddTimeout(100, lv_tick, NULL, NULL);
+		VIR_DOMAIN_EVENT_CALLBACK(lv_on_removed), r, lv_removed_free);
+	if (cb < 0) {
+		lv_removed_free(r);   /* not libvirt's: the XML alone tells */
+		r = NULL;
+	}
 	int rc = 0;
 	if (virDomainDetachDeviceFlags(d, xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
 		rc = vdm_err(err, -EIO, "libvirt: unmap %s from %s: detach: %s", disk, partition,
@@ -914,8 +1065,11 @@ static int lv_detach_live(struct lv_state *st, struct lv_conn *c, virDomainPtr d
 	int64_t deadline = vdm_now_ms() + (st->unplug_timeout_ms > 0 ? st->unplug_timeout_ms
 							       : LV_UNPLUG_TIMEOUT_MS);
 	for (;;) {
-		if (r.done)
+		/* the event, or 100 ms, then the live XML: the fallback when no event comes */
+		if (r && lv_removed_wait(r, 100))
 			break;
+		if (!r)
+			usleep(100000);
 		xmlDocPtr again = lv_domain_doc(d, 0);
 		bool gone = again && !lv_disk_by_serial(again, disk);
 		xmlFreeDoc(again);
@@ -926,14 +1080,8 @@ static int lv_detach_live(struct lv_state *st, struct lv_conn *c, virDomainPtr d
 				     "release the disk (no device-removed event)", disk, partition);
 			break;
 		}
-		if (timer >= 0)
-			virEventRunDefaultImpl();   /* wakes up on the event or the 100 ms tick */
-		else
-			usleep(100000);
 	}
 out:
-	if (timer >= 0)
-		virEventRemoveTimeout(timer);
 	if (cb >= 0)
 		virConnectDomainEventDeregisterAny(c->c, cb);
 	return rc;
