@@ -518,12 +518,7 @@ static int lvm_vg_rows(struct vdm_transport *x, const char *vg, const char *fiel
 
 static const json_t *lvm_row_of(const json_t *rows, const char *lv)
 {
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r)
-		if (!strcmp(lvm_str(r, "lv_name"), lv))
-			return r;
-	return NULL;
+	return lnx_find_named(rows, "lv_name", lv);
 }
 
 /* The copies each LV has, as lvs's data_copies rows, from the agent's lv_copies (the

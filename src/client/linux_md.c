@@ -188,23 +188,11 @@ static const json_t *md_find(struct vdm_transport *x, const char *md, json_t **r
 	*rc = lnx_report(x, report, err);
 	if (*rc < 0)
 		return NULL;
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(*report, "md"), i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", md))
-			return m;
+	const json_t *m = lnx_find_named(json_object_get(*report, "md"), "name", md);
+	if (m)
+		return m;
 	*rc = vdm_err(err, -ENOENT, "md array %s not found in the partition", md);
 	return NULL;
-}
-
-static bool md_has_member(const json_t *md, const char *kname)
-{
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(md, "members"), i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", kname))
-			return true;
-	return false;
 }
 
 static int md_add_pv(void *h, const char *vg, const char *disk,
@@ -252,7 +240,7 @@ static int md_add_copy(void *h, const char *vg, const char *lv, int copies,
 			json_decref(report);
 			return rc;
 		}
-		bool member = md_has_member(md, dev + 5);
+		bool member = lnx_find_named(json_object_get(md, "members"), "name", dev + 5);
 		raid_disks = md_num(md, "raid_disks");
 		comp_kib = md_num(md, "component_size");
 		json_decref(report);
@@ -303,7 +291,7 @@ static int md_remove_copy(void *h, const char *vg, const char *lv,
 			json_decref(report);
 			return rc;
 		}
-		bool member = md_has_member(md, dev + 5);
+		bool member = lnx_find_named(json_object_get(md, "members"), "name", dev + 5);
 		raid_disks = md_num(md, "raid_disks");
 		json_decref(report);
 		if (!member)
@@ -357,12 +345,8 @@ static int md_sync_status(void *h, const char *vg, const char *lv, double *perce
 /* The state of member kname of md in a report; NULL when it is not a member. */
 static const char *md_member_state(const json_t *md, const char *kname)
 {
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(md, "members"), i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", kname))
-			return json_string_value(json_object_get(m, "state")) ?: "";
-	return NULL;
+	const json_t *m = lnx_find_named(json_object_get(md, "members"), "name", kname);
+	return m ? json_string_value(json_object_get(m, "state")) ?: "" : NULL;
 }
 
 static bool md_has_faulty(const json_t *md)
