@@ -800,14 +800,14 @@ int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int
 		nanosleep(&(struct timespec){ 2, 0 }, NULL);
 	}
 	int pi = vdm_find_partition(s->inv, s->o.partition);
-	/* a disk of a server that answers again is looked at again for up to 10 s before it is
-	 * planned as lost: a returned copy costs a resync, a lost one a new copy */
+	/* a disk of a server that answers again is taken back and looked at again (the returning
+	 * rule, vdm_client_returning_try) before it is planned as lost: a returned copy costs a
+	 * resync, a lost one a new copy */
 	const char *back[16];
 	size_t n_back;
-	for (int tries = 0; !resuming && !s->o.script && tries < 5 &&
-	     (n_back = session_returning(s->inv, pi, back, 16)) > 0; tries++) {
-		if (tries)
-			nanosleep(&(struct timespec){ 2, 0 }, NULL);
+	for (int tries = 0; !resuming && !s->o.script &&
+	     (n_back = session_returning(s->inv, pi, back, 16)) > 0 &&
+	     vdm_client_returning_try(tries); tries++) {
 		session_restore_pvs(s, back, n_back);
 		if ((rc = vdm_session_discover(s, NULL, err)) < 0)
 			return rc;

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "linux.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
@@ -361,8 +360,8 @@ static bool md_has_faulty(const json_t *md)
 
 /* A member whose disk came back: `mdadm --re-add`; with the bitmap md copies only the regions
  * written while it was away. The first I/O after a server returns may fail (lab.md), so until
- * the member is in the array and not faulty, the re-add is tried again, up to 10 times a
- * second apart. */
+ * the member is in the array and not faulty, the re-add is tried again by the returning rule
+ * (vdm_client_returning_try). */
 static int md_resync_copy(void *h, const char *vg, const char *lv,
 			  const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -378,7 +377,7 @@ static int md_resync_copy(void *h, const char *vg, const char *lv,
 	const char *readd[] = { "mdadm", mddev, "--re-add", dev, NULL };
 	if (x->scripting)
 		return lnx_run(x, readd, LNX_CMD_MS, NULL, err);
-	for (int attempt = 0; attempt < 10; attempt++) {
+	for (int attempt = 0; vdm_client_returning_try(attempt); attempt++) {
 		json_t *report;
 		const json_t *md = md_find(x, vg, &report, err, &rc);
 		if (!md) {
@@ -390,16 +389,15 @@ static int md_resync_copy(void *h, const char *vg, const char *lv,
 		json_decref(report);
 		if (back)
 			return 0;       /* in sync or recovering: sync_status follows it */
-		/* an accepted re-add is looked at again a second later: md writes the member's
+		/* an accepted re-add is looked at again at the next try: md writes the member's
 		 * superblock at once, and when that write is one of the failing first I/Os the
 		 * member is faulty again (seen in the lab: re-added, then "Disk failure on vdb")
 		 * and no resync would ever start */
 		rc = lnx_run(x, readd, LNX_CMD_MS, NULL, err);
-		struct timespec ts = { 1, 0 };
-		nanosleep(&ts, NULL);
 	}
 	if (rc == 0)
-		rc = vdm_err(err, -EAGAIN, "still faulty after 10 re-adds: is its disk really back?");
+		rc = vdm_err(err, -EAGAIN, "still faulty after %d re-adds: is its disk really back?",
+			     VDM_RETURNING_TRIES);
 	vdm_err_prefix(err, "md %s: re-add %s", vg, dev);
 	return rc;
 }
