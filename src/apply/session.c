@@ -892,3 +892,34 @@ out:
 	free(pools);
 	return rc;
 }
+
+int vdm_session_mirrored_vgs(const char *backend, const char *config, const char *partition,
+			     json_t **names, struct vdm_error *err)
+{
+	*names = NULL;
+	if (!vdm_name_valid(partition))
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "partition '%s': not a valid name",
+				    partition ? partition : "");
+	struct vdm_backend b;
+	int rc = vdm_backend_open(backend, config ? config : "", &b, err);
+	if (rc < 0)
+		return rc;
+	json_t *doc = NULL;
+	rc = vdm_discover(&b, partition, &doc, err);
+	vdm_backend_close(&b);
+	if (rc < 0)
+		return rc;
+	*names = json_array();
+	size_t i, v, l;
+	json_t *p, *vg, *lv;
+	json_array_foreach(json_object_get(doc, "partitions"), i, p)
+		json_array_foreach(json_object_get(p, "vgs"), v, vg) {
+			bool mirrored = false;
+			json_array_foreach(json_object_get(vg, "lvs"), l, lv)
+				mirrored |= json_array_size(json_object_get(lv, "copies")) >= 2;
+			if (mirrored)
+				json_array_append(*names, json_object_get(vg, "name"));
+		}
+	json_decref(doc);
+	return 0;
+}
