@@ -116,7 +116,7 @@ int vdm_journal_disk_made(struct vdm_journal *j, const char *disk, char **pool,
  * extended attribute of the image): unique per run, also across deleted journals. Caller frees. */
 char *vdm_run_owner_tag(const struct vdm_run *run);
 
-/* ---- steps and engine (steps.c) ---- */
+/* ---- steps (steps_build.c) and engine (steps.c) ---- */
 
 /* The steps that apply plan, in order: per new disk create, map, wait, add PV; per LV per new
  * copy add copy; one wait for sync (when any copy is added); verify. Caller frees with

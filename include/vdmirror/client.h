@@ -169,6 +169,15 @@ int vdm_client_sync_rate(struct vdm_client *c, int64_t rate_kib, int restore,
  * what the planner knows). */
 int vdm_client_prepare(struct vdm_client *c, const json_t *partition, const struct vdm_plan *plan,
 		       struct vdm_error *err);
+/* The one retry rule for a disk whose server just came back: its first I/Os still fail for a
+ * few seconds (docs/internals/lab.md, "When a server comes back": 1-4 failed reads within
+ * 0.3-2.5 s), so whoever takes such a disk back (the session before it plans a repair, a
+ * driver's resync_copy) tries again before calling it still away. Loop as
+ * `for (int t = 0; vdm_client_returning_try(t); t++)`: true for attempts 0 to
+ * VDM_RETURNING_TRIES - 1, after sleeping VDM_RETURNING_GAP_MS before each but the first. */
+#define VDM_RETURNING_TRIES 5
+#define VDM_RETURNING_GAP_MS 2000
+bool vdm_client_returning_try(int attempt);
 /* Non-zero when the open driver has slot add_copies / sync_status_all / sync_rate. */
 int vdm_client_has_add_copies(const struct vdm_client *c);
 int vdm_client_has_sync_status_all(const struct vdm_client *c);

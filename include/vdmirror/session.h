@@ -142,4 +142,13 @@ int vdm_session_apply(struct vdm_session *s, const struct vdm_plan *plan,
 int vdm_session_undo_latest(struct vdm_session *s, struct vdm_session_result *res,
 			    struct vdm_error *err);
 
+/* vdmirror watch without a VG: which VGs of `partition` it looks after, before any session
+ * (a session is one VG). The mirrored ones: a VG with an LV of two copies or more (made by
+ * vdmirror or by hand); a VG without has nothing a repair could restore. One discovery
+ * (vdm_discover) through backend `backend` with `config`; nothing journaled. *names: a JSON
+ * array of the VG names in discovery order, empty when none (caller decrefs). Errors: kind
+ * INPUT for a partition name that is not valid, else the backend's open or the discovery's. */
+int vdm_session_mirrored_vgs(const char *backend, const char *config, const char *partition,
+			     json_t **names, struct vdm_error *err);
+
 #endif

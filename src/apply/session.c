@@ -800,14 +800,14 @@ int vdm_session_repair(struct vdm_session *s, const struct vdm_request *req, int
 		nanosleep(&(struct timespec){ 2, 0 }, NULL);
 	}
 	int pi = vdm_find_partition(s->inv, s->o.partition);
-	/* a disk of a server that answers again is looked at again for up to 10 s before it is
-	 * planned as lost: a returned copy costs a resync, a lost one a new copy */
+	/* a disk of a server that answers again is taken back and looked at again (the returning
+	 * rule, vdm_client_returning_try) before it is planned as lost: a returned copy costs a
+	 * resync, a lost one a new copy */
 	const char *back[16];
 	size_t n_back;
-	for (int tries = 0; !resuming && !s->o.script && tries < 5 &&
-	     (n_back = session_returning(s->inv, pi, back, 16)) > 0; tries++) {
-		if (tries)
-			nanosleep(&(struct timespec){ 2, 0 }, NULL);
+	for (int tries = 0; !resuming && !s->o.script &&
+	     (n_back = session_returning(s->inv, pi, back, 16)) > 0 &&
+	     vdm_client_returning_try(tries); tries++) {
 		session_restore_pvs(s, back, n_back);
 		if ((rc = vdm_session_discover(s, NULL, err)) < 0)
 			return rc;
@@ -891,4 +891,35 @@ out:
 		free(pools[i]);
 	free(pools);
 	return rc;
+}
+
+int vdm_session_mirrored_vgs(const char *backend, const char *config, const char *partition,
+			     json_t **names, struct vdm_error *err)
+{
+	*names = NULL;
+	if (!vdm_name_valid(partition))
+		return vdm_err_kind(err, -EINVAL, VDM_ERR_INPUT, "partition '%s': not a valid name",
+				    partition ? partition : "");
+	struct vdm_backend b;
+	int rc = vdm_backend_open(backend, config ? config : "", &b, err);
+	if (rc < 0)
+		return rc;
+	json_t *doc = NULL;
+	rc = vdm_discover(&b, partition, &doc, err);
+	vdm_backend_close(&b);
+	if (rc < 0)
+		return rc;
+	*names = json_array();
+	size_t i, v, l;
+	json_t *p, *vg, *lv;
+	json_array_foreach(json_object_get(doc, "partitions"), i, p)
+		json_array_foreach(json_object_get(p, "vgs"), v, vg) {
+			bool mirrored = false;
+			json_array_foreach(json_object_get(vg, "lvs"), l, lv)
+				mirrored |= json_array_size(json_object_get(lv, "copies")) >= 2;
+			if (mirrored)
+				json_array_append(*names, json_object_get(vg, "name"));
+		}
+	json_decref(doc);
+	return 0;
 }

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "vdmirror/discover.h"
 #include "vdmirror/session.h"
 #include "vdmirror/util.h"
 #include "cli.h"
@@ -123,34 +122,6 @@ static int watch_one(struct watch_ctx *w)
 	return code;
 }
 
-/* The mirrored VGs of partition (an LV with two copies or more), from one discovery. */
-static int watch_vgs(struct watch_ctx *w, const char *partition, json_t **names,
-		     struct vdm_error *err)
-{
-	struct vdm_backend b;
-	int rc = vdm_backend_open(w->backend, w->config, &b, err);
-	if (rc < 0)
-		return rc;
-	json_t *doc = NULL;
-	rc = vdm_discover(&b, partition, &doc, err);
-	vdm_backend_close(&b);
-	if (rc < 0)
-		return rc;
-	*names = json_array();
-	size_t i, v, l;
-	json_t *p, *vg, *lv;
-	json_array_foreach(json_object_get(doc, "partitions"), i, p)
-		json_array_foreach(json_object_get(p, "vgs"), v, vg) {
-			bool mirrored = false;
-			json_array_foreach(json_object_get(vg, "lvs"), l, lv)
-				mirrored |= json_array_size(json_object_get(lv, "copies")) >= 2;
-			if (mirrored)
-				json_array_append(*names, json_object_get(vg, "name"));
-		}
-	json_decref(doc);
-	return 0;
-}
-
 /* One round over every argument; the worst exit code. */
 static int watch_round(struct watch_ctx *w, char **args, int n)
 {
@@ -165,7 +136,7 @@ static int watch_round(struct watch_ctx *w, char **args, int n)
 			vgs = json_pack("[s]", slash + 1);
 		} else {
 			struct vdm_error err = { 0 };
-			if (watch_vgs(w, part, &vgs, &err) < 0) {
+			if (vdm_session_mirrored_vgs(w->backend, w->config, part, &vgs, &err) < 0) {
 				watch_log("%s: discovery failed: %s", part, err.msg);
 				worst = VDM_EXIT_BACKEND;
 				continue;

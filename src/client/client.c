@@ -3,6 +3,7 @@
  * carries a message, a slot a driver lacks is -ENOTSUP). */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 #include "vdmirror/client.h"
 
 /* Each driver defines one `const struct vdm_client_ops vdm_client_<name>` and adds it here. */
@@ -182,4 +183,14 @@ int vdm_client_has_add_copies(const struct vdm_client *c)
 int vdm_client_has_sync_status_all(const struct vdm_client *c)
 {
 	return c->ops && c->ops->sync_status_all;
+}
+
+bool vdm_client_returning_try(int attempt)
+{
+	if (attempt < 0 || attempt >= VDM_RETURNING_TRIES)
+		return false;
+	if (attempt > 0)
+		nanosleep(&(struct timespec){ VDM_RETURNING_GAP_MS / 1000,
+					      (VDM_RETURNING_GAP_MS % 1000) * 1000000L }, NULL);
+	return true;
 }

@@ -142,6 +142,16 @@ int lnx_report(struct vdm_transport *x, json_t **report, struct vdm_error *err)
 	return rc;
 }
 
+json_t *lnx_find_named(const json_t *array, const char *key, const char *name)
+{
+	size_t i;
+	json_t *e;
+	json_array_foreach(array, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, key)) ?: "", name))
+			return e;
+	return NULL;
+}
+
 json_t *lnx_disk_serials(const json_t *report)
 {
 	json_t *idx = json_object();

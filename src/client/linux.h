@@ -39,6 +39,10 @@ int lnx_disk_dev(struct vdm_transport *x, const char *disk, int64_t timeout_ms, 
  * LNX_HELLO_MS (an agent that is not there fails fast); -ENOTSUP when x has no agent. */
 int lnx_report(struct vdm_transport *x, json_t **report, struct vdm_error *err);
 
+/* The first object of `array` whose string member `key` equals `name` (borrowed), or NULL: also
+ * when `array` is not an array or a member is absent or not a string (guest-written input). */
+json_t *lnx_find_named(const json_t *array, const char *key, const char *name);
+
 /* In a report's "disks": an object kernel disk name ("vdb") -> its serial (the first entry of
  * a name wins), built once so that a report is read in linear time. Caller decrefs. */
 json_t *lnx_disk_serials(const json_t *report);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
-#include <time.h>
 #include "linux.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
@@ -382,8 +381,9 @@ static int lvm_restore_pv(void *h, const char *vg, const char *disk, struct vdm_
 
 /* A raid1 leg whose disk came back: `lvchange --refresh` reloads the LV so dm-raid takes the
  * leg back and resyncs what changed. The first I/O after a server returns may still fail
- * (docs/internals/lab.md: 1-4 failed reads within 2.5 s), so a leg that is still "refresh
- * needed" is refreshed again, up to 10 times a second apart. */
+ * (docs/internals/lab.md: 1-4 failed reads within 2.5 s), so a refresh that is refused or
+ * leaves the leg "refresh needed" is tried again by the returning rule
+ * (vdm_client_returning_try). */
 static int lvm_resync_copy(void *h, const char *vg, const char *lv,
 			   const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -394,31 +394,31 @@ static int lvm_resync_copy(void *h, const char *vg, const char *lv,
 		return rc;
 	/* LVM finds the leg by itself: it is the one on the returned PV */
 	const char *refresh[] = { "lvchange", "--refresh", vglv, NULL };
-	for (int attempt = 0; attempt < 10; attempt++) {
-		/* the session's take-back of a returned disk may have come too early (the first
-		 * reads after a server's return still fail for a few seconds: docs/internals/lab.md,
-		 * "When a server comes back"); LVM then keeps the PV flagged missing and refuses the
-		 * refresh of a partial LV: take the copy's PVs back on every attempt (nothing to do
-		 * for a PV already back) */
-		for (size_t i = 0; !x->scripting && i < copy->n_segs; i++) {
-			struct vdm_error e2 = { 0 };
-			(void)lvm_restore_pv(h, vg, copy->segs[i].pv, &e2);
+	if (x->scripting)
+		return lnx_run(x, refresh, LNX_CMD_MS, NULL, err);
+	for (int attempt = 0; vdm_client_returning_try(attempt); attempt++) {
+		/* a refresh that did not take is tried again, the first time at once, after taking
+		 * the copy's PVs back: the session's take-back may have come while the disk's first
+		 * reads still failed (docs/internals/lab.md, "When a server comes back"; seen: the
+		 * agent's report reads the PV again while LVM's cache of online PVs still lacks it),
+		 * and LVM then refuses the refresh of a partial LV */
+		for (int pass = attempt > 0; pass < 2; pass++) {
+			for (size_t i = 0; pass > 0 && i < copy->n_segs; i++) {
+				struct vdm_error e2 = { 0 };
+				(void)lvm_restore_pv(h, vg, copy->segs[i].pv, &e2);
+			}
+			if ((rc = lnx_run(x, refresh, LNX_CMD_MS, NULL, err)) < 0)
+				continue;
+			if ((rc = lvm_health(x, vglv, health, sizeof health, &n, err)) < 0)
+				return rc;
+			if (!strstr(health, "refresh") && !strstr(health, "partial"))
+				return 0;
 		}
-		if ((rc = lnx_run(x, refresh, LNX_CMD_MS, NULL, err)) < 0 && x->scripting)
-			return rc;
-		if (x->scripting)
-			return 0;
-		if (rc == 0 && (rc = lvm_health(x, vglv, health, sizeof health, &n, err)) < 0)
-			return rc;
-		if (rc == 0 && !strstr(health, "refresh") && !strstr(health, "partial"))
-			return 0;
-		struct timespec ts = { 1, 0 };
-		nanosleep(&ts, NULL);
 	}
 	if (rc < 0)
 		return rc;
-	return vdm_err(err, -EAGAIN, "%s: still \"%s\" after 10 refreshes: is the copy's disk"
-		       " really back?", vglv, health);
+	return vdm_err(err, -EAGAIN, "%s: still \"%s\" after %d refreshes: is the copy's disk"
+		       " really back?", vglv, health, VDM_RETURNING_TRIES + 1);
 }
 
 /* A lost raid1 leg: `lvconvert --repair` rebuilds the failed images on exactly the planned
@@ -518,12 +518,7 @@ static int lvm_vg_rows(struct vdm_transport *x, const char *vg, const char *fiel
 
 static const json_t *lvm_row_of(const json_t *rows, const char *lv)
 {
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r)
-		if (!strcmp(lvm_str(r, "lv_name"), lv))
-			return r;
-	return NULL;
+	return lnx_find_named(rows, "lv_name", lv);
 }
 
 /* The copies each LV has, as lvs's data_copies rows, from the agent's lv_copies (the

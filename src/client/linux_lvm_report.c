@@ -489,12 +489,7 @@ static const char *lvm_missing_disk(const json_t *report, const struct lvm_idx *
 
 static json_t *lvm_part_disk(json_t *partition, const char *name)
 {
-	size_t i;
-	json_t *d;
-	json_array_foreach(json_object_get(partition, "disks"), i, d)
-		if (!strcmp(json_string_value(json_object_get(d, "name")) ?: "", name))
-			return d;
-	return NULL;
+	return lnx_find_named(json_object_get(partition, "disks"), "name", name);
 }
 
 /* Extents a row's seg_pe_ranges puts on "[unknown]"; -1 when unreadable. */

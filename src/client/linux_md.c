@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "linux.h"
 #include "vdmirror/client.h"
 #include "vdmirror/util.h"
@@ -188,23 +187,11 @@ static const json_t *md_find(struct vdm_transport *x, const char *md, json_t **r
 	*rc = lnx_report(x, report, err);
 	if (*rc < 0)
 		return NULL;
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(*report, "md"), i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", md))
-			return m;
+	const json_t *m = lnx_find_named(json_object_get(*report, "md"), "name", md);
+	if (m)
+		return m;
 	*rc = vdm_err(err, -ENOENT, "md array %s not found in the partition", md);
 	return NULL;
-}
-
-static bool md_has_member(const json_t *md, const char *kname)
-{
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(md, "members"), i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", kname))
-			return true;
-	return false;
 }
 
 static int md_add_pv(void *h, const char *vg, const char *disk,
@@ -252,7 +239,7 @@ static int md_add_copy(void *h, const char *vg, const char *lv, int copies,
 			json_decref(report);
 			return rc;
 		}
-		bool member = md_has_member(md, dev + 5);
+		bool member = lnx_find_named(json_object_get(md, "members"), "name", dev + 5);
 		raid_disks = md_num(md, "raid_disks");
 		comp_kib = md_num(md, "component_size");
 		json_decref(report);
@@ -303,7 +290,7 @@ static int md_remove_copy(void *h, const char *vg, const char *lv,
 			json_decref(report);
 			return rc;
 		}
-		bool member = md_has_member(md, dev + 5);
+		bool member = lnx_find_named(json_object_get(md, "members"), "name", dev + 5);
 		raid_disks = md_num(md, "raid_disks");
 		json_decref(report);
 		if (!member)
@@ -357,12 +344,8 @@ static int md_sync_status(void *h, const char *vg, const char *lv, double *perce
 /* The state of member kname of md in a report; NULL when it is not a member. */
 static const char *md_member_state(const json_t *md, const char *kname)
 {
-	size_t i;
-	json_t *m;
-	json_array_foreach(json_object_get(md, "members"), i, m)
-		if (!strcmp(json_string_value(json_object_get(m, "name")) ?: "", kname))
-			return json_string_value(json_object_get(m, "state")) ?: "";
-	return NULL;
+	const json_t *m = lnx_find_named(json_object_get(md, "members"), "name", kname);
+	return m ? json_string_value(json_object_get(m, "state")) ?: "" : NULL;
 }
 
 static bool md_has_faulty(const json_t *md)
@@ -377,8 +360,8 @@ static bool md_has_faulty(const json_t *md)
 
 /* A member whose disk came back: `mdadm --re-add`; with the bitmap md copies only the regions
  * written while it was away. The first I/O after a server returns may fail (lab.md), so until
- * the member is in the array and not faulty, the re-add is tried again, up to 10 times a
- * second apart. */
+ * the member is in the array and not faulty, the re-add is tried again by the returning rule
+ * (vdm_client_returning_try). */
 static int md_resync_copy(void *h, const char *vg, const char *lv,
 			  const struct vdm_plan_copy *copy, struct vdm_error *err)
 {
@@ -394,7 +377,7 @@ static int md_resync_copy(void *h, const char *vg, const char *lv,
 	const char *readd[] = { "mdadm", mddev, "--re-add", dev, NULL };
 	if (x->scripting)
 		return lnx_run(x, readd, LNX_CMD_MS, NULL, err);
-	for (int attempt = 0; attempt < 10; attempt++) {
+	for (int attempt = 0; vdm_client_returning_try(attempt); attempt++) {
 		json_t *report;
 		const json_t *md = md_find(x, vg, &report, err, &rc);
 		if (!md) {
@@ -406,16 +389,15 @@ static int md_resync_copy(void *h, const char *vg, const char *lv,
 		json_decref(report);
 		if (back)
 			return 0;       /* in sync or recovering: sync_status follows it */
-		/* an accepted re-add is looked at again a second later: md writes the member's
+		/* an accepted re-add is looked at again at the next try: md writes the member's
 		 * superblock at once, and when that write is one of the failing first I/Os the
 		 * member is faulty again (seen in the lab: re-added, then "Disk failure on vdb")
 		 * and no resync would ever start */
 		rc = lnx_run(x, readd, LNX_CMD_MS, NULL, err);
-		struct timespec ts = { 1, 0 };
-		nanosleep(&ts, NULL);
 	}
 	if (rc == 0)
-		rc = vdm_err(err, -EAGAIN, "still faulty after 10 re-adds: is its disk really back?");
+		rc = vdm_err(err, -EAGAIN, "still faulty after %d re-adds: is its disk really back?",
+			     VDM_RETURNING_TRIES);
 	vdm_err_prefix(err, "md %s: re-add %s", vg, dev);
 	return rc;
 }

@@ -26,11 +26,6 @@ fill_lv $P $VG hd2 23 4 8 || fail "write with $SECOND dead"
 before=$(snapshot)
 
 if [ "$MODE" = undo ]; then
-	# the disk names in the pool folders (pools/SERVER/POOL/DISK.img; every server's, dead ones included)
-	images() { (cd "$STATE/pools" && find -L . -mindepth 2 -name '*.img' -printf '%f\n' | sed 's/\.img$//' | sort -u); }
-	mapped() { inventory --storage-only | jq -r '.partitions[].disks[].name' | sort -u; }
-	# orphans ALLOWED...: images that are neither mapped to a partition nor named
-	orphans() { comm -23 <(images) <({ mapped; printf '%s\n' "$@"; } | sort -u); }
 	# the VG as LVM reports it: no missing PV, the VG not partial, no partial LV, 2 copies each
 	vg_whole() {
 		local vgs lvs
@@ -42,13 +37,6 @@ if [ "$MODE" = undo ]; then
 			<<<"$lvs" >/dev/null || { echo "$lvs" >&2; return 1; }
 		[ -z "$(lv_copies $P $VG | awk '$2 != 2')" ] || { lv_copies $P $VG >&2; return 1; }
 	}
-	# the repair dies at step FAULT (exit 99 from VDMIRROR_FAULT)
-	die_at() {
-		local rc=0
-		VDMIRROR_FAULT=$1 "$VDM" repair $P $VG --wait-for-return 0 --yes --lab --state "$STATE" \
-			>"$STATE/out" 2>&1 || rc=$?
-		[ $rc = 99 ] || { cat "$STATE/out"; fail "VDMIRROR_FAULT=$1: exit $rc, want 99"; }
-	}
 	check_data() {
 		drop_caches $P
 		[ "$(verify_lv $P $VG hd2 22 0 4)" = 0 ] || fail "$1: hd2 differs"
@@ -56,22 +44,18 @@ if [ "$MODE" = undo ]; then
 		[ "$(verify_lv $P $VG hd2 "$2" 12 4)" = 0 ] || fail "$1: hd2 written during this outage differs"
 		[ "$(verify_lv $P $VG hd2 22 16 8)" = 0 ] || fail "$1: hd2 differs"
 	}
+	lvs_attr() { guest_run $P lvm lvs --noheadings -o lv_name,lv_attr $VG; }
+	check_seed() { check_data "$1" "$seed"; }
 	fill_lv $P $VG hd2 40 12 4 || fail "write with $SECOND dead"
 	before=$(snapshot)
-	partial_before=$(guest_run $P lvm lvs --noheadings -o lv_name,lv_attr $VG)
+	partial_before=$(lvs_attr)
 	# the dead server's disk is still a PV of the VG (missing): named, in case the storage
 	# listing leaves a dead server's mappings out
 	[ -z "$(orphans "$OLD")" ] || fail "orphan disks before the test: $(orphans "$OLD")"
 
 	# before the VG is touched: undo puts everything back as it was
 	for FAULT in create_disk:ran map_disk:ran wait_disk:ran; do
-		die_at $FAULT
-		"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after $FAULT"; }
-		grep -q "undone: its disks unmapped and deleted" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not undo"; }
-		[ "$(snapshot)" = "$before" ] || { echo "before: $before"; echo "after: $(snapshot)"; fail "undo after $FAULT left something behind"; }
-		[ "$(guest_run $P lvm lvs --noheadings -o lv_name,lv_attr $VG)" = "$partial_before" ] ||
-			fail "undo after $FAULT changed the LVs"
-		[ -z "$(orphans "$OLD")" ] || fail "undo after $FAULT: orphan disks $(orphans "$OLD")"
+		undo_puts_back $FAULT "$OLD" "$before" lvs_attr "$partial_before"
 		check_data "undo after $FAULT" 40
 		ok "undo after $FAULT: storage and VG as before the repair, no orphan disk"
 	done
@@ -80,20 +64,9 @@ if [ "$MODE" = undo ]; then
 	# the copy the last repair made
 	DEAD=$SECOND seed=40
 	for FAULT in add_pv:ran replace_copy:ran wait_sync remove_missing:ran verify; do
-		die_at $FAULT
-		"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after $FAULT"; }
-		grep -q "finished and verified instead" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not say it finished the run"; }
-		grep -q "so undo finishes the run instead" "$STATE/out" || { cat "$STATE/out"; fail "undo after $FAULT did not say why"; }
-		vg_whole || fail "undo after $FAULT: VG $VG not whole"
 		# the dead server's old disk is the only one not mapped, until the next repair
 		# finds its server back
-		[ -z "$(orphans "$OLD")" ] || fail "undo after $FAULT: orphan disks $(orphans "$OLD")"
-		check_data "undo after $FAULT" $seed
-		"$VDM" lab restore "$DEAD" --state "$STATE" || fail "lab restore $DEAD"
-		"$VDM" repair $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "repair after the restore of $DEAD"; }
-		grep -q "disk $OLD on $DEAD (back again, empty) will be deleted" "$STATE/out" || { cat "$STATE/out"; fail "repair did not delete $OLD"; }
-		[ -z "$(orphans)" ] || fail "after $FAULT and the restore of $DEAD: orphan disks $(orphans)"
-		vg_whole || fail "after $FAULT and the restore of $DEAD: VG $VG not whole"
+		undo_finishes $FAULT "$DEAD" "$OLD" vg_whole check_seed
 		ok "undo after $FAULT finished the repair: VG whole, data intact, no orphan disk ($OLD deleted once $DEAD was back)"
 		[ "$FAULT" = verify ] && break
 		# the next failure: the server of the copy this repair made

@@ -16,21 +16,13 @@ lab_up "$CONFIG"
 rm -f "$CONFIG"
 export VDMIRROR_STATE=$STATE/journal
 P=lpar1 VG=md0
-images() { (cd "$STATE/pools" && find -L . -mindepth 2 -name '*.img' -printf '%f\n' | sed 's/\.img$//' | sort -u); }
-mapped() { inventory --storage-only | jq -r '.partitions[].disks[].name' | sort -u; }
-orphans() { comm -23 <(images) <({ mapped; printf '%s\n' "$@"; } | sort -u); }
 md_whole() {
 	local d
 	d=$(guest_run $P mdadm --detail /dev/md0) || return 1
 	grep -Eq 'Active Devices : 2$' <<<"$d" && grep -Eq 'Failed Devices : 0$' <<<"$d" &&
 		! grep -Eq 'State : .*degraded' <<<"$d" || { echo "$d" >&2; return 1; }
 }
-die_at() {
-	local rc=0
-	VDMIRROR_FAULT=$1 "$VDM" repair $P $VG --wait-for-return 0 --yes --lab --state "$STATE" \
-		>"$STATE/out" 2>&1 || rc=$?
-	[ $rc = 99 ] || { cat "$STATE/out"; fail "VDMIRROR_FAULT=$1: exit $rc, want 99"; }
-}
+md_devices() { guest_run $P mdadm --detail /dev/md0 | grep -E 'Devices :'; }
 check_data() {
 	drop_caches $P
 	[ "$(verify_lv $P $VG data 31 0 4)" = 0 ] || fail "$1: md0 differs"
@@ -47,29 +39,13 @@ OLD=$(inventory --partition $P | jq -r --arg s "$DEAD" '.partitions[0].disks[] |
 "$VDM" lab fail "$DEAD" --state "$STATE" || fail "lab fail $DEAD"
 fill_lv $P $VG data 32 4 2 || fail "write with $DEAD dead"
 before=$(snapshot)
-detail_before=$(guest_run $P mdadm --detail /dev/md0 | grep -E 'Devices :')
+detail_before=$(md_devices)
 [ -z "$(orphans "$OLD")" ] || fail "orphan disks before the test: $(orphans "$OLD")"
 
-die_at wait_disk:ran
-"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after wait_disk"; }
-grep -q "undone: its disks unmapped and deleted" "$STATE/out" || { cat "$STATE/out"; fail "undo after wait_disk did not undo"; }
-[ "$(snapshot)" = "$before" ] || { echo "before: $before"; echo "after: $(snapshot)"; fail "undo after wait_disk left something behind"; }
-[ "$(guest_run $P mdadm --detail /dev/md0 | grep -E 'Devices :')" = "$detail_before" ] ||
-	fail "undo after wait_disk changed md0"
-[ -z "$(orphans "$OLD")" ] || fail "undo after wait_disk: orphan disks $(orphans "$OLD")"
+undo_puts_back wait_disk:ran "$OLD" "$before" md_devices "$detail_before"
 check_data "undo after wait_disk"
 ok "undo after wait_disk:ran: storage and md0 as before the repair"
 
-die_at replace_copy:ran
-"$VDM" undo $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "undo after replace_copy"; }
-grep -q "finished and verified instead" "$STATE/out" || { cat "$STATE/out"; fail "undo after replace_copy did not say it finished the run"; }
-md_whole || fail "undo after replace_copy: md0 not whole"
-[ -z "$(orphans "$OLD")" ] || fail "undo after replace_copy: orphan disks $(orphans "$OLD")"
-check_data "undo after replace_copy"
-"$VDM" lab restore "$DEAD" --state "$STATE" || fail "lab restore $DEAD"
-"$VDM" repair $P $VG --yes --lab --state "$STATE" >"$STATE/out" 2>&1 || { cat "$STATE/out"; fail "repair after the restore of $DEAD"; }
-grep -q "disk $OLD on $DEAD (back again, empty) will be deleted" "$STATE/out" || { cat "$STATE/out"; fail "repair did not delete $OLD"; }
-[ -z "$(orphans)" ] || fail "after the restore of $DEAD: orphan disks $(orphans)"
-md_whole || fail "after the restore of $DEAD: md0 not whole"
+undo_finishes replace_copy:ran "$DEAD" "$OLD" md_whole check_data
 check_data "after the restore of $DEAD"
 ok "undo after replace_copy:ran finished the repair: md0 whole, data intact, no orphan disk ($OLD deleted once $DEAD was back)"

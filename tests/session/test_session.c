@@ -299,6 +299,43 @@ static void refusals(void **unused)
 	vdm_session_close(s);
 }
 
+/* watch's choice of VGs (vdm_session_mirrored_vgs): only a VG with an LV of two copies. The
+ * recorded lpar1 has none; the same system with hd5 mirrored onto hdisk2 (a copy of the
+ * recording, lslv -m hd5 rewritten) has rootvg, and datavg stays out. */
+static void mirrored_vgs(void **unused)
+{
+	CLEANUP_FREE char *dir = sys1();
+	struct vdm_error err = { 0 };
+	json_t *names = NULL;
+	assert_int_equal(vdm_session_mirrored_vgs("vios", dir, "lpar1", &names, &err), 0);
+	assert_int_equal(json_array_size(names), 0);
+	json_decref(names);
+
+	char tmp[] = "/tmp/vdm-session-XXXXXX";
+	assert_non_null(mkdtemp(tmp));
+	CLEANUP_FREE char *cp = xasprintf("cp -r %s/. %s", dir, tmp);
+	assert_int_equal(system(cp), 0);
+	CLEANUP_FREE char *lslv = xasprintf("%s/lpar1/lslv_-m_hd5.out", tmp);
+	FILE *f = fopen(lslv, "w");
+	assert_non_null(f);
+	fputs("hd5:N/A\nLP    PP1  PV1               PP2  PV2               PP3  PV3\n"
+	      "0001  0001 hdisk0          0300 hdisk2\n", f);
+	fclose(f);
+	assert_int_equal(vdm_session_mirrored_vgs("vios", tmp, "lpar1", &names, &err), 0);
+	assert_int_equal(json_array_size(names), 1);
+	assert_string_equal(json_string_value(json_array_get(names, 0)), "rootvg");
+	json_decref(names);
+	CLEANUP_FREE char *rm = xasprintf("rm -rf %s", tmp);
+	assert_int_equal(system(rm), 0);
+
+	assert_true(vdm_session_mirrored_vgs("vios", dir, "a b", &names, &err) < 0);
+	assert_int_equal(err.kind, VDM_ERR_INPUT);
+	assert_null(names);
+	assert_true(vdm_session_mirrored_vgs("nosuch", dir, "lpar1", &names, &err) < 0);
+	assert_int_equal(err.kind, VDM_ERR_NOT_FOUND);
+	assert_null(names);
+}
+
 /* The kinds and their exit codes (README, "Exit codes"). */
 static void kinds(void **unused)
 {
@@ -334,6 +371,7 @@ int main(void)
 		cmocka_unit_test(run_fail_resume_undo),
 		cmocka_unit_test(stop_between_steps),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(mirrored_vgs),
 		cmocka_unit_test(kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
