@@ -767,14 +767,13 @@ static int dm_raid_sync(int ctl, const char *name, double *pct, char *action, si
 	return 0;
 }
 
-static json_t *op_sync_lvs(const struct agent_req *req, char *errbuf, size_t errlen)
+/* The rows of sync_lvs / lv_copies, read once; *all_synced tells whether every LV is at 100. */
+static json_t *sync_rows(int ctl, const struct agent_req *req, bool *all_synced, char *errbuf,
+			 size_t errlen)
 {
-	char path[1024], name[600], action[32];
-	snprintf(path, sizeof path, "%s/mapper/control", agent_conf.devdir);
-	int ctl = open(path, O_RDWR | O_CLOEXEC);
-	if (ctl < 0)
-		FAIL("sync_lvs: %s: %s", path, strerror(errno));
+	char name[600], action[32];
 	json_t *rows = json_array();
+	*all_synced = true;
 	for (size_t i = 0; i < req->n_lvs; i++) {
 		double pct;
 		dm_name(req->vg, req->lvs[i], name, sizeof name);
@@ -782,17 +781,44 @@ static json_t *op_sync_lvs(const struct agent_req *req, char *errbuf, size_t err
 		bool want_copies = req->op == AGENT_OP_LV_COPIES;
 		if (dm_raid_sync(ctl, name, &pct, action, sizeof action,
 				 want_copies ? &copies : NULL, errbuf, errlen) < 0) {
-			close(ctl);
 			json_decref(rows);
 			return NULL;
 		}
+		*all_synced &= pct >= 100.0;
 		json_array_append_new(rows, want_copies
 			? json_pack("{s:s, s:i}", "name", req->lvs[i], "copies", copies)
 			: json_pack("{s:s, s:f, s:s}", "name", req->lvs[i], "percent", pct,
 				    "action", action));
 	}
+	return rows;
+}
+
+/* sync_lvs with wait_ms holds its answer while the sync runs, re-reading the status every
+ * 50 ms (three ioctls, no process), and answers as soon as every LV is in sync or the wait is
+ * over: the host learns of the end within 50 ms instead of within its poll interval (half a
+ * second, a fifth of the whole run in the default lab), with no more round trips. */
+#define SYNC_RECHECK_MS 50
+
+static json_t *op_sync_lvs(const struct agent_req *req, char *errbuf, size_t errlen)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/mapper/control", agent_conf.devdir);
+	int ctl = open(path, O_RDWR | O_CLOEXEC);
+	if (ctl < 0)
+		FAIL("sync_lvs: %s: %s", path, strerror(errno));
+	int64_t deadline = ops_now_ms() + (req->op == AGENT_OP_SYNC_LVS ? req->timeout_ms : 0);
+	bool synced;
+	json_t *rows;
+	while ((rows = sync_rows(ctl, req, &synced, errbuf, errlen)) && !synced) {
+		int64_t left = deadline - ops_now_ms();
+		if (left <= 0)
+			break;
+		json_decref(rows);
+		struct timespec ts = { 0, (left < SYNC_RECHECK_MS ? left : SYNC_RECHECK_MS) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
 	close(ctl);
-	return json_pack("{s:o}", "lvs", rows);
+	return rows ? json_pack("{s:o}", "lvs", rows) : NULL;
 }
 
 /* The data pattern: every aligned 8-byte word holds a mix of the seed and its own byte offset

@@ -200,7 +200,10 @@ int agent_req_parse(const char *line, size_t len, struct agent_req *req, char *e
 		req->n_lvs = json_array_size(lvs);
 		if (strchr(req->vg, '/'))
 			FAIL("\"vg\": invalid VG name");
-		return 0;
+		if (req->op == AGENT_OP_LV_COPIES)
+			return 0;
+		return get_int(o, "wait_ms", 0, AGENT_SYNC_WAIT_MAX_MS, false, &req->timeout_ms,
+			       errbuf, errlen);
 	}
 	case AGENT_OP_SYNC_RATE: {
 		json_t *r = json_object_get(o, "restore");

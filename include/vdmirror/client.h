@@ -96,9 +96,12 @@ struct vdm_client_ops {
 	 * check's); *n_done = LVs finished or failed, in order; returns as vdm_transport_batch. */
 	int (*add_copies)(void *h, const char *vg, size_t n, const struct vdm_copy_req *reqs,
 			  struct vdm_batch_result *res, size_t *n_done, struct vdm_error *err);
-	/* sync_status of lvs[0..n) of one VG in one query. */
+	/* sync_status of lvs[0..n) of one VG in one query. While the sync is still under way the
+	 * driver may hold its answer up to wait_ms, and answers as soon as every LV is in sync:
+	 * the caller's poll then sees the end when it happens, not at its next tick (0 = answer
+	 * now; a driver that cannot wait answers now too, and the caller sleeps the rest). */
 	int (*sync_status_all)(void *h, const char *vg, size_t n, const char *const lvs[],
-			       double percent[], struct vdm_error *err);
+			       int64_t wait_ms, double percent[], struct vdm_error *err);
 	/* The partition's resync limit for the sync vdmirror starts: rate_kib KiB/s (0 = as fast
 	 * as the disks go), the admin's values saved in the partition first; restore != 0 puts
 	 * them back (the agent also does when vdmirror goes away). -ENOTSUP without the agent. */
@@ -162,7 +165,8 @@ int vdm_client_add_copies(struct vdm_client *c, const char *vg, size_t n,
 			  const struct vdm_copy_req *reqs, struct vdm_batch_result *res,
 			  size_t *n_done, struct vdm_error *err);
 int vdm_client_sync_status_all(struct vdm_client *c, const char *vg, size_t n,
-			       const char *const lvs[], double percent[], struct vdm_error *err);
+			       const char *const lvs[], int64_t wait_ms, double percent[],
+			       struct vdm_error *err);
 int vdm_client_sync_rate(struct vdm_client *c, int64_t rate_kib, int restore,
 			 struct vdm_error *err);
 /* Succeeds without a word when the driver has no prepare slot (its VGs have no rules beyond

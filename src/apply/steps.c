@@ -145,9 +145,11 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 	bool all = n > 0 && vdm_client_has_sync_status_all(ctx->client);
 	for (;;) {
 		double done = 0, min_pct = 100;
+		int64_t asked = vdm_now_ms();
 		if (all) {
-			int rc = vdm_client_sync_status_all(ctx->client, run->vg, n, names, pcts,
-							    err);
+			/* the driver may wait for the end itself: then no sleep below */
+			int rc = vdm_client_sync_status_all(ctx->client, run->vg, n, names, poll,
+							    pcts, err);
 			if (rc < 0) {
 				free(names), free(pcts);
 				vdm_err_prefix(err, "sync of VG %s", run->vg);
@@ -197,7 +199,9 @@ static int apply_wait_sync(struct vdm_apply_ctx *ctx, const struct vdm_run *run,
 				       " (stuck at %.1f%%)", run->vg, (long long)(stall / 1000),
 				       ev.percent);
 		}
-		apply_sleep_ms(poll);
+		int64_t waited = all ? vdm_now_ms() - asked : 0;
+		if (waited < poll)
+			apply_sleep_ms(poll - waited);
 	}
 }
 

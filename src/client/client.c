@@ -164,9 +164,10 @@ int vdm_client_add_copies(struct vdm_client *c, const char *vg, size_t n,
 }
 
 int vdm_client_sync_status_all(struct vdm_client *c, const char *vg, size_t n,
-			       const char *const lvs[], double percent[], struct vdm_error *err)
+			       const char *const lvs[], int64_t wait_ms, double percent[],
+			       struct vdm_error *err)
 {
-	return CLIENT_CALL(c, sync_status_all, err, vg, n, lvs, percent);
+	return CLIENT_CALL(c, sync_status_all, err, vg, n, lvs, wait_ms, percent);
 }
 
 int vdm_client_sync_rate(struct vdm_client *c, int64_t rate_kib, int restore,

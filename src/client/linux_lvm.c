@@ -692,7 +692,7 @@ out:
 }
 
 static int lvm_sync_status_all(void *h, const char *vg, size_t n, const char *const lvs[],
-			       double percent[], struct vdm_error *err)
+			       int64_t wait_ms, double percent[], struct vdm_error *err)
 {
 	struct vdm_transport *x = lnx_transport(h);
 	if (!lnx_name_ok(vg) || strchr(vg, '/'))
@@ -707,9 +707,13 @@ static int lvm_sync_status_all(void *h, const char *vg, size_t n, const char *co
 		json_t *names = json_array(), *reply = NULL;
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(names, json_string(lvs[i]));
-		json_t *req = json_pack("{s:s, s:s, s:o}", "op", "sync_lvs", "vg", vg, "lvs", names);
+		/* the agent holds the answer while the sync runs (an older one answers at once) */
+		if (wait_ms > LNX_SYNC_WAIT_MAX_MS)
+			wait_ms = LNX_SYNC_WAIT_MAX_MS;
+		json_t *req = json_pack("{s:s, s:s, s:o, s:I}", "op", "sync_lvs", "vg", vg, "lvs",
+					names, "wait_ms", (json_int_t)(wait_ms > 0 ? wait_ms : 0));
 		struct vdm_error e = { 0 };
-		int rc = vdm_transport_request(x, req, &reply, LNX_QUERY_MS, &e);
+		int rc = vdm_transport_request(x, req, &reply, LNX_QUERY_MS + wait_ms, &e);
 		json_decref(req);
 		if (rc == 0) {
 			json_t *rows = json_object_get(reply, "lvs");

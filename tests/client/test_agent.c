@@ -996,6 +996,13 @@ static void test_sync_lvs(void **state)
 				 "a/b"), "invalid LV name");
 	expect_refusal(json_pack("{s:s, s:s, s:[]}", "op", "sync_lvs", "vg", "rootvg", "lvs"),
 		       "1 to 64");
+	/* the wait for the sync's end is a poll's length, not a way to park the agent */
+	expect_refusal(json_pack("{s:s, s:s, s:[s], s:i}", "op", "sync_lvs", "vg", "rootvg",
+				 "lvs", "data", "wait_ms", 60001), "wait_ms");
+	expect_refusal(json_pack("{s:s, s:s, s:[s], s:i}", "op", "sync_lvs", "vg", "rootvg",
+				 "lvs", "data", "wait_ms", -1), "wait_ms");
+	expect_refusal(json_pack("{s:s, s:s, s:[s], s:s}", "op", "sync_lvs", "vg", "rootvg",
+				 "lvs", "data", "wait_ms", "500"), "wait_ms");
 	struct vdm_error err = { 0 };
 	if (access("/dev/mapper/control", F_OK) < 0) {
 		json_t *r = ask(json_pack("{s:s, s:s, s:[s]}", "op", "sync_lvs", "vg", "rootvg",
