@@ -1,6 +1,9 @@
 /* main.c: the vdmirror command: dispatch to sub-commands, global --help and --version. */
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "cli.h"
 
 struct command {
@@ -34,6 +37,14 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+	/* No fastbins: glibc keeps freed small chunks in them uncoalesced, so after a large
+	 * inventory's JSON tree is freed (millions of small nodes) the planner's first large
+	 * allocation made malloc consolidate them all at once: 10 % of a plan's CPU at 200 000
+	 * LVs (perf), 1.37 -> 1.14 s user with the same peak RSS. tcache still serves the
+	 * small allocations' churn. */
+	mallopt(M_MXFAST, 0);
+#endif
 	if (argc < 2) {
 		usage(stderr);
 		return 1;
