@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
+#include <time.h>
+#include <unistd.h>
 #include <jansson.h>
 #include "vdmirror/client.h"
 #include "vdmirror/model.h"
@@ -159,11 +162,11 @@ bool aix_state_lost(const char *state)
  * *out: the 0-based indexes into `copies`; *progress: NULL, or lvs[].resync_percent (formats.md
  * 7.1) when lslv's STALE PPs can only be the one stale copy's (no other copy stale or lost: a
  * lost copy's PPs are stale too) and are 1 to its LPs, the rest of that copy being in sync.
- * That lslv is optional: when it fails or says nonsense (the partition's word), the copy is
- * only stale, with a warning on `partition` for nonsense. */
+ * That lslv (lslv_out, read with the LV's allocation) is optional: when it says nonsense (the
+ * partition's word), the copy is only stale, with a warning on `partition`. */
 static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char *pname,
-			    const char *lv, json_t *copies, json_t *lost, json_t **out,
-			    json_t **progress, struct vdm_error *err)
+			    const char *lv, const char *lslv_out, json_t *copies, json_t *lost,
+			    json_t **out, json_t **progress, struct vdm_error *err)
 {
 	size_t c, i;
 	json_t *segs, *seg;
@@ -195,14 +198,10 @@ static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char 
 	}
 	if (json_array_size(*out) != 1 || any_lost)
 		return 0;
-	char *o = NULL, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
 	struct vdm_error lerr = { 0 };
 	int64_t ncopies, lps, stale;
-	if (aix_do(x, lslv, &o, &lerr) < 0 || aix_parse_lslv(o, &ncopies, &lps, &stale, &lerr) < 0) {
-		free(o);
+	if (aix_parse_lslv(lslv_out, &ncopies, &lps, &stale, &lerr) < 0)
 		return 0;
-	}
-	free(o);
 	if (lps <= 0 || stale < 0 || stale > lps) {
 		vdm_warn(partition, "aix %s: LV %s: lslv says %lld STALE PPs for %lld LPs and one "
 			 "stale copy: resync progress not shown", pname, lv, (long long)stale,
@@ -215,18 +214,13 @@ static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char 
 	return 0;
 }
 
-/* lslv LV: the LV's allocation rules into its inventory object (fields of this driver beside
- * formats v1): "aix_strict" no|yes|superstrict, "aix_upper_bound", and "aix_copy_pools" (one
- * entry per copy 1..3, null for none) when any copy is in a mirror pool. */
-static int aix_lv_alloc(struct aix_handle *x, const char *lv, json_t *jlv, struct vdm_error *err)
+/* lslv LV (its output in out): the LV's allocation rules into its inventory object (fields of
+ * this driver beside formats v1): "aix_strict" no|yes|superstrict, "aix_upper_bound", and
+ * "aix_copy_pools" (one entry per copy 1..3, null for none) when any copy is in a mirror pool. */
+static int aix_lv_alloc(const char *lv, const char *out, json_t *jlv, struct vdm_error *err)
 {
-	char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
-	int rc = aix_do(x, lslv, &out, err);
-	if (rc < 0)
-		return rc;
 	struct aix_lvalloc a;
-	rc = aix_parse_lslv_alloc(out, &a, err);
-	free(out);
+	int rc = aix_parse_lslv_alloc(out, &a, err);
 	if (rc < 0) {
 		vdm_err_prefix(err, "LV %s", lv);
 		return rc;
@@ -245,21 +239,18 @@ static int aix_lv_alloc(struct aix_handle *x, const char *lv, json_t *jlv, struc
 	return 0;
 }
 
-/* lspv PV for each PV of a VG with mirror pools: "aix_mirror_pool" on the PV when it has one. */
-static int aix_pv_pools(struct aix_handle *x, json_t *jpvs, struct vdm_error *err)
+/* lspv PV of each PV of a VG with mirror pools (it[0..n), in the order of jpvs):
+ * "aix_mirror_pool" on the PV when it has one. */
+static int aix_pv_pools(json_t *jpvs, const struct aix_each *it, size_t n, struct vdm_error *err)
 {
 	size_t i;
 	json_t *pv;
 	json_array_foreach(jpvs, i, pv) {
 		const char *name = json_string_value(json_object_get(pv, "disk"));
-		if (!name || !aix_name_ok(name))
-			return vdm_err(err, -EPROTO, "aix: PV name '%s' unusable", name ? name : "");
-		char *out, *pool = NULL, *lspv[] = { (char *)"lspv", (char *)name, NULL };
-		int rc = aix_do(x, lspv, &out, err);
-		if (rc < 0)
-			return rc;
-		rc = aix_parse_lspv_pool(out, &pool, err);
-		free(out);
+		char *pool = NULL;
+		if (i >= n || !name || strcmp(name, it[i].name))
+			return vdm_err(err, -EPROTO, "aix: PV %s: no lspv output", name ? name : "?");
+		int rc = aix_parse_lspv_pool(it[i].out, &pool, err);
 		if (rc < 0) {
 			vdm_err_prefix(err, "PV %s", name);
 			return rc;
@@ -267,6 +258,93 @@ static int aix_pv_pools(struct aix_handle *x, json_t *jpvs, struct vdm_error *er
 		if (pool)
 			json_object_set_new(pv, "aix_mirror_pool", json_string(pool));
 		free(pool);
+	}
+	return 0;
+}
+
+#define AIX_EACH_MAX 256            /* objects per command: about 4 KB of arguments */
+#define AIX_EACH_BUDGET (1 << 20)   /* output per command: a quarter of the transport's cap */
+
+/* A marker no output holds: "#vdm-" and 16 hex digits from /dev/urandom (else from the clock
+ * and the pid: it only has to be absent from what lslv and lspv print). */
+static void aix_each_mark(char mark[32])
+{
+	uint64_t r = 0;
+	FILE *f = fopen("/dev/urandom", "re");
+	if (!f || fread(&r, sizeof r, 1, f) != 1) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		r = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
+	}
+	if (f)
+		fclose(f);
+	snprintf(mark, 32, "#vdm-%016llx", (unsigned long long)r);
+}
+
+/* The first line of a failed object's stderr (else of its output), as aix_do words it. */
+static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_error *err)
+{
+	const char *src = eo && *eo ? eo : e->out ? e->out : "";
+	int n = (int)strcspn(src, "\n");
+	return vdm_err(err, -EIO, "aix: '%s %s' failed (exit %d)%s%.*s", aix_each_cmd_name(e->cmd),
+		       e->name, e->rc, n ? ": " : "", n > 300 ? 300 : n, src);
+}
+
+/* Runs the command of each object it[0..n) (names checked by the caller), filling it[].out:
+ * in one remote command per AIX_EACH_MAX objects or AIX_EACH_BUDGET bytes of output (est[]:
+ * each output's size at most, as far as known), so the round trips of a discovery do not grow
+ * with the LVs. A recorded partition (replay) holds one output per command line: there, one
+ * command per object. Any object's non-zero exit is an error, as each was before. */
+static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, const int64_t *est,
+			struct vdm_error *err)
+{
+	bool one_by_one = x->t->scheme && !strcmp(x->t->scheme, "replay");
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
+		int64_t sum = 0;
+		while (k < n && k - i < AIX_EACH_MAX && (k == i || sum + est[k] <= AIX_EACH_BUDGET))
+			sum += est[k++];
+		int rc = 0;
+		if (one_by_one) {
+			for (size_t j = i; rc == 0 && j < k; j++) {
+				char *m[] = { (char *)"lslv", (char *)"-m", (char *)it[j].name, NULL };
+				char *l[] = { (char *)"lslv", (char *)it[j].name, NULL };
+				char *p[] = { (char *)"lspv", (char *)it[j].name, NULL };
+				char **av = it[j].cmd == AIX_EACH_LSLV_M ? m : it[j].cmd == AIX_EACH_LSLV ? l : p;
+				char *o = NULL;
+				rc = vdm_transport_run(x->t, av, AIX_TIMEOUT_MS, &o, err);
+				if (rc < 0)
+					break;
+				it[j].rc = rc;
+				it[j].out = o ? o : xstrdup("");
+				rc = rc ? aix_each_fail(&it[j], vdm_transport_last_stderr(x->t), err) : 0;
+			}
+		} else {
+			char mark[32], *o = NULL;
+			aix_each_mark(mark);
+			char **av = aix_each_argv(mark, it + i, k - i, err);
+			if (!av)
+				return err->code ? err->code : -EINVAL;
+			rc = vdm_transport_run(x->t, av, AIX_TIMEOUT_MS + (int64_t)(k - i) * 2000, &o,
+					       err);
+			aix_each_argv_free(av);
+			const char *eo = rc >= 0 ? vdm_transport_last_stderr(x->t) : NULL;
+			if (rc > 0) {
+				int l = (int)strcspn(eo ? eo : "", "\n");
+				rc = vdm_err(err, -EIO, "aix: the loop of lslv/lspv over %zu objects failed "
+					     "(exit %d)%s%.*s", k - i, rc, l ? ": " : "", l > 300 ? 300 : l,
+					     eo ? eo : "");
+			}
+			if (rc == 0)
+				rc = aix_parse_each(o ? o : "", mark, it + i, k - i, err);
+			free(o);
+			for (size_t j = i; rc == 0 && j < k; j++)
+				if (it[j].rc)
+					rc = aix_each_fail(&it[j], eo, err);
+		}
+		if (rc < 0)
+			return rc;
+		i = k;
 	}
 	return 0;
 }
@@ -446,17 +524,34 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 				"total_extents", (json_int_t)vpv.v[k].total,
 				"free_extents", (json_int_t)vpv.v[k].free));
 		}
-		for (size_t k = 0; rc == 0 && k < lvs.n; k++) {
+		/* lslv -m and lslv of every LV, lspv of every PV when lsvg says the VG has mirror
+		 * pools: one remote command (aix_each_run), then parsed LV by LV as before */
+		size_t nlv = rc == 0 ? lvs.n : 0, npv = mps != AIX_MP_OFF ? vpv.n : 0;
+		struct aix_each *each = xcalloc(2 * nlv + vpv.n + 1, sizeof *each);
+		int64_t *est = xcalloc(2 * nlv + vpv.n + 1, sizeof *est);
+		for (size_t k = 0; rc == 0 && k < nlv; k++) {
 			if (!aix_name_ok(lvs.v[k].name)) {
 				rc = vdm_err(err, -EPROTO, "aix: LV name '%s' unusable", lvs.v[k].name);
 				break;
 			}
-			char *lslvm[] = { (char *)"lslv", (char *)"-m", lvs.v[k].name, NULL };
+			/* lslv -m: a line per LP of at most three "PP PV" pairs */
+			each[2 * k] = (struct aix_each){ AIX_EACH_LSLV_M, lvs.v[k].name, 0, NULL };
+			est[2 * k] = lvs.v[k].lps < 0 || lvs.v[k].lps > AIX_EACH_BUDGET / 80
+				     ? AIX_EACH_BUDGET : (lvs.v[k].lps + 2) * 80;
+			each[2 * k + 1] = (struct aix_each){ AIX_EACH_LSLV, lvs.v[k].name, 0, NULL };
+			est[2 * k + 1] = 4096;
+		}
+		for (size_t k = 0; rc == 0 && k < vpv.n; k++) {
+			if (!aix_name_ok(vpv.v[k].name))
+				rc = vdm_err(err, -EPROTO, "aix: PV name '%s' unusable", vpv.v[k].name);
+			each[2 * nlv + k] = (struct aix_each){ AIX_EACH_LSPV, vpv.v[k].name, 0, NULL };
+			est[2 * nlv + k] = 4096;
+		}
+		if (rc == 0)
+			rc = aix_each_run(x, each, 2 * nlv + npv, est, err);
+		for (size_t k = 0; rc == 0 && k < nlv; k++) {
 			struct aix_lvmap m;
-			if ((rc = aix_do(x, lslvm, &out, err)) < 0)
-				break;
-			rc = aix_parse_lslv_m(out, &m, err);
-			free(out);
+			rc = aix_parse_lslv_m(each[2 * k].out, &m, err);
 			if (rc < 0) {
 				vdm_err_prefix(err, "aix %s: LV %s", pname, lvs.v[k].name);
 				break;
@@ -503,12 +598,14 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			aix_lvmap_free(&m);
 			json_t *stale_c = NULL, *progress = NULL;
 			if (rc == 0 && lvs.v[k].stale)
-				rc = aix_stale_copies(x, partition, pname, lvs.v[k].name, copies, lost,
-						      &stale_c, &progress, err);
+				rc = aix_stale_copies(x, partition, pname, lvs.v[k].name,
+						      each[2 * k + 1].out, copies, lost, &stale_c,
+						      &progress, err);
 			json_t *jlv = json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
 				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
 				"aix_type", lvs.v[k].type);
-			if (rc == 0 && (rc = aix_lv_alloc(x, lvs.v[k].name, jlv, err)) < 0)
+			if (rc == 0 && (rc = aix_lv_alloc(lvs.v[k].name, each[2 * k + 1].out, jlv,
+							  err)) < 0)
 				vdm_err_prefix(err, "aix %s", pname);
 			if (rc == 0 && json_object_get(jlv, "aix_copy_pools"))
 				any_pool = true;
@@ -519,9 +616,15 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_decref(stale_c);
 			json_array_append_new(jlvs, jlv);
 		}
-		/* a VG with mirror pools (strictness on, or an LV copy in a pool): each PV's pool */
+		/* a VG with mirror pools (strictness on, or an LV copy in a pool): each PV's pool;
+		 * asked above with the LVs when lsvg said so, else now (one more command) */
+		if (rc == 0 && mps == AIX_MP_OFF && any_pool && vpv.n)
+			rc = aix_each_run(x, each + 2 * nlv, vpv.n, est + 2 * nlv, err);
 		if (rc == 0 && (mps != AIX_MP_OFF || any_pool))
-			rc = aix_pv_pools(x, jpvs, err);
+			rc = aix_pv_pools(jpvs, each + 2 * nlv, vpv.n, err);
+		aix_each_free(each, 2 * nlv + vpv.n);
+		free(each);
+		free(est);
 		if (rc == 0)
 			json_array_append_new(vgs, json_pack("{s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:s}",
 				"name", vg, "extent_mib", (json_int_t)pp,
