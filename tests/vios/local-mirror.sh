@@ -39,6 +39,18 @@ check "mirror --local discovered through the local commands" grep -q '^lsvg' "$t
 check "mirror --local writes the same script" cmp "$tmp/replay.sh" "$tmp/local.sh"
 check "the script adds the copies" grep -q '^mklvcopy' "$tmp/local.sh"
 
+# A live mirror opens the driver once for prepare and the run: one lspv at its open, after the
+# discovery's two (the open and the discovery of its own driver). The recording cannot be
+# changed, so the run stops at its first step, after both.
+: >"$tmp/ran"
+set +e
+PATH=$tmp/bin:$PATH VDMIRROR_STATE=$tmp/live "$vdm" mirror lpar1 rootvg --vios "$fx" --local \
+	--yes >"$tmp/out" 2>&1; rc=$?
+set -e
+check "a live mirror on the recording stops at its first change" grep -q 'cannot be changed' "$tmp/out"
+check "... after logging in to the partition once for prepare and the run" \
+	test "$(grep -cx lspv "$tmp/ran")" = 3
+
 set +e
 "$vdm" inventory --lab --local --partition lpar1 >/dev/null 2>"$tmp/err"; rc=$?
 set -e
