@@ -44,8 +44,17 @@ const char *aix_pvid_get(struct aix_handle *x, const char *hdisk)
 	return NULL;
 }
 
-/* Runs argv; a non-zero exit is an error quoting the command and its stderr. */
 static int aix_script_note(struct aix_handle *x, struct vdm_error *err);
+
+int aix_failed(const char *cmd, int status, const char *errout, const char *out,
+	       struct vdm_error *err)
+{
+	const char *src = errout && *errout ? errout : out ? out : "";
+	int n = (int)strcspn(src, "\n");
+	return vdm_err(err, strstr(src, "0516-404") ? -ENOSPC : -EIO,
+		       "aix: '%s' failed (exit %d)%s%.*s", cmd, status, n ? ": " : "",
+		       n > 300 ? 300 : n, src);
+}
 
 int aix_do(struct aix_handle *x, char *const argv[], char **out, struct vdm_error *err)
 {
@@ -55,12 +64,7 @@ int aix_do(struct aix_handle *x, char *const argv[], char **out, struct vdm_erro
 	int rc = vdm_transport_run(x->t, argv, AIX_TIMEOUT_MS, &o, err);
 	if (rc > 0) {
 		CLEANUP_FREE char *cmd = vdm_shell_join(argv);
-		const char *eo = vdm_transport_last_stderr(x->t);
-		const char *src = eo && *eo ? eo : o ? o : "";
-		int n = (int)strcspn(src, "\n");
-		rc = vdm_err(err, strstr(src, "0516-404") ? -ENOSPC : -EIO,
-			     "aix: '%s' failed (exit %d)%s%.*s", cmd, rc, n ? ": " : "",
-			     n > 300 ? 300 : n, src);
+		rc = aix_failed(cmd, rc, vdm_transport_last_stderr(x->t), o, err);
 	}
 	if (rc < 0 || !out)
 		free(o);

@@ -281,13 +281,11 @@ static void aix_each_mark(char mark[32])
 	snprintf(mark, 32, "#vdm-%016llx", (unsigned long long)r);
 }
 
-/* The first line of a failed object's stderr (else of its output), as aix_do words it. */
+/* A failed object's error, as aix_do words it (the loop's stderr is all of its objects'). */
 static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_error *err)
 {
-	const char *src = eo && *eo ? eo : e->out ? e->out : "";
-	int n = (int)strcspn(src, "\n");
-	return vdm_err(err, -EIO, "aix: '%s %s' failed (exit %d)%s%.*s", aix_each_cmd_name(e->cmd),
-		       e->name, e->rc, n ? ": " : "", n > 300 ? 300 : n, src);
+	CLEANUP_FREE char *cmd = xasprintf("%s %s", aix_each_cmd_name(e->cmd), e->name);
+	return aix_failed(cmd, e->rc, eo, e->out, err);
 }
 
 /* Runs the command of each object it[0..n) (names checked by the caller), filling it[].out:

@@ -63,7 +63,12 @@ static inline void words_add(vdm_words *w, const char *s)
 /* aix.c */
 void aix_pvids_note(struct aix_handle *x, const aix_pvs *pvs);
 const char *aix_pvid_get(struct aix_handle *x, const char *hdisk);
+/* Runs argv; a non-zero exit is an error quoting the command and its stderr (aix_failed). */
 int aix_do(struct aix_handle *x, char *const argv[], char **out, struct vdm_error *err);
+/* The error of command line `cmd` that exited `status`: the first line of its stderr, else of
+ * its stdout; -ENOSPC for AIX's "0516-404" (no room to keep strictness), else -EIO. */
+int aix_failed(const char *cmd, int status, const char *errout, const char *out,
+	       struct vdm_error *err);
 int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 		 const struct vdm_plan_copy *copy, struct vdm_error *err);
 int aix_syncvg(struct aix_handle *x, const char *lv, struct vdm_error *err);
