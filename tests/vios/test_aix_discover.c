@@ -282,13 +282,13 @@ static void each_parse(void **state)
 	}
 }
 
-/* The loop itself in a real shell (the local transport runs /bin/sh): each object's output and
- * exit status come back in order, a failing object included. */
-static void each_real_shell(void **state)
+/* The loop itself in a real shell (the local transport runs it): each object's output and
+ * exit status come back in order, a failing object included. With /bin/sh (dash here), and
+ * with ksh when installed, the nearest to AIX's /usr/bin/sh (ksh88) this machine has. */
+static void each_in_shell(struct env *e, const char *shell)
 {
-	struct env *e = *state;
 	char dir[4096];
-	snprintf(dir, sizeof dir, "%s/shell", e->tmp);
+	snprintf(dir, sizeof dir, "%s/shell-%s", e->tmp, shell);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	put(dir, "lslv_-m_lv1", "map of lv1\n");
 	put(dir, "lspv_hdisk0", "MIRROR POOL: None");    /* no last newline */
@@ -299,6 +299,8 @@ static void each_real_shell(void **state)
 	struct vdm_transport t = { 0 };
 	assert_int_equal(vdm_transport_open("local:", &t, &err), 0);
 	char **av = aix_each_argv(MARK, it, 3, &err);
+	free(av[0]);
+	av[0] = xstrdup(shell);
 	char *out = NULL;
 	assert_int_equal(vdm_transport_run(&t, av, 10000, &out, &err), 0);
 	aix_each_argv_free(av);
@@ -311,6 +313,15 @@ static void each_real_shell(void **state)
 	aix_each_free(it, 3);
 	free(out);
 	vdm_transport_close(&t);
+}
+
+static void each_real_shell(void **state)
+{
+	each_in_shell(*state, "sh");
+	if (access("/usr/bin/ksh", X_OK) == 0 || access("/bin/ksh", X_OK) == 0)
+		each_in_shell(*state, "ksh");
+	else
+		print_message("no ksh here: the loop was run with sh only\n");
 }
 
 int main(void)
