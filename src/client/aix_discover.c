@@ -292,9 +292,10 @@ static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_er
  * in one remote command per AIX_EACH_MAX objects or AIX_EACH_BUDGET bytes of output (est[]:
  * each output's size at most, as far as known), so the round trips of a discovery do not grow
  * with the LVs. A recorded partition (replay) holds one output per command line: there, one
- * command per object. Any object's non-zero exit is an error, as each was before. */
+ * command per object. Any object's non-zero exit is an error, as each was before, unless
+ * `tolerant` (then it[].rc says it: -1 for a recorded one that could not run). */
 static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, const int64_t *est,
-			struct vdm_error *err)
+			bool tolerant, struct vdm_error *err)
 {
 	bool one_by_one = x->t->scheme && !strcmp(x->t->scheme, "replay");
 	for (size_t i = 0; i < n;) {
@@ -305,17 +306,22 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 		int rc = 0;
 		if (one_by_one) {
 			for (size_t j = i; rc == 0 && j < k; j++) {
-				char *m[] = { (char *)"lslv", (char *)"-m", (char *)it[j].name, NULL };
-				char *l[] = { (char *)"lslv", (char *)it[j].name, NULL };
-				char *p[] = { (char *)"lspv", (char *)it[j].name, NULL };
-				char **av = it[j].cmd == AIX_EACH_LSLV_M ? m : it[j].cmd == AIX_EACH_LSLV ? l : p;
-				char *o = NULL;
+				char *av[4], *o = NULL;
+				aix_each_cmd_argv(&it[j], av);
 				rc = vdm_transport_run(x->t, av, AIX_TIMEOUT_MS, &o, err);
-				if (rc < 0)
+				if (rc < 0 && tolerant) {      /* e.g. not recorded: as a failed one */
+					free(o);
+					o = NULL;
+					rc = -1;
+				} else if (rc < 0) {
 					break;
+				}
 				it[j].rc = rc;
 				it[j].out = o ? o : xstrdup("");
-				rc = rc ? aix_each_fail(&it[j], vdm_transport_last_stderr(x->t), err) : 0;
+				if (rc > 0 && !tolerant)
+					rc = aix_each_fail(&it[j], vdm_transport_last_stderr(x->t), err);
+				else
+					rc = 0;
 			}
 		} else {
 			char mark[32], *o = NULL;
@@ -336,7 +342,7 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 			if (rc == 0)
 				rc = aix_parse_each(o ? o : "", mark, it + i, k - i, err);
 			free(o);
-			for (size_t j = i; rc == 0 && j < k; j++)
+			for (size_t j = i; rc == 0 && !tolerant && j < k; j++)
 				if (it[j].rc)
 					rc = aix_each_fail(&it[j], eo, err);
 		}
@@ -373,7 +379,11 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	}
 	json_t *renamed = json_object();   /* hdisk -> disk object */
 
-	/* which backend disk is which hdisk: PVID for whole LUNs, else slot + LUN */
+	/* which backend disk is which hdisk: PVID for whole LUNs, else slot + LUN; the location
+	 * of every hdisk in a VG in one command (one that fails is only a disk without one) */
+	struct aix_each *cfg = xcalloc(pvs.n + 1, sizeof *cfg);
+	int64_t *cfg_est = xcalloc(pvs.n + 1, sizeof *cfg_est);
+	size_t ncfg = 0;
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
 		if (!pvs.v[i].vg)
 			continue;
@@ -381,10 +391,19 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			rc = vdm_err(err, -EPROTO, "aix: disk name '%s' unusable", pvs.v[i].name);
 			break;
 		}
-		char *lscfg[] = { (char *)"lscfg", (char *)"-l", pvs.v[i].name, NULL };
+		cfg_est[ncfg] = 4096;
+		cfg[ncfg++] = (struct aix_each){ AIX_EACH_LSCFG, pvs.v[i].name, 0, NULL };
+	}
+	if (rc == 0)
+		rc = aix_each_run(x, cfg, ncfg, cfg_est, true, err);
+	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
+		if (!pvs.v[i].vg)
+			continue;
 		int64_t slot = -1;
-		CLEANUP_FREE char *lun = NULL, *cfgout = NULL;
-		if (aix_do(x, lscfg, &cfgout, err) == 0) {
+		CLEANUP_FREE char *lun = NULL;
+		const char *cfgout = cfg[c].rc == 0 ? cfg[c].out : NULL;
+		c++;
+		if (cfgout) {
 			struct vdm_error e2;
 			aix_parse_lscfg(cfgout, &slot, &lun, &e2);
 		}
@@ -546,7 +565,7 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			est[2 * nlv + k] = 4096;
 		}
 		if (rc == 0)
-			rc = aix_each_run(x, each, 2 * nlv + npv, est, err);
+			rc = aix_each_run(x, each, 2 * nlv + npv, est, false, err);
 		for (size_t k = 0; rc == 0 && k < nlv; k++) {
 			struct aix_lvmap m;
 			rc = aix_parse_lslv_m(each[2 * k].out, &m, err);
@@ -617,7 +636,7 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		/* a VG with mirror pools (strictness on, or an LV copy in a pool): each PV's pool;
 		 * asked above with the LVs when lsvg said so, else now (one more command) */
 		if (rc == 0 && mps == AIX_MP_OFF && any_pool && vpv.n)
-			rc = aix_each_run(x, each + 2 * nlv, vpv.n, est + 2 * nlv, err);
+			rc = aix_each_run(x, each + 2 * nlv, vpv.n, est + 2 * nlv, false, err);
 		if (rc == 0 && (mps != AIX_MP_OFF || any_pool))
 			rc = aix_pv_pools(jpvs, each + 2 * nlv, vpv.n, err);
 		aix_each_free(each, 2 * nlv + vpv.n);
@@ -644,6 +663,9 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	json_decref(vg_active);
 	json_decref(vg_unknown);
 	json_decref(renamed);
+	aix_each_free(cfg, ncfg);
+	free(cfg);
+	free(cfg_est);
 	aix_pvs_free(&pvs);
 	return rc;
 }

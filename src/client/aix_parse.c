@@ -3,6 +3,7 @@
  * per-object discovery command and its output), declared in aix.h.
  * Outside input (a compromised partition controls it): every field is checked. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -458,21 +459,40 @@ void aix_lvmap_free(struct aix_lvmap *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* ---- one command for many objects (discovery's lslv -m / lslv / lspv per LV and PV) ---- */
+/* ---- one command for many objects (discovery's lscfg, lslv -m, lslv, lspv per object) ---- */
 
 /* The loop the partition's shell runs: $0 is the marker, each argument "K:NAME" one object
- * (m: lslv -m, l: lslv, p: lspv). Names are AIX names (checked below), so they need no quoting
- * in echo; `for a in "$@"` and ${a#m:} are POSIX and ksh88 (AIX's /usr/bin/sh). */
+ * (K as in each_cmds). Names are AIX names (checked below), so they need no quoting in echo;
+ * `for a in "$@"` and ${a#m:} are POSIX and ksh88 (AIX's /usr/bin/sh). */
 static const char each_sh[] =
 	"for a in \"$@\"; do case $a in "
 	"m:*) n=${a#m:}; echo \"$0 lslv -m $n\"; lslv -m \"$n\";; "
 	"l:*) n=${a#l:}; echo \"$0 lslv $n\"; lslv \"$n\";; "
 	"p:*) n=${a#p:}; echo \"$0 lspv $n\"; lspv \"$n\";; "
+	"c:*) n=${a#c:}; echo \"$0 lscfg -l $n\"; lscfg -l \"$n\";; "
 	"*) exit 2;; esac; echo \"$0 rc=$?\"; done";
+
+/* Per enum aix_each_cmd: the loop's key, the command as the loop names it, what NAME is. */
+static const struct { char key; const char *cmd, *what; } each_cmds[] = {
+	[AIX_EACH_LSLV_M] = { 'm', "lslv -m", "LV" },
+	[AIX_EACH_LSLV] = { 'l', "lslv", "LV" },
+	[AIX_EACH_LSPV] = { 'p', "lspv", "PV" },
+	[AIX_EACH_LSCFG] = { 'c', "lscfg -l", "disk" },
+};
 
 const char *aix_each_cmd_name(enum aix_each_cmd c)
 {
-	return c == AIX_EACH_LSLV_M ? "lslv -m" : c == AIX_EACH_LSLV ? "lslv" : "lspv";
+	return each_cmds[c].cmd;
+}
+
+void aix_each_cmd_argv(const struct aix_each *e, char *argv[4])
+{
+	bool flag = e->cmd == AIX_EACH_LSLV_M || e->cmd == AIX_EACH_LSCFG;
+	argv[0] = (char *)(e->cmd == AIX_EACH_LSPV ? "lspv" : e->cmd == AIX_EACH_LSCFG ? "lscfg"
+							   : "lslv");
+	argv[1] = flag ? (char *)(e->cmd == AIX_EACH_LSCFG ? "-l" : "-m") : (char *)e->name;
+	argv[2] = flag ? (char *)e->name : NULL;
+	argv[3] = NULL;
 }
 
 static bool each_mark_ok(const char *mark)
@@ -497,15 +517,14 @@ char **aix_each_argv(const char *mark, const struct aix_each *it, size_t n, stru
 	av[2] = xstrdup(each_sh);
 	av[3] = xstrdup(mark);
 	for (size_t i = 0; i < n; i++) {
-		/* the shell sees these names: only what AIX itself allows for an LV or PV name */
+		/* the shell sees these names: only what AIX itself allows for a device or LV name */
 		if (!vdm_name_valid_short(it[i].name, 15)) {
-			vdm_err(err, -EPROTO, "aix: %s name '%s' unusable",
-				it[i].cmd == AIX_EACH_LSPV ? "PV" : "LV", it[i].name);
+			vdm_err(err, -EPROTO, "aix: %s name '%s' unusable", each_cmds[it[i].cmd].what,
+				it[i].name);
 			aix_each_argv_free(av);
 			return NULL;
 		}
-		char k = it[i].cmd == AIX_EACH_LSLV_M ? 'm' : it[i].cmd == AIX_EACH_LSLV ? 'l' : 'p';
-		av[4 + i] = xasprintf("%c:%s", k, it[i].name);
+		av[4 + i] = xasprintf("%c:%s", each_cmds[it[i].cmd].key, it[i].name);
 	}
 	return av;
 }

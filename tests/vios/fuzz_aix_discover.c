@@ -60,8 +60,11 @@ static int fz_each(const struct fz *f, char *const argv[], char **out)
 	struct strbuf b = STRBUF_INIT(64u << 20);
 	strbuf_adds(&b, "");
 	for (size_t i = 4; argv[i]; i++) {
-		const char *a = argv[i], *cmd = a[0] == 'm' ? "lslv -m" : a[0] == 'l' ? "lslv" : "lspv";
-		const char *key = a[0] == 'm' ? "lslv-m" : a[0] == 'l' ? "lslv" : "lspv-pv";
+		const char *a = argv[i];
+		const char *cmd = a[0] == 'm' ? "lslv -m" : a[0] == 'l' ? "lslv" : a[0] == 'c' ?
+				  "lscfg -l" : "lspv";
+		const char *key = a[0] == 'm' ? "lslv-m" : a[0] == 'l' ? "lslv" : a[0] == 'c' ?
+				  "lscfg" : "lspv-pv";
 		strbuf_addf(&b, "%s %s %s\n", argv[3], cmd, a + 2);
 		int rc = fz_put(f, key, argv[3], &b);
 		strbuf_addf(&b, "%s rc=%d\n", argv[3], rc);

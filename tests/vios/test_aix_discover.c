@@ -36,7 +36,8 @@ static const char *count_stderr(void *ctx)
 	return vdm_transport_last_stderr(&((struct counting *)ctx)->inner);
 }
 
-/* ---- a partition with datavg on hdisk0 + hdisk1 and n mirrored LVs of 2 LPs ---- */
+/* ---- a partition with datavg on nd hdisks (2 to 9) and n LVs of 2 LPs mirrored on hdisk0 and
+ * hdisk1 ---- */
 
 static void put(const char *dir, const char *key, const char *fmt, ...)
 {
@@ -51,12 +52,19 @@ static void put(const char *dir, const char *key, const char *fmt, ...)
 	fclose(f);
 }
 
-static void partition_dir(const char *dir, int n, const char *strict)
+static void partition_dir(const char *dir, int n, int nd, const char *strict)
 {
 	assert_int_equal(mkdir(dir, 0700), 0);
-	put(dir, "lspv", "hdisk0          00f6db0a0c4e0000                    datavg          active\n"
-			 "hdisk1          00f6db0a0c4e0001                    datavg          active\n");
-	for (int d = 0; d < 2; d++) {
+	char lspv[1024] = "", lsvgp[1024] = "";
+	for (int d = 0; d < nd; d++) {
+		size_t l = strlen(lspv), m = strlen(lsvgp);
+		snprintf(lspv + l, sizeof lspv - l, "hdisk%d          00f6db0a0c4e000%d                    "
+			 "datavg          active\n", d, d);
+		snprintf(lsvgp + m, sizeof lsvgp - m, "hdisk%d            active            159         "
+			 "%d         32..0..4..32..32\n", d, d < 2 ? 159 - 2 * n : 159);
+	}
+	put(dir, "lspv", "%s", lspv);
+	for (int d = 0; d < nd; d++) {
 		char key[64];
 		snprintf(key, sizeof key, "lscfg_-l_hdisk%d", d);
 		put(dir, key, "  hdisk%d  U8408.E8E.78CB04W-V3-C11-T1-L8%d00000000000000  Virtual SCSI "
@@ -73,10 +81,8 @@ static void partition_dir(const char *dir, int n, const char *strict)
 	    "MIRROR POOL STRICT: %s\n", strict);
 	put(dir, "lsvg_-p_datavg",
 	    "datavg:\n"
-	    "PV_NAME           PV STATE          TOTAL PPs   FREE PPs    FREE DISTRIBUTION\n"
-	    "hdisk0            active            159         %d         32..0..4..32..32\n"
-	    "hdisk1            active            159         %d         32..0..4..32..32\n",
-	    159 - 2 * n, 159 - 2 * n);
+	    "PV_NAME           PV STATE          TOTAL PPs   FREE PPs    FREE DISTRIBUTION\n%s",
+	    lsvgp);
 	char *path = xasprintf("%s/lsvg_-l_datavg.out", dir);
 	FILE *f = fopen(path, "w");
 	free(path);
@@ -102,13 +108,13 @@ static void partition_dir(const char *dir, int n, const char *strict)
 	fclose(f);
 }
 
-/* Discovers the partition of n LVs through `address` (local: or replay:DIR), counting round
- * trips; checks what came out. */
-static int discover_runs(const char *tmp, int n, const char *strict, bool replay)
+/* Discovers the partition of n LVs on nd disks through the local transport (or the replay of
+ * the same outputs: one command per object), counting round trips; checks what came out. */
+static int discover_runs(const char *tmp, int n, int nd, const char *strict, bool replay)
 {
 	char dir[4096], addr[4200];
-	snprintf(dir, sizeof dir, "%s/lpar-%d-%s-%d", tmp, n, strict, replay);
-	partition_dir(dir, n, strict);
+	snprintf(dir, sizeof dir, "%s/lpar-%d-%d-%s-%d", tmp, n, nd, strict, replay);
+	partition_dir(dir, n, nd, strict);
 	setenv("VDM_STANDIN_DIR", dir, 1);
 	snprintf(addr, sizeof addr, replay ? "replay:%s" : "local:", dir);
 	struct counting c = { .runs = 0 };
@@ -116,9 +122,15 @@ static int discover_runs(const char *tmp, int n, const char *strict, bool replay
 	assert_int_equal(vdm_transport_open(addr, &c.inner, &err), 0);
 	struct vdm_transport t = { .ctx = &c, .run = count_run, .last_stderr = count_stderr,
 				   .scheme = c.inner.scheme };
-	json_t *part = json_pack("{s:s, s:[{s:s, s:i, s:[s]}, {s:s, s:i, s:[s]}]}", "name", "lpar1",
-				 "disks", "name", "hdisk0", "size_mib", 10240, "paths", "vios1",
-				 "name", "hdisk1", "size_mib", 10240, "paths", "vios2");
+	json_t *disks = json_array();
+	for (int d = 0; d < nd; d++) {
+		char name[16], srv[16];
+		snprintf(name, sizeof name, "hdisk%d", d);
+		snprintf(srv, sizeof srv, "vios%d", d % 2 + 1);
+		json_array_append_new(disks, json_pack("{s:s, s:i, s:[s]}", "name", name, "size_mib",
+						       10240, "paths", srv));
+	}
+	json_t *part = json_pack("{s:s, s:o}", "name", "lpar1", "disks", disks);
 	struct vdm_client cl = { 0 };
 	assert_int_equal(vdm_client_open("aix", &t, &cl, &err), 0);
 	int rc = vdm_client_discover(&cl, part, &err);
@@ -138,7 +150,7 @@ static int discover_runs(const char *tmp, int n, const char *strict, bool replay
 		assert_int_equal(json_integer_value(json_object_get(lv, "aix_upper_bound")), 32);
 	}
 	json_t *pvs = json_object_get(vg, "pvs");
-	assert_int_equal(json_array_size(pvs), 2);
+	assert_int_equal(json_array_size(pvs), (size_t)nd);
 	if (strcmp(strict, "off")) {
 		assert_string_equal(json_string_value(json_object_get(json_array_get(pvs, 1),
 								      "aix_mirror_pool")), "vios2");
@@ -190,20 +202,24 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* The brief of issue "aix round trips": 1 LV and 20 LVs take as many round trips. */
+/* 1 LV and 20 LVs take as many round trips, and so do 2 disks and 8. */
 static void round_trips_constant(void **state)
 {
 	struct env *e = *state;
 	for (int s = 0; s < 2; s++) {
 		const char *strict = s ? "on" : "off";
-		int one = discover_runs(e->tmp, 1, strict, false);
-		int many = discover_runs(e->tmp, 20, strict, false);
+		int one = discover_runs(e->tmp, 1, 2, strict, false);
+		int many = discover_runs(e->tmp, 20, 2, strict, false);
+		int disks = discover_runs(e->tmp, 20, 8, strict, false);
 		/* the per-command way, which recordings still take: what every partition took before */
-		int one_old = discover_runs(e->tmp, 1, strict, true);
-		int many_old = discover_runs(e->tmp, 20, strict, true);
-		print_message("mirror pool strict %s: round trips 1 LV %d, 20 LVs %d (one command per "
-			      "object: %d and %d)\n", strict, one, many, one_old, many_old);
+		int one_old = discover_runs(e->tmp, 1, 2, strict, true);
+		int many_old = discover_runs(e->tmp, 20, 2, strict, true);
+		int disks_old = discover_runs(e->tmp, 20, 8, strict, true);
+		print_message("mirror pool strict %s: round trips 1 LV %d, 20 LVs %d, 20 LVs on 8 disks "
+			      "%d (one command per object: %d, %d, %d)\n", strict, one, many, disks,
+			      one_old, many_old, disks_old);
 		assert_int_equal(one, many);
+		assert_int_equal(many, disks);
 		assert_true(many_old > many);
 	}
 }
