@@ -73,6 +73,19 @@ int aix_do(struct aix_handle *x, char *const argv[], char **out, struct vdm_erro
 	return rc < 0 ? rc : 0;
 }
 
+/* lslv LV: its COPIES, LPs and STALE PPs. */
+int aix_lslv_counts(struct aix_handle *x, const char *lv, int64_t *copies, int64_t *lps,
+		    int64_t *stale, struct vdm_error *err)
+{
+	char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
+	int rc = aix_do(x, lslv, &out, err);
+	if (rc < 0)
+		return rc;
+	rc = aix_parse_lslv(out, copies, lps, stale, err);
+	free(out);
+	return rc;
+}
+
 /* ---- steps ---- */
 
 /* The first AIX line of a script says where the AIX lines run. */
@@ -549,13 +562,8 @@ int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 	if (copies < 2 || copies > 3 || !copy || !copy->n_segs || copy->n_segs > 16)
 		return vdm_err(err, -EINVAL, "aix: LV %s: bad copy request (%d copies)", lv, copies);
 	if (!x->scripting) {
-		char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
 		int64_t have, lps, stale;
-		int rc = aix_do(x, lslv, &out, err);
-		if (rc < 0)
-			return rc;
-		rc = aix_parse_lslv(out, &have, &lps, &stale, err);
-		free(out);
+		int rc = aix_lslv_counts(x, lv, &have, &lps, &stale, err);
 		if (rc < 0)
 			return rc;
 		if (have >= copies)
@@ -605,12 +613,7 @@ static int aix_remove_copy(void *vh, const char *vg, const char *lv,
 		return vdm_err(err, -EINVAL, "aix: bad remove-copy request for %s", lv);
 	int64_t have = 2, lps, stale;
 	if (!x->scripting) {
-		char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
-		int rc = aix_do(x, lslv, &out, err);
-		if (rc < 0)
-			return rc;
-		rc = aix_parse_lslv(out, &have, &lps, &stale, err);
-		free(out);
+		int rc = aix_lslv_counts(x, lv, &have, &lps, &stale, err);
 		if (rc < 0)
 			return rc;
 		if (have <= 1)
@@ -632,13 +635,8 @@ static int aix_sync_status(void *vh, const char *vg, const char *lv, double *per
 		*percent = 100.0;
 		return 0;
 	}
-	char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
 	int64_t copies, lps, stale;
-	int rc = aix_do(x, lslv, &out, err);
-	if (rc < 0)
-		return rc;
-	rc = aix_parse_lslv(out, &copies, &lps, &stale, err);
-	free(out);
+	int rc = aix_lslv_counts(x, lv, &copies, &lps, &stale, err);
 	if (rc < 0)
 		return rc;
 	/* stale PPs belong to the copies being synchronised: copies-1 of them per LP */

@@ -74,6 +74,10 @@ int aix_add_copy(void *vh, const char *vg, const char *lv, int copies,
 int aix_syncvg(struct aix_handle *x, const char *lv, struct vdm_error *err);
 int aix_hdisk(struct aix_handle *x, const char *disk, char **hd, struct vdm_error *err);
 
+/* lslv LV: its COPIES, LPs and STALE PPs (aix_parse_lslv). */
+int aix_lslv_counts(struct aix_handle *x, const char *lv, int64_t *copies, int64_t *lps,
+		    int64_t *stale, struct vdm_error *err);
+
 /* aix_discover.c */
 int aix_discover(void *vh, json_t *partition, struct vdm_error *err);
 bool aix_state_lost(const char *state);

@@ -52,13 +52,8 @@ int aix_resync_copy(void *vh, const char *vg, const char *lv,
 	if (!aix_name_ok(vg) || !aix_name_ok(lv))
 		return vdm_err(err, -EINVAL, "aix: names '%s'/'%s' invalid", vg, lv);
 	if (!x->scripting) {
-		char *out, *lslv[] = { (char *)"lslv", (char *)lv, NULL };
 		int64_t have, lps, stale;
-		int rc = aix_do(x, lslv, &out, err);
-		if (rc < 0)
-			return rc;
-		rc = aix_parse_lslv(out, &have, &lps, &stale, err);
-		free(out);
+		int rc = aix_lslv_counts(x, lv, &have, &lps, &stale, err);
 		if (rc < 0)
 			return rc;
 		if (stale == 0)
