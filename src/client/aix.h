@@ -95,22 +95,25 @@ json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char 
 			 const char *hdisk, const char *pvid, int64_t slot, const char *lun,
 			 json_t *found);
 
-/* Discovery asks `lscfg -l` of every hdisk in a VG in ONE remote command, and `lslv -m` and
- * `lslv` of every LV of a VG (and `lspv` of every PV in a VG with mirror pools) in another, so
- * its round trips do not grow with the disks and LVs: `sh -c LOOP MARK K:NAME...` runs each
- * object's command and prints, for each in order,
+/* Discovery asks `lscfg -l` of every hdisk in a VG in ONE remote command, `lsvg`, `lsvg -p`
+ * and `lsvg -l` of every VG it reads in another, and `lslv -m` and `lslv` of every LV of a VG
+ * (and `lspv` of every PV in a VG with mirror pools) in one per VG, so its round trips do not
+ * grow with the disks and LVs: `sh -c LOOP MARK K:NAME...` runs each object's command and
+ * prints, for each in order,
  *     MARK CMD NAME\n<its stdout>MARK rc=N\n
- * (CMD "lslv -m", "lslv", "lspv" or "lscfg -l"; MARK "#vdm-" + random hex, chosen per run, so
- * no command's output holds it; stderr stays the command's stderr). docs/powervm.md says what
- * is assumed. */
-enum aix_each_cmd { AIX_EACH_LSLV_M, AIX_EACH_LSLV, AIX_EACH_LSPV, AIX_EACH_LSCFG };
+ * (CMD as aix_each_cmd_name says; MARK "#vdm-" + random hex, chosen per run, so no command's
+ * output holds it; stderr stays the command's stderr). docs/powervm.md says what is assumed. */
+enum aix_each_cmd {
+	AIX_EACH_LSLV_M, AIX_EACH_LSLV, AIX_EACH_LSPV, AIX_EACH_LSCFG,
+	AIX_EACH_LSVG, AIX_EACH_LSVG_P, AIX_EACH_LSVG_L
+};
 struct aix_each {
 	enum aix_each_cmd cmd;
 	const char *name;       /* an AIX LV or PV name (borrowed) */
 	int rc;                 /* after the run: its exit status */
 	char *out;              /* after the run: its stdout (owned; aix_each_free) */
 };
-/* "lslv -m", "lslv", "lspv", "lscfg -l" */
+/* "lslv -m", "lslv", "lspv", "lscfg -l", "lsvg", "lsvg -p", "lsvg -l" */
 const char *aix_each_cmd_name(enum aix_each_cmd c);
 /* The object's command alone (argv[0..3), borrowed from e and static strings): what a recorded
  * partition answers. */

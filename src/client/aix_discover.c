@@ -463,7 +463,28 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		if (!json_object_get(renamed, pvs.v[i].name))
 			json_object_set_new_nocheck(vg_unknown, vg, json_true());
 	}
+	/* lsvg, lsvg -p and lsvg -l of every VG read below (varied on, every disk understood),
+	 * in one command; vgq[3 * k ...] for the k-th such VG in lspv's order */
+	json_t *vg_asked = json_object();
+	struct aix_each *vgq = xcalloc(3 * pvs.n + 1, sizeof *vgq);
+	int64_t *vgq_est = xcalloc(3 * pvs.n + 1, sizeof *vgq_est);
+	size_t nvgq = 0;
 	for (size_t i = 0; rc == 0 && i < pvs.n; i++) {
+		const char *vg = pvs.v[i].vg;
+		if (!vg || json_object_get(vg_asked, vg) || !json_object_get(vg_active, vg) ||
+		    json_object_get(vg_unknown, vg) || !aix_name_ok(vg))
+			continue;
+		json_object_set_new_nocheck(vg_asked, vg, json_true());
+		static const enum aix_each_cmd q[] = { AIX_EACH_LSVG, AIX_EACH_LSVG_P, AIX_EACH_LSVG_L };
+		for (int c = 0; c < 3; c++) {
+			vgq[nvgq] = (struct aix_each){ q[c], vg, 0, NULL };
+			vgq_est[nvgq++] = c == 2 ? 65536 : 4096;   /* lsvg -l: a line per LV */
+		}
+	}
+	json_decref(vg_asked);
+	if (rc == 0)
+		rc = aix_each_run(x, vgq, nvgq, vgq_est, false, err);
+	for (size_t i = 0, vgk = 0; rc == 0 && i < pvs.n; i++) {
 		const char *vg = pvs.v[i].vg;
 		if (!vg || json_object_get(vg_seen, vg))
 			continue;
@@ -486,26 +507,21 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			break;
 		}
 		int64_t pp = 0, stale = 0;
-		char *lsvg[] = { (char *)"lsvg", (char *)vg, NULL };
-		char *lsvgp[] = { (char *)"lsvg", (char *)"-p", (char *)vg, NULL };
-		char *lsvgl[] = { (char *)"lsvg", (char *)"-l", (char *)vg, NULL };
 		aix_vgpvs vpv = {0};
 		aix_lvs lvs = {0};
 		enum aix_mp_strict mps = AIX_MP_OFF;
-		if ((rc = aix_do(x, lsvg, &out, err)) == 0) {
-			rc = aix_parse_lsvg(out, &pp, &stale, err);
-			if (rc == 0)
-				rc = aix_parse_mp_strict(out, &mps, err);
-			free(out);
+		if (3 * vgk + 2 >= nvgq || strcmp(vgq[3 * vgk].name, vg)) {
+			rc = vdm_err(err, -EPROTO, "aix %s: volume group %s was not read", pname, vg);
+			break;
 		}
-		if (rc == 0 && (rc = aix_do(x, lsvgp, &out, err)) == 0) {
-			rc = aix_parse_lsvg_p(out, &vpv, err);
-			free(out);
-		}
-		if (rc == 0 && (rc = aix_do(x, lsvgl, &out, err)) == 0) {
-			rc = aix_parse_lsvg_l(out, &lvs, err);
-			free(out);
-		}
+		const struct aix_each *q = vgq + 3 * vgk++;
+		rc = aix_parse_lsvg(q[0].out, &pp, &stale, err);
+		if (rc == 0)
+			rc = aix_parse_mp_strict(q[0].out, &mps, err);
+		if (rc == 0)
+			rc = aix_parse_lsvg_p(q[1].out, &vpv, err);
+		if (rc == 0)
+			rc = aix_parse_lsvg_l(q[2].out, &lvs, err);
 		json_t *jpvs = json_array(), *jlvs = json_array(), *lost = json_object();
 		bool any_pool = false;
 		int64_t overhead = -1;
@@ -666,6 +682,9 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	aix_each_free(cfg, ncfg);
 	free(cfg);
 	free(cfg_est);
+	aix_each_free(vgq, nvgq);
+	free(vgq);
+	free(vgq_est);
 	aix_pvs_free(&pvs);
 	return rc;
 }

@@ -470,6 +470,9 @@ static const char each_sh[] =
 	"l:*) n=${a#l:}; echo \"$0 lslv $n\"; lslv \"$n\";; "
 	"p:*) n=${a#p:}; echo \"$0 lspv $n\"; lspv \"$n\";; "
 	"c:*) n=${a#c:}; echo \"$0 lscfg -l $n\"; lscfg -l \"$n\";; "
+	"v:*) n=${a#v:}; echo \"$0 lsvg $n\"; lsvg \"$n\";; "
+	"P:*) n=${a#P:}; echo \"$0 lsvg -p $n\"; lsvg -p \"$n\";; "
+	"L:*) n=${a#L:}; echo \"$0 lsvg -l $n\"; lsvg -l \"$n\";; "
 	"*) exit 2;; esac; echo \"$0 rc=$?\"; done";
 
 /* Per enum aix_each_cmd: the loop's key, the command as the loop names it, what NAME is. */
@@ -478,6 +481,9 @@ static const struct { char key; const char *cmd, *what; } each_cmds[] = {
 	[AIX_EACH_LSLV] = { 'l', "lslv", "LV" },
 	[AIX_EACH_LSPV] = { 'p', "lspv", "PV" },
 	[AIX_EACH_LSCFG] = { 'c', "lscfg -l", "disk" },
+	[AIX_EACH_LSVG] = { 'v', "lsvg", "volume group" },
+	[AIX_EACH_LSVG_P] = { 'P', "lsvg -p", "volume group" },
+	[AIX_EACH_LSVG_L] = { 'L', "lsvg -l", "volume group" },
 };
 
 const char *aix_each_cmd_name(enum aix_each_cmd c)
@@ -487,12 +493,19 @@ const char *aix_each_cmd_name(enum aix_each_cmd c)
 
 void aix_each_cmd_argv(const struct aix_each *e, char *argv[4])
 {
-	bool flag = e->cmd == AIX_EACH_LSLV_M || e->cmd == AIX_EACH_LSCFG;
-	argv[0] = (char *)(e->cmd == AIX_EACH_LSPV ? "lspv" : e->cmd == AIX_EACH_LSCFG ? "lscfg"
-							   : "lslv");
-	argv[1] = flag ? (char *)(e->cmd == AIX_EACH_LSCFG ? "-l" : "-m") : (char *)e->name;
-	argv[2] = flag ? (char *)e->name : NULL;
-	argv[3] = NULL;
+	/* the command line split at its blank: "lslv -m" -> "lslv", "-m" */
+	static const char *const words[][2] = {
+		[AIX_EACH_LSLV_M] = { "lslv", "-m" }, [AIX_EACH_LSLV] = { "lslv", NULL },
+		[AIX_EACH_LSPV] = { "lspv", NULL }, [AIX_EACH_LSCFG] = { "lscfg", "-l" },
+		[AIX_EACH_LSVG] = { "lsvg", NULL }, [AIX_EACH_LSVG_P] = { "lsvg", "-p" },
+		[AIX_EACH_LSVG_L] = { "lsvg", "-l" },
+	};
+	size_t i = 0;
+	argv[i++] = (char *)words[e->cmd][0];
+	if (words[e->cmd][1])
+		argv[i++] = (char *)words[e->cmd][1];
+	argv[i++] = (char *)e->name;
+	argv[i] = NULL;
 }
 
 static bool each_mark_ok(const char *mark)

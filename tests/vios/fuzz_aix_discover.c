@@ -60,11 +60,16 @@ static int fz_each(const struct fz *f, char *const argv[], char **out)
 	struct strbuf b = STRBUF_INIT(64u << 20);
 	strbuf_adds(&b, "");
 	for (size_t i = 4; argv[i]; i++) {
-		const char *a = argv[i];
-		const char *cmd = a[0] == 'm' ? "lslv -m" : a[0] == 'l' ? "lslv" : a[0] == 'c' ?
-				  "lscfg -l" : "lspv";
-		const char *key = a[0] == 'm' ? "lslv-m" : a[0] == 'l' ? "lslv" : a[0] == 'c' ?
-				  "lscfg" : "lspv-pv";
+		/* the loop's keys (aix_parse.c) -> the command it prints, the section that answers */
+		static const char *const keys[][3] = {
+			{ "m", "lslv -m", "lslv-m" }, { "l", "lslv", "lslv" }, { "p", "lspv", "lspv-pv" },
+			{ "c", "lscfg -l", "lscfg" }, { "v", "lsvg", "lsvg" }, { "P", "lsvg -p", "lsvg-p" },
+			{ "L", "lsvg -l", "lsvg-l" },
+		};
+		const char *a = argv[i], *cmd = "?", *key = "?";
+		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+			if (a[0] == keys[k][0][0])
+				cmd = keys[k][1], key = keys[k][2];
 		strbuf_addf(&b, "%s %s %s\n", argv[3], cmd, a + 2);
 		int rc = fz_put(f, key, argv[3], &b);
 		strbuf_addf(&b, "%s rc=%d\n", argv[3], rc);
