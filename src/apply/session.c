@@ -180,6 +180,10 @@ static int session_client_ready(struct vdm_session *s, struct vdm_error *err)
 	int rc;
 	if (!s->inv && (rc = vdm_session_discover(s, NULL, err)) < 0)
 		return rc;
+	/* open since the last discovery (which closes it): kept, so that prepare and the run
+	 * share one login to the partition */
+	if (s->client.ops)
+		return 0;
 	session_exec_close(s);
 	if (!s->vg_client || !vdm_client_find(s->vg_client))
 		return vdm_err_kind(err, -ENOENT, VDM_ERR_BACKEND, "partition %s: no client driver"

@@ -95,6 +95,40 @@ json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char 
 			 const char *hdisk, const char *pvid, int64_t slot, const char *lun,
 			 json_t *found);
 
+/* Discovery asks `lscfg -l` of every hdisk in a VG in ONE remote command, `lsvg`, `lsvg -p`
+ * and `lsvg -l` of every VG it reads in another, and `lslv -m` and `lslv` of every LV of a VG
+ * (and `lspv` of every PV in a VG with mirror pools) in one per VG, so its round trips do not
+ * grow with the disks and LVs: `sh -c LOOP MARK K:NAME...` runs each object's command and
+ * prints, for each in order,
+ *     MARK CMD NAME\n<its stdout>MARK rc=N\n
+ * (CMD as aix_each_cmd_name says; MARK "#vdm-" + random hex, chosen per run, so no command's
+ * output holds it; stderr stays the command's stderr). docs/powervm.md says what is assumed. */
+enum aix_each_cmd {
+	AIX_EACH_LSLV_M, AIX_EACH_LSLV, AIX_EACH_LSPV, AIX_EACH_LSCFG,
+	AIX_EACH_LSVG, AIX_EACH_LSVG_P, AIX_EACH_LSVG_L
+};
+struct aix_each {
+	enum aix_each_cmd cmd;
+	const char *name;       /* an AIX LV or PV name (borrowed) */
+	int rc;                 /* after the run: its exit status */
+	char *out;              /* after the run: its stdout (owned; aix_each_free) */
+};
+/* "lslv -m", "lslv", "lspv", "lscfg -l", "lsvg", "lsvg -p", "lsvg -l" */
+const char *aix_each_cmd_name(enum aix_each_cmd c);
+/* The object's command alone (argv[0..3), borrowed from e and static strings): what a recorded
+ * partition answers. */
+void aix_each_cmd_argv(const struct aix_each *e, char *argv[4]);
+/* The argv of that command for it[0..n) (owned: aix_each_argv_free); NULL with *err set when
+ * a name is not an AIX name ([A-Za-z0-9][A-Za-z0-9._-]{0,14}: -EPROTO), for a marker not of
+ * the form above, or for more than 4096 objects. */
+char **aix_each_argv(const char *mark, const struct aix_each *it, size_t n, struct vdm_error *err);
+void aix_each_argv_free(char **av);
+/* Splits its output into it[i].out and it[i].rc: every object once, in order, nothing before,
+ * between or after; -EPROTO otherwise (cut short, a marker inside an output). */
+int aix_parse_each(const char *text, const char *mark, struct aix_each *it, size_t n,
+		   struct vdm_error *err);
+void aix_each_free(struct aix_each *it, size_t n);
+
 void aix_pvs_free(aix_pvs *v);
 void aix_vgpvs_free(aix_vgpvs *v);
 void aix_lvs_free(aix_lvs *v);

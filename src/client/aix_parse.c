@@ -1,10 +1,13 @@
 /* aix_parse.c: the parsers of the AIX LVM commands the aix driver runs (lspv, lsvg, lsvg -p,
- * lsvg -l, lslv -m, lslv, lscfg, lspath; mirror pools and allocation rules), declared in aix.h.
+ * lsvg -l, lslv -m, lslv, lscfg, lspath; mirror pools and allocation rules; the combined
+ * per-object discovery command and its output), declared in aix.h.
  * Outside input (a compromised partition controls it): every field is checked. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include "vdmirror/model.h"
 #include "aix.h"
 
 #define AIX_MAX_COLS 4096
@@ -454,4 +457,141 @@ void aix_lvmap_free(struct aix_lvmap *m)
 		free(m->pv[c]);
 	}
 	memset(m, 0, sizeof *m);
+}
+
+/* ---- one command for many objects (discovery's lscfg, lslv -m, lslv, lspv per object) ---- */
+
+/* The loop the partition's shell runs: $0 is the marker, each argument "K:NAME" one object
+ * (K as in each_cmds). Names are AIX names (checked below), so they need no quoting in echo;
+ * `for a in "$@"` and ${a#m:} are POSIX and ksh88 (AIX's /usr/bin/sh). */
+static const char each_sh[] =
+	"for a in \"$@\"; do case $a in "
+	"m:*) n=${a#m:}; echo \"$0 lslv -m $n\"; lslv -m \"$n\";; "
+	"l:*) n=${a#l:}; echo \"$0 lslv $n\"; lslv \"$n\";; "
+	"p:*) n=${a#p:}; echo \"$0 lspv $n\"; lspv \"$n\";; "
+	"c:*) n=${a#c:}; echo \"$0 lscfg -l $n\"; lscfg -l \"$n\";; "
+	"v:*) n=${a#v:}; echo \"$0 lsvg $n\"; lsvg \"$n\";; "
+	"P:*) n=${a#P:}; echo \"$0 lsvg -p $n\"; lsvg -p \"$n\";; "
+	"L:*) n=${a#L:}; echo \"$0 lsvg -l $n\"; lsvg -l \"$n\";; "
+	"*) exit 2;; esac; echo \"$0 rc=$?\"; done";
+
+/* Per enum aix_each_cmd: the loop's key, the command as the loop names it, what NAME is. */
+static const struct { char key; const char *cmd, *what; } each_cmds[] = {
+	[AIX_EACH_LSLV_M] = { 'm', "lslv -m", "LV" },
+	[AIX_EACH_LSLV] = { 'l', "lslv", "LV" },
+	[AIX_EACH_LSPV] = { 'p', "lspv", "PV" },
+	[AIX_EACH_LSCFG] = { 'c', "lscfg -l", "disk" },
+	[AIX_EACH_LSVG] = { 'v', "lsvg", "volume group" },
+	[AIX_EACH_LSVG_P] = { 'P', "lsvg -p", "volume group" },
+	[AIX_EACH_LSVG_L] = { 'L', "lsvg -l", "volume group" },
+};
+
+const char *aix_each_cmd_name(enum aix_each_cmd c)
+{
+	return each_cmds[c].cmd;
+}
+
+void aix_each_cmd_argv(const struct aix_each *e, char *argv[4])
+{
+	/* the command line split at its blank: "lslv -m" -> "lslv", "-m" */
+	static const char *const words[][2] = {
+		[AIX_EACH_LSLV_M] = { "lslv", "-m" }, [AIX_EACH_LSLV] = { "lslv", NULL },
+		[AIX_EACH_LSPV] = { "lspv", NULL }, [AIX_EACH_LSCFG] = { "lscfg", "-l" },
+		[AIX_EACH_LSVG] = { "lsvg", NULL }, [AIX_EACH_LSVG_P] = { "lsvg", "-p" },
+		[AIX_EACH_LSVG_L] = { "lsvg", "-l" },
+	};
+	size_t i = 0;
+	argv[i++] = (char *)words[e->cmd][0];
+	if (words[e->cmd][1])
+		argv[i++] = (char *)words[e->cmd][1];
+	argv[i++] = (char *)e->name;
+	argv[i] = NULL;
+}
+
+static bool each_mark_ok(const char *mark)
+{
+	return mark && !strncmp(mark, "#vdm-", 5) && mark[5] &&
+	       strspn(mark + 5, "0123456789abcdef") == strlen(mark + 5) && strlen(mark) <= 64;
+}
+
+char **aix_each_argv(const char *mark, const struct aix_each *it, size_t n, struct vdm_error *err)
+{
+	if (!each_mark_ok(mark)) {
+		vdm_err(err, -EINVAL, "aix: marker '%s' invalid", mark ? mark : "");
+		return NULL;
+	}
+	if (n > 4096) {
+		vdm_err(err, -E2BIG, "aix: %zu objects: too many for one command", n);
+		return NULL;
+	}
+	char **av = xcalloc(n + 5, sizeof *av);
+	av[0] = xstrdup("sh");
+	av[1] = xstrdup("-c");
+	av[2] = xstrdup(each_sh);
+	av[3] = xstrdup(mark);
+	for (size_t i = 0; i < n; i++) {
+		/* the shell sees these names: only what AIX itself allows for a device or LV name */
+		if (!vdm_name_valid_short(it[i].name, 15)) {
+			vdm_err(err, -EPROTO, "aix: %s name '%s' unusable", each_cmds[it[i].cmd].what,
+				it[i].name);
+			aix_each_argv_free(av);
+			return NULL;
+		}
+		av[4 + i] = xasprintf("%c:%s", each_cmds[it[i].cmd].key, it[i].name);
+	}
+	return av;
+}
+
+void aix_each_argv_free(char **av)
+{
+	for (size_t i = 0; av && av[i]; i++)
+		free(av[i]);
+	free(av);
+}
+
+int aix_parse_each(const char *text, const char *mark, struct aix_each *it, size_t n,
+		   struct vdm_error *err)
+{
+	if (!each_mark_ok(mark))
+		return vdm_err(err, -EINVAL, "aix: marker '%s' invalid", mark ? mark : "");
+	size_t ml = strlen(mark);
+	const char *p = text;
+	for (size_t i = 0; i < n; i++) {
+		const char *what = aix_each_cmd_name(it[i].cmd);
+		CLEANUP_FREE char *begin = xasprintf("%s %s %s\n", mark, what, it[i].name);
+		if (strncmp(p, begin, strlen(begin)))
+			return vdm_err(err, -EPROTO, "combined output: '%s %s' missing at object %zu "
+				       "of %zu (output cut short, or not the loop's)", what,
+				       it[i].name, i + 1, n);
+		p += strlen(begin);
+		/* the output ends where the marker comes next, at a line's start or not (a last
+		 * line without its newline): a random marker is in no command's output */
+		const char *q = strstr(p, mark);
+		int64_t rc;
+		size_t dl;
+		if (!q || strncmp(q + ml, " rc=", 4) ||
+		    (dl = strspn(q + ml + 4, "0123456789")) == 0 || dl > 3 ||
+		    q[ml + 4 + dl] != '\n' || vdm_parse_uint_n(q + ml + 4, dl, 10, &rc) < 0 ||
+		    rc > 255)
+			return vdm_err(err, -EPROTO, "combined output: %s %s: no exit status after "
+				       "its output (output cut short?)", what, it[i].name);
+		free(it[i].out);
+		it[i].out = xmalloc((size_t)(q - p) + 1);
+		memcpy(it[i].out, p, (size_t)(q - p));
+		it[i].out[q - p] = '\0';
+		it[i].rc = (int)rc;
+		p = q + ml + 4 + dl + 1;
+	}
+	if (*p)
+		return vdm_err(err, -EPROTO, "combined output: %zu bytes after the last object "
+			       "(not the loop's output)", strlen(p));
+	return 0;
+}
+
+void aix_each_free(struct aix_each *it, size_t n)
+{
+	for (size_t i = 0; it && i < n; i++) {
+		free(it[i].out);
+		it[i].out = NULL;
+	}
 }

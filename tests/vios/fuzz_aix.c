@@ -1,5 +1,6 @@
 /* fuzz_aix.c: the AIX parsers (lspv, lsvg, lsvg -p, lsvg -l, lslv -m, lslv, lscfg; mirror pools
- * and allocation: lsvg's strictness, lslv's rules, lspv PV's pool). */
+ * and allocation: lsvg's strictness, lslv's rules, lspv PV's pool; the discovery loop's combined
+ * output, for objects lslv -m lv1, lslv lv1, lspv hdisk0, lscfg -l hdisk0, marker #vdm-1). */
 #define FUZZ_PARSE(t) do { \
 	aix_pvs a = {0}; aix_vgpvs b = {0}; aix_lvs c = {0}; struct aix_lvmap m; \
 	int64_t x, y, z; char *lun = NULL; \
@@ -14,5 +15,8 @@
 	aix_parse_lscfg_slot(t, &x, &err); \
 	enum aix_mp_strict mps; aix_parse_mp_strict(t, &mps, &err); \
 	struct aix_lvalloc al; if (aix_parse_lslv_alloc(t, &al, &err) == 0) aix_lvalloc_free(&al); \
-	char *pool = NULL; if (aix_parse_lspv_pool(t, &pool, &err) == 0) free(pool); } while (0)
+	char *pool = NULL; if (aix_parse_lspv_pool(t, &pool, &err) == 0) free(pool); \
+	struct aix_each ea[] = { { AIX_EACH_LSLV_M, "lv1", 0, NULL }, { AIX_EACH_LSLV, "lv1", 0, NULL }, \
+				 { AIX_EACH_LSPV, "hdisk0", 0, NULL }, { AIX_EACH_LSCFG, "hdisk0", 0, NULL } }; \
+	aix_parse_each(t, "#vdm-1", ea, 4, &err); aix_each_free(ea, 4); } while (0)
 #include "fuzz_vios.h"

@@ -1,7 +1,9 @@
 /* fuzz_aix_discover.c: the aix driver's discovery of a partition's volume groups, end to end
  * on the host side: the input is what the partition's commands print (a compromised AIX
  * controls all of it), in sections "@@ NAME" (lspv, lspv-pv for `lspv PV`, lsvg, lsvg-p,
- * lsvg-l, lslv-m, lslv, lspath); the partition has four hdisks whose sizes come from the "VIOS". The result goes on
+ * lsvg-l, lslv-m, lslv, lspath; each-tail: more output of the combined lslv/lspv command, whose
+ * marker "@M" stands for in any section); the partition has four hdisks whose sizes come from
+ * the "VIOS". The result goes on
  * through the inventory reader. No crash, leak or undefined behaviour (UBSan halts). */
 #include <errno.h>
 #include <stdint.h>
@@ -32,10 +34,61 @@ static const char *fz_section(const struct fz *f, const char *name, size_t *n)
 	return NULL;
 }
 
+/* Appends section `key` to b as the partition would print it, each "@M" in it replaced by
+ * the marker (so inputs can forge the markers of the combined command); 1 when it is absent. */
+static int fz_put(const struct fz *f, const char *key, const char *mark, struct strbuf *b)
+{
+	size_t n;
+	const char *s = fz_section(f, key, &n);
+	if (!s)
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		if (mark && i + 1 < n && s[i] == '@' && s[i + 1] == 'M') {
+			strbuf_adds(b, mark);
+			i++;
+		} else {
+			strbuf_add(b, s + i, 1);
+		}
+	}
+	return 0;
+}
+
+/* The discovery's combined command (sh -c LOOP MARK K:NAME...): what its loop prints, from
+ * the sections of each object's command. */
+static int fz_each(const struct fz *f, char *const argv[], char **out)
+{
+	struct strbuf b = STRBUF_INIT(64u << 20);
+	strbuf_adds(&b, "");
+	for (size_t i = 4; argv[i]; i++) {
+		/* the loop's keys (aix_parse.c) -> the command it prints, the section that answers */
+		static const char *const keys[][3] = {
+			{ "m", "lslv -m", "lslv-m" }, { "l", "lslv", "lslv" }, { "p", "lspv", "lspv-pv" },
+			{ "c", "lscfg -l", "lscfg" }, { "v", "lsvg", "lsvg" }, { "P", "lsvg -p", "lsvg-p" },
+			{ "L", "lsvg -l", "lsvg-l" },
+		};
+		const char *a = argv[i], *cmd = "?", *key = "?";
+		for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+			if (a[0] == keys[k][0][0])
+				cmd = keys[k][1], key = keys[k][2];
+		strbuf_addf(&b, "%s %s %s\n", argv[3], cmd, a + 2);
+		int rc = fz_put(f, key, argv[3], &b);
+		strbuf_addf(&b, "%s rc=%d\n", argv[3], rc);
+	}
+	fz_put(f, "each-tail", argv[3], &b);    /* whatever else a shell may print */
+	*out = strbuf_detach(&b);
+	return 0;
+}
+
 static int fz_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
 		  struct vdm_error *err)
 {
 	const struct fz *f = ctx;
+	if (!strcmp(argv[0], "sh") && argv[1] && !strcmp(argv[1], "-c") && argv[2] && argv[3] &&
+	    !strncmp(argv[3], "#vdm-", 5)) {
+		if (out)
+			return fz_each(f, argv, out);
+		return 0;
+	}
 	const char *key = argv[0];
 	if (!strcmp(argv[0], "lsvg") && argv[1] && !strcmp(argv[1], "-p"))
 		key = "lsvg-p";

@@ -16,25 +16,10 @@ check() {       # check DESCRIPTION COMMAND...
 	if "${@:2}"; then echo "ok - $1"; else echo "not ok - $1"; fails=$((fails + 1)); fi
 }
 
-# One stand-in: the recorded output of "NAME ARGS" (the replay transport's key), its stderr
-# and exit status; a command the recording lacks fails as an unknown one would.
+# One stand-in (tests/vios/aix-standin.sh) per AIX command, answering from the recording.
 mkdir "$tmp/bin"
-cat >"$tmp/bin/aix-standin" <<'SH'
-#!/bin/sh
-cmd=$(basename "$0")
-[ $# -gt 0 ] && cmd="$cmd $*"
-key=$(printf '%s' "$cmd" | tr -c 'A-Za-z0-9.-' '_')
-echo "$key" >>"$VDM_STANDIN_LOG"
-d=$VDM_STANDIN_DIR
-[ -f "$d/$key.out" ] || { echo "$(basename "$0"): not recorded: $*" >&2; exit 127; }
-cat "$d/$key.out"
-[ -f "$d/$key.err" ] && cat "$d/$key.err" >&2
-[ -f "$d/$key.rc" ] && exit "$(cat "$d/$key.rc")"
-exit 0
-SH
-chmod 755 "$tmp/bin/aix-standin"
 for c in lspv lsvg lslv lscfg lspath cfgmgr lsdev odmget; do
-	ln -s aix-standin "$tmp/bin/$c"
+	ln -s "$VDM_SOURCE_ROOT/tests/vios/aix-standin.sh" "$tmp/bin/$c"
 done
 export VDM_STANDIN_DIR=$fx/lpar1 VDM_STANDIN_LOG=$tmp/ran
 
@@ -53,6 +38,18 @@ PATH=$tmp/bin:$PATH VDMIRROR_STATE=$tmp/state "$vdm" mirror lpar1 rootvg --vios 
 check "mirror --local discovered through the local commands" grep -q '^lsvg' "$tmp/ran"
 check "mirror --local writes the same script" cmp "$tmp/replay.sh" "$tmp/local.sh"
 check "the script adds the copies" grep -q '^mklvcopy' "$tmp/local.sh"
+
+# A live mirror opens the driver once for prepare and the run: one lspv at its open, after the
+# discovery's two (the open and the discovery of its own driver). The recording cannot be
+# changed, so the run stops at its first step, after both.
+: >"$tmp/ran"
+set +e
+PATH=$tmp/bin:$PATH VDMIRROR_STATE=$tmp/live "$vdm" mirror lpar1 rootvg --vios "$fx" --local \
+	--yes >"$tmp/out" 2>&1; rc=$?
+set -e
+check "a live mirror on the recording stops at its first change" grep -q 'cannot be changed' "$tmp/out"
+check "... after logging in to the partition once for prepare and the run" \
+	test "$(grep -cx lspv "$tmp/ran")" = 3
 
 set +e
 "$vdm" inventory --lab --local --partition lpar1 >/dev/null 2>"$tmp/err"; rc=$?

@@ -41,6 +41,21 @@ esac
 case $h:$cmd in
 vios*:"ioscli lssp "*) [ -f "$st/garbage.$h" ] && { echo "rootvg:lots:of:nonsense"; exit 0; } ;;
 esac
+# the AIX driver's discovery loop (lscfg, lsvg, lslv, lspv of many objects in one command):
+# a real shell runs it, and each command in it is answered by this recorder as if it had come
+# alone (and logged so)
+case $h:$cmd in
+"lpar1:sh -c 'for a in "*)
+	b=$(mktemp -d "$st/aixbin.XXXXXX")
+	for c in lsvg lslv lspv lscfg; do
+		printf '#!/bin/sh\nSSH_ORIGINAL_COMMAND="%s $*" exec "%s" "%s" "%s"\n' "$c" "$0" "$fx" "$st" >"$b/$c"
+		chmod +x "$b/$c"
+	done
+	PATH=$b:$PATH
+	eval "$cmd"; rc=$?
+	rm -rf "$b"
+	exit $rc ;;
+esac
 case $cmd in
 "echo "*) eval "$cmd"; exit $? ;;       # a real shell parses it: proves the quoting
 "ioscli hang"*) exec sleep 4 ;;          # never answers in time

@@ -13,16 +13,12 @@ build=${VDM_BUILD_ROOT:-$src/build}
 fx=$src/tests/vios/fixtures/system1
 sshd=$(command -v sshd || echo /usr/sbin/sshd)
 [ -x "$sshd" ] || { echo "SKIP: no sshd"; exit 77; }
+. "$src/tests/vios/sshd-lib.sh"
 
 T=$(mktemp -d /tmp/vdm-ssh-e2e.XXXXXX)
 chmod 755 "$T"
-sshd_pid=
 cleanup() {
-	if [ -n "$sshd_pid" ]; then
-		kill "$sshd_pid" 2>/dev/null || true
-		for _ in $(seq 50); do kill -0 "$sshd_pid" 2>/dev/null || break; sleep 0.1; done
-		kill -9 "$sshd_pid" 2>/dev/null || true
-	fi
+	sshd_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -32,51 +28,10 @@ check() {   # check NAME COMMAND...: runs a test step, reports it
 	if "${@:2}"; then echo "ok   - $1"; else echo "FAIL - $1"; fails=$((fails + 1)); fi
 }
 
-user=$(id -un)
-ssh-keygen -q -t ed25519 -N '' -f "$T/hostkey"
-ssh-keygen -q -t ed25519 -N '' -f "$T/id"
+sshd_start "$T" "$fx" || exit 1
+# a key the server does not know, and a known_hosts that names another host key
 ssh-keygen -q -t ed25519 -N '' -f "$T/otherkey"
-cp "$T/id.pub" "$T/authorized_keys"
-# privilege separation needs this folder when sshd starts as root
-[ "$(id -u)" = 0 ] && [ ! -d /run/sshd ] && mkdir -p /run/sshd && chmod 755 /run/sshd
-
-start_sshd() {
-	port=$((20000 + RANDOM % 40000))
-	cat >"$T/sshd_config" <<CONF
-Port $port
-ListenAddress 127.0.0.1
-ListenAddress 127.0.0.2
-ListenAddress 127.0.0.3
-ListenAddress 127.0.0.4
-HostKey $T/hostkey
-AuthorizedKeysFile $T/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-ForceCommand $src/tests/vios/recorder.sh $fx $T
-LogLevel ERROR
-CONF
-	"$sshd" -D -f "$T/sshd_config" -o PidFile="$T/sshd.pid" -E "$T/sshd.log" &
-	sshd_pid=$!
-	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
-		kill -0 "$sshd_pid" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	return 1
-}
-started=0
-for _ in 1 2 3 4 5; do
-	if start_sshd; then started=1; break; fi
-	kill "$sshd_pid" 2>/dev/null || true; wait "$sshd_pid" 2>/dev/null || true; sshd_pid=
-done
-[ $started = 1 ] || { echo "could not start sshd"; cat "$T/sshd.log" 2>/dev/null; exit 1; }
-
 for a in 127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4; do
-	echo "[$a]:$port $(cut -d' ' -f1,2 "$T/hostkey.pub")" >>"$T/known_hosts"
 	echo "[$a]:$port $(cut -d' ' -f1,2 "$T/otherkey.pub")" >>"$T/bad_known_hosts"
 done
 export VDMIRROR_SSH_KEY=$T/id VDMIRROR_SSH_KNOWN_HOSTS=$T/known_hosts
