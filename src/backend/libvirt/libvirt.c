@@ -24,6 +24,8 @@
 #define LV_AGENT_PORT "org.vdmirror.agent"   /* the virtio channel name vdmirror-agent opens */
 #define LV_SERIAL_MAX 20                     /* bytes of a virtio-blk serial */
 #define LV_UNPLUG_TIMEOUT_MS 30000
+#define LV_KEEPALIVE_INTERVAL 5              /* virsh's defaults: a silent daemon is given up */
+#define LV_KEEPALIVE_COUNT 6                 /* after ~interval x (count + 1) = 35 s */
 
 struct lv_conn {
 	char *uri;
@@ -31,6 +33,8 @@ struct lv_conn {
 	char *host;       /* virConnectGetHostname: the server of its local pools */
 	bool local;       /* the host is this machine (no host in the URI): sockets are here */
 	bool topology;    /* and so are its pools' file systems (not the test driver's fictions) */
+	atomic_int *closed;   /* why libvirt closed it (VIR_CONNECT_CLOSE_REASON_*), -1 while open:
+			       * written by lv_on_close, libvirt's memory until unregistered */
 };
 
 struct lv_state {
@@ -40,6 +44,8 @@ struct lv_state {
 	bool full;        /* allocate volumes fully (sparse=no) */
 	bool looping;     /* this handle counts in lv_loop_users */
 	int64_t unplug_timeout_ms;   /* how long the guest may take to release a detached disk */
+	int ka_interval;             /* client keepalive: seconds between pings, 0 = off */
+	int ka_count;                /* unanswered pings before the connection is given up */
 };
 
 /* libvirt prints every error on stderr by default: ours carry them in messages instead */
@@ -169,6 +175,10 @@ static const struct vdm_config_key lv_config_keys[] = {
 	  " the CLI passes $VDMIRROR_STATE)", 0 },
 	{ "sparse", "yes|no", "yes (default): new volumes sparse; no: fully allocated", 0 },
 	{ "unplug_timeout_ms", "MS", "deadline of the guest's release of a detached disk", 0 },
+	{ "keepalive_interval", "S", "seconds between keepalive pings to a silent libvirtd (default"
+	  " 5; 0: none, a hung daemon then hangs vdmirror)", 0 },
+	{ "keepalive_count", "N", "unanswered pings before the connection is given up (default 6)",
+	  0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -194,15 +204,107 @@ static int lv_config_set(struct lv_state *st, const struct vdm_config_pair *p,
 		if (vdm_parse_uint(p->value, 10, &v) < 0 || v <= 0 || v > 86400000)
 			return vdm_config_bad(err, "libvirt", p, "not a number of milliseconds");
 		st->unplug_timeout_ms = v;
+	} else if (!strcmp(p->key, "keepalive_interval")) {
+		int64_t v;
+		if (vdm_parse_uint(p->value, 10, &v) < 0 || v > 3600)
+			return vdm_config_bad(err, "libvirt", p, "not a number of seconds (0 to 3600)");
+		st->ka_interval = (int)v;
+	} else if (!strcmp(p->key, "keepalive_count")) {
+		int64_t v;
+		if (vdm_parse_uint(p->value, 10, &v) < 0 || v < 1 || v > 100)
+			return vdm_config_bad(err, "libvirt", p, "not a count of 1 to 100");
+		st->ka_count = (int)v;
 	}
 	return 0;
 }
 
 static void lv_close(void *state);
 
+/* ---- a daemon that stops answering
+ *
+ * Without a keepalive of its own, a client waits for libvirtd's reply forever: a daemon that
+ * hangs (SIGSTOP, a deadlock) or a qemu+ssh:// link that dies silently left a mirror half
+ * done with no error. So every connection pings the daemon (virConnectSetKeepAlive, as
+ * virsh does by default), which needs the event loop that runs anyway: after count
+ * unanswered pings interval seconds apart, libvirt closes the connection, the pending call
+ * (whichever thread waits in it) and every later one fail. libvirt's own message then says
+ * little ("client socket is closed"), and a failed lookup reads as "no such pool", so each
+ * operation ends in lv_checked, which turns any failure on a closed connection into one
+ * message naming the URI, the host and why (the close callback's reason), of kind backend. */
+
+static void lv_on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	(void)conn;
+	atomic_store((atomic_int *)opaque, reason);
+}
+
+/* Turns the keepalive on for a fresh connection and watches for its closing. An in-process
+ * driver (test:///) has no daemon to lose and no keepalive: fine. Returns 0 or -EIO. */
+static int lv_watch(struct lv_state *st, struct lv_conn *c, struct vdm_error *err)
+{
+	atomic_int *closed = xmalloc(sizeof *closed);
+	atomic_init(closed, -1);
+	if (virConnectRegisterCloseCallback(c->c, lv_on_close, closed, free) < 0) {
+		free(closed);
+		virErrorPtr e = virGetLastError();
+		if (!e || e->code != VIR_ERR_NO_SUPPORT)
+			return vdm_err(err, -EIO, "libvirt %s: close callback: %s", c->uri, lv_last());
+	} else {
+		c->closed = closed;
+	}
+	if (st->ka_interval > 0 &&
+	    virConnectSetKeepAlive(c->c, st->ka_interval, (unsigned)st->ka_count) < 0) {
+		virErrorPtr e = virGetLastError();
+		if (!e || e->code != VIR_ERR_NO_SUPPORT)
+			return vdm_err(err, -EIO, "libvirt %s: keepalive: %s", c->uri, lv_last());
+	}
+	return 0;
+}
+
+static void lv_conn_free(struct lv_conn *c)
+{
+	if (c->closed)
+		virConnectUnregisterCloseCallback(c->c, lv_on_close);   /* libvirt frees it */
+	if (c->c)
+		virConnectClose(c->c);
+	free(c->uri);
+	free(c->host);
+}
+
+static bool lv_conn_lost(const struct lv_conn *c)
+{
+	return c->closed && atomic_load(c->closed) >= 0;
+}
+
+/* rc of an operation, or, when one of the connections was closed under it (even if the
+ * operation got by: some of its calls may have failed quietly), the failure that says so,
+ * with the operation's own message after it. */
+static int lv_checked(struct lv_state *st, int rc, struct vdm_error *err)
+{
+	for (size_t i = 0; i < st->conns.n; i++) {
+		const struct lv_conn *c = &st->conns.v[i];
+		if (!lv_conn_lost(c))
+			continue;
+		char was[sizeof err->msg];
+		snprintf(was, sizeof was, "%s", rc < 0 && err && err->msg[0] ? err->msg
+			 : "the results are incomplete");
+		if (atomic_load(c->closed) == VIR_CONNECT_CLOSE_REASON_KEEPALIVE)
+			return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: libvirtd on "
+					    "%s stopped answering: no reply to %d keepalive pings %d s "
+					    "apart, connection closed (%s)", c->uri, c->host,
+					    st->ka_count, st->ka_interval, was);
+		return vdm_err_kind(err, -ECONNRESET, VDM_ERR_BACKEND, "libvirt %s: libvirtd on %s "
+				    "closed the connection (stopped or restarted?) (%s)", c->uri,
+				    c->host, was);
+	}
+	return rc;
+}
+
 static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error *err)
 {
 	struct lv_state *st = xcalloc(1, sizeof *st);
+	st->ka_interval = LV_KEEPALIVE_INTERVAL;
+	st->ka_count = LV_KEEPALIVE_COUNT;
 	int rc = 0;
 	for (size_t i = 0; i < cfg->n && rc == 0; i++)
 		rc = lv_config_set(st, &cfg->v[i], err);
@@ -230,6 +332,10 @@ static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error
 			free(c.uri);
 			goto fail;
 		}
+		if ((rc = lv_watch(st, &c, err)) < 0) {
+			lv_conn_free(&c);
+			goto fail;
+		}
 		char *h = virConnectGetHostname(c.c);
 		c.host = lv_name_clean(h ? h : "localhost");
 		free(h);
@@ -250,11 +356,8 @@ static void lv_close(void *state)
 	struct lv_state *st = state;
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->conns.n; i++) {
-		virConnectClose(st->conns.v[i].c);
-		free(st->conns.v[i].uri);
-		free(st->conns.v[i].host);
-	}
+	for (size_t i = 0; i < st->conns.n; i++)
+		lv_conn_free(&st->conns.v[i]);
 	for (size_t i = 0; i < st->uris.n; i++)
 		free(st->uris.v[i]);
 	free(st->uris.v);
@@ -1075,6 +1178,11 @@ static int lv_detach_live(struct lv_state *st, struct lv_conn *c, virDomainPtr d
 		xmlFreeDoc(again);
 		if (gone)
 			break;
+		if (lv_conn_lost(c)) {
+			rc = vdm_err(err, -EIO, "libvirt: unmap %s from %s: waiting for its release",
+				     disk, partition);   /* lv_checked says why */
+			break;
+		}
 		if (vdm_now_ms() > deadline) {
 			rc = vdm_err(err, -ETIMEDOUT, "libvirt: unmap %s from %s: the partition did not "
 				     "release the disk (no device-removed event)", disk, partition);
@@ -1141,6 +1249,55 @@ static int lv_client_address(void *state, const char *partition, char **address,
 	return 0;
 }
 
+/* ---- the operations, each checked for a lost connection (lv_checked) */
+
+static int lv_op_discover(void *state, json_t **inventory, struct vdm_error *err)
+{
+	json_t *inv = NULL;
+	int rc = lv_checked(state, lv_discover(state, &inv, err), err);
+	if (rc < 0)
+		json_decref(inv);
+	else
+		*inventory = inv;
+	return rc;
+}
+
+static int lv_op_create_disk(void *state, const char *pool, const char *disk, int64_t size_mib,
+			     struct vdm_error *err)
+{
+	return lv_checked(state, lv_create_disk(state, pool, disk, size_mib, err), err);
+}
+
+static int lv_op_delete_disk(void *state, const char *pool, const char *disk,
+			     struct vdm_error *err)
+{
+	return lv_checked(state, lv_delete_disk(state, pool, disk, err), err);
+}
+
+static int lv_op_map_disk(void *state, const char *partition, const char *pool,
+			  const char *disk, struct vdm_error *err)
+{
+	return lv_checked(state, lv_map_disk(state, partition, pool, disk, err), err);
+}
+
+static int lv_op_unmap_disk(void *state, const char *partition, const char *disk,
+			    struct vdm_error *err)
+{
+	return lv_checked(state, lv_unmap_disk(state, partition, disk, err), err);
+}
+
+static int lv_op_client_address(void *state, const char *partition, char **address,
+				struct vdm_error *err)
+{
+	char *a = NULL;
+	int rc = lv_checked(state, lv_client_address(state, partition, &a, err), err);
+	if (rc < 0)
+		free(a);
+	else
+		*address = a;
+	return rc;
+}
+
 const struct vdm_backend_ops vdm_backend_libvirt = {
 	.name = "libvirt",
 	.caps = VDM_BACKEND_DISCOVER | VDM_BACKEND_PROVISION | VDM_BACKEND_MAP,
@@ -1148,10 +1305,10 @@ const struct vdm_backend_ops vdm_backend_libvirt = {
 	.config_keys = lv_config_keys,
 	.config_bare = "uri",
 	.close = lv_close,
-	.discover = lv_discover,
-	.create_disk = lv_create_disk,
-	.delete_disk = lv_delete_disk,
-	.map_disk = lv_map_disk,
-	.unmap_disk = lv_unmap_disk,
-	.client_address = lv_client_address,
+	.discover = lv_op_discover,
+	.create_disk = lv_op_create_disk,
+	.delete_disk = lv_op_delete_disk,
+	.map_disk = lv_op_map_disk,
+	.unmap_disk = lv_op_unmap_disk,
+	.client_address = lv_op_client_address,
 };
