@@ -34,7 +34,8 @@ struct lv_conn {
 	bool local;       /* the host is this machine (no host in the URI): sockets are here */
 	bool topology;    /* and so are its pools' file systems (not the test driver's fictions) */
 	atomic_int *closed;   /* why libvirt closed it (VIR_CONNECT_CLOSE_REASON_*), -1 while open:
-			       * written by lv_on_close, libvirt's memory until unregistered */
+			       * written by lv_on_close (ours: libvirt forgets the callback, and
+			       * would free its opaque, right after calling it once) */
 };
 
 struct lv_state {
@@ -244,7 +245,7 @@ static int lv_watch(struct lv_state *st, struct lv_conn *c, struct vdm_error *er
 {
 	atomic_int *closed = xmalloc(sizeof *closed);
 	atomic_init(closed, -1);
-	if (virConnectRegisterCloseCallback(c->c, lv_on_close, closed, free) < 0) {
+	if (virConnectRegisterCloseCallback(c->c, lv_on_close, closed, NULL) < 0) {
 		free(closed);
 		virErrorPtr e = virGetLastError();
 		if (!e || e->code != VIR_ERR_NO_SUPPORT)
@@ -263,10 +264,12 @@ static int lv_watch(struct lv_state *st, struct lv_conn *c, struct vdm_error *er
 
 static void lv_conn_free(struct lv_conn *c)
 {
+	/* no call after this (fails harmlessly when the callback already ran) */
 	if (c->closed)
-		virConnectUnregisterCloseCallback(c->c, lv_on_close);   /* libvirt frees it */
+		virConnectUnregisterCloseCallback(c->c, lv_on_close);
 	if (c->c)
 		virConnectClose(c->c);
+	free(c->closed);
 	free(c->uri);
 	free(c->host);
 }
