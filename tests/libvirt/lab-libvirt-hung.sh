@@ -5,9 +5,11 @@
 # capped by --sync-rate 6), so whichever it is waiting in or makes next, only the client's
 # keepalive (keepalive_interval=1, keepalive_count=2 here: given up after ~3 s) ends it. Up to
 # c1dabce the call waited for ever. vdmirror must exit 4 within a bound, the message naming the
-# URI and that libvirtd stopped answering; then the daemon is continued (always, in the trap:
-# it is shared by the libvirt labs) and the same mirror run again must resume and finish:
-# md0 two legs in sync, exactly one new volume, the data intact.
+# URI and that libvirtd stopped answering. A command started while it is stopped (inventory)
+# must give up its connection in the same time (libvirt's open has no deadline). Then the
+# daemon is continued (always, in the trap: it is shared by the libvirt labs) and the same
+# mirror run again must resume and finish: md0 two legs in sync, exactly one new volume, the
+# data intact.
 . "$(dirname "$0")/lib.sh"
 libvirt_requires
 LV_RUN=${VDM_LIBVIRT_RUN:-/run/vdmirror-libvirt}
@@ -61,13 +63,31 @@ if kill -0 $MIR 2>/dev/null; then
 fi
 rc=0; wait $MIR || rc=$?
 MIR=
-kill -CONT "$LVD"
-LVD=
 [ $rc = 4 ] || { cat "$STATE/out" >&2; fail "mirror exited $rc against a stopped libvirtd, want 4"; }
 grep -q "libvirt $URI: libvirtd on $HOST stopped answering: no reply to 2 keepalive pings 1 s apart" "$STATE/out" ||
 	{ cat "$STATE/out" >&2; fail "the error does not say that libvirtd on $HOST stopped answering"; }
 ok "mirror against a libvirtd stopped mid-run: exit 4 after $(($(date +%s) - t0)) s (bound $BOUND s):"
 grep "stopped answering" "$STATE/out"
+
+# a command started against the stopped daemon: its socket still takes the connection, and
+# libvirt's open has no deadline of its own (the keepalive starts once it is open)
+"$VDM" inventory --storage-only --backend libvirt --config "uri=$URI$KA" >"$STATE/out" 2>&1 &
+MIR=$!
+t0=$(date +%s)
+for ((i = 0; i < BOUND * 10; i++)); do kill -0 $MIR 2>/dev/null || break; sleep 0.1; done
+if kill -0 $MIR 2>/dev/null; then
+	kill_pid $MIR
+	cat "$STATE/out" >&2
+	fail "inventory still waits in the connection $BOUND s after it started against a stopped libvirtd: hung"
+fi
+rc=0; wait $MIR || rc=$?
+MIR=
+kill -CONT "$LVD"
+LVD=
+[ $rc = 4 ] || { cat "$STATE/out" >&2; fail "inventory exited $rc against a stopped libvirtd, want 4"; }
+grep -q "libvirt $URI: connect: libvirtd did not answer in 3 s" "$STATE/out" ||
+	{ cat "$STATE/out" >&2; fail "the error does not say that libvirtd did not answer the connection"; }
+ok "inventory started against the stopped libvirtd: exit 4 after $(($(date +%s) - t0)) s: $(cat "$STATE/out")"
 
 # the daemon answers again: the same command resumes (or, failed at verify, verifies) the run
 expect_rc 0 "$VDM" mirror $P $VG --level device --yes "${B[@]}"

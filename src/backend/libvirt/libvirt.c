@@ -62,6 +62,30 @@ static const char *lv_last(void)
 	return e && e->message ? e->message : "unknown libvirt error";
 }
 
+/* A condition variable on CLOCK_MONOTONIC (waits immune to clock changes), and the deadline
+ * ms from now on that clock for pthread_cond_timedwait. */
+static void lv_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static struct timespec lv_deadline(int64_t ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
 /* ---- libvirt's event loop: one thread runs it while any handle is open
  *
  * A client that registers an event loop (we must: the DEVICE_REMOVED event of an unplug needs
@@ -262,6 +286,95 @@ static int lv_watch(struct lv_state *st, struct lv_conn *c, struct vdm_error *er
 	return 0;
 }
 
+/* virConnectOpen has no deadline, and libvirt starts the keepalive only on an open
+ * connection: against a hung daemon (its socket still takes the connection) or a silent ssh
+ * link the open waited for ever. So it runs on a thread of its own, given the time the
+ * keepalive would give a call, interval x (count + 1); past that the caller fails and
+ * abandons the thread, which closes what it gets if the open ever ends and frees the shared
+ * struct (the module is pinned, lv_loop_start: its code outlives any close). */
+struct lv_opening {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;   /* on CLOCK_MONOTONIC */
+	bool done, abandoned;
+	virConnectPtr c;
+	char msg[512];         /* libvirt's error (a thread's own) */
+	char uri[];
+};
+
+static void lv_opening_free(struct lv_opening *o)
+{
+	pthread_cond_destroy(&o->cond);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+static void *lv_opening_main(void *arg)
+{
+	struct lv_opening *o = arg;
+	virConnectPtr c = virConnectOpen(o->uri);
+	pthread_mutex_lock(&o->lock);
+	if (!c)
+		snprintf(o->msg, sizeof o->msg, "%s", lv_last());
+	o->c = c;
+	o->done = true;
+	bool abandoned = o->abandoned;
+	pthread_cond_broadcast(&o->cond);
+	pthread_mutex_unlock(&o->lock);
+	if (abandoned) {
+		if (c)
+			virConnectClose(c);
+		lv_opening_free(o);
+	}
+	return NULL;
+}
+
+/* Opens uri within the keepalive's time (no limit with keepalive_interval=0). Returns 0 or
+ * -ECONNREFUSED (libvirt's error) / -ETIMEDOUT (no answer) / -errno, naming the URI. */
+static int lv_connect(struct lv_state *st, const char *uri, virConnectPtr *conn,
+		      struct vdm_error *err)
+{
+	if (st->ka_interval == 0) {
+		*conn = virConnectOpen(uri);
+		return *conn ? 0 : vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is "
+					   "libvirtd running?)", uri, lv_last());
+	}
+	size_t n = strlen(uri) + 1;
+	struct lv_opening *o = xcalloc(1, sizeof *o + n);
+	memcpy(o->uri, uri, n);
+	pthread_mutex_init(&o->lock, NULL);
+	lv_cond_init(&o->cond);
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	int e = pthread_create(&t, &a, lv_opening_main, o);
+	pthread_attr_destroy(&a);
+	if (e) {
+		lv_opening_free(o);
+		return vdm_err(err, -e, "libvirt %s: connect: thread: %s", uri, strerror(e));
+	}
+	int64_t limit_s = (int64_t)st->ka_interval * (st->ka_count + 1);
+	struct timespec dl = lv_deadline(limit_s * 1000);
+	pthread_mutex_lock(&o->lock);
+	e = 0;
+	while (!o->done && e == 0)
+		e = pthread_cond_timedwait(&o->cond, &o->lock, &dl);
+	if (!o->done) {
+		o->abandoned = true;   /* the thread frees o */
+		pthread_mutex_unlock(&o->lock);
+		return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: connect: libvirtd "
+				    "did not answer in %lld s (keepalive_interval x (keepalive_count"
+				    " + 1)): hung, or the link to it is down", uri,
+				    (long long)limit_s);
+	}
+	pthread_mutex_unlock(&o->lock);
+	*conn = o->c;
+	int rc = o->c ? 0 : vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is libvirtd "
+				    "running?)", uri, o->msg);
+	lv_opening_free(o);
+	return rc;
+}
+
 static void lv_conn_free(struct lv_conn *c)
 {
 	/* no call after this (fails harmlessly when the callback already ran) */
@@ -328,10 +441,7 @@ static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error
 	st->looping = true;
 	for (size_t i = 0; i < st->uris.n; i++) {
 		struct lv_conn c = { .uri = xstrdup(st->uris.v[i]) };
-		c.c = virConnectOpen(c.uri);
-		if (!c.c) {
-			rc = vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is libvirtd "
-				     "running?)", c.uri, lv_last());
+		if ((rc = lv_connect(st, c.uri, &c.c, err)) < 0) {
 			free(c.uri);
 			goto fail;
 		}
@@ -1083,11 +1193,7 @@ static struct lv_removed *lv_removed_new(const char *alias)
 {
 	size_t n = strlen(alias) + 1;
 	struct lv_removed *r = xcalloc(1, sizeof *r + n);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	lv_cond_init(&r->cond);
 	pthread_mutex_init(&r->lock, NULL);
 	memcpy(r->alias, alias, n);
 	return r;
@@ -1115,14 +1221,7 @@ static void lv_on_removed(virConnectPtr conn, virDomainPtr dom, const char *alia
 /* Waits up to ms for the event; true once it came. */
 static bool lv_removed_wait(struct lv_removed *r, int64_t ms)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
+	struct timespec t = lv_deadline(ms);
 	pthread_mutex_lock(&r->lock);
 	int e = 0;
 	while (!r->done && e == 0)
