@@ -994,7 +994,11 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 	if (!v) {
 		rc = vdm_err(err, -EIO, "libvirt: create %s in %s: %s", disk, pool, lv_last());
 		close(fd);
-		unlink(rec);
+		/* a daemon that stopped answering may still hold the request and create the
+		 * volume when it wakes: the empty record keeps it ours, for the resumed create
+		 * (found, same size: done) or the undo (deleted) */
+		if (!lv_conn_lost(c) && virConnectIsAlive(c->c) != 0)
+			unlink(rec);
 		return rc;
 	}
 	const char *key = virStorageVolGetKey(v);
