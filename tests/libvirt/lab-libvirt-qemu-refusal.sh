@@ -7,7 +7,7 @@
 libvirt_requires
 libvirt_empty_lab_up
 D=vdm-refusal-$$
-trap 'rc=$?; virsh_ destroy $D >/dev/null 2>&1; virsh_ undefine $D >/dev/null 2>&1; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; virsh_ destroy $D >/dev/null 2>&1; virsh_ undefine $D >/dev/null 2>&1; (exit $rc); cleanup' EXIT
 
 # the qemu backend's view: a lab state folder whose lpar1.qmp is that domain's monitor
 Q=$STATE/qemu-lab

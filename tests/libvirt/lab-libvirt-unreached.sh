@@ -11,7 +11,7 @@ D1=vdm-nochan-$$
 D2=vdm-noagent-$$
 DISKS=$(mktemp -d /tmp/vdm-lv-unreached.XXXXXX)
 chmod 755 "$DISKS"       # QEMU (user libvirt-qemu) opens the disk files
-trap 'rc=$?; for d in $D1 $D2; do virsh_ destroy $d >/dev/null 2>&1; virsh_ undefine $d >/dev/null 2>&1; done; rm -rf "$DISKS"; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; for d in $D1 $D2; do virsh_ destroy $d >/dev/null 2>&1; virsh_ undefine $d >/dev/null 2>&1; done; rm -rf "$DISKS"; (exit $rc); cleanup' EXIT
 
 # domain D [CHANNEL]: a running 64 MiB guest with one 16 MiB disk (serial D-d1), no OS
 domain() {

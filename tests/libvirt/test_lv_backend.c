@@ -171,6 +171,21 @@ static void bad_config(void **unused)
 			 -EINVAL);
 	assert_non_null(strstr(err.msg, "colour"));
 	assert_non_null(strstr(err.msg, "unknown key"));
+	/* the client keepalive: seconds (0 = off) and a count of at least one ping */
+	const char *bad[] = { ";keepalive_interval=-1", ";keepalive_interval=3601",
+			      ";keepalive_interval=5s", ";keepalive_count=0", ";keepalive_count=101" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CLEANUP_FREE char *k = config(bad[i]);
+		assert_int_equal(vdm_backend_open("libvirt", k, &b, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, bad[i] + 1));
+	}
+	/* the test driver has no daemon and no keepalive: the keys are taken all the same */
+	CLEANUP_FREE char *ka = config(";keepalive_interval=1;keepalive_count=2");
+	assert_int_equal(vdm_backend_open("libvirt", ka, &b, &err), 0);
+	vdm_backend_close(&b);
+	CLEANUP_FREE char *off = config(";keepalive_interval=0");
+	assert_int_equal(vdm_backend_open("libvirt", off, &b, &err), 0);
+	vdm_backend_close(&b);
 	/* a bare URI is a uri= pair */
 	assert_int_equal(vdm_backend_open("libvirt", "test:///default", &b, &err), 0);
 	vdm_backend_close(&b);

@@ -24,6 +24,8 @@
 #define LV_AGENT_PORT "org.vdmirror.agent"   /* the virtio channel name vdmirror-agent opens */
 #define LV_SERIAL_MAX 20                     /* bytes of a virtio-blk serial */
 #define LV_UNPLUG_TIMEOUT_MS 30000
+#define LV_KEEPALIVE_INTERVAL 5              /* virsh's defaults: a silent daemon is given up */
+#define LV_KEEPALIVE_COUNT 6                 /* after ~interval x (count + 1) = 35 s */
 
 struct lv_conn {
 	char *uri;
@@ -31,6 +33,9 @@ struct lv_conn {
 	char *host;       /* virConnectGetHostname: the server of its local pools */
 	bool local;       /* the host is this machine (no host in the URI): sockets are here */
 	bool topology;    /* and so are its pools' file systems (not the test driver's fictions) */
+	atomic_int *closed;   /* why libvirt closed it (VIR_CONNECT_CLOSE_REASON_*), -1 while open:
+			       * written by lv_on_close (ours: libvirt forgets the callback, and
+			       * would free its opaque, right after calling it once) */
 };
 
 struct lv_state {
@@ -40,6 +45,8 @@ struct lv_state {
 	bool full;        /* allocate volumes fully (sparse=no) */
 	bool looping;     /* this handle counts in lv_loop_users */
 	int64_t unplug_timeout_ms;   /* how long the guest may take to release a detached disk */
+	int ka_interval;             /* client keepalive: seconds between pings, 0 = off */
+	int ka_count;                /* unanswered pings before the connection is given up */
 };
 
 /* libvirt prints every error on stderr by default: ours carry them in messages instead */
@@ -53,6 +60,30 @@ static const char *lv_last(void)
 {
 	virErrorPtr e = virGetLastError();
 	return e && e->message ? e->message : "unknown libvirt error";
+}
+
+/* A condition variable on CLOCK_MONOTONIC (waits immune to clock changes), and the deadline
+ * ms from now on that clock for pthread_cond_timedwait. */
+static void lv_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+static struct timespec lv_deadline(int64_t ms)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
 }
 
 /* ---- libvirt's event loop: one thread runs it while any handle is open
@@ -169,6 +200,10 @@ static const struct vdm_config_key lv_config_keys[] = {
 	  " the CLI passes $VDMIRROR_STATE)", 0 },
 	{ "sparse", "yes|no", "yes (default): new volumes sparse; no: fully allocated", 0 },
 	{ "unplug_timeout_ms", "MS", "deadline of the guest's release of a detached disk", 0 },
+	{ "keepalive_interval", "S", "seconds between keepalive pings to a silent libvirtd (default"
+	  " 5; 0: none, a hung daemon then hangs vdmirror)", 0 },
+	{ "keepalive_count", "N", "unanswered pings before the connection is given up (default 6)",
+	  0 },
 	{ NULL, NULL, NULL, 0 },
 };
 
@@ -194,15 +229,198 @@ static int lv_config_set(struct lv_state *st, const struct vdm_config_pair *p,
 		if (vdm_parse_uint(p->value, 10, &v) < 0 || v <= 0 || v > 86400000)
 			return vdm_config_bad(err, "libvirt", p, "not a number of milliseconds");
 		st->unplug_timeout_ms = v;
+	} else if (!strcmp(p->key, "keepalive_interval")) {
+		int64_t v;
+		if (vdm_parse_uint(p->value, 10, &v) < 0 || v > 3600)
+			return vdm_config_bad(err, "libvirt", p, "not a number of seconds (0 to 3600)");
+		st->ka_interval = (int)v;
+	} else if (!strcmp(p->key, "keepalive_count")) {
+		int64_t v;
+		if (vdm_parse_uint(p->value, 10, &v) < 0 || v < 1 || v > 100)
+			return vdm_config_bad(err, "libvirt", p, "not a count of 1 to 100");
+		st->ka_count = (int)v;
 	}
 	return 0;
 }
 
 static void lv_close(void *state);
 
+/* ---- a daemon that stops answering
+ *
+ * Without a keepalive of its own, a client waits for libvirtd's reply forever: a daemon that
+ * hangs (SIGSTOP, a deadlock) or a qemu+ssh:// link that dies silently left a mirror half
+ * done with no error. So every connection pings the daemon (virConnectSetKeepAlive, as
+ * virsh does by default), which needs the event loop that runs anyway: after count
+ * unanswered pings interval seconds apart, libvirt closes the connection, the pending call
+ * (whichever thread waits in it) and every later one fail. libvirt's own message then says
+ * little ("client socket is closed"), and a failed lookup reads as "no such pool", so each
+ * operation ends in lv_checked, which turns any failure on a closed connection into one
+ * message naming the URI, the host and why (the close callback's reason), of kind backend. */
+
+static void lv_on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	(void)conn;
+	atomic_store((atomic_int *)opaque, reason);
+}
+
+/* Turns the keepalive on for a fresh connection and watches for its closing. An in-process
+ * driver (test:///) has no daemon to lose and no keepalive: fine. Returns 0 or -EIO. */
+static int lv_watch(struct lv_state *st, struct lv_conn *c, struct vdm_error *err)
+{
+	atomic_int *closed = xmalloc(sizeof *closed);
+	atomic_init(closed, -1);
+	if (virConnectRegisterCloseCallback(c->c, lv_on_close, closed, NULL) < 0) {
+		free(closed);
+		virErrorPtr e = virGetLastError();
+		if (!e || e->code != VIR_ERR_NO_SUPPORT)
+			return vdm_err(err, -EIO, "libvirt %s: close callback: %s", c->uri, lv_last());
+	} else {
+		c->closed = closed;
+	}
+	if (st->ka_interval > 0 &&
+	    virConnectSetKeepAlive(c->c, st->ka_interval, (unsigned)st->ka_count) < 0) {
+		virErrorPtr e = virGetLastError();
+		if (!e || e->code != VIR_ERR_NO_SUPPORT)
+			return vdm_err(err, -EIO, "libvirt %s: keepalive: %s", c->uri, lv_last());
+	}
+	return 0;
+}
+
+/* virConnectOpen has no deadline, and libvirt starts the keepalive only on an open
+ * connection: against a hung daemon (its socket still takes the connection) or a silent ssh
+ * link the open waited for ever. So it runs on a thread of its own, given the time the
+ * keepalive would give a call, interval x (count + 1); past that the caller fails and
+ * abandons the thread, which closes what it gets if the open ever ends and frees the shared
+ * struct (the module is pinned, lv_loop_start: its code outlives any close). */
+struct lv_opening {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;   /* on CLOCK_MONOTONIC */
+	bool done, abandoned;
+	virConnectPtr c;
+	char msg[512];         /* libvirt's error (a thread's own) */
+	char uri[];
+};
+
+static void lv_opening_free(struct lv_opening *o)
+{
+	pthread_cond_destroy(&o->cond);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
+static void *lv_opening_main(void *arg)
+{
+	struct lv_opening *o = arg;
+	virConnectPtr c = virConnectOpen(o->uri);
+	pthread_mutex_lock(&o->lock);
+	if (!c)
+		snprintf(o->msg, sizeof o->msg, "%s", lv_last());
+	o->c = c;
+	o->done = true;
+	bool abandoned = o->abandoned;
+	pthread_cond_broadcast(&o->cond);
+	pthread_mutex_unlock(&o->lock);
+	if (abandoned) {
+		if (c)
+			virConnectClose(c);
+		lv_opening_free(o);
+	}
+	return NULL;
+}
+
+/* Opens uri within the keepalive's time (no limit with keepalive_interval=0). Returns 0 or
+ * -ECONNREFUSED (libvirt's error) / -ETIMEDOUT (no answer) / -errno, naming the URI. */
+static int lv_connect(struct lv_state *st, const char *uri, virConnectPtr *conn,
+		      struct vdm_error *err)
+{
+	if (st->ka_interval == 0) {
+		*conn = virConnectOpen(uri);
+		return *conn ? 0 : vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is "
+					   "libvirtd running?)", uri, lv_last());
+	}
+	size_t n = strlen(uri) + 1;
+	struct lv_opening *o = xcalloc(1, sizeof *o + n);
+	memcpy(o->uri, uri, n);
+	pthread_mutex_init(&o->lock, NULL);
+	lv_cond_init(&o->cond);
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_t t;
+	int e = pthread_create(&t, &a, lv_opening_main, o);
+	pthread_attr_destroy(&a);
+	if (e) {
+		lv_opening_free(o);
+		return vdm_err(err, -e, "libvirt %s: connect: thread: %s", uri, strerror(e));
+	}
+	int64_t limit_s = (int64_t)st->ka_interval * (st->ka_count + 1);
+	struct timespec dl = lv_deadline(limit_s * 1000);
+	pthread_mutex_lock(&o->lock);
+	e = 0;
+	while (!o->done && e == 0)
+		e = pthread_cond_timedwait(&o->cond, &o->lock, &dl);
+	if (!o->done) {
+		o->abandoned = true;   /* the thread frees o */
+		pthread_mutex_unlock(&o->lock);
+		return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: connect: libvirtd "
+				    "did not answer in %lld s (keepalive_interval x (keepalive_count"
+				    " + 1)): hung, or the link to it is down", uri,
+				    (long long)limit_s);
+	}
+	pthread_mutex_unlock(&o->lock);
+	*conn = o->c;
+	int rc = o->c ? 0 : vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is libvirtd "
+				    "running?)", uri, o->msg);
+	lv_opening_free(o);
+	return rc;
+}
+
+static void lv_conn_free(struct lv_conn *c)
+{
+	/* no call after this (fails harmlessly when the callback already ran) */
+	if (c->closed)
+		virConnectUnregisterCloseCallback(c->c, lv_on_close);
+	if (c->c)
+		virConnectClose(c->c);
+	free(c->closed);
+	free(c->uri);
+	free(c->host);
+}
+
+static bool lv_conn_lost(const struct lv_conn *c)
+{
+	return c->closed && atomic_load(c->closed) >= 0;
+}
+
+/* rc of an operation, or, when one of the connections was closed under it (even if the
+ * operation got by: some of its calls may have failed quietly), the failure that says so,
+ * with the operation's own message after it. */
+static int lv_checked(struct lv_state *st, int rc, struct vdm_error *err)
+{
+	for (size_t i = 0; i < st->conns.n; i++) {
+		const struct lv_conn *c = &st->conns.v[i];
+		if (!lv_conn_lost(c))
+			continue;
+		char was[sizeof err->msg];
+		snprintf(was, sizeof was, "%s", rc < 0 && err && err->msg[0] ? err->msg
+			 : "the results are incomplete");
+		if (atomic_load(c->closed) == VIR_CONNECT_CLOSE_REASON_KEEPALIVE)
+			return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: libvirtd on "
+					    "%s stopped answering: no reply to %d keepalive pings %d s "
+					    "apart, connection closed (%s)", c->uri, c->host,
+					    st->ka_count, st->ka_interval, was);
+		return vdm_err_kind(err, -ECONNRESET, VDM_ERR_BACKEND, "libvirt %s: libvirtd on %s "
+				    "closed the connection (stopped or restarted?) (%s)", c->uri,
+				    c->host, was);
+	}
+	return rc;
+}
+
 static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error *err)
 {
 	struct lv_state *st = xcalloc(1, sizeof *st);
+	st->ka_interval = LV_KEEPALIVE_INTERVAL;
+	st->ka_count = LV_KEEPALIVE_COUNT;
 	int rc = 0;
 	for (size_t i = 0; i < cfg->n && rc == 0; i++)
 		rc = lv_config_set(st, &cfg->v[i], err);
@@ -223,11 +441,12 @@ static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error
 	st->looping = true;
 	for (size_t i = 0; i < st->uris.n; i++) {
 		struct lv_conn c = { .uri = xstrdup(st->uris.v[i]) };
-		c.c = virConnectOpen(c.uri);
-		if (!c.c) {
-			rc = vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is libvirtd "
-				     "running?)", c.uri, lv_last());
+		if ((rc = lv_connect(st, c.uri, &c.c, err)) < 0) {
 			free(c.uri);
+			goto fail;
+		}
+		if ((rc = lv_watch(st, &c, err)) < 0) {
+			lv_conn_free(&c);
 			goto fail;
 		}
 		char *h = virConnectGetHostname(c.c);
@@ -250,11 +469,8 @@ static void lv_close(void *state)
 	struct lv_state *st = state;
 	if (!st)
 		return;
-	for (size_t i = 0; i < st->conns.n; i++) {
-		virConnectClose(st->conns.v[i].c);
-		free(st->conns.v[i].uri);
-		free(st->conns.v[i].host);
-	}
+	for (size_t i = 0; i < st->conns.n; i++)
+		lv_conn_free(&st->conns.v[i]);
 	for (size_t i = 0; i < st->uris.n; i++)
 		free(st->uris.v[i]);
 	free(st->uris.v);
@@ -778,7 +994,11 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 	if (!v) {
 		rc = vdm_err(err, -EIO, "libvirt: create %s in %s: %s", disk, pool, lv_last());
 		close(fd);
-		unlink(rec);
+		/* a daemon that stopped answering may still hold the request and create the
+		 * volume when it wakes: the empty record keeps it ours, for the resumed create
+		 * (found, same size: done) or the undo (deleted) */
+		if (!lv_conn_lost(c) && virConnectIsAlive(c->c) != 0)
+			unlink(rec);
 		return rc;
 	}
 	const char *key = virStorageVolGetKey(v);
@@ -977,11 +1197,7 @@ static struct lv_removed *lv_removed_new(const char *alias)
 {
 	size_t n = strlen(alias) + 1;
 	struct lv_removed *r = xcalloc(1, sizeof *r + n);
-	pthread_condattr_t ca;
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&r->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	lv_cond_init(&r->cond);
 	pthread_mutex_init(&r->lock, NULL);
 	memcpy(r->alias, alias, n);
 	return r;
@@ -1009,14 +1225,7 @@ static void lv_on_removed(virConnectPtr conn, virDomainPtr dom, const char *alia
 /* Waits up to ms for the event; true once it came. */
 static bool lv_removed_wait(struct lv_removed *r, int64_t ms)
 {
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
+	struct timespec t = lv_deadline(ms);
 	pthread_mutex_lock(&r->lock);
 	int e = 0;
 	while (!r->done && e == 0)
@@ -1075,6 +1284,11 @@ static int lv_detach_live(struct lv_state *st, struct lv_conn *c, virDomainPtr d
 		xmlFreeDoc(again);
 		if (gone)
 			break;
+		if (lv_conn_lost(c)) {
+			rc = vdm_err(err, -EIO, "libvirt: unmap %s from %s: waiting for its release",
+				     disk, partition);   /* lv_checked says why */
+			break;
+		}
 		if (vdm_now_ms() > deadline) {
 			rc = vdm_err(err, -ETIMEDOUT, "libvirt: unmap %s from %s: the partition did not "
 				     "release the disk (no device-removed event)", disk, partition);
@@ -1141,6 +1355,55 @@ static int lv_client_address(void *state, const char *partition, char **address,
 	return 0;
 }
 
+/* ---- the operations, each checked for a lost connection (lv_checked) */
+
+static int lv_op_discover(void *state, json_t **inventory, struct vdm_error *err)
+{
+	json_t *inv = NULL;
+	int rc = lv_checked(state, lv_discover(state, &inv, err), err);
+	if (rc < 0)
+		json_decref(inv);
+	else
+		*inventory = inv;
+	return rc;
+}
+
+static int lv_op_create_disk(void *state, const char *pool, const char *disk, int64_t size_mib,
+			     struct vdm_error *err)
+{
+	return lv_checked(state, lv_create_disk(state, pool, disk, size_mib, err), err);
+}
+
+static int lv_op_delete_disk(void *state, const char *pool, const char *disk,
+			     struct vdm_error *err)
+{
+	return lv_checked(state, lv_delete_disk(state, pool, disk, err), err);
+}
+
+static int lv_op_map_disk(void *state, const char *partition, const char *pool,
+			  const char *disk, struct vdm_error *err)
+{
+	return lv_checked(state, lv_map_disk(state, partition, pool, disk, err), err);
+}
+
+static int lv_op_unmap_disk(void *state, const char *partition, const char *disk,
+			    struct vdm_error *err)
+{
+	return lv_checked(state, lv_unmap_disk(state, partition, disk, err), err);
+}
+
+static int lv_op_client_address(void *state, const char *partition, char **address,
+				struct vdm_error *err)
+{
+	char *a = NULL;
+	int rc = lv_checked(state, lv_client_address(state, partition, &a, err), err);
+	if (rc < 0)
+		free(a);
+	else
+		*address = a;
+	return rc;
+}
+
 const struct vdm_backend_ops vdm_backend_libvirt = {
 	.name = "libvirt",
 	.caps = VDM_BACKEND_DISCOVER | VDM_BACKEND_PROVISION | VDM_BACKEND_MAP,
@@ -1148,10 +1411,10 @@ const struct vdm_backend_ops vdm_backend_libvirt = {
 	.config_keys = lv_config_keys,
 	.config_bare = "uri",
 	.close = lv_close,
-	.discover = lv_discover,
-	.create_disk = lv_create_disk,
-	.delete_disk = lv_delete_disk,
-	.map_disk = lv_map_disk,
-	.unmap_disk = lv_unmap_disk,
-	.client_address = lv_client_address,
+	.discover = lv_op_discover,
+	.create_disk = lv_op_create_disk,
+	.delete_disk = lv_op_delete_disk,
+	.map_disk = lv_op_map_disk,
+	.unmap_disk = lv_op_unmap_disk,
+	.client_address = lv_op_client_address,
 };
