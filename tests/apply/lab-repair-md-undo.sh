@@ -9,7 +9,7 @@
 APPLY_DRIVERS=linux_md apply_requires
 CONFIG=$(mktemp /tmp/vdm-md3.XXXXXX.json)
 # the temp config goes also when lab up fails (functions.sh's cleanup keeps the exit code)
-trap 'rc=$?; rm -f "$CONFIG"; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; rm -f "$CONFIG"; (exit $rc); cleanup' EXIT
 jq '.name = "md-three" | .servers += [{"name": "vios3", "frame": "frame1",
 	"pools": [{"name": "sp1", "size_mib": 128}]}]' "$VDM_SOURCE_ROOT/lab/md.json" >"$CONFIG"
 lab_up "$CONFIG"
