@@ -184,8 +184,10 @@ static int cli_report_done(struct cli_run *r, const struct vdm_session_result *r
 		if (rc == 0) {
 			printf("%s/%s: every LV protected at level %s, verified on a fresh discovery\n",
 			       run->partition, run->vg, level ? level : "?");
-			printf("time to protection %.1f s (sync %.1f s, everything else %.1f s)\n",
-			       total, sync, total - sync);
+			/* the sync starts with the first new copy; what is left of it once the
+			 * last copy is made is the wait */
+			printf("time to protection %.1f s (waiting for the sync %.1f s, everything "
+			       "else %.1f s)\n", total, sync, total - sync);
 			for (size_t i = 0; i < json_array_size(created); i++) {
 				json_t *d = json_array_get(created, i);
 				printf("created %s: %lld MiB in pool %s\n",
