@@ -292,13 +292,18 @@ static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_er
  * in one remote command per AIX_EACH_MAX objects or AIX_EACH_BUDGET bytes of output (est[]:
  * each output's size at most, as far as known), so the round trips of a discovery do not grow
  * with the LVs. A recorded partition (replay) holds one output per command line: there, one
- * command per object. Any object's non-zero exit is an error, as each was before, unless
- * `tolerant` (then it[].rc says it: -1 for a recorded one that could not run). */
+ * command per object. So is a partition whose shell cannot run the loop (its exit status is
+ * not 0, or its output is not the loop's: a restricted shell, a shell that parses it
+ * otherwise; the loop is confirmed on ksh93, bash and dash, not on AIX's own ksh88): the
+ * discovery then goes on one command per object, as before the loop, and says why once.
+ * Any object's non-zero exit is an error, as each was before, unless `tolerant` (then it[].rc
+ * says it: -1 for a recorded one that could not run). */
 static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, const int64_t *est,
 			bool tolerant, struct vdm_error *err)
 {
-	bool one_by_one = x->t->scheme && !strcmp(x->t->scheme, "replay");
+	bool replay = x->t->scheme && !strcmp(x->t->scheme, "replay");
 	for (size_t i = 0; i < n;) {
+		bool one_by_one = replay || x->each_broken[0];
 		size_t k = i;
 		int64_t sum = 0;
 		while (k < n && k - i < AIX_EACH_MAX && (k == i || sum + est[k] <= AIX_EACH_BUDGET))
@@ -335,13 +340,20 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 			const char *eo = rc >= 0 ? vdm_transport_last_stderr(x->t) : NULL;
 			if (rc > 0) {
 				int l = (int)strcspn(eo ? eo : "", "\n");
-				rc = vdm_err(err, -EIO, "aix: the loop of lslv/lspv over %zu objects failed "
-					     "(exit %d)%s%.*s", k - i, rc, l ? ": " : "", l > 300 ? 300 : l,
-					     eo ? eo : "");
+				snprintf(x->each_broken, sizeof x->each_broken, "exit %d%s%.*s", rc,
+					 l ? ": " : "", l > 160 ? 160 : l, eo ? eo : "");
+			} else if (rc == 0 &&
+				   aix_parse_each(o ? o : "", mark, it + i, k - i, err) < 0) {
+				snprintf(x->each_broken, sizeof x->each_broken, "%.200s", err->msg);
 			}
-			if (rc == 0)
-				rc = aix_parse_each(o ? o : "", mark, it + i, k - i, err);
 			free(o);
+			if (rc >= 0 && x->each_broken[0]) {
+				/* the same objects again, one command each (a transport failure, rc < 0,
+				 * is the partition's, not the loop's: that stays an error) */
+				aix_each_free(it + i, k - i);
+				memset(err, 0, sizeof *err);
+				continue;
+			}
 			for (size_t j = i; rc == 0 && !tolerant && j < k; j++)
 				if (it[j].rc)
 					rc = aix_each_fail(&it[j], eo, err);
@@ -674,6 +686,10 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	}
 	if (rc == 0)
 		json_object_set(partition, "vgs", vgs);
+	if (rc == 0 && x->each_broken[0])
+		vdm_warn(partition, "aix %s: the partition's sh did not run vdmirror's discovery loop "
+			 "(%s): asked one command per object instead (more round trips, same result)",
+			 pname, x->each_broken);
 	json_decref(vgs);
 	json_decref(vg_seen);
 	json_decref(vg_active);

@@ -44,6 +44,9 @@ struct aix_handle {
 	json_t *vgj;
 	enum aix_mp_strict mps;
 	json_t *disk_pool;
+	/* why the partition's shell could not run the discovery loop (aix_each_run), empty while
+	 * it could: then every later object is asked one command at a time */
+	char each_broken[240];
 };
 
 static inline bool words_has(const vdm_words *w, const char *s)

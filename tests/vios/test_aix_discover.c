@@ -23,11 +23,21 @@
 
 struct counting { struct vdm_transport inner; int runs; };
 
+/* A partition whose shell will not run the discovery loop: 1 = the loop exits 1 (a restricted
+ * shell's refusal), 2 = it exits 0 with output that is not the loop's. */
+static int loop_fault;
+
 static int count_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
 		     struct vdm_error *err)
 {
 	struct counting *c = ctx;
 	c->runs++;
+	if (loop_fault && !strcmp(argv[0], "sh")) {
+		char *const refuse[] = { (char *)"sh", (char *)"-c",
+			(char *)(loop_fault == 1 ? "echo 'sh: -c: restricted' >&2; exit 1"
+						 : "echo 'Welcome to AIX'"), NULL };
+		return vdm_transport_run(&c->inner, refuse, timeout_ms, out, err);
+	}
 	return vdm_transport_run(&c->inner, argv, timeout_ms, out, err);
 }
 
@@ -151,6 +161,15 @@ static int discover_runs(const char *tmp, int n, int nd, const char *strict, boo
 	}
 	json_t *pvs = json_object_get(vg, "pvs");
 	assert_int_equal(json_array_size(pvs), (size_t)nd);
+	/* a loop the partition would not run is said once; none otherwise */
+	json_t *warn = json_object_get(part, "warnings");
+	if (loop_fault) {
+		assert_int_equal(json_array_size(warn), 1);
+		assert_non_null(strstr(json_string_value(json_array_get(warn, 0)),
+				       loop_fault == 1 ? "restricted" : "not the loop's"));
+	} else {
+		assert_int_equal(json_array_size(warn), 0);
+	}
 	if (strcmp(strict, "off")) {
 		assert_string_equal(json_string_value(json_object_get(json_array_get(pvs, 1),
 								      "aix_mirror_pool")), "vios2");
@@ -222,6 +241,23 @@ static void round_trips_constant(void **state)
 		assert_int_equal(many, disks);
 		assert_true(many_old > many);
 	}
+}
+
+/* A partition whose sh will not run the loop is still discovered, whole, one command per
+ * object (what recordings take) after the one refused loop, with a warning. */
+static void loop_refused_falls_back(void **state)
+{
+	struct env *e = *state;
+	for (loop_fault = 1; loop_fault <= 2; loop_fault++) {
+		int nlv = 18 + loop_fault;   /* each discovery has a folder of its own */
+		int fallback = discover_runs(e->tmp, nlv, 2, "on", false);
+		int fault = loop_fault;
+		loop_fault = 0;
+		int old = discover_runs(e->tmp, nlv, 2, "on", true);
+		loop_fault = fault;
+		assert_int_equal(fallback, old + 1);
+	}
+	loop_fault = 0;
 }
 
 /* ---- the combined command and its output ---- */
@@ -347,6 +383,7 @@ int main(void)
 		cmocka_unit_test(each_parse),
 		cmocka_unit_test_setup_teardown(each_real_shell, setup, teardown),
 		cmocka_unit_test_setup_teardown(round_trips_constant, setup, teardown),
+		cmocka_unit_test_setup_teardown(loop_refused_falls_back, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
