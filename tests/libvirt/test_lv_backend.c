@@ -11,7 +11,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "vdmirror/backend.h"
@@ -300,6 +303,47 @@ static int setup(void **unused)
 	return 0;
 }
 
+/* A daemon that takes connections and never answers: a listening socket nobody accepts on
+ * (the kernel completes the connections in its backlog). The open gives up after
+ * keepalive_interval x (keepalive_count + 1) s; while that abandoned open still waits, a new
+ * one of the same URI fails at once instead of leaving another thread behind (a long `watch`
+ * against a hung daemon added one per round); once the daemon is gone for good the abandoned
+ * open ends, and the next open is a fresh attempt again (here: refused, no socket). */
+static void hung_daemon(void **unused)
+{
+	CLEANUP_FREE char *sock = xasprintf("%s/hung.sock", state_dir);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(l, 16), 0);
+	CLEANUP_FREE char *c = xasprintf("uri=qemu+unix:///system?socket=%s;state=%s;"
+					 "keepalive_interval=1;keepalive_count=1", sock, state_dir);
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	assert_int_equal(vdm_backend_open("libvirt", c, &b, &err), -ETIMEDOUT);
+	assert_non_null(strstr(err.msg, "did not answer in 2 s"));
+	for (int i = 0; i < 3; i++) {
+		err = (struct vdm_error){ 0 };
+		assert_int_equal(vdm_backend_open("libvirt", c, &b, &err), -ETIMEDOUT);
+		assert_non_null(strstr(err.msg, "earlier connection attempt"));
+	}
+	/* the daemon goes away: its pending connection is reset, the abandoned open fails */
+	close(l);
+	unlink(sock);
+	int rc = 0;
+	for (int i = 0; i < 100; i++) {
+		err = (struct vdm_error){ 0 };
+		rc = vdm_backend_open("libvirt", c, &b, &err);
+		if (!strstr(err.msg, "earlier connection attempt"))
+			break;
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	}
+	assert_int_equal(rc, -ECONNREFUSED);
+	assert_non_null(strstr(err.msg, "connect"));
+}
+
 static int teardown(void **unused)
 {
 	CLEANUP_FREE char *cmd = xasprintf("rm -rf '%s'", state_dir);
@@ -316,6 +360,7 @@ int main(void)
 		cmocka_unit_test(create_and_delete),
 		cmocka_unit_test(delete_in_use),
 		cmocka_unit_test(event_loop_thread),
+		cmocka_unit_test(hung_daemon),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -301,6 +301,43 @@ struct lv_opening {
 	char uri[];
 };
 
+/* The URIs of abandoned opens still under way. One is enough to learn that the daemon
+ * hangs: a new open of the same URI fails at once instead of leaving one more thread (and
+ * socket) behind, which a long `watch` against a daemon hung for hours did every round. */
+#define LV_PENDING_MAX 32
+static pthread_mutex_t lv_pending_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *lv_pending[LV_PENDING_MAX];
+
+/* Adds (add) or removes one entry of uri; true when it was found (remove: and removed) or
+ * added. A full table adds nothing: the open is then abandoned unrecorded. */
+static bool lv_pending_mark(const char *uri, bool add)
+{
+	bool done = false;
+	pthread_mutex_lock(&lv_pending_lock);
+	for (size_t i = 0; i < LV_PENDING_MAX && !done; i++) {
+		if (add && !lv_pending[i]) {
+			lv_pending[i] = xstrdup(uri);
+			done = true;
+		} else if (!add && lv_pending[i] && !strcmp(lv_pending[i], uri)) {
+			free(lv_pending[i]);
+			lv_pending[i] = NULL;
+			done = true;
+		}
+	}
+	pthread_mutex_unlock(&lv_pending_lock);
+	return done;
+}
+
+static bool lv_pending_has(const char *uri)
+{
+	bool has = false;
+	pthread_mutex_lock(&lv_pending_lock);
+	for (size_t i = 0; i < LV_PENDING_MAX && !has; i++)
+		has = lv_pending[i] && !strcmp(lv_pending[i], uri);
+	pthread_mutex_unlock(&lv_pending_lock);
+	return has;
+}
+
 static void lv_opening_free(struct lv_opening *o)
 {
 	pthread_cond_destroy(&o->cond);
@@ -323,13 +360,15 @@ static void *lv_opening_main(void *arg)
 	if (abandoned) {
 		if (c)
 			virConnectClose(c);
+		lv_pending_mark(o->uri, false);
 		lv_opening_free(o);
 	}
 	return NULL;
 }
 
 /* Opens uri within the keepalive's time (no limit with keepalive_interval=0). Returns 0 or
- * -ECONNREFUSED (libvirt's error) / -ETIMEDOUT (no answer) / -errno, naming the URI. */
+ * -ECONNREFUSED (libvirt's error) / -ETIMEDOUT (no answer, now or at an earlier open still
+ * under way) / -errno, naming the URI. */
 static int lv_connect(struct lv_state *st, const char *uri, virConnectPtr *conn,
 		      struct vdm_error *err)
 {
@@ -338,6 +377,10 @@ static int lv_connect(struct lv_state *st, const char *uri, virConnectPtr *conn,
 		return *conn ? 0 : vdm_err(err, -ECONNREFUSED, "libvirt %s: connect: %s (is "
 					   "libvirtd running?)", uri, lv_last());
 	}
+	if (lv_pending_has(uri))
+		return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: connect: an "
+				    "earlier connection attempt, given up for want of an answer, still "
+				    "waits for libvirtd: hung, or the link to it is down", uri);
 	size_t n = strlen(uri) + 1;
 	struct lv_opening *o = xcalloc(1, sizeof *o + n);
 	memcpy(o->uri, uri, n);
@@ -360,7 +403,8 @@ static int lv_connect(struct lv_state *st, const char *uri, virConnectPtr *conn,
 	while (!o->done && e == 0)
 		e = pthread_cond_timedwait(&o->cond, &o->lock, &dl);
 	if (!o->done) {
-		o->abandoned = true;   /* the thread frees o */
+		o->abandoned = true;   /* the thread frees o, and unmarks the URI */
+		lv_pending_mark(uri, true);   /* under o->lock: before the thread can unmark it */
 		pthread_mutex_unlock(&o->lock);
 		return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: connect: libvirtd "
 				    "did not answer in %lld s (keepalive_interval x (keepalive_count"
