@@ -348,17 +348,12 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 				snprintf(x->each_broken, sizeof x->each_broken, "%.200s", err->msg);
 			}
 			free(o);
-			if (rc == -E2BIG && k - i > 1) {
-				/* the estimates fell short (a VG of thousands of LVs): these objects
-				 * again, one command each, as each fitted before the loop */
-				too_big = true;
-				aix_each_free(it + i, k - i);
-				memset(err, 0, sizeof *err);
-				continue;
-			}
-			if (rc >= 0 && x->each_broken[0]) {
-				/* the same objects again, one command each (a transport failure, rc < 0,
-				 * is the partition's, not the loop's: that stays an error) */
+			/* the same objects again, one command each: when the loop is broken, or
+			 * when the estimates fell short and the output passed the transport's cap (a
+			 * VG of thousands of LVs; each fitted alone before the loop). Any other
+			 * transport failure is the partition's, not the loop's: it stays an error. */
+			too_big = rc == -E2BIG && k - i > 1;
+			if (too_big || (rc >= 0 && x->each_broken[0])) {
 				aix_each_free(it + i, k - i);
 				memset(err, 0, sizeof *err);
 				continue;
