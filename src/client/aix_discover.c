@@ -73,22 +73,29 @@ static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *p
 	return found;
 }
 
+/* Objects of the discovery loop asked once each and looked up by command and names. */
+typedef VEC(struct aix_each) aix_each_set;
+static int aix_each_check(const struct aix_each *e, struct vdm_error *err);
+static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *set,
+					   enum aix_each_cmd cmd, const char *name,
+					   const char *name2);
+
 /* A disk the VIOS give through two or more servers is multipath only while AIX has those
  * paths Enabled: keep in `paths` only the servers behind Enabled paths (client adapter slot
- * -> server through the HMC's client slots), so the protection is never overestimated. */
+ * -> server through the HMC's client slots), so the protection is never overestimated.
+ * lsp: the disk's `lspath -l` (asked with the others'); the `lscfg -l` of an adapter is asked
+ * once per discovery (adapters, in `ads`: a few per partition, whatever the disks). */
 static int aix_check_paths(struct aix_handle *x, const char *pname, const char *hdisk, json_t *d,
-			   struct vdm_error *err)
+			   const struct aix_each *lsp, aix_each_set *ads, struct vdm_error *err)
 {
 	json_t *paths = json_object_get(d, "paths");
 	if (json_array_size(paths) < 2)
 		return 0;
-	char *out, *lsp[] = { (char *)"lspath", (char *)"-l", (char *)hdisk, NULL };
-	int rc = aix_do(x, lsp, &out, err);
+	int rc = aix_each_check(lsp, err);
 	if (rc < 0)
 		return rc;
 	aix_paths ap = {0};
-	rc = aix_parse_lspath(out, &ap, err);
-	free(out);
+	rc = aix_parse_lspath(lsp->out, &ap, err);
 	size_t enabled = 0;
 	for (size_t i = 0; rc == 0 && i < ap.n; i++)
 		if (!strcmp(ap.v[i].status, "Enabled"))
@@ -105,12 +112,12 @@ static int aix_check_paths(struct aix_handle *x, const char *pname, const char *
 			rc = vdm_err(err, -EPROTO, "aix: adapter name '%s' unusable", ap.v[i].parent);
 			break;
 		}
-		char *cfg[] = { (char *)"lscfg", (char *)"-l", ap.v[i].parent, NULL };
+		const struct aix_each *cfg = aix_each_get(x, ads, AIX_EACH_LSCFG, ap.v[i].parent,
+							  NULL);
 		int64_t slot = -1;
-		if ((rc = aix_do(x, cfg, &out, err)) < 0)
+		if ((rc = aix_each_check(cfg, err)) < 0)
 			break;
-		rc = aix_parse_lscfg_slot(out, &slot, err);
-		free(out);
+		rc = aix_parse_lscfg_slot(cfg->out, &slot, err);
 		CLEANUP_FREE char *server = NULL;
 		struct vdm_disk_locator loc;
 		aix_locator(d, &loc);
@@ -281,11 +288,25 @@ static void aix_each_mark(char mark[32])
 	snprintf(mark, 32, "#vdm-%016llx", (unsigned long long)r);
 }
 
-/* A failed object's error, as aix_do words it (the loop's stderr is all of its objects'). */
-static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_error *err)
+/* The first line of a failed object's stderr (the loop's stderr is all of its objects'):
+ * what aix_failed quotes, kept for a caller that judges the failure itself. */
+static void aix_each_note(struct aix_each *e, const char *eo)
 {
-	CLEANUP_FREE char *cmd = xasprintf("%s %s", aix_each_cmd_name(e->cmd), e->name);
-	return aix_failed(cmd, e->rc, eo, e->out, err);
+	int l = (int)strcspn(eo ? eo : "", "\n");
+	free(e->errout);
+	e->errout = e->rc ? xasprintf("%.*s", l > 300 ? 300 : l, eo ? eo : "") : NULL;
+}
+
+/* 0 when object e ran and exited 0; else its error as aix_do words it (a command that could
+ * not be run: the transport's error, kept by a tolerant run). */
+static int aix_each_check(const struct aix_each *e, struct vdm_error *err)
+{
+	if (e->rc < 0)
+		return vdm_err(err, e->rc, "%s", e->errout ? e->errout : "command not run");
+	if (e->rc == 0)
+		return 0;
+	CLEANUP_FREE char *cmd = aix_each_line(e);
+	return aix_failed(cmd, e->rc, e->errout, e->out, err);
 }
 
 /* Runs the command of each object it[0..n) (names checked by the caller), filling it[].out:
@@ -296,8 +317,10 @@ static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_er
  * not 0, or its output is not the loop's: a restricted shell, a shell that parses it
  * otherwise; the loop is confirmed on ksh93, bash and dash, not on AIX's own ksh88): the
  * discovery then goes on one command per object, as before the loop, and says why once.
- * Any object's non-zero exit is an error, as each was before, unless `tolerant` (then it[].rc
- * says it: -1 for a recorded one that could not run). */
+ * Any object's non-zero exit is an error, as each was before, unless `tolerant`: then it[].rc
+ * and it[].errout say it (a negative rc for one that could not run alone, e.g. not recorded),
+ * and the caller judges each object it uses as aix_do would (aix_each_check) or lets it
+ * only degrade. A combined command that cannot be run at all (SSH, a timeout) is an error. */
 static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, const int64_t *est,
 			bool tolerant, struct vdm_error *err)
 {
@@ -311,22 +334,25 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 		int rc = 0;
 		if (one_by_one) {
 			for (size_t j = i; rc == 0 && j < k; j++) {
-				char *av[4], *o = NULL;
+				char *av[8], *o = NULL;
 				aix_each_cmd_argv(&it[j], av);
 				rc = vdm_transport_run(x->t, av, AIX_TIMEOUT_MS, &o, err);
 				if (rc < 0 && tolerant) {      /* e.g. not recorded: as a failed one */
 					free(o);
 					o = NULL;
-					rc = -1;
+					it[j].rc = rc;
+					it[j].errout = xstrdup(err->msg);
+					memset(err, 0, sizeof *err);
+					rc = 0;
 				} else if (rc < 0) {
 					break;
+				} else {
+					it[j].rc = rc;
+					aix_each_note(&it[j], vdm_transport_last_stderr(x->t));
 				}
-				it[j].rc = rc;
 				it[j].out = o ? o : xstrdup("");
-				if (rc > 0 && !tolerant)
-					rc = aix_each_fail(&it[j], vdm_transport_last_stderr(x->t), err);
-				else
-					rc = 0;
+				if (!tolerant)
+					rc = aix_each_check(&it[j], err);
 			}
 		} else {
 			char mark[32], *o = NULL;
@@ -354,15 +380,70 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 				memset(err, 0, sizeof *err);
 				continue;
 			}
+			for (size_t j = i; rc == 0 && j < k; j++)
+				aix_each_note(&it[j], eo);
 			for (size_t j = i; rc == 0 && !tolerant && j < k; j++)
-				if (it[j].rc)
-					rc = aix_each_fail(&it[j], eo, err);
+				rc = aix_each_check(&it[j], err);
 		}
 		if (rc < 0)
 			return rc;
 		i = k;
 	}
 	return 0;
+}
+
+/* The objects set->v[from..n) in one combined command (tolerant: each is judged where it is
+ * used); their outputs under 4 KB each (lspath, lsattr, lscfg). */
+static int aix_each_run_set(struct aix_handle *x, aix_each_set *set, size_t from,
+			    struct vdm_error *err)
+{
+	if (from >= set->n)
+		return 0;
+	int64_t *est = xcalloc(set->n - from, sizeof *est);
+	for (size_t i = 0; i < set->n - from; i++)
+		est[i] = 4096;
+	int rc = aix_each_run(x, set->v + from, set->n - from, est, true, err);
+	free(est);
+	return rc;
+}
+
+/* Queues object cmd NAME [NAME2] in set unless it is there (names borrowed: they must outlive
+ * the set); returns its index. */
+static size_t aix_each_want(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
+			    const char *name2)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].cmd == cmd && !strcmp(set->v[i].name, name) &&
+		    !strcmp(set->v[i].name2 ? set->v[i].name2 : "", name2 ? name2 : ""))
+			return i;
+	VEC_PUSH(set, ((struct aix_each){ .cmd = cmd, .name = name, .name2 = name2 }));
+	return set->n - 1;
+}
+
+/* Object cmd NAME [NAME2] of set, run: asked with the others beforehand (aix_each_run_set),
+ * else now, alone (a disk the pre-pass could not foresee). One that could not be run at all
+ * comes back failed (rc < 0, errout the cause), so each caller keeps its own rule. The
+ * pointer holds until the set grows. */
+static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *set,
+					   enum aix_each_cmd cmd, const char *name,
+					   const char *name2)
+{
+	size_t n = set->n, i = aix_each_want(set, cmd, name, name2);
+	if (i == n) {
+		struct vdm_error e = { 0 };
+		if (aix_each_run_set(x, set, i, &e) < 0) {
+			set->v[i].rc = e.code < 0 ? e.code : -EIO;
+			set->v[i].errout = xstrdup(e.msg);
+		}
+	}
+	return &set->v[i];
+}
+
+static void aix_each_set_free(aix_each_set *set)
+{
+	aix_each_free(set->v, set->n);
+	free(set->v);
+	memset(set, 0, sizeof *set);
 }
 
 int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
@@ -404,10 +485,37 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			break;
 		}
 		cfg_est[ncfg] = 4096;
-		cfg[ncfg++] = (struct aix_each){ AIX_EACH_LSCFG, pvs.v[i].name, 0, NULL };
+		cfg[ncfg++] = (struct aix_each){ .cmd = AIX_EACH_LSCFG, .name = pvs.v[i].name };
 	}
 	if (rc == 0)
 		rc = aix_each_run(x, cfg, ncfg, cfg_est, true, err);
+	/* what the loop below will ask of each disk, asked of all in one more command (each
+	 * judged where it is used, as when it ran alone): `lspath -l` of a multipath disk or of
+	 * one behind a VIOS that did not answer, lsattr of an NPIV disk. The same rules decide it
+	 * there; a disk this pass could not foresee is asked alone (aix_each_get). */
+	aix_each_set pre = {0}, ads = {0};
+	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
+		if (!pvs.v[i].vg)
+			continue;
+		int64_t slot = -1;
+		CLEANUP_FREE char *lun = NULL;
+		const char *cfgout = cfg[c].rc == 0 ? cfg[c].out : NULL;
+		c++;
+		if (cfgout) {
+			struct vdm_error e2;
+			aix_parse_lscfg(cfgout, &slot, &lun, &e2);
+		}
+		int amb;
+		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
+		if (!d && !amb && cfgout && aix_npiv_asks(partition, cfgout))
+			aix_each_want(&pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name, NULL);
+		if ((d && !aix_state_lost(pvs.v[i].state) &&
+		     json_array_size(json_object_get(d, "paths")) >= 2) ||
+		    aix_unreach_asks(partition, slot, d))
+			aix_each_want(&pre, AIX_EACH_LSPATH, pvs.v[i].name, NULL);
+	}
+	if (rc == 0)
+		rc = aix_each_run_set(x, &pre, 0, err);
 	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
 		if (!pvs.v[i].vg)
 			continue;
@@ -422,9 +530,10 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		int amb;
 		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
 		/* not a vSCSI disk: an NPIV disk is kept with what is known */
-		if (!d && !amb && cfgout &&
-		    (rc = aix_npiv_disk(x->t, partition, pvs.v[i].name, pvs.v[i].pvid, cfgout,
-					 err)) > 0) {
+		if (!d && !amb && cfgout && aix_npiv_asks(partition, cfgout) &&
+		    (rc = aix_npiv_disk(partition, pvs.v[i].name, pvs.v[i].pvid, cfgout,
+					aix_each_get(x, &pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name,
+						     NULL), err)) > 0) {
 			json_object_set(renamed, pvs.v[i].name,
 					json_array_get(disks, json_array_size(disks) - 1));
 			rc = 0;
@@ -435,8 +544,10 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			rc = 0;
 		}
 		/* a VIOS that did not answer: its disks are known by client slot only */
-		d = aix_unreach_disk(x->t, partition, pname, pvs.v[i].name, pvs.v[i].pvid, slot, lun,
-				     d);
+		d = aix_unreach_disk(partition, pname, pvs.v[i].name, pvs.v[i].pvid, slot, lun, d,
+				     aix_unreach_asks(partition, slot, d)
+				     ? aix_each_get(x, &pre, AIX_EACH_LSPATH, pvs.v[i].name, NULL)
+				     : NULL);
 		if (!d) {
 			/* reported, not fatal: only the VG being planned must be understood, and a
 			 * VG with a disk not understood is left out below */
@@ -457,7 +568,10 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_object_set_new(d, "state", json_string("missing"));
 			continue;
 		}
-		if ((rc = aix_check_paths(x, pname, pvs.v[i].name, d, err)) < 0)
+		if (json_array_size(json_object_get(d, "paths")) >= 2 &&
+		    (rc = aix_check_paths(x, pname, pvs.v[i].name, d,
+					  aix_each_get(x, &pre, AIX_EACH_LSPATH, pvs.v[i].name,
+						       NULL), &ads, err)) < 0)
 			break;
 	}
 
@@ -489,7 +603,7 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		json_object_set_new_nocheck(vg_asked, vg, json_true());
 		static const enum aix_each_cmd q[] = { AIX_EACH_LSVG, AIX_EACH_LSVG_P, AIX_EACH_LSVG_L };
 		for (int c = 0; c < 3; c++) {
-			vgq[nvgq] = (struct aix_each){ q[c], vg, 0, NULL };
+			vgq[nvgq] = (struct aix_each){ .cmd = q[c], .name = vg };
 			vgq_est[nvgq++] = c == 2 ? 65536 : 4096;   /* lsvg -l: a line per LV */
 		}
 	}
@@ -580,16 +694,16 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 				break;
 			}
 			/* lslv -m: a line per LP of at most three "PP PV" pairs */
-			each[2 * k] = (struct aix_each){ AIX_EACH_LSLV_M, lvs.v[k].name, 0, NULL };
+			each[2 * k] = (struct aix_each){ .cmd = AIX_EACH_LSLV_M, .name = lvs.v[k].name };
 			est[2 * k] = lvs.v[k].lps < 0 || lvs.v[k].lps > AIX_EACH_BUDGET / 80
 				     ? AIX_EACH_BUDGET : (lvs.v[k].lps + 2) * 80;
-			each[2 * k + 1] = (struct aix_each){ AIX_EACH_LSLV, lvs.v[k].name, 0, NULL };
+			each[2 * k + 1] = (struct aix_each){ .cmd = AIX_EACH_LSLV, .name = lvs.v[k].name };
 			est[2 * k + 1] = 4096;
 		}
 		for (size_t k = 0; rc == 0 && k < vpv.n; k++) {
 			if (!aix_name_ok(vpv.v[k].name))
 				rc = vdm_err(err, -EPROTO, "aix: PV name '%s' unusable", vpv.v[k].name);
-			each[2 * nlv + k] = (struct aix_each){ AIX_EACH_LSPV, vpv.v[k].name, 0, NULL };
+			each[2 * nlv + k] = (struct aix_each){ .cmd = AIX_EACH_LSPV, .name = vpv.v[k].name };
 			est[2 * nlv + k] = 4096;
 		}
 		if (rc == 0)
@@ -695,6 +809,8 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	json_decref(vg_active);
 	json_decref(vg_unknown);
 	json_decref(renamed);
+	aix_each_set_free(&pre);
+	aix_each_set_free(&ads);
 	aix_each_free(cfg, ncfg);
 	free(cfg);
 	free(cfg_est);

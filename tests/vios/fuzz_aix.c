@@ -16,7 +16,7 @@
 	enum aix_mp_strict mps; aix_parse_mp_strict(t, &mps, &err); \
 	struct aix_lvalloc al; if (aix_parse_lslv_alloc(t, &al, &err) == 0) aix_lvalloc_free(&al); \
 	char *pool = NULL; if (aix_parse_lspv_pool(t, &pool, &err) == 0) free(pool); \
-	struct aix_each ea[] = { { AIX_EACH_LSLV_M, "lv1", 0, NULL }, { AIX_EACH_LSLV, "lv1", 0, NULL }, \
-				 { AIX_EACH_LSPV, "hdisk0", 0, NULL }, { AIX_EACH_LSCFG, "hdisk0", 0, NULL } }; \
+	struct aix_each ea[] = { { .cmd = AIX_EACH_LSLV_M, .name = "lv1" }, { .cmd = AIX_EACH_LSLV, .name = "lv1" }, \
+				 { .cmd = AIX_EACH_LSPV, .name = "hdisk0" }, { .cmd = AIX_EACH_LSCFG, .name = "hdisk0" } }; \
 	aix_parse_each(t, "#vdm-1", ea, 4, &err); aix_each_free(ea, 4); } while (0)
 #include "fuzz_vios.h"

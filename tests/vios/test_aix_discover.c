@@ -267,8 +267,8 @@ static void loop_refused_falls_back(void **state)
 static void each_argv(void **state)
 {
 	struct vdm_error err = { 0 };
-	struct aix_each it[] = { { AIX_EACH_LSLV_M, "hd5", 0, NULL }, { AIX_EACH_LSLV, "hd5", 0, NULL },
-				 { AIX_EACH_LSPV, "hdisk0", 0, NULL } };
+	struct aix_each it[] = { { .cmd = AIX_EACH_LSLV_M, .name = "hd5" }, { .cmd = AIX_EACH_LSLV, .name = "hd5" },
+				 { .cmd = AIX_EACH_LSPV, .name = "hdisk0" } };
 	char **av = aix_each_argv(MARK, it, 3, &err);
 	assert_non_null(av);
 	assert_string_equal(av[0], "sh");
@@ -282,7 +282,7 @@ static void each_argv(void **state)
 	/* names the shell must never see: AIX allows none of them */
 	const char *bad[] = { "a;rm -rf /", "$(id)", "-x", "a b", "lv\n#vdm", "abcdefghijklmnop", "", "a'b" };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		struct aix_each b = { AIX_EACH_LSLV, bad[i], 0, NULL };
+		struct aix_each b = { .cmd = AIX_EACH_LSLV, .name = bad[i] };
 		assert_null(aix_each_argv(MARK, &b, 1, &err));
 		assert_int_equal(err.code, -EPROTO);
 	}
@@ -294,7 +294,7 @@ static void each_argv(void **state)
 static void each_parse(void **state)
 {
 	struct vdm_error err = { 0 };
-	struct aix_each it[] = { { AIX_EACH_LSLV_M, "lv1", 0, NULL }, { AIX_EACH_LSLV, "lv1", 0, NULL } };
+	struct aix_each it[] = { { .cmd = AIX_EACH_LSLV_M, .name = "lv1" }, { .cmd = AIX_EACH_LSLV, .name = "lv1" } };
 	/* the second output lacks its last newline: the marker still ends it */
 	assert_int_equal(aix_parse_each(MARK " lslv -m lv1\nA\nB\n" MARK " rc=0\n"
 					MARK " lslv lv1\nC" MARK " rc=3\n", MARK, it, 2, &err), 0);
@@ -328,7 +328,7 @@ static void each_parse(void **state)
 		"",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-		struct aix_each b[] = { { AIX_EACH_LSLV_M, "lv1", 0, NULL }, { AIX_EACH_LSLV, "lv1", 0, NULL } };
+		struct aix_each b[] = { { .cmd = AIX_EACH_LSLV_M, .name = "lv1" }, { .cmd = AIX_EACH_LSLV, .name = "lv1" } };
 		assert_int_equal(aix_parse_each(bad[i], MARK, b, 2, &err), -EPROTO);
 		aix_each_free(b, 2);
 	}
@@ -345,8 +345,8 @@ static void each_in_shell(struct env *e, const char *shell)
 	put(dir, "lslv_-m_lv1", "map of lv1\n");
 	put(dir, "lspv_hdisk0", "MIRROR POOL: None");    /* no last newline */
 	setenv("VDM_STANDIN_DIR", dir, 1);
-	struct aix_each it[] = { { AIX_EACH_LSLV_M, "lv1", 0, NULL }, { AIX_EACH_LSLV, "lv1", 0, NULL },
-				 { AIX_EACH_LSPV, "hdisk0", 0, NULL } };
+	struct aix_each it[] = { { .cmd = AIX_EACH_LSLV_M, .name = "lv1" }, { .cmd = AIX_EACH_LSLV, .name = "lv1" },
+				 { .cmd = AIX_EACH_LSPV, .name = "hdisk0" } };
 	struct vdm_error err = { 0 };
 	struct vdm_transport t = { 0 };
 	assert_int_equal(vdm_transport_open("local:", &t, &err), 0);
