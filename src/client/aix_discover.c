@@ -73,8 +73,9 @@ static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *p
 	return found;
 }
 
-/* Objects of the discovery loop asked once each and looked up by command and names. */
-typedef VEC(struct aix_each) aix_each_set;
+/* Objects of the discovery loop asked once each and looked up by command and names (which
+ * the set keeps: q[].name points into `names`). */
+typedef struct { VEC(struct aix_each) q; vdm_words names; } aix_each_set;
 static int aix_each_check(const struct aix_each *e, struct vdm_error *err);
 static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *set,
 					   enum aix_each_cmd cmd, const char *name,
@@ -392,32 +393,43 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 	return 0;
 }
 
-/* The objects set->v[from..n) in one combined command (tolerant: each is judged where it is
- * used); their outputs under 4 KB each (lspath, lsattr, lscfg). */
+/* The objects set->q.v[from..n) in one combined command (tolerant: each is judged where it
+ * is used); their outputs under 4 KB each (lspath, lsattr, lscfg). */
 static int aix_each_run_set(struct aix_handle *x, aix_each_set *set, size_t from,
 			    struct vdm_error *err)
 {
-	if (from >= set->n)
+	if (from >= set->q.n)
 		return 0;
-	int64_t *est = xcalloc(set->n - from, sizeof *est);
-	for (size_t i = 0; i < set->n - from; i++)
+	int64_t *est = xcalloc(set->q.n - from, sizeof *est);
+	for (size_t i = 0; i < set->q.n - from; i++)
 		est[i] = 4096;
-	int rc = aix_each_run(x, set->v + from, set->n - from, est, true, err);
+	int rc = aix_each_run(x, set->q.v + from, set->q.n - from, est, true, err);
 	free(est);
 	return rc;
 }
 
-/* Queues object cmd NAME [NAME2] in set unless it is there (names borrowed: they must outlive
- * the set); returns its index. */
+static const char *aix_each_name(aix_each_set *set, const char *s)
+{
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < set->names.n; i++)
+		if (!strcmp(set->names.v[i], s))
+			return set->names.v[i];
+	VEC_PUSH(&set->names, xstrdup(s));
+	return set->names.v[set->names.n - 1];
+}
+
+/* Queues object cmd NAME [NAME2] in set unless it is there; returns its index. */
 static size_t aix_each_want(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
 			    const char *name2)
 {
-	for (size_t i = 0; i < set->n; i++)
-		if (set->v[i].cmd == cmd && !strcmp(set->v[i].name, name) &&
-		    !strcmp(set->v[i].name2 ? set->v[i].name2 : "", name2 ? name2 : ""))
+	name = aix_each_name(set, name);
+	name2 = aix_each_name(set, name2);
+	for (size_t i = 0; i < set->q.n; i++)   /* names interned: equal names, equal pointers */
+		if (set->q.v[i].cmd == cmd && set->q.v[i].name == name && set->q.v[i].name2 == name2)
 			return i;
-	VEC_PUSH(set, ((struct aix_each){ .cmd = cmd, .name = name, .name2 = name2 }));
-	return set->n - 1;
+	VEC_PUSH(&set->q, ((struct aix_each){ .cmd = cmd, .name = name, .name2 = name2 }));
+	return set->q.n - 1;
 }
 
 /* Object cmd NAME [NAME2] of set, run: asked with the others beforehand (aix_each_run_set),
@@ -428,21 +440,22 @@ static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *s
 					   enum aix_each_cmd cmd, const char *name,
 					   const char *name2)
 {
-	size_t n = set->n, i = aix_each_want(set, cmd, name, name2);
+	size_t n = set->q.n, i = aix_each_want(set, cmd, name, name2);
 	if (i == n) {
 		struct vdm_error e = { 0 };
 		if (aix_each_run_set(x, set, i, &e) < 0) {
-			set->v[i].rc = e.code < 0 ? e.code : -EIO;
-			set->v[i].errout = xstrdup(e.msg);
+			set->q.v[i].rc = e.code < 0 ? e.code : -EIO;
+			set->q.v[i].errout = xstrdup(e.msg);
 		}
 	}
-	return &set->v[i];
+	return &set->q.v[i];
 }
 
 static void aix_each_set_free(aix_each_set *set)
 {
-	aix_each_free(set->v, set->n);
-	free(set->v);
+	aix_each_free(set->q.v, set->q.n);
+	free(set->q.v);
+	vdm_words_free(&set->names);
 	memset(set, 0, sizeof *set);
 }
 

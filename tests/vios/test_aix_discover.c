@@ -49,6 +49,15 @@ static const char *count_stderr(void *ctx)
 /* ---- a partition with datavg on nd hdisks (2 to 9) and n LVs of 2 LPs mirrored on hdisk0 and
  * hdisk1 ---- */
 
+/* What the disks are (dual VIOS, the production case): with `dual`, every vSCSI hdisk has a
+ * path through vios1 (client slot 11, vscsi0) and one through vios2 (slot 12, vscsi1), the
+ * second Failed when `failed`; the last `npiv` hdisks are NPIV disks (slot 31, served by
+ * vios1), the `dead` ones before them are behind vios3, which did not answer (slot 41). */
+static struct { bool dual, failed; int npiv, dead; } fx;
+
+static bool is_npiv(int d, int nd) { return d >= nd - fx.npiv; }
+static bool is_dead(int d, int nd) { return !is_npiv(d, nd) && d >= nd - fx.npiv - fx.dead; }
+
 static void put(const char *dir, const char *key, const char *fmt, ...)
 {
 	char *path = xasprintf("%s/%s.out", dir, key);
@@ -77,12 +86,27 @@ static void partition_dir(const char *dir, int n, int nd, const char *strict)
 	for (int d = 0; d < nd; d++) {
 		char key[64];
 		snprintf(key, sizeof key, "lscfg_-l_hdisk%d", d);
-		put(dir, key, "  hdisk%d  U8408.E8E.78CB04W-V3-C11-T1-L8%d00000000000000  Virtual SCSI "
-			 "Disk Drive\n", d, d + 1);
+		if (is_npiv(d, nd)) {
+			put(dir, key, "  hdisk%d  U8408.E8E.78CB04W-V3-C31-T1-W500507680B21A4C1-L%d000000"
+				 "000000000  MPIO FC 2145\n", d, d + 1);
+			snprintf(key, sizeof key, "lsattr_-El_hdisk%d_-a_unique_id_-F_value", d);
+			put(dir, key, "33213600507680181860C000000000000%02d04214503IBMfcp\n", d);
+		} else {
+			put(dir, key, "  hdisk%d  U8408.E8E.78CB04W-V3-C%d-T1-L8%d00000000000000  Virtual "
+				 "SCSI Disk Drive\n", d, is_dead(d, nd) ? 41 : 11, d + 1);
+		}
+		snprintf(key, sizeof key, "lspath_-l_hdisk%d", d);
+		if (is_dead(d, nd))
+			put(dir, key, "Enabled hdisk%d vscsi2\n", d);
+		else if (fx.dual)
+			put(dir, key, "Enabled hdisk%d vscsi0\n%s hdisk%d vscsi1\n", d,
+			    fx.failed ? "Failed " : "Enabled", d);
 		snprintf(key, sizeof key, "lspv_hdisk%d", d);
 		put(dir, key, "PHYSICAL VOLUME:    hdisk%d                   VOLUME GROUP:     datavg\n"
 			 "MIRROR POOL:        vios%d\n", d, d + 1);
 	}
+	put(dir, "lscfg_-l_vscsi0", "  vscsi0  U8408.E8E.78CB04W-V3-C11-T1  Virtual SCSI Client Adapter\n");
+	put(dir, "lscfg_-l_vscsi1", "  vscsi1  U8408.E8E.78CB04W-V3-C12-T1  Virtual SCSI Client Adapter\n");
 	put(dir, "lsvg_datavg",
 	    "VOLUME GROUP:       datavg                   VG IDENTIFIER:  00f6db0a00004c000000013c6d6a5d7b\n"
 	    "VG STATE:           active                   PP SIZE:        64 megabyte(s)\n"
@@ -123,7 +147,8 @@ static void partition_dir(const char *dir, int n, int nd, const char *strict)
 static int discover_runs(const char *tmp, int n, int nd, const char *strict, bool replay)
 {
 	char dir[4096], addr[4200];
-	snprintf(dir, sizeof dir, "%s/lpar-%d-%d-%s-%d", tmp, n, nd, strict, replay);
+	snprintf(dir, sizeof dir, "%s/lpar-%d-%d-%s-%d-%d%d%d%d", tmp, n, nd, strict, replay, fx.dual,
+		 fx.failed, fx.npiv, fx.dead);
 	partition_dir(dir, n, nd, strict);
 	setenv("VDM_STANDIN_DIR", dir, 1);
 	snprintf(addr, sizeof addr, replay ? "replay:%s" : "local:", dir);
@@ -137,10 +162,24 @@ static int discover_runs(const char *tmp, int n, int nd, const char *strict, boo
 		char name[16], srv[16];
 		snprintf(name, sizeof name, "hdisk%d", d);
 		snprintf(srv, sizeof srv, "vios%d", d % 2 + 1);
-		json_array_append_new(disks, json_pack("{s:s, s:i, s:[s]}", "name", name, "size_mib",
-						       10240, "paths", srv));
+		if (is_npiv(d, nd) || is_dead(d, nd))
+			continue;        /* no VIOS that answered gives them by vSCSI */
+		if (fx.dual)
+			json_array_append_new(disks, json_pack("{s:s, s:i, s:[s,s], s:{s:[{s:s,s:i},"
+				"{s:s,s:i}]}}", "name", name, "size_mib", 10240, "paths", "vios1",
+				"vios2", "locator", "paths", "server", "vios1", "client_slot", 11,
+				"server", "vios2", "client_slot", 12));
+		else
+			json_array_append_new(disks, json_pack("{s:s, s:i, s:[s]}", "name", name,
+							       "size_mib", 10240, "paths", srv));
 	}
 	json_t *part = json_pack("{s:s, s:o}", "name", "lpar1", "disks", disks);
+	if (fx.npiv)
+		json_object_set_new(part, "npiv_locator", json_pack("{s:[{s:s,s:i}]}", "paths",
+								    "server", "vios1", "client_slot", 31));
+	if (fx.dead)
+		json_object_set_new(part, "vios_unreachable", json_pack("{s:[s], s:{s:[{s:s,s:i}]}}",
+			"servers", "vios3", "locator", "paths", "server", "vios3", "client_slot", 41));
 	struct vdm_client cl = { 0 };
 	assert_int_equal(vdm_client_open("aix", &t, &cl, &err), 0);
 	int rc = vdm_client_discover(&cl, part, &err);
@@ -161,6 +200,30 @@ static int discover_runs(const char *tmp, int n, int nd, const char *strict, boo
 	}
 	json_t *pvs = json_object_get(vg, "pvs");
 	assert_int_equal(json_array_size(pvs), (size_t)nd);
+	/* each disk as its kind says: both VIOS, or only the one behind its Enabled path; the
+	 * NPIV disks by their LUN's id; the disks of the VIOS that did not answer, present */
+	for (int d = 0; d < nd; d++) {
+		char name[16];
+		snprintf(name, sizeof name, "hdisk%d", d);
+		json_t *disk = NULL, *v;
+		size_t k;
+		json_array_foreach(json_object_get(part, "disks"), k, v)
+			if (!strcmp(json_string_value(json_object_get(v, "name")), name))
+				disk = v;
+		assert_non_null(disk);
+		json_t *paths = json_object_get(disk, "paths");
+		if (is_npiv(d, nd)) {
+			assert_non_null(strstr(json_string_value(json_array_get(json_object_get(disk,
+				"devices"), 0)), "uid-33213600507680181860C"));
+			assert_string_equal(json_string_value(json_array_get(paths, 0)), "vios1");
+		} else if (is_dead(d, nd)) {
+			assert_string_equal(json_string_value(json_array_get(paths, 0)), "vios3");
+			assert_null(json_object_get(disk, "state"));
+		} else if (fx.dual) {
+			assert_int_equal(json_array_size(paths), fx.failed ? 1 : 2);
+			assert_string_equal(json_string_value(json_array_get(paths, 0)), "vios1");
+		}
+	}
 	/* a loop the partition would not run is said once; none otherwise */
 	json_t *warn = json_object_get(part, "warnings");
 	if (loop_fault) {
@@ -197,7 +260,7 @@ static int setup(void **state)
 	char target[4096], link[4096];
 	snprintf(target, sizeof target, "%s/tests/vios/aix-standin.sh", src);
 	for (const char *const *c = (const char *const[]){ "lspv", "lsvg", "lslv", "lscfg",
-							    "lspath", NULL }; *c; c++) {
+							    "lspath", "lsattr", NULL }; *c; c++) {
 		snprintf(link, sizeof link, "%s/%s", e->bin, *c);
 		if (symlink(target, link) < 0)
 			return -1;
@@ -258,6 +321,35 @@ static void loop_refused_falls_back(void **state)
 		assert_int_equal(fallback, old + 1);
 	}
 	loop_fault = 0;
+}
+
+/* The production case, every disk on two VIOS: 2 multipath disks and 8 take as many round
+ * trips, with both paths Enabled or one Failed (its adapter's location then asked once, not
+ * per disk), and with NPIV disks and disks of a VIOS that did not answer among them. */
+static void multipath_round_trips(void **state)
+{
+	struct env *e = *state;
+	static const struct { bool failed; int npiv, dead; } cases[] = {
+		{ false, 0, 0 }, { true, 0, 0 }, { false, 2, 0 }, { false, 0, 2 }, { true, 2, 2 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int extra = cases[i].npiv + cases[i].dead;
+		fx.dual = true;
+		fx.failed = cases[i].failed;
+		fx.npiv = cases[i].npiv;
+		fx.dead = cases[i].dead;
+		int two = discover_runs(e->tmp, 3, 2 + extra, "off", false);
+		int eight = discover_runs(e->tmp, 3, 8, "off", false);
+		int two_old = discover_runs(e->tmp, 3, 2 + extra, "off", true);
+		int eight_old = discover_runs(e->tmp, 3, 8, "off", true);
+		print_message("dual VIOS%s, %d NPIV, %d behind a dead VIOS: round trips %d disks %d, "
+			      "8 disks %d (one command per object: %d, %d)\n",
+			      fx.failed ? " (a path Failed)" : "", fx.npiv, fx.dead, 2 + extra, two,
+			      eight, two_old, eight_old);
+		assert_int_equal(two, eight);
+		assert_true(eight_old > eight);
+	}
+	memset(&fx, 0, sizeof fx);
 }
 
 /* ---- the combined command and its output ---- */
@@ -384,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(each_real_shell, setup, teardown),
 		cmocka_unit_test_setup_teardown(round_trips_constant, setup, teardown),
 		cmocka_unit_test_setup_teardown(loop_refused_falls_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(multipath_round_trips, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
