@@ -17,6 +17,9 @@
 
 /* ---- discovery ---- */
 
+#define AIX_EACH_MAX 256            /* objects per command: about 4 KB of arguments */
+#define AIX_EACH_BUDGET (1 << 20)   /* output per command: a quarter of the transport's cap */
+
 /* The typed locator the backend gave disk d (model.h); an empty one when it gave none. */
 static void aix_locator(const json_t *d, struct vdm_disk_locator *loc)
 {
@@ -75,8 +78,10 @@ static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *p
 
 /* Objects of the discovery loop asked once each and looked up by command and names (which
  * the set keeps: q[].name points into `names`). */
-typedef struct { VEC(struct aix_each) q; vdm_words names; } aix_each_set;
+typedef struct { VEC(struct aix_each) q; VEC(int64_t) est; vdm_words names; } aix_each_set;
 static int aix_each_check(const struct aix_each *e, struct vdm_error *err);
+static size_t aix_each_want_est(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
+				const char *name2, int64_t est);
 static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *set,
 					   enum aix_each_cmd cmd, const char *name,
 					   const char *name2);
@@ -167,6 +172,8 @@ bool aix_state_lost(const char *state)
  * https://www.ibm.com/docs/ssw_aix_71/com.ibm.aix.cmds3/lslv.htm), marks a stale PP "STALE"
  * (the word is from AIX documentation of -p, not seen in a published output: docs/powervm.md).
  * A copy with a PV in `lost` is lost, which says more than stale (formats.md): not asked.
+ * lslvp: the lslv -p objects, asked of every PV of the VG's stale LVs' copies beforehand
+ * (aix_stale_ask); read here in the order they were once asked one by one.
  * *out: the 0-based indexes into `copies`; *progress: NULL, or lvs[].resync_percent (formats.md
  * 7.1) when lslv's STALE PPs can only be the one stale copy's (no other copy stale or lost: a
  * lost copy's PPs are stale too) and are 1 to its LPs, the rest of that copy being in sync.
@@ -174,7 +181,8 @@ bool aix_state_lost(const char *state)
  * partition's word), the copy is only stale, with a warning on `partition`. */
 static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char *pname,
 			    const char *lv, const char *lslv_out, json_t *copies, json_t *lost,
-			    json_t **out, json_t **progress, struct vdm_error *err)
+			    aix_each_set *lslvp, json_t **out, json_t **progress,
+			    struct vdm_error *err)
 {
 	size_t c, i;
 	json_t *segs, *seg;
@@ -193,13 +201,11 @@ static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char 
 				break;
 			if (!pv || !aix_name_ok(pv))
 				return vdm_err(err, -EPROTO, "aix %s: LV %s: PV name unusable", pname, lv);
-			char *o = NULL, *lslvp[] = { (char *)"lslv", (char *)"-p", (char *)pv,
-						     (char *)lv, NULL };
-			int rc = aix_do(x, lslvp, &o, err);
+			const struct aix_each *q = aix_each_get(x, lslvp, AIX_EACH_LSLV_P, pv, lv);
+			int rc = aix_each_check(q, err);
 			if (rc < 0)
 				return rc;
-			is_stale = strstr(o, "STALE") != NULL;
-			free(o);
+			is_stale = strstr(q->out, "STALE") != NULL;
 		}
 		if (is_stale)
 			json_array_append_new(*out, json_integer((json_int_t)c));
@@ -220,6 +226,37 @@ static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char 
 		*progress = json_pack("[I]", (json_int_t)((unsigned __int128)(lps - stale) * 100 /
 							   (unsigned __int128)lps));
 	return 0;
+}
+
+/* Queues in lslvp `lslv -p PV LV` of each PV of each copy of stale LV lv (its lslv -m in
+ * lslv_m) that has no PV in `lost`: what aix_stale_copies may read, so the VG's stale LVs
+ * take one round trip together. A map that does not parse asks nothing (aix_stale_copies is
+ * not reached); a name the loop may not carry is left to it (it says why). est: the size of a
+ * PV's map, from its PPs in lsvg -p. */
+static void aix_stale_ask(const char *lv, const char *lslv_m, json_t *lost, const aix_vgpvs *vpv,
+			  aix_each_set *lslvp)
+{
+	struct aix_lvmap m;
+	struct vdm_error e = { 0 };
+	if (aix_parse_lslv_m(lslv_m, &m, &e) < 0)
+		return;
+	for (int c = 0; c < m.copies; c++) {
+		bool is_lost = false;
+		for (int64_t lp = 0; lp < m.lps && !is_lost; lp++)
+			is_lost = m.pv[c][lp] && json_object_get(lost, m.pv[c][lp]);
+		for (int64_t lp = 0; lp < m.lps && !is_lost; lp++) {
+			const char *pv = m.pv[c][lp];
+			if (!pv || !aix_name_ok(pv) || !aix_name_ok(lv) ||
+			    (lp && m.pv[c][lp - 1] && !strcmp(m.pv[c][lp - 1], pv)))
+				continue;
+			int64_t est = AIX_EACH_BUDGET;   /* a PV lsvg -p did not list: alone */
+			for (size_t k = 0; k < vpv->n; k++)
+				if (!strcmp(vpv->v[k].name, pv) && vpv->v[k].total < AIX_EACH_BUDGET / 8)
+					est = (vpv->v[k].total + 10) * 8 + 512;
+			aix_each_want_est(lslvp, AIX_EACH_LSLV_P, pv, lv, est);
+		}
+	}
+	aix_lvmap_free(&m);
 }
 
 /* lslv LV (its output in out): the LV's allocation rules into its inventory object (fields of
@@ -269,9 +306,6 @@ static int aix_pv_pools(json_t *jpvs, const struct aix_each *it, size_t n, struc
 	}
 	return 0;
 }
-
-#define AIX_EACH_MAX 256            /* objects per command: about 4 KB of arguments */
-#define AIX_EACH_BUDGET (1 << 20)   /* output per command: a quarter of the transport's cap */
 
 /* A marker no output holds: "#vdm-" and 16 hex digits from /dev/urandom (else from the clock
  * and the pid: it only has to be absent from what lslv and lspv print). */
@@ -394,18 +428,13 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 }
 
 /* The objects set->q.v[from..n) in one combined command (tolerant: each is judged where it
- * is used); their outputs under 4 KB each (lspath, lsattr, lscfg). */
+ * is used). */
 static int aix_each_run_set(struct aix_handle *x, aix_each_set *set, size_t from,
 			    struct vdm_error *err)
 {
 	if (from >= set->q.n)
 		return 0;
-	int64_t *est = xcalloc(set->q.n - from, sizeof *est);
-	for (size_t i = 0; i < set->q.n - from; i++)
-		est[i] = 4096;
-	int rc = aix_each_run(x, set->q.v + from, set->q.n - from, est, true, err);
-	free(est);
-	return rc;
+	return aix_each_run(x, set->q.v + from, set->q.n - from, set->est.v + from, true, err);
 }
 
 static const char *aix_each_name(aix_each_set *set, const char *s)
@@ -419,9 +448,16 @@ static const char *aix_each_name(aix_each_set *set, const char *s)
 	return set->names.v[set->names.n - 1];
 }
 
-/* Queues object cmd NAME [NAME2] in set unless it is there; returns its index. */
+/* Queues object cmd NAME [NAME2] in set unless it is there; returns its index. Its output is
+ * taken to be under 4 KB (lspath, lsattr, lscfg), unless aix_each_want_est says more. */
 static size_t aix_each_want(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
 			    const char *name2)
+{
+	return aix_each_want_est(set, cmd, name, name2, 4096);
+}
+
+static size_t aix_each_want_est(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
+				const char *name2, int64_t est)
 {
 	name = aix_each_name(set, name);
 	name2 = aix_each_name(set, name2);
@@ -429,6 +465,7 @@ static size_t aix_each_want(aix_each_set *set, enum aix_each_cmd cmd, const char
 		if (set->q.v[i].cmd == cmd && set->q.v[i].name == name && set->q.v[i].name2 == name2)
 			return i;
 	VEC_PUSH(&set->q, ((struct aix_each){ .cmd = cmd, .name = name, .name2 = name2 }));
+	VEC_PUSH(&set->est, est);
 	return set->q.n - 1;
 }
 
@@ -455,6 +492,7 @@ static void aix_each_set_free(aix_each_set *set)
 {
 	aix_each_free(set->q.v, set->q.n);
 	free(set->q.v);
+	free(set->est.v);
 	vdm_words_free(&set->names);
 	memset(set, 0, sizeof *set);
 }
@@ -721,6 +759,13 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		}
 		if (rc == 0)
 			rc = aix_each_run(x, each, 2 * nlv + npv, est, false, err);
+		/* lslv -p of the PVs of the stale LVs' copies: one more command when there are any */
+		aix_each_set lslvp = {0};
+		for (size_t k = 0; rc == 0 && k < nlv; k++)
+			if (lvs.v[k].stale)
+				aix_stale_ask(lvs.v[k].name, each[2 * k].out, lost, &vpv, &lslvp);
+		if (rc == 0)
+			rc = aix_each_run_set(x, &lslvp, 0, err);
 		for (size_t k = 0; rc == 0 && k < nlv; k++) {
 			struct aix_lvmap m;
 			rc = aix_parse_lslv_m(each[2 * k].out, &m, err);
@@ -771,8 +816,8 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_t *stale_c = NULL, *progress = NULL;
 			if (rc == 0 && lvs.v[k].stale)
 				rc = aix_stale_copies(x, partition, pname, lvs.v[k].name,
-						      each[2 * k + 1].out, copies, lost, &stale_c,
-						      &progress, err);
+						      each[2 * k + 1].out, copies, lost, &lslvp,
+						      &stale_c, &progress, err);
 			json_t *jlv = json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
 				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
 				"aix_type", lvs.v[k].type);
@@ -794,6 +839,7 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			rc = aix_each_run(x, each + 2 * nlv, vpv.n, est + 2 * nlv, false, err);
 		if (rc == 0 && (mps != AIX_MP_OFF || any_pool))
 			rc = aix_pv_pools(jpvs, each + 2 * nlv, vpv.n, err);
+		aix_each_set_free(&lslvp);
 		aix_each_free(each, 2 * nlv + vpv.n);
 		free(each);
 		free(est);

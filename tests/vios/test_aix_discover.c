@@ -52,8 +52,9 @@ static const char *count_stderr(void *ctx)
 /* What the disks are (dual VIOS, the production case): with `dual`, every vSCSI hdisk has a
  * path through vios1 (client slot 11, vscsi0) and one through vios2 (slot 12, vscsi1), the
  * second Failed when `failed`; the last `npiv` hdisks are NPIV disks (slot 31, served by
- * vios1), the `dead` ones before them are behind vios3, which did not answer (slot 41). */
-static struct { bool dual, failed; int npiv, dead; } fx;
+ * vios1), the `dead` ones before them are behind vios3, which did not answer (slot 41). With
+ * `stale`, every LV is open/stale, its copy on hdisk1 out of date (lslv -p: STALE). */
+static struct { bool dual, failed; int npiv, dead; bool stale; } fx;
 
 static bool is_npiv(int d, int nd) { return d >= nd - fx.npiv; }
 static bool is_dead(int d, int nd) { return !is_npiv(d, nd) && d >= nd - fx.npiv - fx.dead; }
@@ -124,7 +125,12 @@ static void partition_dir(const char *dir, int n, int nd, const char *strict)
 	fprintf(f, "datavg:\nLV NAME             TYPE       LPs     PPs     PVs  LV STATE      MOUNT POINT\n");
 	for (int i = 0; i < n; i++) {
 		char key[64];
-		fprintf(f, "lv%02d                jfs2       2       4       2    open/syncd    /fs%d\n", i, i);
+		fprintf(f, "lv%02d                jfs2       2       4       2    open/%s    /fs%d\n", i,
+			fx.stale ? "stale" : "syncd", i);
+		snprintf(key, sizeof key, "lslv_-p_hdisk0_lv%02d", i);
+		put(dir, key, "hdisk0:lv%02d:/fs%d\nUSED USED 0001 0002 FREE\n", i, i);
+		snprintf(key, sizeof key, "lslv_-p_hdisk1_lv%02d", i);
+		put(dir, key, "hdisk1:lv%02d:/fs%d\nUSED STALE STALE FREE\n", i, i);
 		snprintf(key, sizeof key, "lslv_-m_lv%02d", i);
 		put(dir, key, "lv%02d:/fs%d\n"
 			 "LP    PP1  PV1               PP2  PV2               PP3  PV3\n"
@@ -147,8 +153,8 @@ static void partition_dir(const char *dir, int n, int nd, const char *strict)
 static int discover_runs(const char *tmp, int n, int nd, const char *strict, bool replay)
 {
 	char dir[4096], addr[4200];
-	snprintf(dir, sizeof dir, "%s/lpar-%d-%d-%s-%d-%d%d%d%d", tmp, n, nd, strict, replay, fx.dual,
-		 fx.failed, fx.npiv, fx.dead);
+	snprintf(dir, sizeof dir, "%s/lpar-%d-%d-%s-%d-%d%d%d%d%d", tmp, n, nd, strict, replay,
+		 fx.dual, fx.failed, fx.npiv, fx.dead, fx.stale);
 	partition_dir(dir, n, nd, strict);
 	setenv("VDM_STANDIN_DIR", dir, 1);
 	snprintf(addr, sizeof addr, replay ? "replay:%s" : "local:", dir);
@@ -197,6 +203,13 @@ static int discover_runs(const char *tmp, int n, int nd, const char *strict, boo
 		assert_int_equal(json_array_size(json_object_get(lv, "copies")), 2);
 		assert_string_equal(json_string_value(json_object_get(lv, "aix_strict")), "yes");
 		assert_int_equal(json_integer_value(json_object_get(lv, "aix_upper_bound")), 32);
+		if (fx.stale) {
+			json_t *st = json_object_get(lv, "stale");
+			assert_int_equal(json_array_size(st), 1);
+			assert_int_equal(json_integer_value(json_array_get(st, 0)), 1);
+		} else {
+			assert_null(json_object_get(lv, "stale"));
+		}
 	}
 	json_t *pvs = json_object_get(vg, "pvs");
 	assert_int_equal(json_array_size(pvs), (size_t)nd);
@@ -352,6 +365,24 @@ static void multipath_round_trips(void **state)
 	memset(&fx, 0, sizeof fx);
 }
 
+/* Stale LVs (a copy out of date after a VIOS came back): which copy, read with lslv -p PV LV,
+ * costs one more round trip for the VG whether 2 LVs are stale or 20. */
+static void stale_round_trips(void **state)
+{
+	struct env *e = *state;
+	int syncd = discover_runs(e->tmp, 2, 2, "off", false);
+	fx.stale = true;
+	int two = discover_runs(e->tmp, 2, 2, "off", false);
+	int twenty = discover_runs(e->tmp, 20, 2, "off", false);
+	int two_old = discover_runs(e->tmp, 2, 2, "off", true);
+	int twenty_old = discover_runs(e->tmp, 20, 2, "off", true);
+	fx.stale = false;
+	print_message("stale LVs: round trips 2 LVs %d, 20 LVs %d (in sync %d; one command per "
+		      "object: %d, %d)\n", two, twenty, syncd, two_old, twenty_old);
+	assert_int_equal(two, syncd + 1);
+	assert_int_equal(two, twenty);
+}
+
 /* ---- the combined command and its output ---- */
 
 #define MARK "#vdm-0123456789abcdef"
@@ -477,6 +508,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(round_trips_constant, setup, teardown),
 		cmocka_unit_test_setup_teardown(loop_refused_falls_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(multipath_round_trips, setup, teardown),
+		cmocka_unit_test_setup_teardown(stale_round_trips, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
