@@ -409,6 +409,29 @@ static void each_argv(void **state)
 		assert_null(aix_each_argv(MARK, &b, 1, &err));
 		assert_int_equal(err.code, -EPROTO);
 	}
+	/* two names (lslv -p PV LV): both checked, both passed as arguments; fixed options
+	 * (lsattr's) live in the loop, never in an argument */
+	struct aix_each two[] = { { .cmd = AIX_EACH_LSLV_P, .name = "hdisk1", .name2 = "lv00" },
+				  { .cmd = AIX_EACH_UNIQUE_ID, .name = "hdisk2" },
+				  { .cmd = AIX_EACH_LSPATH, .name = "hdisk3" } };
+	av = aix_each_argv(MARK, two, 3, &err);
+	assert_non_null(av);
+	assert_string_equal(av[4], "s:hdisk1:lv00");
+	assert_string_equal(av[5], "u:hdisk2");
+	assert_string_equal(av[6], "h:hdisk3");
+	aix_each_argv_free(av);
+	CLEANUP_FREE char *line = aix_each_line(&two[1]);
+	assert_string_equal(line, "lsattr -El hdisk2 -a unique_id -F value");
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct aix_each b = { .cmd = AIX_EACH_LSLV_P, .name = "hdisk1", .name2 = bad[i] };
+		assert_null(aix_each_argv(MARK, &b, 1, &err));
+		assert_int_equal(err.code, -EPROTO);
+		assert_non_null(strstr(err.msg, "LV name"));
+	}
+	struct aix_each noname2 = { .cmd = AIX_EACH_LSLV_P, .name = "hdisk1" };
+	assert_null(aix_each_argv(MARK, &noname2, 1, &err));
+	struct aix_each colon = { .cmd = AIX_EACH_LSLV_P, .name = "hdisk1:lv0", .name2 = "lv0" };
+	assert_null(aix_each_argv(MARK, &colon, 1, &err));
 	/* a marker that is not ours */
 	assert_null(aix_each_argv("#vdm-x y", it, 1, &err));
 	assert_null(aix_each_argv("vdm", it, 1, &err));
@@ -467,25 +490,40 @@ static void each_in_shell(struct env *e, const char *shell)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	put(dir, "lslv_-m_lv1", "map of lv1\n");
 	put(dir, "lspv_hdisk0", "MIRROR POOL: None");    /* no last newline */
+	put(dir, "lslv_-p_hdisk0_lv1", "hdisk0:lv1:/fs\nSTALE USED\n");
+	put(dir, "lsattr_-El_hdisk0_-a_unique_id_-F_value", "3321360050768\n");
+	put(dir, "lspath_-l_hdisk0", "Enabled hdisk0 vscsi0\n");
 	setenv("VDM_STANDIN_DIR", dir, 1);
 	struct aix_each it[] = { { .cmd = AIX_EACH_LSLV_M, .name = "lv1" }, { .cmd = AIX_EACH_LSLV, .name = "lv1" },
-				 { .cmd = AIX_EACH_LSPV, .name = "hdisk0" } };
+				 { .cmd = AIX_EACH_LSPV, .name = "hdisk0" },
+				 { .cmd = AIX_EACH_LSLV_P, .name = "hdisk0", .name2 = "lv1" },
+				 { .cmd = AIX_EACH_UNIQUE_ID, .name = "hdisk0" },
+				 { .cmd = AIX_EACH_LSPATH, .name = "hdisk0" } };
+	size_t n = sizeof it / sizeof *it;
 	struct vdm_error err = { 0 };
 	struct vdm_transport t = { 0 };
 	assert_int_equal(vdm_transport_open("local:", &t, &err), 0);
-	char **av = aix_each_argv(MARK, it, 3, &err);
+	char **av = aix_each_argv(MARK, it, n, &err);
 	free(av[0]);
 	av[0] = xstrdup(shell);
 	char *out = NULL;
 	assert_int_equal(vdm_transport_run(&t, av, 10000, &out, &err), 0);
 	aix_each_argv_free(av);
-	assert_int_equal(aix_parse_each(out, MARK, it, 3, &err), 0);
+	if (aix_parse_each(out, MARK, it, n, &err) < 0)
+		fail_msg("%s: %s", shell, err.msg);
 	assert_string_equal(it[0].out, "map of lv1\n");
 	assert_int_equal(it[0].rc, 0);
 	assert_int_equal(it[1].rc, 127);     /* not recorded: the stand-in fails */
 	assert_string_equal(it[2].out, "MIRROR POOL: None");
 	assert_int_equal(it[2].rc, 0);
-	aix_each_free(it, 3);
+	/* the stand-in answers only the exact command lines: both names and the fixed options
+	 * reached the commands as separate words */
+	assert_string_equal(it[3].out, "hdisk0:lv1:/fs\nSTALE USED\n");
+	assert_string_equal(it[4].out, "3321360050768\n");
+	assert_string_equal(it[5].out, "Enabled hdisk0 vscsi0\n");
+	for (size_t i = 3; i < n; i++)
+		assert_int_equal(it[i].rc, 0);
+	aix_each_free(it, n);
 	free(out);
 	vdm_transport_close(&t);
 }
