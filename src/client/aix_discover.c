@@ -86,6 +86,21 @@ static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *s
 					   enum aix_each_cmd cmd, const char *name,
 					   const char *name2);
 
+/* The backend disk of hdisk pv (aix_find_disk_for), from its PVID and its lscfg -l location
+ * (cfg; *cfgout its output, NULL when it failed) read into *slot and *lun (owned). */
+static json_t *aix_match(json_t *disks, const struct aix_pv *pv, const struct aix_each *cfg,
+			 const char **cfgout, int64_t *slot, char **lun, int *amb)
+{
+	*slot = -1;
+	*lun = NULL;
+	*cfgout = cfg->rc == 0 ? cfg->out : NULL;
+	if (*cfgout) {
+		struct vdm_error e2;
+		aix_parse_lscfg(*cfgout, slot, lun, &e2);
+	}
+	return aix_find_disk_for(disks, pv->name, pv->pvid, *slot, *lun, amb);
+}
+
 /* A disk the VIOS give through two or more servers is multipath only while AIX has those
  * paths Enabled: keep in `paths` only the servers behind Enabled paths (client adapter slot
  * -> server through the HMC's client slots), so the protection is never overestimated.
@@ -548,16 +563,11 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
 		if (!pvs.v[i].vg)
 			continue;
-		int64_t slot = -1;
+		int64_t slot;
 		CLEANUP_FREE char *lun = NULL;
-		const char *cfgout = cfg[c].rc == 0 ? cfg[c].out : NULL;
-		c++;
-		if (cfgout) {
-			struct vdm_error e2;
-			aix_parse_lscfg(cfgout, &slot, &lun, &e2);
-		}
+		const char *cfgout;
 		int amb;
-		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
+		json_t *d = aix_match(disks, &pvs.v[i], &cfg[c++], &cfgout, &slot, &lun, &amb);
 		if (!d && !amb && cfgout && aix_npiv_asks(partition, cfgout))
 			aix_each_want(&pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name, NULL);
 		if ((d && !aix_state_lost(pvs.v[i].state) &&
@@ -570,21 +580,18 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
 		if (!pvs.v[i].vg)
 			continue;
-		int64_t slot = -1;
+		int64_t slot;
 		CLEANUP_FREE char *lun = NULL;
-		const char *cfgout = cfg[c].rc == 0 ? cfg[c].out : NULL;
-		c++;
-		if (cfgout) {
-			struct vdm_error e2;
-			aix_parse_lscfg(cfgout, &slot, &lun, &e2);
-		}
+		const char *cfgout;
 		int amb;
-		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
+		json_t *d = aix_match(disks, &pvs.v[i], &cfg[c++], &cfgout, &slot, &lun, &amb);
 		/* not a vSCSI disk: an NPIV disk is kept with what is known */
-		if (!d && !amb && cfgout && aix_npiv_asks(partition, cfgout) &&
+		if (!d && !amb && cfgout &&
 		    (rc = aix_npiv_disk(partition, pvs.v[i].name, pvs.v[i].pvid, cfgout,
-					aix_each_get(x, &pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name,
-						     NULL), err)) > 0) {
+					aix_npiv_asks(partition, cfgout)
+					? aix_each_get(x, &pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name,
+						       NULL)
+					: NULL, err)) > 0) {
 			json_object_set(renamed, pvs.v[i].name,
 					json_array_get(disks, json_array_size(disks) - 1));
 			rc = 0;
