@@ -320,7 +320,8 @@ static void round_trips_constant(void **state)
 }
 
 /* A partition whose sh will not run the loop is still discovered, whole, one command per
- * object (what recordings take) after the one refused loop, with a warning. */
+ * object (what recordings take) after the one refused loop, with a warning: one that only has
+ * LVs, and one with multipath, NPIV, dead-VIOS disks and stale LVs. */
 static void loop_refused_falls_back(void **state)
 {
 	struct env *e = *state;
@@ -331,6 +332,15 @@ static void loop_refused_falls_back(void **state)
 		loop_fault = 0;
 		int old = discover_runs(e->tmp, nlv, 2, "on", true);
 		loop_fault = fault;
+		assert_int_equal(fallback, old + 1);
+		/* and so is a dual-VIOS partition with every kind of per-disk object */
+		fx.dual = fx.failed = fx.stale = true;
+		fx.npiv = fx.dead = 2;
+		fallback = discover_runs(e->tmp, nlv, 8, "on", false);
+		loop_fault = 0;
+		old = discover_runs(e->tmp, nlv, 8, "on", true);
+		loop_fault = fault;
+		memset(&fx, 0, sizeof fx);
 		assert_int_equal(fallback, old + 1);
 	}
 	loop_fault = 0;
