@@ -14,7 +14,8 @@
 #define AGENT_ARGV_MAX 64              /* arguments of one "run", program included */
 #define AGENT_ARG_MAX 255              /* bytes of one argument */
 #define AGENT_TIMEOUT_MAX_MS (3600 * 1000)
-/* sync_lvs's longest wait for the sync to end: a poll, not a place to park the session */
+/* sync_lvs's longest wait for the sync to end (a longer wait_ms is shortened to it): a poll,
+ * not a place to park the session */
 #define AGENT_SYNC_WAIT_MAX_MS 60000
 #define AGENT_DATA_MIB_MAX (1024 * 1024)
 #define AGENT_BATCH_MAX 64             /* commands of one "batch" */

@@ -202,8 +202,14 @@ int agent_req_parse(const char *line, size_t len, struct agent_req *req, char *e
 			FAIL("\"vg\": invalid VG name");
 		if (req->op == AGENT_OP_LV_COPIES)
 			return 0;
-		return get_int(o, "wait_ms", 0, AGENT_SYNC_WAIT_MAX_MS, false, &req->timeout_ms,
-			       errbuf, errlen);
+		/* a longer wait than ours is shortened, not refused: a host of another build
+		 * may have another idea of the limit, and its poll must not fail on it */
+		if (get_int(o, "wait_ms", 0, AGENT_TIMEOUT_MAX_MS, false, &req->timeout_ms, errbuf,
+			    errlen))
+			return -1;
+		if (req->timeout_ms > AGENT_SYNC_WAIT_MAX_MS)
+			req->timeout_ms = AGENT_SYNC_WAIT_MAX_MS;
+		return 0;
 	}
 	case AGENT_OP_SYNC_RATE: {
 		json_t *r = json_object_get(o, "restore");

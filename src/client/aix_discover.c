@@ -375,8 +375,9 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 			bool tolerant, struct vdm_error *err)
 {
 	bool replay = x->t->scheme && !strcmp(x->t->scheme, "replay");
+	bool too_big = false;   /* this chunk's output passed the transport's cap: one by one */
 	for (size_t i = 0; i < n;) {
-		bool one_by_one = replay || x->each_broken[0];
+		bool one_by_one = replay || x->each_broken[0] || too_big;
 		size_t k = i;
 		int64_t sum = 0;
 		while (k < n && k - i < AIX_EACH_MAX && (k == i || sum + est[k] <= AIX_EACH_BUDGET))
@@ -423,9 +424,12 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 				snprintf(x->each_broken, sizeof x->each_broken, "%.200s", err->msg);
 			}
 			free(o);
-			if (rc >= 0 && x->each_broken[0]) {
-				/* the same objects again, one command each (a transport failure, rc < 0,
-				 * is the partition's, not the loop's: that stays an error) */
+			/* the same objects again, one command each: when the loop is broken, or
+			 * when the estimates fell short and the output passed the transport's cap (a
+			 * VG of thousands of LVs; each fitted alone before the loop). Any other
+			 * transport failure is the partition's, not the loop's: it stays an error. */
+			too_big = rc == -E2BIG && k - i > 1;
+			if (too_big || (rc >= 0 && x->each_broken[0])) {
 				aix_each_free(it + i, k - i);
 				memset(err, 0, sizeof *err);
 				continue;
@@ -438,6 +442,7 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 		if (rc < 0)
 			return rc;
 		i = k;
+		too_big = false;
 	}
 	return 0;
 }

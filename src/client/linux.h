@@ -13,7 +13,7 @@
 
 #define LNX_CMD_MS (10 * 60 * 1000)   /* an lvconvert or mdadm --grow on a slow disk */
 #define LNX_QUERY_MS 60000
-/* the agent's limit for sync_lvs's wait_ms (agent/agent.h AGENT_SYNC_WAIT_MAX_MS) */
+/* the longest sync_lvs wait_ms asked (the agent shortens a longer one to its own limit) */
 #define LNX_SYNC_WAIT_MAX_MS 60000
 #define LNX_DISK_MS 30000             /* a hot-plugged disk showing up in the guest */
 #define LNX_HELLO_MS 15000            /* a live agent answers hello at once, even in a loaded TCG guest */

@@ -358,6 +358,24 @@ static bool md_has_faulty(const json_t *md)
 	return false;
 }
 
+/* 1 when member dev (/dev/X) of array vg is in it and not faulty (in sync or recovering),
+ * 0 when not, or the error of the report. */
+static int md_member_back(struct vdm_transport *x, const char *vg, const char *dev,
+			  struct vdm_error *err)
+{
+	json_t *report = NULL;
+	int rc = 0;
+	const json_t *md = md_find(x, vg, &report, err, &rc);
+	if (!md) {
+		json_decref(report);
+		return rc;
+	}
+	const char *st = md_member_state(md, dev + 5);
+	bool back = st && !strstr(st, "faulty");
+	json_decref(report);
+	return back;
+}
+
 /* A member whose disk came back: `mdadm --re-add`; with the bitmap md copies only the regions
  * written while it was away. The first I/O after a server returns may fail (lab.md), so until
  * the member is in the array and not faulty, the re-add is tried again by the returning rule
@@ -378,15 +396,9 @@ static int md_resync_copy(void *h, const char *vg, const char *lv,
 	if (x->scripting)
 		return lnx_run(x, readd, LNX_CMD_MS, NULL, err);
 	for (int attempt = 0; vdm_client_returning_try(attempt); attempt++) {
-		json_t *report;
-		const json_t *md = md_find(x, vg, &report, err, &rc);
-		if (!md) {
-			json_decref(report);
-			return rc;
-		}
-		const char *st = md_member_state(md, dev + 5);
-		bool back = st && !strstr(st, "faulty");
-		json_decref(report);
+		int back = md_member_back(x, vg, dev, err);
+		if (back < 0)
+			return back;
 		if (back)
 			return 0;       /* in sync or recovering: sync_status follows it */
 		/* an accepted re-add is looked at again at the next try: md writes the member's
@@ -395,6 +407,9 @@ static int md_resync_copy(void *h, const char *vg, const char *lv,
 		 * and no resync would ever start */
 		rc = lnx_run(x, readd, LNX_CMD_MS, NULL, err);
 	}
+	/* the last re-add is looked at too */
+	if (rc == 0 && (rc = md_member_back(x, vg, dev, err)) != 0)
+		return rc < 0 ? rc : 0;
 	if (rc == 0)
 		rc = vdm_err(err, -EAGAIN, "still faulty after %d re-adds: is its disk really back?",
 			     VDM_RETURNING_TRIES);

@@ -39,6 +39,19 @@ if [ "$(ls -A "$LV_RUN/labs" | wc -l)" != 1 ]; then
 	echo "SKIP: other libvirt labs use this libvirtd: $(cat "$LV_RUN"/labs/* | tr '\n' ' ')"; exit 77
 fi
 vols() { for p in vdm-hu1 vdm-hu2; do virsh_ vol-list "$p" | awk '{print $1}'; done | sort; }
+# exited MSG: the command $MIR ends within $BOUND s (else it is killed and the test fails with
+# "MSG: hung"); sets rc to its exit code
+exited() {
+	local i
+	for ((i = 0; i < BOUND * 10; i++)); do kill -0 $MIR 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $MIR 2>/dev/null; then
+		kill_pid $MIR
+		cat "$STATE/out" >&2
+		fail "$1: hung"
+	fi
+	rc=0; wait $MIR || rc=$?
+	MIR=
+}
 before=$(vols)
 
 fill_lv $P $VG data 37 0 16 || fail "fill md0"
@@ -55,14 +68,7 @@ done
 LVD=$pid
 kill -STOP "$LVD"
 t0=$(date +%s)
-for ((i = 0; i < BOUND * 10; i++)); do kill -0 $MIR 2>/dev/null || break; sleep 0.1; done
-if kill -0 $MIR 2>/dev/null; then
-	kill_pid $MIR
-	cat "$STATE/out" >&2
-	fail "mirror still waits $BOUND s after libvirtd stopped answering: hung"
-fi
-rc=0; wait $MIR || rc=$?
-MIR=
+exited "mirror still waits $BOUND s after libvirtd stopped answering"
 [ $rc = 4 ] || { cat "$STATE/out" >&2; fail "mirror exited $rc against a stopped libvirtd, want 4"; }
 grep -q "libvirt $URI: libvirtd on $HOST stopped answering: no reply to 2 keepalive pings 1 s apart" "$STATE/out" ||
 	{ cat "$STATE/out" >&2; fail "the error does not say that libvirtd on $HOST stopped answering"; }
@@ -74,14 +80,7 @@ grep "stopped answering" "$STATE/out"
 "$VDM" inventory --storage-only --backend libvirt --config "uri=$URI$KA" >"$STATE/out" 2>&1 &
 MIR=$!
 t0=$(date +%s)
-for ((i = 0; i < BOUND * 10; i++)); do kill -0 $MIR 2>/dev/null || break; sleep 0.1; done
-if kill -0 $MIR 2>/dev/null; then
-	kill_pid $MIR
-	cat "$STATE/out" >&2
-	fail "inventory still waits in the connection $BOUND s after it started against a stopped libvirtd: hung"
-fi
-rc=0; wait $MIR || rc=$?
-MIR=
+exited "inventory still waits in the connection $BOUND s after it started against a stopped libvirtd"
 kill -CONT "$LVD"
 LVD=
 [ $rc = 4 ] || { cat "$STATE/out" >&2; fail "inventory exited $rc against a stopped libvirtd, want 4"; }

@@ -311,6 +311,12 @@ static int setup(void **unused)
  * open ends, and the next open is a fresh attempt again (here: refused, no socket). */
 static void hung_daemon(void **unused)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	/* A remote connection cannot run under ASan here: its xdrmem_create interceptor calls
+	 * glibc's SunRPC, which Debian's glibc no longer has (libvirt uses libtirpc's), and
+	 * jumps to NULL in virNetMessageEncodeHeader. The plain build's unit suite runs this. */
+	skip();
+#endif
 	CLEANUP_FREE char *sock = xasprintf("%s/hung.sock", state_dir);
 	int l = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_true(l >= 0);

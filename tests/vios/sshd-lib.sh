@@ -52,10 +52,17 @@ PermitRootLogin prohibit-password
 ForceCommand $3/tests/vios/recorder.sh $2 $1
 LogLevel ERROR
 CONF
+	: >"$1/sshd.log"   # this try's errors only (-E appends)
 	"$sshd" -D -f "$1/sshd_config" -o PidFile="$1/sshd.pid" -E "$1/sshd.log" &
 	sshd_pid=$!
 	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			# sshd goes on when only some of its addresses bind: then the answer may be
+			# another server's, on the port it kept: a new port
+			grep -q "Bind to port" "$1/sshd.log" 2>/dev/null || return 0
+			sshd_stop
+			return 1
+		fi
 		kill -0 "$sshd_pid" 2>/dev/null || return 1
 		sleep 0.05
 	done

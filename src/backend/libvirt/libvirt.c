@@ -36,6 +36,7 @@ struct lv_conn {
 	atomic_int *closed;   /* why libvirt closed it (VIR_CONNECT_CLOSE_REASON_*), -1 while open:
 			       * written by lv_on_close (ours: libvirt forgets the callback, and
 			       * would free its opaque, right after calling it once) */
+	bool lost_before;     /* lost already when the current operation began (lv_op_begin) */
 };
 
 struct lv_state {
@@ -436,28 +437,42 @@ static bool lv_conn_lost(const struct lv_conn *c)
 	return c->closed && atomic_load(c->closed) >= 0;
 }
 
-/* rc of an operation, or, when one of the connections was closed under it (even if the
- * operation got by: some of its calls may have failed quietly), the failure that says so,
- * with the operation's own message after it. */
+/* Notes which connections are lost already, before an operation: lv_checked then blames an
+ * operation that got by only for a loss during it, so that with two URIs a daemon lost on
+ * one does not fail every later operation on the other. */
+static void lv_op_begin(struct lv_state *st)
+{
+	for (size_t i = 0; i < st->conns.n; i++)
+		st->conns.v[i].lost_before = lv_conn_lost(&st->conns.v[i]);
+}
+
+/* rc of an operation, or the failure that names the lost connection: when the operation
+ * failed and a connection is lost (one lost during it first: its calls failed there), or
+ * when it got by but a connection was closed during it (some of its calls may have failed
+ * quietly), with the operation's own message after it. */
 static int lv_checked(struct lv_state *st, int rc, struct vdm_error *err)
 {
+	const struct lv_conn *lost = NULL;
 	for (size_t i = 0; i < st->conns.n; i++) {
 		const struct lv_conn *c = &st->conns.v[i];
-		if (!lv_conn_lost(c))
-			continue;
-		char was[sizeof err->msg];
-		snprintf(was, sizeof was, "%s", rc < 0 && err && err->msg[0] ? err->msg
-			 : "the results are incomplete");
-		if (atomic_load(c->closed) == VIR_CONNECT_CLOSE_REASON_KEEPALIVE)
-			return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: libvirtd on "
-					    "%s stopped answering: no reply to %d keepalive pings %d s "
-					    "apart, connection closed (%s)", c->uri, c->host,
-					    st->ka_count, st->ka_interval, was);
-		return vdm_err_kind(err, -ECONNRESET, VDM_ERR_BACKEND, "libvirt %s: libvirtd on %s "
-				    "closed the connection (stopped or restarted?) (%s)", c->uri,
-				    c->host, was);
+		if (lv_conn_lost(c) && !c->lost_before)
+			lost = c;   /* during the operation */
+		else if (lv_conn_lost(c) && rc < 0 && !lost)
+			lost = c;   /* before it: the operation's failure may be there */
 	}
-	return rc;
+	if (!lost)
+		return rc;
+	char was[sizeof err->msg];
+	snprintf(was, sizeof was, "%s", rc < 0 && err && err->msg[0] ? err->msg
+		 : "the results are incomplete");
+	if (atomic_load(lost->closed) == VIR_CONNECT_CLOSE_REASON_KEEPALIVE)
+		return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: libvirtd on %s "
+				    "stopped answering: no reply to %d keepalive pings %d s apart, "
+				    "connection closed (%s)", lost->uri, lost->host, st->ka_count,
+				    st->ka_interval, was);
+	return vdm_err_kind(err, -ECONNRESET, VDM_ERR_BACKEND, "libvirt %s: libvirtd on %s closed "
+			    "the connection (stopped or restarted?) (%s)", lost->uri, lost->host,
+			    was);
 }
 
 static int lv_open(const struct vdm_config *cfg, void **statep, struct vdm_error *err)
@@ -1404,6 +1419,7 @@ static int lv_client_address(void *state, const char *partition, char **address,
 static int lv_op_discover(void *state, json_t **inventory, struct vdm_error *err)
 {
 	json_t *inv = NULL;
+	lv_op_begin(state);
 	int rc = lv_checked(state, lv_discover(state, &inv, err), err);
 	if (rc < 0)
 		json_decref(inv);
@@ -1415,24 +1431,28 @@ static int lv_op_discover(void *state, json_t **inventory, struct vdm_error *err
 static int lv_op_create_disk(void *state, const char *pool, const char *disk, int64_t size_mib,
 			     struct vdm_error *err)
 {
+	lv_op_begin(state);
 	return lv_checked(state, lv_create_disk(state, pool, disk, size_mib, err), err);
 }
 
 static int lv_op_delete_disk(void *state, const char *pool, const char *disk,
 			     struct vdm_error *err)
 {
+	lv_op_begin(state);
 	return lv_checked(state, lv_delete_disk(state, pool, disk, err), err);
 }
 
 static int lv_op_map_disk(void *state, const char *partition, const char *pool,
 			  const char *disk, struct vdm_error *err)
 {
+	lv_op_begin(state);
 	return lv_checked(state, lv_map_disk(state, partition, pool, disk, err), err);
 }
 
 static int lv_op_unmap_disk(void *state, const char *partition, const char *disk,
 			    struct vdm_error *err)
 {
+	lv_op_begin(state);
 	return lv_checked(state, lv_unmap_disk(state, partition, disk, err), err);
 }
 
@@ -1440,6 +1460,7 @@ static int lv_op_client_address(void *state, const char *partition, char **addre
 				struct vdm_error *err)
 {
 	char *a = NULL;
+	lv_op_begin(state);
 	int rc = lv_checked(state, lv_client_address(state, partition, &a, err), err);
 	if (rc < 0)
 		free(a);
