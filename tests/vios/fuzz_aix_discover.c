@@ -4,8 +4,10 @@
  * lsvg-l, lslv-m, lslv, lslv-p, lscfg, lspath, lsattr; each-tail: more output of the combined
  * command, whose marker "@M" stands for in any section); the partition has four hdisks whose
  * sizes come from the "VIOS" (hdisk0 through vios1 and vios2, client slots 11 and 12), an NPIV
- * adapter in slot 31 (vios1) and vios3, which did not answer, behind slot 41. The result goes on
- * through the inventory reader. No crash, leak or undefined behaviour (UBSan halts). */
+ * adapter in slot 31 (vios1) and vios3, which did not answer, behind slot 41. An answer over
+ * FZ_CAP bytes fails as the transport's cap fails it (-E2BIG), so a combined command's output
+ * that passes it takes the one-by-one fallback. The result goes on through the inventory
+ * reader. No crash, leak or undefined behaviour (UBSan halts). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +18,8 @@
 #include "vdmirror/util.h"
 
 struct fz { const char *text; size_t size; };
+
+#define FZ_CAP 4096   /* the transport's output cap (4 MiB), scaled to a fuzz input */
 
 /* The section "@@ name\n" of the input, up to the next "@@ " line (borrowed, length in *n). */
 static const char *fz_section(const struct fz *f, const char *name, size_t *n)
@@ -56,7 +60,7 @@ static int fz_put(const struct fz *f, const char *key, const char *mark, struct 
 
 /* The discovery's combined command (sh -c LOOP MARK K:NAME...): what its loop prints, from
  * the sections of each object's command. */
-static int fz_each(const struct fz *f, char *const argv[], char **out)
+static void fz_each(const struct fz *f, char *const argv[], char **out)
 {
 	struct strbuf b = STRBUF_INIT(64u << 20);
 	strbuf_adds(&b, "");
@@ -85,7 +89,6 @@ static int fz_each(const struct fz *f, char *const argv[], char **out)
 	}
 	fz_put(f, "each-tail", argv[3], &b);    /* whatever else a shell may print */
 	*out = strbuf_detach(&b);
-	return 0;
 }
 
 static int fz_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
@@ -94,8 +97,16 @@ static int fz_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
 	const struct fz *f = ctx;
 	if (!strcmp(argv[0], "sh") && argv[1] && !strcmp(argv[1], "-c") && argv[2] && argv[3] &&
 	    !strncmp(argv[3], "#vdm-", 5)) {
+		char *o = NULL;
+		fz_each(f, argv, &o);
+		if (strlen(o) > FZ_CAP) {
+			free(o);
+			return vdm_err(err, -E2BIG, "fuzz sh: output larger than %d bytes", FZ_CAP);
+		}
 		if (out)
-			return fz_each(f, argv, out);
+			*out = o;
+		else
+			free(o);
 		return 0;
 	}
 	const char *key = argv[0];
@@ -113,6 +124,8 @@ static int fz_run(void *ctx, char *const argv[], int64_t timeout_ms, char **out,
 	const char *s = fz_section(f, key, &n);
 	if (!s)
 		return 1;        /* the command "failed" */
+	if (n > FZ_CAP)
+		return vdm_err(err, -E2BIG, "fuzz %s: output larger than %d bytes", argv[0], FZ_CAP);
 	if (out) {
 		*out = xmalloc(n + 1);
 		memcpy(*out, s, n);
