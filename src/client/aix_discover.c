@@ -370,7 +370,9 @@ static int aix_each_check(const struct aix_each *e, struct vdm_error *err)
  * Any object's non-zero exit is an error, as each was before, unless `tolerant`: then it[].rc
  * and it[].errout say it (a negative rc for one that could not run alone, e.g. not recorded),
  * and the caller judges each object it uses as aix_do would (aix_each_check) or lets it
- * only degrade. A combined command that cannot be run at all (SSH, a timeout) is an error. */
+ * only degrade. A combined command of several objects whose output passes the cap (-E2BIG: the
+ * estimates fell short) has its objects asked again one command each, that once; one that
+ * cannot be run at all (SSH, a timeout) is an error. */
 static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, const int64_t *est,
 			bool tolerant, struct vdm_error *err)
 {
