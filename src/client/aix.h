@@ -58,11 +58,14 @@ int aix_parse_unique_id(const char *text, char **uid, struct vdm_error *err);
  * ("uid-<id>", so two disks on one LUN share it), whose paths are the VIOS serving that
  * adapter slot (the backend's "npiv_locator" paths of that client slot) and whose "locator"
  * holds those paths and `pvid` (NULL: none), and returns 1; returns 0 when it is not an NPIV
- * disk or no VIOS is known to serve that slot (never a guess); negative when a command
- * failed. Runs lsattr through t (the driver's transport). */
-struct vdm_transport;
-int aix_npiv_disk(struct vdm_transport *t, json_t *partition, const char *name,
-		  const char *pvid, const char *lscfg_out, struct vdm_error *err);
+ * disk or no VIOS is known to serve that slot (never a guess); negative when its
+ * `lsattr -El NAME -a unique_id -F value` (uid: that object, run by the caller's discovery
+ * loop; NULL: not asked) failed or says nonsense. aix_npiv_asks says whether that lsattr is
+ * needed (same rule). */
+struct aix_each;
+bool aix_npiv_asks(json_t *partition, const char *lscfg_out);
+int aix_npiv_disk(json_t *partition, const char *name, const char *pvid, const char *lscfg_out,
+		  const struct aix_each *uid, struct vdm_error *err);
 
 /* Allocation rules (IBM AIX 7.2, "Mirror Pools":
  * https://www.ibm.com/docs/en/aix/7.2?topic=concepts-mirror-pools; lslv:
@@ -87,37 +90,48 @@ bool aix_pool_name_ok(const char *s);
  * is sure (name, PVID, or LUN on the hdisk's client slot); NULL with a warning when it was by
  * LUN alone (the dead VIOS may serve that LUN too); when nothing matched and the HMC names a
  * dead VIOS behind the hdisk's client slot, a new disk appended to the partition's disks (its
- * path: that VIOS; its devices: every device the live VIOS see; "missing" when `lspath -l`,
- * run through t, shows no Enabled path, else present unless the caller finds it missing);
- * else NULL with a warning. */
-struct vdm_transport;
-json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char *pname,
-			 const char *hdisk, const char *pvid, int64_t slot, const char *lun,
-			 json_t *found);
+ * path: that VIOS; its devices: every device the live VIOS see; "missing" when `lspath -l`
+ * (the object `lspath`, run by the caller's discovery loop; NULL: not asked) shows no Enabled
+ * path, else present unless the caller finds it missing); else NULL with a warning.
+ * aix_unreach_asks says whether that lspath is needed (same rule). */
+bool aix_unreach_asks(json_t *partition, int64_t slot, const json_t *found);
+json_t *aix_unreach_disk(json_t *partition, const char *pname, const char *hdisk,
+			 const char *pvid, int64_t slot, const char *lun, json_t *found,
+			 const struct aix_each *lspath);
 
-/* Discovery asks `lscfg -l` of every hdisk in a VG in ONE remote command, `lsvg`, `lsvg -p`
- * and `lsvg -l` of every VG it reads in another, and `lslv -m` and `lslv` of every LV of a VG
- * (and `lspv` of every PV in a VG with mirror pools) in one per VG, so its round trips do not
- * grow with the disks and LVs: `sh -c LOOP MARK K:NAME...` runs each object's command and
- * prints, for each in order,
- *     MARK CMD NAME\n<its stdout>MARK rc=N\n
- * (CMD as aix_each_cmd_name says; MARK "#vdm-" + random hex, chosen per run, so no command's
+/* Discovery asks `lscfg -l` of every hdisk in a VG in ONE remote command, `lspath -l` of every
+ * multipath hdisk and `lsattr` of every NPIV hdisk in one more, `lsvg`, `lsvg -p` and `lsvg -l`
+ * of every VG it reads in another, and `lslv -m` and `lslv` of every LV of a VG (and `lspv` of
+ * every PV in a VG with mirror pools) in one per VG (`lslv -p PV LV` of the stale LVs in one
+ * more), so its round trips do not grow with the disks and LVs: `sh -c LOOP MARK K:NAME...`
+ * (K:NAME:NAME2 for the two names of lslv -p) runs each object's command and prints, for each
+ * in order,
+ *     MARK CMDLINE\n<its stdout>MARK rc=N\n
+ * (CMDLINE as aix_each_line says; MARK "#vdm-" + random hex, chosen per run, so no command's
  * output holds it; stderr stays the command's stderr). docs/powervm.md says what is assumed. */
 enum aix_each_cmd {
 	AIX_EACH_LSLV_M, AIX_EACH_LSLV, AIX_EACH_LSPV, AIX_EACH_LSCFG,
-	AIX_EACH_LSVG, AIX_EACH_LSVG_P, AIX_EACH_LSVG_L
+	AIX_EACH_LSVG, AIX_EACH_LSVG_P, AIX_EACH_LSVG_L,
+	AIX_EACH_LSPATH,        /* lspath -l HDISK */
+	AIX_EACH_UNIQUE_ID,     /* lsattr -El HDISK -a unique_id -F value */
+	AIX_EACH_LSLV_P,        /* lslv -p PV LV (name: the PV, name2: the LV) */
 };
 struct aix_each {
 	enum aix_each_cmd cmd;
-	const char *name;       /* an AIX LV or PV name (borrowed) */
-	int rc;                 /* after the run: its exit status */
+	const char *name;       /* an AIX LV, PV, VG or device name (borrowed) */
+	int rc;                 /* after the run: its exit status; negative: it could not be run
+				 * (the transport's error code, in a tolerant run only) */
 	char *out;              /* after the run: its stdout (owned; aix_each_free) */
+	const char *name2;      /* the second name (the LV of lslv -p), NULL for the others */
+	char *errout;           /* after a failed run (rc != 0): the first line of its stderr (of
+				 * the loop's, in a loop), or the transport's message (owned) */
 };
-/* "lslv -m", "lslv", "lspv", "lscfg -l", "lsvg", "lsvg -p", "lsvg -l" */
-const char *aix_each_cmd_name(enum aix_each_cmd c);
-/* The object's command alone (argv[0..3), borrowed from e and static strings): what a recorded
+/* The object's command line ("lslv -p hdisk1 lv00"; owned): the loop's header, and how errors
+ * name the command. */
+char *aix_each_line(const struct aix_each *e);
+/* The object's command alone (argv[0..8), borrowed from e and static strings): what a recorded
  * partition answers. */
-void aix_each_cmd_argv(const struct aix_each *e, char *argv[4]);
+void aix_each_cmd_argv(const struct aix_each *e, char *argv[8]);
 /* The argv of that command for it[0..n) (owned: aix_each_argv_free); NULL with *err set when
  * a name is not an AIX name ([A-Za-z0-9][A-Za-z0-9._-]{0,14}: -EPROTO), for a marker not of
  * the form above, or for more than 4096 objects. */

@@ -17,6 +17,9 @@
 
 /* ---- discovery ---- */
 
+#define AIX_EACH_MAX 256            /* objects per command: about 4 KB of arguments */
+#define AIX_EACH_BUDGET (1 << 20)   /* output per command: a quarter of the transport's cap */
+
 /* The typed locator the backend gave disk d (model.h); an empty one when it gave none. */
 static void aix_locator(const json_t *d, struct vdm_disk_locator *loc)
 {
@@ -73,22 +76,47 @@ static json_t *aix_find_disk_for(json_t *disks, const char *hdisk, const char *p
 	return found;
 }
 
+/* Objects of the discovery loop asked once each and looked up by command and names (which
+ * the set keeps: q[].name points into `names`). */
+typedef struct { VEC(struct aix_each) q; VEC(int64_t) est; vdm_words names; } aix_each_set;
+static int aix_each_check(const struct aix_each *e, struct vdm_error *err);
+static size_t aix_each_want_est(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
+				const char *name2, int64_t est);
+static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *set,
+					   enum aix_each_cmd cmd, const char *name,
+					   const char *name2);
+
+/* The backend disk of hdisk pv (aix_find_disk_for), from its PVID and its lscfg -l location
+ * (cfg; *cfgout its output, NULL when it failed) read into *slot and *lun (owned). */
+static json_t *aix_match(json_t *disks, const struct aix_pv *pv, const struct aix_each *cfg,
+			 const char **cfgout, int64_t *slot, char **lun, int *amb)
+{
+	*slot = -1;
+	*lun = NULL;
+	*cfgout = cfg->rc == 0 ? cfg->out : NULL;
+	if (*cfgout) {
+		struct vdm_error e2;
+		aix_parse_lscfg(*cfgout, slot, lun, &e2);
+	}
+	return aix_find_disk_for(disks, pv->name, pv->pvid, *slot, *lun, amb);
+}
+
 /* A disk the VIOS give through two or more servers is multipath only while AIX has those
  * paths Enabled: keep in `paths` only the servers behind Enabled paths (client adapter slot
- * -> server through the HMC's client slots), so the protection is never overestimated. */
+ * -> server through the HMC's client slots), so the protection is never overestimated.
+ * lsp: the disk's `lspath -l` (asked with the others'); the `lscfg -l` of an adapter is asked
+ * once per discovery (adapters, in `ads`: a few per partition, whatever the disks). */
 static int aix_check_paths(struct aix_handle *x, const char *pname, const char *hdisk, json_t *d,
-			   struct vdm_error *err)
+			   const struct aix_each *lsp, aix_each_set *ads, struct vdm_error *err)
 {
 	json_t *paths = json_object_get(d, "paths");
 	if (json_array_size(paths) < 2)
 		return 0;
-	char *out, *lsp[] = { (char *)"lspath", (char *)"-l", (char *)hdisk, NULL };
-	int rc = aix_do(x, lsp, &out, err);
+	int rc = aix_each_check(lsp, err);
 	if (rc < 0)
 		return rc;
 	aix_paths ap = {0};
-	rc = aix_parse_lspath(out, &ap, err);
-	free(out);
+	rc = aix_parse_lspath(lsp->out, &ap, err);
 	size_t enabled = 0;
 	for (size_t i = 0; rc == 0 && i < ap.n; i++)
 		if (!strcmp(ap.v[i].status, "Enabled"))
@@ -105,12 +133,12 @@ static int aix_check_paths(struct aix_handle *x, const char *pname, const char *
 			rc = vdm_err(err, -EPROTO, "aix: adapter name '%s' unusable", ap.v[i].parent);
 			break;
 		}
-		char *cfg[] = { (char *)"lscfg", (char *)"-l", ap.v[i].parent, NULL };
+		const struct aix_each *cfg = aix_each_get(x, ads, AIX_EACH_LSCFG, ap.v[i].parent,
+							  NULL);
 		int64_t slot = -1;
-		if ((rc = aix_do(x, cfg, &out, err)) < 0)
+		if ((rc = aix_each_check(cfg, err)) < 0)
 			break;
-		rc = aix_parse_lscfg_slot(out, &slot, err);
-		free(out);
+		rc = aix_parse_lscfg_slot(cfg->out, &slot, err);
 		CLEANUP_FREE char *server = NULL;
 		struct vdm_disk_locator loc;
 		aix_locator(d, &loc);
@@ -159,6 +187,8 @@ bool aix_state_lost(const char *state)
  * https://www.ibm.com/docs/ssw_aix_71/com.ibm.aix.cmds3/lslv.htm), marks a stale PP "STALE"
  * (the word is from AIX documentation of -p, not seen in a published output: docs/powervm.md).
  * A copy with a PV in `lost` is lost, which says more than stale (formats.md): not asked.
+ * lslvp: the lslv -p objects, asked of every PV of the VG's stale LVs' copies beforehand
+ * (aix_stale_ask); read here in the order they were once asked one by one.
  * *out: the 0-based indexes into `copies`; *progress: NULL, or lvs[].resync_percent (formats.md
  * 7.1) when lslv's STALE PPs can only be the one stale copy's (no other copy stale or lost: a
  * lost copy's PPs are stale too) and are 1 to its LPs, the rest of that copy being in sync.
@@ -166,7 +196,8 @@ bool aix_state_lost(const char *state)
  * partition's word), the copy is only stale, with a warning on `partition`. */
 static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char *pname,
 			    const char *lv, const char *lslv_out, json_t *copies, json_t *lost,
-			    json_t **out, json_t **progress, struct vdm_error *err)
+			    aix_each_set *lslvp, json_t **out, json_t **progress,
+			    struct vdm_error *err)
 {
 	size_t c, i;
 	json_t *segs, *seg;
@@ -185,13 +216,11 @@ static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char 
 				break;
 			if (!pv || !aix_name_ok(pv))
 				return vdm_err(err, -EPROTO, "aix %s: LV %s: PV name unusable", pname, lv);
-			char *o = NULL, *lslvp[] = { (char *)"lslv", (char *)"-p", (char *)pv,
-						     (char *)lv, NULL };
-			int rc = aix_do(x, lslvp, &o, err);
+			const struct aix_each *q = aix_each_get(x, lslvp, AIX_EACH_LSLV_P, pv, lv);
+			int rc = aix_each_check(q, err);
 			if (rc < 0)
 				return rc;
-			is_stale = strstr(o, "STALE") != NULL;
-			free(o);
+			is_stale = strstr(q->out, "STALE") != NULL;
 		}
 		if (is_stale)
 			json_array_append_new(*out, json_integer((json_int_t)c));
@@ -212,6 +241,37 @@ static int aix_stale_copies(struct aix_handle *x, json_t *partition, const char 
 		*progress = json_pack("[I]", (json_int_t)((unsigned __int128)(lps - stale) * 100 /
 							   (unsigned __int128)lps));
 	return 0;
+}
+
+/* Queues in lslvp `lslv -p PV LV` of each PV of each copy of stale LV lv (its lslv -m in
+ * lslv_m) that has no PV in `lost`: what aix_stale_copies may read, so the VG's stale LVs
+ * take one round trip together. A map that does not parse asks nothing (aix_stale_copies is
+ * not reached); a name the loop may not carry is left to it (it says why). est: the size of a
+ * PV's map, from its PPs in lsvg -p. */
+static void aix_stale_ask(const char *lv, const char *lslv_m, json_t *lost, const aix_vgpvs *vpv,
+			  aix_each_set *lslvp)
+{
+	struct aix_lvmap m;
+	struct vdm_error e = { 0 };
+	if (aix_parse_lslv_m(lslv_m, &m, &e) < 0)
+		return;
+	for (int c = 0; c < m.copies; c++) {
+		bool is_lost = false;
+		for (int64_t lp = 0; lp < m.lps && !is_lost; lp++)
+			is_lost = m.pv[c][lp] && json_object_get(lost, m.pv[c][lp]);
+		for (int64_t lp = 0; lp < m.lps && !is_lost; lp++) {
+			const char *pv = m.pv[c][lp];
+			if (!pv || !aix_name_ok(pv) || !aix_name_ok(lv) ||
+			    (lp && m.pv[c][lp - 1] && !strcmp(m.pv[c][lp - 1], pv)))
+				continue;
+			int64_t est = AIX_EACH_BUDGET;   /* a PV lsvg -p did not list: alone */
+			for (size_t k = 0; k < vpv->n; k++)
+				if (!strcmp(vpv->v[k].name, pv) && vpv->v[k].total < AIX_EACH_BUDGET / 8)
+					est = (vpv->v[k].total + 10) * 8 + 512;
+			aix_each_want_est(lslvp, AIX_EACH_LSLV_P, pv, lv, est);
+		}
+	}
+	aix_lvmap_free(&m);
 }
 
 /* lslv LV (its output in out): the LV's allocation rules into its inventory object (fields of
@@ -262,9 +322,6 @@ static int aix_pv_pools(json_t *jpvs, const struct aix_each *it, size_t n, struc
 	return 0;
 }
 
-#define AIX_EACH_MAX 256            /* objects per command: about 4 KB of arguments */
-#define AIX_EACH_BUDGET (1 << 20)   /* output per command: a quarter of the transport's cap */
-
 /* A marker no output holds: "#vdm-" and 16 hex digits from /dev/urandom (else from the clock
  * and the pid: it only has to be absent from what lslv and lspv print). */
 static void aix_each_mark(char mark[32])
@@ -281,11 +338,25 @@ static void aix_each_mark(char mark[32])
 	snprintf(mark, 32, "#vdm-%016llx", (unsigned long long)r);
 }
 
-/* A failed object's error, as aix_do words it (the loop's stderr is all of its objects'). */
-static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_error *err)
+/* The first line of a failed object's stderr (the loop's stderr is all of its objects'):
+ * what aix_failed quotes, kept for a caller that judges the failure itself. */
+static void aix_each_note(struct aix_each *e, const char *eo)
 {
-	CLEANUP_FREE char *cmd = xasprintf("%s %s", aix_each_cmd_name(e->cmd), e->name);
-	return aix_failed(cmd, e->rc, eo, e->out, err);
+	int l = (int)strcspn(eo ? eo : "", "\n");
+	free(e->errout);
+	e->errout = e->rc ? xasprintf("%.*s", l > 300 ? 300 : l, eo ? eo : "") : NULL;
+}
+
+/* 0 when object e ran and exited 0; else its error as aix_do words it (a command that could
+ * not be run: the transport's error, kept by a tolerant run). */
+static int aix_each_check(const struct aix_each *e, struct vdm_error *err)
+{
+	if (e->rc < 0)
+		return vdm_err(err, e->rc, "%s", e->errout ? e->errout : "command not run");
+	if (e->rc == 0)
+		return 0;
+	CLEANUP_FREE char *cmd = aix_each_line(e);
+	return aix_failed(cmd, e->rc, e->errout, e->out, err);
 }
 
 /* Runs the command of each object it[0..n) (names checked by the caller), filling it[].out:
@@ -296,8 +367,12 @@ static int aix_each_fail(const struct aix_each *e, const char *eo, struct vdm_er
  * not 0, or its output is not the loop's: a restricted shell, a shell that parses it
  * otherwise; the loop is confirmed on ksh93, bash and dash, not on AIX's own ksh88): the
  * discovery then goes on one command per object, as before the loop, and says why once.
- * Any object's non-zero exit is an error, as each was before, unless `tolerant` (then it[].rc
- * says it: -1 for a recorded one that could not run). */
+ * Any object's non-zero exit is an error, as each was before, unless `tolerant`: then it[].rc
+ * and it[].errout say it (a negative rc for one that could not run alone, e.g. not recorded),
+ * and the caller judges each object it uses as aix_do would (aix_each_check) or lets it
+ * only degrade. A combined command of several objects whose output passes the cap (-E2BIG: the
+ * estimates fell short) has its objects asked again one command each, that once; one that
+ * cannot be run at all (SSH, a timeout) is an error. */
 static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, const int64_t *est,
 			bool tolerant, struct vdm_error *err)
 {
@@ -312,22 +387,25 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 		int rc = 0;
 		if (one_by_one) {
 			for (size_t j = i; rc == 0 && j < k; j++) {
-				char *av[4], *o = NULL;
+				char *av[8], *o = NULL;
 				aix_each_cmd_argv(&it[j], av);
 				rc = vdm_transport_run(x->t, av, AIX_TIMEOUT_MS, &o, err);
 				if (rc < 0 && tolerant) {      /* e.g. not recorded: as a failed one */
 					free(o);
 					o = NULL;
-					rc = -1;
+					it[j].rc = rc;
+					it[j].errout = xstrdup(err->msg);
+					memset(err, 0, sizeof *err);
+					rc = 0;
 				} else if (rc < 0) {
 					break;
+				} else {
+					it[j].rc = rc;
+					aix_each_note(&it[j], vdm_transport_last_stderr(x->t));
 				}
-				it[j].rc = rc;
 				it[j].out = o ? o : xstrdup("");
-				if (rc > 0 && !tolerant)
-					rc = aix_each_fail(&it[j], vdm_transport_last_stderr(x->t), err);
-				else
-					rc = 0;
+				if (!tolerant)
+					rc = aix_each_check(&it[j], err);
 			}
 		} else {
 			char mark[32], *o = NULL;
@@ -358,9 +436,10 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 				memset(err, 0, sizeof *err);
 				continue;
 			}
+			for (size_t j = i; rc == 0 && j < k; j++)
+				aix_each_note(&it[j], eo);
 			for (size_t j = i; rc == 0 && !tolerant && j < k; j++)
-				if (it[j].rc)
-					rc = aix_each_fail(&it[j], eo, err);
+				rc = aix_each_check(&it[j], err);
 		}
 		if (rc < 0)
 			return rc;
@@ -368,6 +447,76 @@ static int aix_each_run(struct aix_handle *x, struct aix_each *it, size_t n, con
 		too_big = false;
 	}
 	return 0;
+}
+
+/* The objects set->q.v[from..n) in one combined command (tolerant: each is judged where it
+ * is used). */
+static int aix_each_run_set(struct aix_handle *x, aix_each_set *set, size_t from,
+			    struct vdm_error *err)
+{
+	if (from >= set->q.n)
+		return 0;
+	return aix_each_run(x, set->q.v + from, set->q.n - from, set->est.v + from, true, err);
+}
+
+static const char *aix_each_name(aix_each_set *set, const char *s)
+{
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < set->names.n; i++)
+		if (!strcmp(set->names.v[i], s))
+			return set->names.v[i];
+	VEC_PUSH(&set->names, xstrdup(s));
+	return set->names.v[set->names.n - 1];
+}
+
+/* Queues object cmd NAME [NAME2] in set unless it is there; returns its index. Its output is
+ * taken to be under 4 KB (lspath, lsattr, lscfg), unless aix_each_want_est says more. */
+static size_t aix_each_want(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
+			    const char *name2)
+{
+	return aix_each_want_est(set, cmd, name, name2, 4096);
+}
+
+static size_t aix_each_want_est(aix_each_set *set, enum aix_each_cmd cmd, const char *name,
+				const char *name2, int64_t est)
+{
+	name = aix_each_name(set, name);
+	name2 = aix_each_name(set, name2);
+	for (size_t i = 0; i < set->q.n; i++)   /* names interned: equal names, equal pointers */
+		if (set->q.v[i].cmd == cmd && set->q.v[i].name == name && set->q.v[i].name2 == name2)
+			return i;
+	VEC_PUSH(&set->q, ((struct aix_each){ .cmd = cmd, .name = name, .name2 = name2 }));
+	VEC_PUSH(&set->est, est);
+	return set->q.n - 1;
+}
+
+/* Object cmd NAME [NAME2] of set, run: asked with the others beforehand (aix_each_run_set),
+ * else now, alone (a disk the pre-pass could not foresee). One that could not be run at all
+ * comes back failed (rc < 0, errout the cause), so each caller keeps its own rule. The
+ * pointer holds until the set grows. */
+static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *set,
+					   enum aix_each_cmd cmd, const char *name,
+					   const char *name2)
+{
+	size_t n = set->q.n, i = aix_each_want(set, cmd, name, name2);
+	if (i == n) {
+		struct vdm_error e = { 0 };
+		if (aix_each_run_set(x, set, i, &e) < 0) {
+			set->q.v[i].rc = e.code < 0 ? e.code : -EIO;
+			set->q.v[i].errout = xstrdup(e.msg);
+		}
+	}
+	return &set->q.v[i];
+}
+
+static void aix_each_set_free(aix_each_set *set)
+{
+	aix_each_free(set->q.v, set->q.n);
+	free(set->q.v);
+	free(set->est.v);
+	vdm_words_free(&set->names);
+	memset(set, 0, sizeof *set);
 }
 
 int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
@@ -409,27 +558,47 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			break;
 		}
 		cfg_est[ncfg] = 4096;
-		cfg[ncfg++] = (struct aix_each){ AIX_EACH_LSCFG, pvs.v[i].name, 0, NULL };
+		cfg[ncfg++] = (struct aix_each){ .cmd = AIX_EACH_LSCFG, .name = pvs.v[i].name };
 	}
 	if (rc == 0)
 		rc = aix_each_run(x, cfg, ncfg, cfg_est, true, err);
+	/* what the loop below will ask of each disk, asked of all in one more command (each
+	 * judged where it is used, as when it ran alone): `lspath -l` of a multipath disk or of
+	 * one behind a VIOS that did not answer, lsattr of an NPIV disk. The same rules decide it
+	 * there; a disk this pass could not foresee is asked alone (aix_each_get). */
+	aix_each_set pre = {0}, ads = {0};
 	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
 		if (!pvs.v[i].vg)
 			continue;
-		int64_t slot = -1;
+		int64_t slot;
 		CLEANUP_FREE char *lun = NULL;
-		const char *cfgout = cfg[c].rc == 0 ? cfg[c].out : NULL;
-		c++;
-		if (cfgout) {
-			struct vdm_error e2;
-			aix_parse_lscfg(cfgout, &slot, &lun, &e2);
-		}
+		const char *cfgout;
 		int amb;
-		json_t *d = aix_find_disk_for(disks, pvs.v[i].name, pvs.v[i].pvid, slot, lun, &amb);
+		json_t *d = aix_match(disks, &pvs.v[i], &cfg[c++], &cfgout, &slot, &lun, &amb);
+		if (!d && !amb && cfgout && aix_npiv_asks(partition, cfgout))
+			aix_each_want(&pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name, NULL);
+		if ((d && !aix_state_lost(pvs.v[i].state) &&
+		     json_array_size(json_object_get(d, "paths")) >= 2) ||
+		    aix_unreach_asks(partition, slot, d))
+			aix_each_want(&pre, AIX_EACH_LSPATH, pvs.v[i].name, NULL);
+	}
+	if (rc == 0)
+		rc = aix_each_run_set(x, &pre, 0, err);
+	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
+		if (!pvs.v[i].vg)
+			continue;
+		int64_t slot;
+		CLEANUP_FREE char *lun = NULL;
+		const char *cfgout;
+		int amb;
+		json_t *d = aix_match(disks, &pvs.v[i], &cfg[c++], &cfgout, &slot, &lun, &amb);
 		/* not a vSCSI disk: an NPIV disk is kept with what is known */
 		if (!d && !amb && cfgout &&
-		    (rc = aix_npiv_disk(x->t, partition, pvs.v[i].name, pvs.v[i].pvid, cfgout,
-					 err)) > 0) {
+		    (rc = aix_npiv_disk(partition, pvs.v[i].name, pvs.v[i].pvid, cfgout,
+					aix_npiv_asks(partition, cfgout)
+					? aix_each_get(x, &pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name,
+						       NULL)
+					: NULL, err)) > 0) {
 			json_object_set(renamed, pvs.v[i].name,
 					json_array_get(disks, json_array_size(disks) - 1));
 			rc = 0;
@@ -440,8 +609,10 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			rc = 0;
 		}
 		/* a VIOS that did not answer: its disks are known by client slot only */
-		d = aix_unreach_disk(x->t, partition, pname, pvs.v[i].name, pvs.v[i].pvid, slot, lun,
-				     d);
+		d = aix_unreach_disk(partition, pname, pvs.v[i].name, pvs.v[i].pvid, slot, lun, d,
+				     aix_unreach_asks(partition, slot, d)
+				     ? aix_each_get(x, &pre, AIX_EACH_LSPATH, pvs.v[i].name, NULL)
+				     : NULL);
 		if (!d) {
 			/* reported, not fatal: only the VG being planned must be understood, and a
 			 * VG with a disk not understood is left out below */
@@ -462,7 +633,10 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_object_set_new(d, "state", json_string("missing"));
 			continue;
 		}
-		if ((rc = aix_check_paths(x, pname, pvs.v[i].name, d, err)) < 0)
+		if (json_array_size(json_object_get(d, "paths")) >= 2 &&
+		    (rc = aix_check_paths(x, pname, pvs.v[i].name, d,
+					  aix_each_get(x, &pre, AIX_EACH_LSPATH, pvs.v[i].name,
+						       NULL), &ads, err)) < 0)
 			break;
 	}
 
@@ -494,7 +668,7 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 		json_object_set_new_nocheck(vg_asked, vg, json_true());
 		static const enum aix_each_cmd q[] = { AIX_EACH_LSVG, AIX_EACH_LSVG_P, AIX_EACH_LSVG_L };
 		for (int c = 0; c < 3; c++) {
-			vgq[nvgq] = (struct aix_each){ q[c], vg, 0, NULL };
+			vgq[nvgq] = (struct aix_each){ .cmd = q[c], .name = vg };
 			vgq_est[nvgq++] = c == 2 ? 65536 : 4096;   /* lsvg -l: a line per LV */
 		}
 	}
@@ -585,20 +759,27 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 				break;
 			}
 			/* lslv -m: a line per LP of at most three "PP PV" pairs */
-			each[2 * k] = (struct aix_each){ AIX_EACH_LSLV_M, lvs.v[k].name, 0, NULL };
+			each[2 * k] = (struct aix_each){ .cmd = AIX_EACH_LSLV_M, .name = lvs.v[k].name };
 			est[2 * k] = lvs.v[k].lps < 0 || lvs.v[k].lps > AIX_EACH_BUDGET / 80
 				     ? AIX_EACH_BUDGET : (lvs.v[k].lps + 2) * 80;
-			each[2 * k + 1] = (struct aix_each){ AIX_EACH_LSLV, lvs.v[k].name, 0, NULL };
+			each[2 * k + 1] = (struct aix_each){ .cmd = AIX_EACH_LSLV, .name = lvs.v[k].name };
 			est[2 * k + 1] = 4096;
 		}
 		for (size_t k = 0; rc == 0 && k < vpv.n; k++) {
 			if (!aix_name_ok(vpv.v[k].name))
 				rc = vdm_err(err, -EPROTO, "aix: PV name '%s' unusable", vpv.v[k].name);
-			each[2 * nlv + k] = (struct aix_each){ AIX_EACH_LSPV, vpv.v[k].name, 0, NULL };
+			each[2 * nlv + k] = (struct aix_each){ .cmd = AIX_EACH_LSPV, .name = vpv.v[k].name };
 			est[2 * nlv + k] = 4096;
 		}
 		if (rc == 0)
 			rc = aix_each_run(x, each, 2 * nlv + npv, est, false, err);
+		/* lslv -p of the PVs of the stale LVs' copies: one more command when there are any */
+		aix_each_set lslvp = {0};
+		for (size_t k = 0; rc == 0 && k < nlv; k++)
+			if (lvs.v[k].stale)
+				aix_stale_ask(lvs.v[k].name, each[2 * k].out, lost, &vpv, &lslvp);
+		if (rc == 0)
+			rc = aix_each_run_set(x, &lslvp, 0, err);
 		for (size_t k = 0; rc == 0 && k < nlv; k++) {
 			struct aix_lvmap m;
 			rc = aix_parse_lslv_m(each[2 * k].out, &m, err);
@@ -649,8 +830,8 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			json_t *stale_c = NULL, *progress = NULL;
 			if (rc == 0 && lvs.v[k].stale)
 				rc = aix_stale_copies(x, partition, pname, lvs.v[k].name,
-						      each[2 * k + 1].out, copies, lost, &stale_c,
-						      &progress, err);
+						      each[2 * k + 1].out, copies, lost, &lslvp,
+						      &stale_c, &progress, err);
 			json_t *jlv = json_pack("{s:s,s:I,s:o,s:s}", "name", lvs.v[k].name,
 				"extents", (json_int_t)lvs.v[k].lps, "copies", copies,
 				"aix_type", lvs.v[k].type);
@@ -672,6 +853,7 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			rc = aix_each_run(x, each + 2 * nlv, vpv.n, est + 2 * nlv, false, err);
 		if (rc == 0 && (mps != AIX_MP_OFF || any_pool))
 			rc = aix_pv_pools(jpvs, each + 2 * nlv, vpv.n, err);
+		aix_each_set_free(&lslvp);
 		aix_each_free(each, 2 * nlv + vpv.n);
 		free(each);
 		free(est);
@@ -700,6 +882,8 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	json_decref(vg_active);
 	json_decref(vg_unknown);
 	json_decref(renamed);
+	aix_each_set_free(&pre);
+	aix_each_set_free(&ads);
 	aix_each_free(cfg, ncfg);
 	free(cfg);
 	free(cfg_est);

@@ -7,10 +7,7 @@
 #include <jansson.h>
 #include "vdmirror/client.h"
 #include "vdmirror/model.h"
-#include "vdmirror/transport.h"
 #include "aix.h"
-
-#define AIX_NPIV_TIMEOUT_MS 120000
 
 int aix_parse_unique_id(const char *text, char **uid, struct vdm_error *err)
 {
@@ -68,47 +65,73 @@ static int64_t npiv_slot(const char *lscfg_out)
 	return slot;
 }
 
-int aix_npiv_disk(struct vdm_transport *t, json_t *partition, const char *name,
-		  const char *pvid, const char *lscfg_out, struct vdm_error *err)
+/* The VIOS serving the client adapter behind lscfg_out's location (the backend's
+ * npiv_locator paths of that client slot) into *paths (names, once each) and loc->paths
+ * (borrowed from *npiv); 0 when the disk is not an NPIV disk (paths stay empty). */
+static int npiv_served(json_t *partition, const char *name, const char *lscfg_out,
+		       struct vdm_disk_locator *npiv, struct vdm_disk_locator *loc, json_t **paths,
+		       struct vdm_error *err)
 {
+	memset(npiv, 0, sizeof *npiv);
+	memset(loc, 0, sizeof *loc);
+	*paths = NULL;
 	int64_t slot = npiv_slot(lscfg_out);
 	if (slot < 0)
 		return 0;
-	/* the VIOS serving this client adapter (the backend's npiv_locator paths of that client
-	 * slot); none known (its lsmap -npiv unreadable) leaves the disk unplaced rather than
-	 * guessed onto another VIOS */
-	struct vdm_disk_locator npiv, loc = { 0 };
-	if (vdm_locator_from_json(json_object_get(partition, "npiv_locator"), &npiv, err) < 0)
+	/* none known (its lsmap -npiv unreadable) leaves the disk unplaced rather than guessed
+	 * onto another VIOS */
+	if (vdm_locator_from_json(json_object_get(partition, "npiv_locator"), npiv, err) < 0)
 		return (vdm_err_prefix(err, "aix: NPIV disk %s", name), -EINVAL);
-	json_t *paths = json_array();
-	loc.paths = xcalloc(npiv.n_paths ? npiv.n_paths : 1, sizeof *loc.paths);
-	for (size_t i = 0; i < npiv.n_paths; i++) {
-		const struct vdm_disk_path *p = &npiv.paths[i];
+	*paths = json_array();
+	loc->paths = xcalloc(npiv->n_paths ? npiv->n_paths : 1, sizeof *loc->paths);
+	for (size_t i = 0; i < npiv->n_paths; i++) {
+		const struct vdm_disk_path *p = &npiv->paths[i];
 		if (!p->server || p->client_slot != slot)
 			continue;
-		loc.paths[loc.n_paths++] = *p;      /* borrowed from npiv */
+		loc->paths[loc->n_paths++] = *p;      /* borrowed from npiv */
 		size_t k;
 		json_t *v;
 		int dup = 0;
-		json_array_foreach(paths, k, v)
+		json_array_foreach(*paths, k, v)
 			dup |= !strcmp(json_string_value(v), p->server);
 		if (!dup)
-			json_array_append_new(paths, json_string(p->server));
+			json_array_append_new(*paths, json_string(p->server));
 	}
-	int rc = 0;
+	return 0;
+}
+
+bool aix_npiv_asks(json_t *partition, const char *lscfg_out)
+{
+	struct vdm_disk_locator npiv, loc;
+	struct vdm_error e = { 0 };
+	json_t *paths;
+	bool asks = npiv_served(partition, "?", lscfg_out, &npiv, &loc, &paths, &e) == 0 &&
+		    json_array_size(paths) > 0;
+	json_decref(paths);
+	free(loc.paths);
+	vdm_locator_free(&npiv);
+	return asks;
+}
+
+int aix_npiv_disk(json_t *partition, const char *name, const char *pvid, const char *lscfg_out,
+		  const struct aix_each *uidq, struct vdm_error *err)
+{
+	struct vdm_disk_locator npiv, loc;
+	json_t *paths;
+	int rc = npiv_served(partition, name, lscfg_out, &npiv, &loc, &paths, err);
 	char *uid = NULL, *dev = NULL;
-	if (json_array_size(paths) == 0)
+	if (rc < 0 || json_array_size(paths) == 0)
 		goto out;
-	char *argv[] = { (char *)"lsattr", (char *)"-El", (char *)name, (char *)"-a",
-			 (char *)"unique_id", (char *)"-F", (char *)"value", NULL };
-	char *o = NULL;
-	rc = vdm_transport_run(t, argv, AIX_NPIV_TIMEOUT_MS, &o, err);
-	if (rc > 0)
+	if (!uidq)
+		rc = vdm_err(err, -EINVAL, "aix: 'lsattr -El %s -a unique_id -F value' not asked",
+			     name);
+	else if (uidq->rc < 0)
+		rc = vdm_err(err, uidq->rc, "%s", uidq->errout ? uidq->errout : "not run");
+	else if (uidq->rc > 0)
 		rc = vdm_err(err, -EIO, "aix: 'lsattr -El %s -a unique_id -F value' failed (exit %d)",
-			     name, rc);
+			     name, uidq->rc);
 	if (rc == 0)
-		rc = aix_parse_unique_id(o ? o : "", &uid, err);
-	free(o);
+		rc = aix_parse_unique_id(uidq->out ? uidq->out : "", &uid, err);
 	if (rc < 0) {
 		vdm_err_prefix(err, "aix: NPIV disk %s", name);
 		goto out;

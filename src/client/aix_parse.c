@@ -459,11 +459,13 @@ void aix_lvmap_free(struct aix_lvmap *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* ---- one command for many objects (discovery's lscfg, lslv -m, lslv, lspv per object) ---- */
+/* ---- one command for many objects (discovery's per-object commands) ---- */
 
 /* The loop the partition's shell runs: $0 is the marker, each argument "K:NAME" one object
- * (K as in each_cmds). Names are AIX names (checked below), so they need no quoting in echo;
- * `for a in "$@"` and ${a#m:} are POSIX and ksh88 (AIX's /usr/bin/sh). */
+ * (K as in each_cmds), "s:PV:LV" for lslv -p (AIX names hold no ':', so the split is sure).
+ * Names are AIX names (checked below), so they need no quoting in echo; `for a in "$@"`,
+ * ${a#m:} and ${n%%:*} are POSIX and ksh88 (AIX's /usr/bin/sh). A command's fixed options
+ * live here, never in the arguments. */
 static const char each_sh[] =
 	"for a in \"$@\"; do case $a in "
 	"m:*) n=${a#m:}; echo \"$0 lslv -m $n\"; lslv -m \"$n\";; "
@@ -473,39 +475,46 @@ static const char each_sh[] =
 	"v:*) n=${a#v:}; echo \"$0 lsvg $n\"; lsvg \"$n\";; "
 	"P:*) n=${a#P:}; echo \"$0 lsvg -p $n\"; lsvg -p \"$n\";; "
 	"L:*) n=${a#L:}; echo \"$0 lsvg -l $n\"; lsvg -l \"$n\";; "
+	"h:*) n=${a#h:}; echo \"$0 lspath -l $n\"; lspath -l \"$n\";; "
+	"u:*) n=${a#u:}; echo \"$0 lsattr -El $n -a unique_id -F value\"; "
+		"lsattr -El \"$n\" -a unique_id -F value;; "
+	"s:*) n=${a#s:}; v=${n#*:}; n=${n%%:*}; echo \"$0 lslv -p $n $v\"; lslv -p \"$n\" \"$v\";; "
 	"*) exit 2;; esac; echo \"$0 rc=$?\"; done";
 
-/* Per enum aix_each_cmd: the loop's key, the command as the loop names it, what NAME is. */
-static const struct { char key; const char *cmd, *what; } each_cmds[] = {
-	[AIX_EACH_LSLV_M] = { 'm', "lslv -m", "LV" },
-	[AIX_EACH_LSLV] = { 'l', "lslv", "LV" },
-	[AIX_EACH_LSPV] = { 'p', "lspv", "PV" },
-	[AIX_EACH_LSCFG] = { 'c', "lscfg -l", "disk" },
-	[AIX_EACH_LSVG] = { 'v', "lsvg", "volume group" },
-	[AIX_EACH_LSVG_P] = { 'P', "lsvg -p", "volume group" },
-	[AIX_EACH_LSVG_L] = { 'L', "lsvg -l", "volume group" },
+/* Per enum aix_each_cmd: the loop's key, the command's words (N1: the name, N2: name2), what
+ * the names are. The loop above must print the same command line (test_aix_discover runs it). */
+static const char N1[] = "", N2[] = "";
+static const struct { char key; const char *argv[8]; const char *what, *what2; } each_cmds[] = {
+	[AIX_EACH_LSLV_M] = { 'm', { "lslv", "-m", N1 }, "LV", NULL },
+	[AIX_EACH_LSLV] = { 'l', { "lslv", N1 }, "LV", NULL },
+	[AIX_EACH_LSPV] = { 'p', { "lspv", N1 }, "PV", NULL },
+	[AIX_EACH_LSCFG] = { 'c', { "lscfg", "-l", N1 }, "device", NULL },
+	[AIX_EACH_LSVG] = { 'v', { "lsvg", N1 }, "volume group", NULL },
+	[AIX_EACH_LSVG_P] = { 'P', { "lsvg", "-p", N1 }, "volume group", NULL },
+	[AIX_EACH_LSVG_L] = { 'L', { "lsvg", "-l", N1 }, "volume group", NULL },
+	[AIX_EACH_LSPATH] = { 'h', { "lspath", "-l", N1 }, "disk", NULL },
+	[AIX_EACH_UNIQUE_ID] = { 'u', { "lsattr", "-El", N1, "-a", "unique_id", "-F", "value" },
+				 "disk", NULL },
+	[AIX_EACH_LSLV_P] = { 's', { "lslv", "-p", N1, N2 }, "PV", "LV" },
 };
 
-const char *aix_each_cmd_name(enum aix_each_cmd c)
+void aix_each_cmd_argv(const struct aix_each *e, char *argv[8])
 {
-	return each_cmds[c].cmd;
+	size_t i = 0;
+	for (const char *const *w = each_cmds[e->cmd].argv; i < 7 && *w; w++)
+		argv[i++] = (char *)(*w == N1 ? e->name : *w == N2 ? (e->name2 ? e->name2 : "")
+								    : *w);
+	argv[i] = NULL;
 }
 
-void aix_each_cmd_argv(const struct aix_each *e, char *argv[4])
+char *aix_each_line(const struct aix_each *e)
 {
-	/* the command line split at its blank: "lslv -m" -> "lslv", "-m" */
-	static const char *const words[][2] = {
-		[AIX_EACH_LSLV_M] = { "lslv", "-m" }, [AIX_EACH_LSLV] = { "lslv", NULL },
-		[AIX_EACH_LSPV] = { "lspv", NULL }, [AIX_EACH_LSCFG] = { "lscfg", "-l" },
-		[AIX_EACH_LSVG] = { "lsvg", NULL }, [AIX_EACH_LSVG_P] = { "lsvg", "-p" },
-		[AIX_EACH_LSVG_L] = { "lsvg", "-l" },
-	};
-	size_t i = 0;
-	argv[i++] = (char *)words[e->cmd][0];
-	if (words[e->cmd][1])
-		argv[i++] = (char *)words[e->cmd][1];
-	argv[i++] = (char *)e->name;
-	argv[i] = NULL;
+	char *av[8];
+	aix_each_cmd_argv(e, av);
+	struct strbuf b = STRBUF_INIT(4096);
+	for (size_t i = 0; av[i]; i++)
+		strbuf_addf(&b, "%s%s", i ? " " : "", av[i]);
+	return strbuf_detach(&b);
 }
 
 static bool each_mark_ok(const char *mark)
@@ -531,13 +540,18 @@ char **aix_each_argv(const char *mark, const struct aix_each *it, size_t n, stru
 	av[3] = xstrdup(mark);
 	for (size_t i = 0; i < n; i++) {
 		/* the shell sees these names: only what AIX itself allows for a device or LV name */
-		if (!vdm_name_valid_short(it[i].name, 15)) {
-			vdm_err(err, -EPROTO, "aix: %s name '%s' unusable", each_cmds[it[i].cmd].what,
-				it[i].name);
+		const char *bad = !vdm_name_valid_short(it[i].name, 15) ? it[i].name : NULL,
+			   *what = each_cmds[it[i].cmd].what, *what2 = each_cmds[it[i].cmd].what2;
+		if (!bad && what2 && !(it[i].name2 && vdm_name_valid_short(it[i].name2, 15)))
+			bad = it[i].name2 ? it[i].name2 : "", what = what2;
+		if (bad) {
+			vdm_err(err, -EPROTO, "aix: %s name '%s' unusable", what, bad);
 			aix_each_argv_free(av);
 			return NULL;
 		}
-		av[4 + i] = xasprintf("%c:%s", each_cmds[it[i].cmd].key, it[i].name);
+		av[4 + i] = what2 ? xasprintf("%c:%s:%s", each_cmds[it[i].cmd].key, it[i].name,
+					      it[i].name2)
+				  : xasprintf("%c:%s", each_cmds[it[i].cmd].key, it[i].name);
 	}
 	return av;
 }
@@ -557,12 +571,11 @@ int aix_parse_each(const char *text, const char *mark, struct aix_each *it, size
 	size_t ml = strlen(mark);
 	const char *p = text;
 	for (size_t i = 0; i < n; i++) {
-		const char *what = aix_each_cmd_name(it[i].cmd);
-		CLEANUP_FREE char *begin = xasprintf("%s %s %s\n", mark, what, it[i].name);
+		CLEANUP_FREE char *what = aix_each_line(&it[i]);
+		CLEANUP_FREE char *begin = xasprintf("%s %s\n", mark, what);
 		if (strncmp(p, begin, strlen(begin)))
-			return vdm_err(err, -EPROTO, "combined output: '%s %s' missing at object %zu "
-				       "of %zu (output cut short, or not the loop's)", what,
-				       it[i].name, i + 1, n);
+			return vdm_err(err, -EPROTO, "combined output: '%s' missing at object %zu of "
+				       "%zu (output cut short, or not the loop's)", what, i + 1, n);
 		p += strlen(begin);
 		/* the output ends where the marker comes next, at a line's start or not (a last
 		 * line without its newline): a random marker is in no command's output */
@@ -573,8 +586,8 @@ int aix_parse_each(const char *text, const char *mark, struct aix_each *it, size
 		    (dl = strspn(q + ml + 4, "0123456789")) == 0 || dl > 3 ||
 		    q[ml + 4 + dl] != '\n' || vdm_parse_uint_n(q + ml + 4, dl, 10, &rc) < 0 ||
 		    rc > 255)
-			return vdm_err(err, -EPROTO, "combined output: %s %s: no exit status after "
-				       "its output (output cut short?)", what, it[i].name);
+			return vdm_err(err, -EPROTO, "combined output: %s: no exit status after its "
+				       "output (output cut short?)", what);
 		free(it[i].out);
 		it[i].out = xmalloc((size_t)(q - p) + 1);
 		memcpy(it[i].out, p, (size_t)(q - p));
@@ -592,6 +605,7 @@ void aix_each_free(struct aix_each *it, size_t n)
 {
 	for (size_t i = 0; it && i < n; i++) {
 		free(it[i].out);
-		it[i].out = NULL;
+		free(it[i].errout);
+		it[i].out = it[i].errout = NULL;
 	}
 }

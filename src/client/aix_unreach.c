@@ -8,27 +8,26 @@
 #include <strings.h>
 #include <jansson.h>
 #include "vdmirror/model.h"
-#include "vdmirror/transport.h"
 #include "vdmirror/warnings.h"
 #include "aix.h"
-
-#define AIX_UNREACH_TIMEOUT_MS 120000
 
 /* Whether AIX has lost hdisk by its own word: lspath lists no Enabled path (the states are
  * Enabled, Disabled, Failed, Defined, Missing, Detected: AIX lspath). An lspath that cannot
  * be run or read says nothing: the disk stays present, with a warning. */
-static int unreach_lost(struct vdm_transport *t, json_t *partition, const char *pname,
-			const char *hdisk)
+static int unreach_lost(json_t *partition, const char *pname, const char *hdisk,
+			const struct aix_each *q)
 {
-	char *argv[] = { (char *)"lspath", (char *)"-l", (char *)hdisk, NULL }, *out = NULL;
 	struct vdm_error e = { 0 };
 	aix_paths ap = { 0 };
-	int rc = vdm_transport_run(t, argv, AIX_UNREACH_TIMEOUT_MS, &out, &e);
-	if (rc > 0)
-		rc = vdm_err(&e, -EIO, "'lspath -l %s' failed (exit %d)", hdisk, rc);
+	int rc = 0;
+	if (!q)
+		rc = vdm_err(&e, -EINVAL, "'lspath -l %s' not asked", hdisk);
+	else if (q->rc < 0)
+		rc = vdm_err(&e, q->rc, "%s", q->errout ? q->errout : "not run");
+	else if (q->rc > 0)
+		rc = vdm_err(&e, -EIO, "'lspath -l %s' failed (exit %d)", hdisk, q->rc);
 	if (rc == 0)
-		rc = aix_parse_lspath(out ? out : "", &ap, &e);
-	free(out);
+		rc = aix_parse_lspath(q->out ? q->out : "", &ap, &e);
 	int enabled = 0;
 	for (size_t i = 0; rc == 0 && i < ap.n; i++)
 		enabled |= !strcmp(ap.v[i].status, "Enabled");
@@ -60,9 +59,38 @@ static int unreach_sure(const json_t *found, const char *hdisk, const char *pvid
 	return sure;
 }
 
-json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char *pname,
-			 const char *hdisk, const char *pvid, int64_t slot, const char *lun,
-			 json_t *found)
+/* The path of the dead VIOS behind client slot `slot` (borrowed from dead), NULL for none. */
+static const struct vdm_disk_path *unreach_path(const struct vdm_disk_locator *dead, int64_t slot)
+{
+	for (size_t k = 0; k < dead->n_paths; k++)
+		if (slot >= 0 && dead->paths[k].client_slot == slot && dead->paths[k].server)
+			return &dead->paths[k];
+	return NULL;
+}
+
+static void unreach_dead(json_t *partition, struct vdm_disk_locator *dead)
+{
+	struct vdm_error e;
+	json_t *u = json_object_get(partition, "vios_unreachable");
+	if (vdm_locator_from_json(json_object_get(u, "locator"), dead, &e) < 0)
+		memset(dead, 0, sizeof *dead);
+}
+
+bool aix_unreach_asks(json_t *partition, int64_t slot, const json_t *found)
+{
+	json_t *down = json_object_get(json_object_get(partition, "vios_unreachable"), "servers");
+	if (found || !json_array_size(down))
+		return false;
+	struct vdm_disk_locator dead;
+	unreach_dead(partition, &dead);
+	bool asks = unreach_path(&dead, slot) != NULL;
+	vdm_locator_free(&dead);
+	return asks;
+}
+
+json_t *aix_unreach_disk(json_t *partition, const char *pname, const char *hdisk,
+			 const char *pvid, int64_t slot, const char *lun, json_t *found,
+			 const struct aix_each *lspath)
 {
 	json_t *u = json_object_get(partition, "vios_unreachable");
 	json_t *down = json_object_get(u, "servers");
@@ -80,13 +108,8 @@ json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char 
 		return NULL;
 	}
 	struct vdm_disk_locator dead, loc = { 0 };
-	struct vdm_error e;
-	if (vdm_locator_from_json(json_object_get(u, "locator"), &dead, &e) < 0)
-		memset(&dead, 0, sizeof dead);
-	const struct vdm_disk_path *p = NULL;
-	for (size_t k = 0; !p && k < dead.n_paths; k++)
-		if (slot >= 0 && dead.paths[k].client_slot == slot && dead.paths[k].server)
-			p = &dead.paths[k];
+	unreach_dead(partition, &dead);
+	const struct vdm_disk_path *p = unreach_path(&dead, slot);
 	json_t *d = NULL;
 	if (!p) {
 		vdm_warn(partition, "aix %s: %s (LUN %s): no VIOS that answered serves it, and VIOS "
@@ -108,7 +131,7 @@ json_t *aix_unreach_disk(struct vdm_transport *t, json_t *partition, const char 
 		      p->server, "locator", vdm_locator_to_json(&loc));
 	if (json_array_size(json_object_get(u, "devices")))
 		json_object_set_new(d, "devices", json_deep_copy(json_object_get(u, "devices")));
-	if (unreach_lost(t, partition, pname, hdisk))
+	if (unreach_lost(partition, pname, hdisk, lspath))
 		json_object_set_new(d, "state", json_string("missing"));
 	json_array_append_new(json_object_get(partition, "disks"), d);
 out:

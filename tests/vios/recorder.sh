@@ -41,13 +41,14 @@ esac
 case $h:$cmd in
 vios*:"ioscli lssp "*) [ -f "$st/garbage.$h" ] && { echo "rootvg:lots:of:nonsense"; exit 0; } ;;
 esac
-# the AIX driver's discovery loop (lscfg, lsvg, lslv, lspv of many objects in one command):
+# the AIX driver's discovery loop (lscfg, lsvg, lslv, lspv, lspath, lsattr of many objects in
+# one command):
 # a real shell runs it, and each command in it is answered by this recorder as if it had come
 # alone (and logged so)
 case $h:$cmd in
 "lpar1:sh -c 'for a in "*)
 	b=$(mktemp -d "$st/aixbin.XXXXXX")
-	for c in lsvg lslv lspv lscfg; do
+	for c in lsvg lslv lspv lscfg lspath lsattr; do
 		printf '#!/bin/sh\nSSH_ORIGINAL_COMMAND="%s $*" exec "%s" "%s" "%s"\n' "$c" "$0" "$fx" "$st" >"$b/$c"
 		chmod +x "$b/$c"
 	done
