@@ -461,28 +461,10 @@ void aix_lvmap_free(struct aix_lvmap *m)
 
 /* ---- one command for many objects (discovery's per-object commands) ---- */
 
-/* The loop the partition's shell runs: $0 is the marker, each argument "K:NAME" one object
- * (K as in each_cmds), "s:PV:LV" for lslv -p (AIX names hold no ':', so the split is sure).
- * Names are AIX names (checked below), so they need no quoting in echo; `for a in "$@"`,
- * ${a#m:} and ${n%%:*} are POSIX and ksh88 (AIX's /usr/bin/sh). A command's fixed options
- * live here, never in the arguments. */
-static const char each_sh[] =
-	"for a in \"$@\"; do case $a in "
-	"m:*) n=${a#m:}; echo \"$0 lslv -m $n\"; lslv -m \"$n\";; "
-	"l:*) n=${a#l:}; echo \"$0 lslv $n\"; lslv \"$n\";; "
-	"p:*) n=${a#p:}; echo \"$0 lspv $n\"; lspv \"$n\";; "
-	"c:*) n=${a#c:}; echo \"$0 lscfg -l $n\"; lscfg -l \"$n\";; "
-	"v:*) n=${a#v:}; echo \"$0 lsvg $n\"; lsvg \"$n\";; "
-	"P:*) n=${a#P:}; echo \"$0 lsvg -p $n\"; lsvg -p \"$n\";; "
-	"L:*) n=${a#L:}; echo \"$0 lsvg -l $n\"; lsvg -l \"$n\";; "
-	"h:*) n=${a#h:}; echo \"$0 lspath -l $n\"; lspath -l \"$n\";; "
-	"u:*) n=${a#u:}; echo \"$0 lsattr -El $n -a unique_id -F value\"; "
-		"lsattr -El \"$n\" -a unique_id -F value;; "
-	"s:*) n=${a#s:}; v=${n#*:}; n=${n%%:*}; echo \"$0 lslv -p $n $v\"; lslv -p \"$n\" \"$v\";; "
-	"*) exit 2;; esac; echo \"$0 rc=$?\"; done";
-
 /* Per enum aix_each_cmd: the loop's key, the command's words (N1: the name, N2: name2), what
- * the names are. The loop above must print the same command line (test_aix_discover runs it). */
+ * the names are. The one table of the loop's commands: the loop below, the line it prints
+ * before each output and the command run one by one are all made from it. Fixed words are
+ * plain options (no shell character: the loop holds them unquoted). */
 static const char N1[] = "", N2[] = "";
 static const struct { char key; const char *argv[8]; const char *what, *what2; } each_cmds[] = {
 	[AIX_EACH_LSLV_M] = { 'm', { "lslv", "-m", N1 }, "LV", NULL },
@@ -498,6 +480,39 @@ static const struct { char key; const char *argv[8]; const char *what, *what2; }
 	[AIX_EACH_LSLV_P] = { 's', { "lslv", "-p", N1, N2 }, "PV", "LV" },
 };
 
+/* each_words: command CMD's words, N1 and N2 written as NAME1 and NAME2 */
+static void each_words(struct strbuf *b, enum aix_each_cmd cmd, const char *name1,
+		       const char *name2)
+{
+	for (const char *const *w = each_cmds[cmd].argv; *w; w++)
+		strbuf_addf(b, "%s%s", w == each_cmds[cmd].argv ? "" : " ",
+			    *w == N1 ? name1 : *w == N2 ? name2 : *w);
+}
+
+/* each_script: the loop the partition's shell runs. $0 is the marker, each argument "K:NAME"
+ * one object (K: each_cmds' key), "K:PV:LV" for a command of two names (AIX names hold no
+ * ':', so the split is sure). Each object prints "MARK COMMAND-LINE", the command's output,
+ * then "MARK rc=N". Names are AIX names (checked in aix_each_argv), so they need no quoting in
+ * echo; `for a in "$@"`, ${a#K:} and ${n%%:*} are POSIX and ksh88 (AIX's /usr/bin/sh). A
+ * command's fixed options live here, never in the arguments. */
+static char *each_script(void)
+{
+	struct strbuf b = STRBUF_INIT(1024);
+	strbuf_adds(&b, "for a in \"$@\"; do case $a in ");
+	for (size_t c = 0; c < sizeof each_cmds / sizeof *each_cmds; c++) {
+		strbuf_addf(&b, "%c:*) n=${a#%c:}; ", each_cmds[c].key, each_cmds[c].key);
+		if (each_cmds[c].what2)
+			strbuf_adds(&b, "v=${n#*:}; n=${n%%:*}; ");
+		strbuf_adds(&b, "echo \"$0 ");
+		each_words(&b, c, "$n", "$v");
+		strbuf_adds(&b, "\"; ");
+		each_words(&b, c, "\"$n\"", "\"$v\"");
+		strbuf_adds(&b, ";; ");
+	}
+	strbuf_adds(&b, "*) exit 2;; esac; echo \"$0 rc=$?\"; done");
+	return strbuf_detach(&b);
+}
+
 void aix_each_cmd_argv(const struct aix_each *e, char *argv[8])
 {
 	size_t i = 0;
@@ -509,11 +524,8 @@ void aix_each_cmd_argv(const struct aix_each *e, char *argv[8])
 
 char *aix_each_line(const struct aix_each *e)
 {
-	char *av[8];
-	aix_each_cmd_argv(e, av);
-	struct strbuf b = STRBUF_INIT(4096);
-	for (size_t i = 0; av[i]; i++)
-		strbuf_addf(&b, "%s%s", i ? " " : "", av[i]);
+	struct strbuf b = STRBUF_INIT(256);
+	each_words(&b, e->cmd, e->name, e->name2 ? e->name2 : "");
 	return strbuf_detach(&b);
 }
 
@@ -536,7 +548,7 @@ char **aix_each_argv(const char *mark, const struct aix_each *it, size_t n, stru
 	char **av = xcalloc(n + 5, sizeof *av);
 	av[0] = xstrdup("sh");
 	av[1] = xstrdup("-c");
-	av[2] = xstrdup(each_sh);
+	av[2] = each_script();
 	av[3] = xstrdup(mark);
 	for (size_t i = 0; i < n; i++) {
 		/* the shell sees these names: only what AIX itself allows for a device or LV name */
