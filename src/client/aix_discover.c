@@ -86,19 +86,23 @@ static const struct aix_each *aix_each_get(struct aix_handle *x, aix_each_set *s
 					   enum aix_each_cmd cmd, const char *name,
 					   const char *name2);
 
-/* The backend disk of hdisk pv (aix_find_disk_for), from its PVID and its lscfg -l location
- * (cfg; *cfgout its output, NULL when it failed) read into *slot and *lun (owned). */
-static json_t *aix_match(json_t *disks, const struct aix_pv *pv, const struct aix_each *cfg,
-			 const char **cfgout, int64_t *slot, char **lun, int *amb)
+/* What is known of hdisk pv's backing: the backend disk (aix_find_disk_for: d, NULL when
+ * none), found from its PVID and its lscfg -l location (cfg; cfgout its output, NULL when it
+ * failed) read into slot and lun (owned); amb: several backing devices had that LUN. */
+struct aix_match { json_t *d; const char *cfgout; int64_t slot; char *lun; int amb; };
+
+static void aix_match_free(struct aix_match *m) { free(m->lun); }
+#define CLEANUP_MATCH __attribute__((cleanup(aix_match_free)))
+
+static void aix_match(json_t *disks, const struct aix_pv *pv, const struct aix_each *cfg,
+		      struct aix_match *m)
 {
-	*slot = -1;
-	*lun = NULL;
-	*cfgout = cfg->rc == 0 ? cfg->out : NULL;
-	if (*cfgout) {
+	*m = (struct aix_match){ .slot = -1, .cfgout = cfg->rc == 0 ? cfg->out : NULL };
+	if (m->cfgout) {
 		struct vdm_error e2;
-		aix_parse_lscfg(*cfgout, slot, lun, &e2);
+		aix_parse_lscfg(m->cfgout, &m->slot, &m->lun, &e2);
 	}
-	return aix_find_disk_for(disks, pv->name, pv->pvid, *slot, *lun, amb);
+	m->d = aix_find_disk_for(disks, pv->name, pv->pvid, m->slot, m->lun, &m->amb);
 }
 
 /* A disk the VIOS give through two or more servers is multipath only while AIX has those
@@ -570,16 +574,13 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
 		if (!pvs.v[i].vg)
 			continue;
-		int64_t slot;
-		CLEANUP_FREE char *lun = NULL;
-		const char *cfgout;
-		int amb;
-		json_t *d = aix_match(disks, &pvs.v[i], &cfg[c++], &cfgout, &slot, &lun, &amb);
-		if (!d && !amb && cfgout && aix_npiv_asks(partition, cfgout))
+		CLEANUP_MATCH struct aix_match m;
+		aix_match(disks, &pvs.v[i], &cfg[c++], &m);
+		if (!m.d && !m.amb && m.cfgout && aix_npiv_asks(partition, m.cfgout))
 			aix_each_want(&pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name, NULL);
-		if ((d && !aix_state_lost(pvs.v[i].state) &&
-		     json_array_size(json_object_get(d, "paths")) >= 2) ||
-		    aix_unreach_asks(partition, slot, d))
+		if ((m.d && !aix_state_lost(pvs.v[i].state) &&
+		     json_array_size(json_object_get(m.d, "paths")) >= 2) ||
+		    aix_unreach_asks(partition, m.slot, m.d))
 			aix_each_want(&pre, AIX_EACH_LSPATH, pvs.v[i].name, NULL);
 	}
 	if (rc == 0)
@@ -587,15 +588,12 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 	for (size_t i = 0, c = 0; rc == 0 && i < pvs.n; i++) {
 		if (!pvs.v[i].vg)
 			continue;
-		int64_t slot;
-		CLEANUP_FREE char *lun = NULL;
-		const char *cfgout;
-		int amb;
-		json_t *d = aix_match(disks, &pvs.v[i], &cfg[c++], &cfgout, &slot, &lun, &amb);
+		CLEANUP_MATCH struct aix_match m;
+		aix_match(disks, &pvs.v[i], &cfg[c++], &m);
 		/* not a vSCSI disk: an NPIV disk is kept with what is known */
-		if (!d && !amb && cfgout &&
-		    (rc = aix_npiv_disk(partition, pvs.v[i].name, pvs.v[i].pvid, cfgout,
-					aix_npiv_asks(partition, cfgout)
+		if (!m.d && !m.amb && m.cfgout &&
+		    (rc = aix_npiv_disk(partition, pvs.v[i].name, pvs.v[i].pvid, m.cfgout,
+					aix_npiv_asks(partition, m.cfgout)
 					? aix_each_get(x, &pre, AIX_EACH_UNIQUE_ID, pvs.v[i].name,
 						       NULL)
 					: NULL, err)) > 0) {
@@ -609,16 +607,16 @@ int aix_discover(void *vh, json_t *partition, struct vdm_error *err)
 			rc = 0;
 		}
 		/* a VIOS that did not answer: its disks are known by client slot only */
-		d = aix_unreach_disk(partition, pname, pvs.v[i].name, pvs.v[i].pvid, slot, lun, d,
-				     aix_unreach_asks(partition, slot, d)
-				     ? aix_each_get(x, &pre, AIX_EACH_LSPATH, pvs.v[i].name, NULL)
-				     : NULL);
+		const struct aix_each *lsp = aix_unreach_asks(partition, m.slot, m.d)
+			? aix_each_get(x, &pre, AIX_EACH_LSPATH, pvs.v[i].name, NULL) : NULL;
+		json_t *d = aix_unreach_disk(partition, pname, pvs.v[i].name, pvs.v[i].pvid, m.slot,
+					     m.lun, m.d, lsp);
 		if (!d) {
 			/* reported, not fatal: only the VG being planned must be understood, and a
 			 * VG with a disk not understood is left out below */
 			vdm_warn(partition, "aix %s: %s (volume group %s, LUN %s): %s; volume group "
-				 "%s left out", pname, pvs.v[i].name, pvs.v[i].vg, lun ? lun : "?",
-				 amb ? "several VIOS backing devices have this LUN; configure the "
+				 "%s left out", pname, pvs.v[i].name, pvs.v[i].vg, m.lun ? m.lun : "?",
+				 m.amb ? "several VIOS backing devices have this LUN; configure the "
 				       "HMC (hmc=, system=) so client slots tell them apart"
 				     : "no VIOS backing device found for it", pvs.v[i].vg);
 			continue;
