@@ -309,24 +309,30 @@ struct lv_opening {
 static pthread_mutex_t lv_pending_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *lv_pending[LV_PENDING_MAX];
 
-/* Adds (add) or removes one entry of uri; true when it was found (remove: and removed) or
- * added. A full table adds nothing: the open is then abandoned unrecorded. */
-static bool lv_pending_mark(const char *uri, bool add)
+/* Marks uri as having an abandoned open under way. A full table marks nothing: the open is
+ * then abandoned unrecorded. */
+static void lv_pending_add(const char *uri)
 {
-	bool done = false;
 	pthread_mutex_lock(&lv_pending_lock);
-	for (size_t i = 0; i < LV_PENDING_MAX && !done; i++) {
-		if (add && !lv_pending[i]) {
+	for (size_t i = 0; i < LV_PENDING_MAX; i++)
+		if (!lv_pending[i]) {
 			lv_pending[i] = xstrdup(uri);
-			done = true;
-		} else if (!add && lv_pending[i] && !strcmp(lv_pending[i], uri)) {
+			break;
+		}
+	pthread_mutex_unlock(&lv_pending_lock);
+}
+
+/* Removes one mark of uri (its abandoned open ended), if there is one. */
+static void lv_pending_remove(const char *uri)
+{
+	pthread_mutex_lock(&lv_pending_lock);
+	for (size_t i = 0; i < LV_PENDING_MAX; i++)
+		if (lv_pending[i] && !strcmp(lv_pending[i], uri)) {
 			free(lv_pending[i]);
 			lv_pending[i] = NULL;
-			done = true;
+			break;
 		}
-	}
 	pthread_mutex_unlock(&lv_pending_lock);
-	return done;
 }
 
 static bool lv_pending_has(const char *uri)
@@ -361,7 +367,7 @@ static void *lv_opening_main(void *arg)
 	if (abandoned) {
 		if (c)
 			virConnectClose(c);
-		lv_pending_mark(o->uri, false);
+		lv_pending_remove(o->uri);
 		lv_opening_free(o);
 	}
 	return NULL;
@@ -405,7 +411,7 @@ static int lv_connect(struct lv_state *st, const char *uri, virConnectPtr *conn,
 		e = pthread_cond_timedwait(&o->cond, &o->lock, &dl);
 	if (!o->done) {
 		o->abandoned = true;   /* the thread frees o, and unmarks the URI */
-		lv_pending_mark(uri, true);   /* under o->lock: before the thread can unmark it */
+		lv_pending_add(uri);   /* under o->lock: before the thread can unmark it */
 		pthread_mutex_unlock(&o->lock);
 		return vdm_err_kind(err, -ETIMEDOUT, VDM_ERR_BACKEND, "libvirt %s: connect: libvirtd "
 				    "did not answer in %lld s (keepalive_interval x (keepalive_count"
