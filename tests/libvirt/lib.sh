@@ -56,6 +56,17 @@ lv_snapshot() {
 # lv_vg PART VG: the VG as the partition reports it
 lv_vg() { linv --partition "$1" | jq -S -c --arg v "$2" '.partitions[0].vgs[] | select(.name == $v)'; }
 
+# two_legs_intact PART VG LV SEED MIB WHEN: every LV of VG has two copies, none stale, and LV
+# reads back the MIB MiB that fill_lv wrote with SEED (caches dropped); WHEN prefixes a failure
+two_legs_intact() {
+	local vg
+	vg=$(lv_vg "$1" "$2")
+	jq -e '[.lvs[] | (.copies | length) == 2 and ((.stale // []) | length) == 0] | all' <<<"$vg" >/dev/null ||
+		fail "$6: $2 is not two copies in sync: $vg"
+	drop_caches "$1"
+	[ "$(verify_lv "$1" "$2" "$3" "$4" 0 "$5")" = 0 ] || fail "$6: $2/$3 data changed"
+}
+
 expect_rc() {
 	local want=$1 rc=0
 	shift
