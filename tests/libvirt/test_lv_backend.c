@@ -237,6 +237,42 @@ static void delete_in_use(void **unused)
 	vdm_backend_close(&b);
 }
 
+/* An empty record: a create cut short (a crash, a lost connection) before libvirt gave the
+ * key. The resumed create adopts a volume of that name only when no domain uses it (its own
+ * was never mapped), and then records its key. */
+static void unconfirmed_create(void **unused)
+{
+	struct vdm_backend b;
+	struct vdm_error err = { 0 };
+	open_lv(&b, NULL);
+	CLEANUP_FREE char *pa = xasprintf("%s/pool-a", host);
+	CLEANUP_FREE char *rec1 = xasprintf("%s/libvirt-owned/%s_pool-a_v1", state_dir, host);
+	CLEANUP_FREE char *rec3 = xasprintf("%s/libvirt-owned/%s_pool-a_n3", state_dir, host);
+	/* v1 (64 MiB) is guest1's disk */
+	FILE *f = fopen(rec1, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "v1", 64, &err), -EEXIST);
+	assert_non_null(strstr(err.msg, "domain guest1"));
+	assert_non_null(strstr(err.msg, "refusing to adopt"));
+	unlink(rec1);
+	/* n3: made by libvirt, its record emptied as if the key had never come */
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "n3", 8, &err), 0);
+	f = fopen(rec3, "w");
+	assert_non_null(f);
+	fclose(f);
+	err = (struct vdm_error){ 0 };
+	assert_int_equal(vdm_backend_create_disk(&b, pa, "n3", 8, &err), 0);
+	char key[256] = "";
+	f = fopen(rec3, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(key, sizeof key, f));
+	fclose(f);
+	assert_string_equal(key, "/pool-a/n3\n");
+	assert_int_equal(vdm_backend_delete_disk(&b, pa, "n3", &err), 0);
+	vdm_backend_close(&b);
+}
+
 /* Threads of this process named vdm-lv-events (the backend's event loop), once the count
  * settles: a joined thread may linger in /proc for a moment. */
 static int loop_threads(int want)
@@ -365,6 +401,7 @@ int main(void)
 		cmocka_unit_test(bad_config),
 		cmocka_unit_test(create_and_delete),
 		cmocka_unit_test(delete_in_use),
+		cmocka_unit_test(unconfirmed_create),
 		cmocka_unit_test(event_loop_thread),
 		cmocka_unit_test(hung_daemon),
 	};

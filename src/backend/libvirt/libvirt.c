@@ -654,21 +654,36 @@ static char *lv_owned_path(struct lv_state *st, struct lv_conn *c, const char *p
 	return p;
 }
 
-static bool lv_owned(struct lv_state *st, struct lv_conn *c, const char *pool, const char *vol,
-		     const char *key)
+/* Whose volume vol of pool is: not vdmirror's (no record, or a record of another key), ours
+ * (a record of its key), or ours unconfirmed (an empty record: the create was cut short, by a
+ * crash or a lost connection, before libvirt gave the key). */
+enum lv_own { LV_NOT_OURS, LV_OURS, LV_OURS_UNCONFIRMED };
+
+static enum lv_own lv_owned(struct lv_state *st, struct lv_conn *c, const char *pool,
+			    const char *vol, const char *key)
 {
 	CLEANUP_FREE char *p = lv_owned_path(st, c, pool, vol);
 	FILE *f = fopen(p, "re");
 	if (!f)
-		return false;
+		return LV_NOT_OURS;
 	char buf[4096] = "";
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
-	/* an empty record: the crash came between the record and the creation */
-	return !buf[0] || !key || !strcmp(buf, key);
+	if (!buf[0])
+		return LV_OURS_UNCONFIRMED;
+	return !key || !strcmp(buf, key) ? LV_OURS : LV_NOT_OURS;
+}
+
+/* Writes key into the open record fd. A failed write leaves the record empty: still ours,
+ * unconfirmed. */
+static void lv_owned_write(int fd, const char *key)
+{
+	if (key && (write(fd, key, strlen(key)) < 0 || write(fd, "\n", 1) < 0)) {
+		/* an empty record still marks it ours */
+	}
 }
 
 static int lv_mkdir_p(const char *dir)
@@ -990,6 +1005,9 @@ static int lv_discover(void *state, json_t **inventory, struct vdm_error *err)
 
 /* ---- create / delete */
 
+static char *lv_volume_user(struct lv_conn *c, const char *pool, const char *vol,
+			    const char *path);
+
 static int lv_create_disk(void *state, const char *pool, const char *disk, int64_t size_mib,
 			  struct vdm_error *err)
 {
@@ -1012,20 +1030,38 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 	virStorageVolPtr v = virStorageVolLookupByName(p, disk);
 	if (v) {
 		virStorageVolInfo vi;
-		char *key = virStorageVolGetKey(v) ? xstrdup(virStorageVolGetKey(v)) : NULL;
+		CLEANUP_FREE char *key = virStorageVolGetKey(v) ? xstrdup(virStorageVolGetKey(v))
+								: NULL;
+		CLEANUP_FREE char *path = virStorageVolGetPath(v);
 		int got = virStorageVolGetInfo(v, &vi);
-		bool mine = lv_owned(st, c, pname, disk, key);   /* pname lives as long as p */
+		enum lv_own own = lv_owned(st, c, pname, disk, key);   /* pname lives as long as p */
+		/* a create cut short never mapped its volume: one that a domain uses is another's */
+		CLEANUP_FREE char *user = own == LV_OURS_UNCONFIRMED
+			? lv_volume_user(c, pname, disk, path) : NULL;
+		CLEANUP_FREE char *rec = lv_owned_path(st, c, pname, disk);
 		virStorageVolFree(v);
 		virStoragePoolFree(p);
-		free(key);
-		if (!mine)
+		if (own == LV_NOT_OURS)
 			return vdm_err(err, -EEXIST, "libvirt: create %s in %s: a volume of that name "
 				       "exists and vdmirror did not create it: refusing to adopt it",
 				       disk, pool);
+		if (user)
+			return vdm_err(err, -EEXIST, "libvirt: create %s in %s: a volume of that name "
+				       "exists and domain %s uses it: vdmirror's interrupted create did "
+				       "not make it (never mapped): refusing to adopt it", disk, pool,
+				       user);
 		if (got == 0 && (int64_t)(vi.capacity >> 20) != size_mib)
 			return vdm_err(err, -EEXIST, "libvirt: create %s in %s: it exists with %lld "
 				       "MiB, not %lld MiB", disk, pool, (long long)(vi.capacity >> 20),
 				       (long long)size_mib);
+		if (own == LV_OURS_UNCONFIRMED) {
+			/* adopted: its key, so that a volume made in its place later is not */
+			int fd = open(rec, O_WRONLY | O_TRUNC | O_CLOEXEC);
+			if (fd >= 0) {
+				lv_owned_write(fd, key);
+				close(fd);
+			}
+		}
 		return 0;   /* ours, same size: a resumed run */
 	}
 	int64_t cap, free_mib;
@@ -1066,10 +1102,7 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 			unlink(rec);
 		return rc;
 	}
-	const char *key = virStorageVolGetKey(v);
-	if (key && (write(fd, key, strlen(key)) < 0 || write(fd, "\n", 1) < 0)) {
-		/* an empty record still marks it ours */
-	}
+	lv_owned_write(fd, virStorageVolGetKey(v));
 	close(fd);
 	virStorageVolFree(v);
 	return 0;
@@ -1124,7 +1157,7 @@ static int lv_delete_disk(void *state, const char *pool, const char *disk,
 	}
 	CLEANUP_FREE char *path = virStorageVolGetPath(v);
 	const char *key = virStorageVolGetKey(v);
-	if (!lv_owned(st, c, pname, disk, key)) {
+	if (lv_owned(st, c, pname, disk, key) == LV_NOT_OURS) {
 		rc = vdm_err(err, -EPERM, "libvirt: delete %s from %s: vdmirror did not create this "
 			     "volume: leaving it alone", disk, pool);
 		goto out;
