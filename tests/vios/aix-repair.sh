@@ -33,7 +33,7 @@ awk 'NR <= 2 { print; next } { printf "%s  %04d hdisk0            %s %s\n", $1, 
 # the surviving copy on hdisk0 is in sync (no STALE PP): lslv -p PV LV
 printf 'hdisk0:hd1:/home\nUSED USED FREE 0001 0002\n' >"$L/lslv_-p_hdisk0_hd1.out"
 
-"$vdm" inventory --vios "$sys" --partition lpar1 >"$tmp/inv.json"
+VDMIRROR_STATE=$tmp/state-inv "$vdm" inventory --vios "$sys" --partition lpar1 >"$tmp/inv.json"
 check "discovery: hdisk2 is missing" \
 	test "$(jq -r '.partitions[0].disks[] | select(.name == "hdisk2") | .state' "$tmp/inv.json")" = missing
 
