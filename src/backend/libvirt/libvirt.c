@@ -654,16 +654,15 @@ static char *lv_owned_path(struct lv_state *st, struct lv_conn *c, const char *p
 	return p;
 }
 
-/* Whose volume vol of pool is: not vdmirror's (no record, or a record of another key), ours
+/* Whose the volume of record rec (lv_owned_path) and key is: not vdmirror's (no record, or a
+ * record of another key), ours
  * (a record of its key), or ours unconfirmed (an empty record: the create was cut short, by a
  * crash or a lost connection, before libvirt gave the key). */
 enum lv_own { LV_NOT_OURS, LV_OURS, LV_OURS_UNCONFIRMED };
 
-static enum lv_own lv_owned(struct lv_state *st, struct lv_conn *c, const char *pool,
-			    const char *vol, const char *key)
+static enum lv_own lv_owned(const char *rec, const char *key)
 {
-	CLEANUP_FREE char *p = lv_owned_path(st, c, pool, vol);
-	FILE *f = fopen(p, "re");
+	FILE *f = fopen(rec, "re");
 	if (!f)
 		return LV_NOT_OURS;
 	char buf[4096] = "";
@@ -1025,20 +1024,22 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 			       (long long)size_mib);
 	if ((rc = lv_pool_find(st, pool, &c, &p, err)) < 0)
 		return (vdm_err_prefix(err, "create %s", disk), rc);
-	const char *pname = virStoragePoolGetName(p);
+	const char *pname = virStoragePoolGetName(p);   /* lives as long as p */
+	CLEANUP_FREE char *rec = lv_owned_path(st, c, pname, disk);
 	virStoragePoolRefresh(p, 0);
 	virStorageVolPtr v = virStorageVolLookupByName(p, disk);
 	if (v) {
 		virStorageVolInfo vi;
 		CLEANUP_FREE char *key = virStorageVolGetKey(v) ? xstrdup(virStorageVolGetKey(v))
 								: NULL;
-		CLEANUP_FREE char *path = virStorageVolGetPath(v);
 		int got = virStorageVolGetInfo(v, &vi);
-		enum lv_own own = lv_owned(st, c, pname, disk, key);   /* pname lives as long as p */
+		enum lv_own own = lv_owned(rec, key);
 		/* a create cut short never mapped its volume: one that a domain uses is another's */
-		CLEANUP_FREE char *user = own == LV_OURS_UNCONFIRMED
-			? lv_volume_user(c, pname, disk, path) : NULL;
-		CLEANUP_FREE char *rec = lv_owned_path(st, c, pname, disk);
+		CLEANUP_FREE char *user = NULL;
+		if (own == LV_OURS_UNCONFIRMED) {
+			CLEANUP_FREE char *path = virStorageVolGetPath(v);
+			user = lv_volume_user(c, pname, disk, path);
+		}
 		virStorageVolFree(v);
 		virStoragePoolFree(p);
 		if (own == LV_NOT_OURS)
@@ -1076,7 +1077,6 @@ static int lv_create_disk(void *state, const char *pool, const char *disk, int64
 				    (long long)free_mib, (long long)cap, (long long)size_mib);
 	}
 	/* the record first: a crash right after the creation still knows the volume is ours */
-	CLEANUP_FREE char *rec = lv_owned_path(st, c, pname, disk);
 	if ((rc = lv_mkdir_p(st->owned_dir)) < 0) {
 		virStoragePoolFree(p);
 		return vdm_err(err, rc, "libvirt: create %s: %s: %s", disk, st->owned_dir,
@@ -1157,7 +1157,7 @@ static int lv_delete_disk(void *state, const char *pool, const char *disk,
 	}
 	CLEANUP_FREE char *path = virStorageVolGetPath(v);
 	const char *key = virStorageVolGetKey(v);
-	if (lv_owned(st, c, pname, disk, key) == LV_NOT_OURS) {
+	if (lv_owned(rec, key) == LV_NOT_OURS) {
 		rc = vdm_err(err, -EPERM, "libvirt: delete %s from %s: vdmirror did not create this "
 			     "volume: leaving it alone", disk, pool);
 		goto out;
